@@ -138,7 +138,7 @@ int rbe_convert_per_fraction(double d, rbe_model from, rbe_model to, double *out
     int n, rc = load_points(x, y, &n, err);
     if (rc) return rc;
     double lo = x[0], hi = x[n - 1], glo = lo / y[0], ghi = hi / y[n - 1];
-    if (!(d >= glo - 1e-12 && d <= ghi + 1e-12))
+    if (!(d >= glo * (1 - 1e-9) && d <= ghi * (1 + 1e-9)))
       return rert_err_set(err, RERT_EINPUT,
                           "MKM dose per fraction %.4g Gy(RBE) is outside the Zhang 2020 conversion "
                           "range %.4f-%.4f Gy(RBE); rert does not extrapolate",
