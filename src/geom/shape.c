@@ -377,21 +377,75 @@ static void emit_row(const shape_gridmap *g, const double R[3], double alo, doub
   }
 }
 
+/* Sample positions over [lo, hi]: split first where a grid index that depends on this coordinate
+ * alone (coefficient k[q], others zero) crosses a multiple of 0.5 (voxel faces and trilinear
+ * cell faces: axis-aligned grids become exact in that direction), then into equal parts of at
+ * most `step`. Returns the count; mid/width are malloc'ed. */
+static int sample_axis(double lo, double hi, double step, const double base[3], const double k[3],
+                       const int alone[3], double **mid, double **wid) {
+  int nb = 0, cap = 16;
+  double *br = malloc(cap * sizeof(double));
+  if (!br) return -1;
+  br[nb++] = lo;
+  for (int q = 0; q < 3; q++) {
+    if (!alone[q] || fabs(k[q]) < 1e-12) continue;
+    double t0 = 2 * (base[q] + lo * k[q]), t1 = 2 * (base[q] + hi * k[q]);
+    double tl = fmin(t0, t1), th = fmax(t0, t1);
+    for (double t = floor(tl) + 1; t < th; t += 1) {
+      double x = (0.5 * t - base[q]) / k[q];
+      if (x <= lo || x >= hi) continue;
+      if (nb + 2 > cap) {
+        cap *= 2;
+        double *nbr = realloc(br, cap * sizeof(double));
+        if (!nbr) return free(br), -1;
+        br = nbr;
+      }
+      br[nb++] = x;
+    }
+  }
+  br[nb++] = hi;
+  qsort(br, nb, sizeof(double), cmp_double);
+  int n = 0;
+  for (int i = 0; i + 1 < nb; i++)
+    if (br[i + 1] - br[i] > 1e-9) n += (int)ceil((br[i + 1] - br[i]) / step - 1e-9);
+  *mid = malloc((n + 1) * sizeof(double));
+  *wid = malloc((n + 1) * sizeof(double));
+  if (!*mid || !*wid) return free(br), free(*mid), free(*wid), -1;
+  int o = 0;
+  for (int i = 0; i + 1 < nb; i++) {
+    double L = br[i + 1] - br[i];
+    if (L <= 1e-9) continue;
+    int m = (int)ceil(L / step - 1e-9);
+    for (int s = 0; s < m; s++) {
+      (*mid)[o] = br[i] + (s + 0.5) * L / m;
+      (*wid)[o++] = L / m;
+    }
+  }
+  free(br);
+  return o;
+}
+
 int shape_scan_plane(const geom_shape *s, int pi, const shape_gridmap *g, double step_mm,
                      shape_piece_fn fn, void *ctx) {
   const shape_plane *P = &s->planes[pi];
   double T = P->c_hi - P->c_lo, span = P->bmax - P->bmin;
   if (!(T > 0) || !(span > 0) || P->ne < 2) return RERT_OK;
-  int m = (int)ceil(T / step_mm - 1e-9);
-  int nrows = (int)ceil(span / step_mm - 1e-9);
-  if (m < 1) m = 1;
-  if (nrows < 1) nrows = 1;
-  double dc = T / m, db = span / nrows, w = dc * db;
+  int aloneb[3], alonec[3];
+  for (int q = 0; q < 3; q++) {
+    aloneb[q] = fabs(g->Ia[q]) < 1e-12 && fabs(g->Ic[q]) < 1e-12;
+    alonec[q] = fabs(g->Ia[q]) < 1e-12 && fabs(g->Ib[q]) < 1e-12;
+  }
+  double *bm = NULL, *bw = NULL, *cm = NULL, *cw = NULL;
+  int nrows = sample_axis(P->bmin, P->bmax, step_mm, g->I0, g->Ib, aloneb, &bm, &bw);
+  int m = nrows < 0 ? -1 : sample_axis(P->c_lo, P->c_hi, step_mm, g->I0, g->Ic, alonec, &cm, &cw);
   double *xs = malloc((size_t)P->ne * sizeof(double));
-  if (!xs) return RERT_EINTERNAL;
+  if (nrows < 0 || m < 0 || !xs) {
+    free(bm), free(bw), free(cm), free(cw), free(xs);
+    return RERT_EINTERNAL;
+  }
   const shape_edge *E = s->edges + P->e0;
   for (int r = 0; r < nrows; r++) {
-    double b = P->bmin + (r + 0.5) * db;
+    double b = bm[r];
     int nx = 0;
     for (int e = 0; e < P->ne; e++) {
       double b0 = E[e].b0, b1 = E[e].b1;
@@ -399,27 +453,19 @@ int shape_scan_plane(const geom_shape *s, int pi, const shape_gridmap *g, double
         xs[nx++] = E[e].a0 + (b - b0) * (E[e].a1 - E[e].a0) / (b1 - b0);
     }
     if (nx < 2) continue;
-    if (nx == 2) {
-      if (xs[0] > xs[1]) {
-        double t = xs[0];
-        xs[0] = xs[1], xs[1] = t;
-      }
-    } else {
-      for (int i = 1; i < nx; i++) { /* insertion sort: rows cross few edges */
-        double v = xs[i];
-        int j = i - 1;
-        while (j >= 0 && xs[j] > v) xs[j + 1] = xs[j], j--;
-        xs[j + 1] = v;
-      }
+    for (int i = 1; i < nx; i++) { /* insertion sort: rows cross few edges */
+      double v = xs[i];
+      int j = i - 1;
+      while (j >= 0 && xs[j] > v) xs[j + 1] = xs[j], j--;
+      xs[j + 1] = v;
     }
     for (int sidx = 0; sidx < m; sidx++) {
-      double c = P->c_lo + (sidx + 0.5) * dc;
-      double R[3];
+      double c = cm[sidx], R[3];
       for (int q = 0; q < 3; q++) R[q] = g->I0[q] + b * g->Ib[q] + c * g->Ic[q];
       for (int k = 0; k + 1 < nx; k += 2)
-        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], w, fn, ctx);
+        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], bw[r] * cw[sidx], fn, ctx);
     }
   }
-  free(xs);
+  free(bm), free(bw), free(cm), free(cw), free(xs);
   return RERT_OK;
 }
