@@ -8,8 +8,8 @@ foreach(_l dcmrt dcmdata oflog ofstd)
 endforeach()
 target_include_directories(rertlib SYSTEM PRIVATE ${RERT_DCMTK_INCLUDE})
 target_link_libraries(rertlib PUBLIC ${RERT_DCMTK_LIBS})
-# Debian's DCMTK headers need these to agree with how the library was built.
-target_compile_definitions(rertlib PRIVATE HAVE_CONFIG_H)
+
+
 
 # libFuzzer targets for every reader (-DRERT_FUZZ=ON, clang): tests/fuzz/fuzz_*.c, each run for a
 # bounded time under the CTest label "fuzz" (excluded from CI).

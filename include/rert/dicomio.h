@@ -122,13 +122,17 @@ int io_write_rtdose(const char *path, const rert_rtdose *d, const io_write_opts 
 
 /* RTDOSE for a derived map (EQD2, BED, remaining tolerance, bound, ...): new SOP and series UIDs,
  * patient/study/frame of reference copied from `source` (the dose or image it was derived
- * from), DoseType EFFECTIVE unless dose->meta.quantity is QTY_PHYSICAL, DoseSummationType
- * MULTI_PLAN when meta.provenance names more than one course else PLAN, DoseComment and
- * SeriesDescription stating quantity, α/β, recovery and RBE model (from dose->meta). The UIDs
- * written are returned in new_ident when not NULL. */
+ * from), DoseType EFFECTIVE unless dose->meta.quantity is QTY_PHYSICAL, DoseSummationType PLAN
+ * for one referenced plan and MULTI_PLAN for several (plan_uids: the RTPLAN SOP instance UIDs of
+ * the courses it derives from; DICOM requires at least one reference for these types),
+ * DoseComment and SeriesDescription stating quantity, α/β, recovery and RBE model, and the full
+ * rert_dose_meta plus opts->note (overrides) as a "rert-meta:" line in ImageComments, which
+ * io_read_rtdose parses back. 32-bit grid; negative values are an error. The identity written is
+ * returned in new_ident when not NULL. */
 int io_write_derived_dose(const char *path, const rert_volume *dose,
-                          const rert_dicom_ident *source, const io_write_opts *opts,
-                          rert_dicom_ident *new_ident, rert_err *err);
+                          const rert_dicom_ident *source, const char *const *plan_uids,
+                          int nplans, const io_write_opts *opts, rert_dicom_ident *new_ident,
+                          rert_err *err);
 /* The text io_write_derived_dose puts in DoseComment (≤ 1024 chars) for `meta`. */
 void io_describe_dose_meta(const rert_dose_meta *meta, char *buf, size_t bufsz);
 
