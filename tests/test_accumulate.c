@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rert/accumulate.h"
@@ -404,4 +405,50 @@ Test(accumulate, worst_case_upper_bound) {
   accum_evaluation_free(&ev);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs); volume_free(&up);
+}
+
+/* Solver on the CARE case (prior brainstem EQD2 54, 30 months → limit 72, remaining 18):
+ * the planned distribution gives the brainstem 1/3 of the prescription.
+ * 60 Gy/30 fx: brainstem 20 Gy, EQD2 = 20(0.667 + 2)/4 = 13.33 → 67.3 ≤ 72, nominal feasible.
+ * SBRT 44 Gy/5 fx: closed form §1.2, d = [−2 + sqrt(4 + 4·4·18/5)]/2 = 2.924365, brainstem
+ * D = 14.6218 Gy → prescription 3·14.6218 = 43.865 Gy < 44 → limited by care_s0:brainstem_gt24.
+ * Tumour BED10 at 60/30 = 60(1 + 2/10) = 72 (curative band ≥ 70 → "above curative"). */
+Test(accumulate, solver_sbrt_and_conventional) {
+  rert_volume d1, d2, bs;
+  accum_input in;
+  rert_protocol p;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
+  fill(&d2, 20); /* planned: 60 Gy prescription, brainstem 20 Gy */
+  accum_regimen *regs;
+  accum_targets tg;
+  int n;
+  cr_assert_eq(accumulate_regimens_load(NULL, &regs, &n, &tg, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(tg.curative_min_gy, 60, 1e-12);
+  cr_assert_float_eq(tg.palliative_max_gy, 40, 1e-12);
+  const rert_protocol *ps[] = {&p};
+  int seen = 0;
+  for (int i = 0; i < n; i++) {
+    accum_solution so;
+    cr_assert_eq(accumulate_solve(&in, ps, 1, 60, &regs[i], &tg, &so, &err), RERT_OK, "%s", err.msg);
+    if (!strcmp(regs[i].name, "60Gy_30fx")) {
+      seen++;
+      cr_assert(so.nominal_feasible);
+      cr_assert_float_eq(so.max_prescription_gy, 60, 1e-9);
+      cr_assert_float_eq(so.tumour_bed_gy, 72, 1e-9);
+      cr_assert_str_eq(so.target_band, "above curative");
+    }
+    if (!strcmp(regs[i].name, "SBRT_44Gy_5fx")) {
+      seen++;
+      cr_assert(!so.nominal_feasible);
+      cr_assert(so.feasible);
+      cr_assert_float_eq(so.max_prescription_gy, 43.865, 0.02);
+      cr_assert(strstr(so.limiting, "brainstem_gt24"), "%s", so.limiting);
+    }
+  }
+  cr_assert_eq(seen, 2);
+  free(regs);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
 }

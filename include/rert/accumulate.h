@@ -148,4 +148,46 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
                       int fractions_per_day, double interfraction_interval_h,
                       rert_volume *remaining_eqd2, rert_volume *max_new_dose, rert_err *err);
 
+/* ---- regimen solver ---- */
+typedef struct {
+  char name[64];
+  double dose_gy, dose_min_gy;   /* nominal prescription and the lowest still counted */
+  int fractions, fractions_per_day;
+  double interfraction_interval_h;
+  rert_modality modality;
+  rbe_model rbe;
+  char intent[16];               /* curative / palliative */
+  char source[320];
+  int verified;
+} accum_regimen;
+
+typedef struct {
+  double tumour_alpha_beta_gy;
+  double curative_min_gy, curative_max_gy, palliative_min_gy, palliative_max_gy; /* BED10 */
+  char source[320];
+} accum_targets;
+
+/* data/regimens.json (path NULL) or a user file. */
+int accumulate_regimens_load(const char *path, accum_regimen **regs, int *n, accum_targets *t,
+                             rert_err *err);
+
+typedef struct {
+  accum_regimen reg;
+  int feasible;                  /* a prescription ≥ dose_min_gy keeps every hard constraint */
+  int nominal_feasible;
+  double max_prescription_gy;    /* highest feasible prescription ≤ dose_gy (0 if none) */
+  double tumour_bed_gy, tumour_eqd2_gy; /* at max_prescription_gy, tumour α/β, no time term */
+  char target_band[32];          /* "curative", "palliative", "below palliative", "above curative" */
+  char limiting[256];            /* protocol:constraint (structure) that binds above the optimum */
+} accum_solution;
+
+/* Scale the planned course's dose (normalised so planned_prescription_gy ↦ the regimen's dose)
+ * to the highest prescription ≤ the regimen's nominal dose for which no hard (mandatory or
+ * acceptable) constraint of any protocol fails, by bisection to 0.01 Gy (cumulative EQD2 and
+ * every metric rise monotonically with the scale). The regimen's fraction count, pattern and
+ * RBE model replace the planned course's. */
+int accumulate_solve(const accum_input *in, const rert_protocol *const *protocols, int nprotocols,
+                     double planned_prescription_gy, const accum_regimen *reg,
+                     const accum_targets *t, accum_solution *out, rert_err *err);
+
 #endif

@@ -24,11 +24,20 @@ typedef struct {
   double interval_months[ACCUM_MAX_COURSES];
   double struct_ab[ACCUM_MAX_STRUCTS];
   double target_ab, unlisted_ab;
+  double fallback_t12;                   /* longest repair T½ in data/tissues.json (conservative) */
   size_t nvox;
   double voxel_cc;
 } accum_prep;
 
 int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err);
+
+/* Repair half-time for structure s (or s = nstructs: unlisted) under a course that states
+ * course_t12 (≤ 0 / NaN = not stated): organ value, else the course's, else the fallback. */
+static inline double accum_t12(const accum_prep *pp, int s, int nstructs, double course_t12) {
+  if (s < nstructs && pp->struct_t12[s] > 0) return pp->struct_t12[s];
+  if (course_t12 > 0) return course_t12;
+  return pp->fallback_t12;
+}
 
 /* Dose of course c at a voxel after explicit RBE conversion (per fraction, then × n). */
 static inline double accum_course_dose(const accum_prep *pp, const accum_course *co, int c,

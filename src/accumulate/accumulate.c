@@ -186,6 +186,18 @@ int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
     if (!(ab > 0)) return rert_err_set(err, RERT_EINPUT, "structure %s: alpha_beta_gy must be > 0", st->name);
     pp->struct_ab[s] = ab;
   }
+  {
+    /* longest repair half-time of any tissue: the conservative value (largest h) for tissue
+     * whose own T½ is unknown (docs/accumulate.md) */
+    tissue_params *tl = calloc(256, sizeof *tl);
+    int nt = 0;
+    pp->fallback_t12 = NAN;
+    if (tl && !tissue_list(tl, 256, &nt, err))
+      for (int i = 0; i < nt; i++)
+        if (tl[i].repair_halftime_h > 0 && !(tl[i].repair_halftime_h <= pp->fallback_t12))
+          pp->fallback_t12 = tl[i].repair_halftime_h;
+    free(tl);
+  }
   for (int c = 0; c < in->ncourses; c++) {
     const accum_course *co = &in->courses[c];
     int m = co->fractions_per_day > 1 ? co->fractions_per_day : 1;
@@ -194,11 +206,9 @@ int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
     for (int s = 0; s <= in->nstructs; s++) {
       pp->h[c][s] = 0;
       if (m <= 1) continue;
-      double th = s < in->nstructs && pp->struct_t12[s] > 0 ? pp->struct_t12[s] : co->repair_halftime_h;
+      double th = accum_t12(pp, s, in->nstructs, co->repair_halftime_h);
       if (!(th > 0))
-        return rert_err_set(err, RERT_EINPUT,
-                            "course %s: %d fractions/day need repair_halftime_h (no T1/2 for %s in data/tissues.json)",
-                            co->id, m, s < in->nstructs ? in->structs[s].name : "unlisted tissue");
+        return rert_err_set(err, RERT_EINPUT, "course %s: %d fractions/day need a repair half-time", co->id, m);
       pp->h[c][s] = radbio_thames_h(m, co->interfraction_interval_h, th);
     }
   }

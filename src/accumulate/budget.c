@@ -49,8 +49,8 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
       const double ab = isnan(c->alpha_beta_gy) ? pp->struct_ab[s] : c->alpha_beta_gy;
       double h = 0;
       if (fpd > 1) {
-        double th = pp->struct_t12[s] > 0 ? pp->struct_t12[s]
-                    : pp->new_index >= 0 ? in->courses[pp->new_index].repair_halftime_h : NAN;
+        double th = accum_t12(pp, s, in->nstructs,
+                              pp->new_index >= 0 ? in->courses[pp->new_index].repair_halftime_h : NAN);
         if (!(th > 0)) {
           rc = rert_err_set(err, RERT_EINPUT, "budget: %d fractions/day need a repair half-time for %s", fpd, st->name);
           break;

@@ -99,7 +99,7 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
     n[ni] = ov->nfx;
     h[ni] = 0;
     if (ov->fpd > 1) {
-      double th = pp->struct_t12[s] > 0 ? pp->struct_t12[s] : in->courses[ni].repair_halftime_h;
+      double th = accum_t12(pp, s, in->nstructs, in->courses[ni].repair_halftime_h);
       if (!(th > 0))
         return rert_err_set(err, RERT_EINPUT, "constraint %s: %d fractions/day need a repair half-time for %s",
                             c->id, ov->fpd, st->name);
