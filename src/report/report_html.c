@@ -6,6 +6,7 @@
  * match a printed number to report.json.
  */
 #include <cairo-svg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,47 @@ static cairo_status_t mem_write(void *closure, const unsigned char *data, unsign
   return CAIRO_STATUS_SUCCESS;
 }
 
+/* cairo numbers SVG surfaces with a process-wide counter ("surface17"); renumber them in order of
+ * first appearance so the same plot gives the same bytes however many were drawn before it. */
+static void renumber_surfaces(membuf *m) {
+  static const char key[] = "surface";
+  const size_t kl = sizeof key - 1;
+  long seen[64];
+  int nseen = 0;
+  unsigned char *out = malloc(m->n + 64 * 8); /* slack: a renumbered id may gain a digit */
+  if (!out) return;
+  size_t o = 0;
+  for (size_t i = 0; i < m->n;) {
+    if (i + kl < m->n && memcmp(m->p + i, key, kl) == 0 && m->p[i + kl] >= '0' && m->p[i + kl] <= '9') {
+      size_t j = i + kl;
+      long v = 0;
+      while (j < m->n && m->p[j] >= '0' && m->p[j] <= '9' && v < 100000000) v = v * 10 + (m->p[j++] - '0');
+      int id = -1;
+      for (int q = 0; q < nseen; q++)
+        if (seen[q] == v) id = q;
+      if (id < 0 && nseen < 64) seen[id = nseen++] = v;
+      if (id < 0) { /* too many surfaces: leave as is */
+        memcpy(out + o, m->p + i, j - i);
+        o += j - i;
+      } else {
+        char num[24];
+        int nn = snprintf(num, sizeof num, "%d", id + 1);
+        memcpy(out + o, key, kl);
+        o += kl;
+        memcpy(out + o, num, (size_t)nn);
+        o += (size_t)nn;
+      }
+      i = j;
+    } else {
+      out[o++] = m->p[i++];
+    }
+  }
+  free(m->p);
+  m->p = out;
+  m->n = o;
+  m->cap = m->n + 1;
+}
+
 static int write_dvh_svg(FILE *f, const cJSON *b) {
   const double w = 300, h = 215;
   membuf m = {0};
@@ -87,6 +129,7 @@ static int write_dvh_svg(FILE *f, const cJSON *b) {
   cairo_surface_finish(s);
   int ok = cairo_surface_status(s) == CAIRO_STATUS_SUCCESS && !m.oom;
   cairo_surface_destroy(s);
+  if (ok && m.p) renumber_surfaces(&m);
   if (ok) {
     fputs("<figure class=\"dvh\"><img alt=\"DVH ", f);
     esc(f, str(b, "organ"));
