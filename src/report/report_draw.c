@@ -194,7 +194,7 @@ void report_draw_dvh(cairo_t *cr, const cJSON *dvh, double w, double h) {
   }
   report_draw_text(cr, ml + pw / 2 - 30, mt + ph + 11, -1, "EQD2 (Gy)", font, NULL);
   cairo_save(cr);
-  cairo_move_to(cr, 1, mt + ph / 2 + 22);
+  cairo_translate(cr, 1, mt + ph / 2 + 20);
   cairo_rotate(cr, -M_PI / 2);
   report_draw_text(cr, 0, 0, -1, "Volume (%)", font, NULL);
   cairo_restore(cr);
