@@ -31,7 +31,7 @@ typedef struct {
   radbio_model model;
   int has_tissue;
   tissue_params tissue;
-  char alpha_beta_source[300];
+  char alpha_beta_source[400];
   char time_model[64];
   char time_source[300];
   rert_modality modality;
