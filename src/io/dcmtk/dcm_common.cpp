@@ -25,6 +25,8 @@ void register_codecs() {
   std::call_once(once, [] {
     DcmRLEDecoderRegistration::registerCodecs();
     DcmRLEEncoderRegistration::registerCodecs();
+    /* elements stored with VR UN (after a PACS round trip) get their dictionary VR */
+    dcmEnableUnknownVRConversion.set(OFTrue);
     /* Quiet DCMTK's own logger: problems are reported through rert_err. */
     OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
   });

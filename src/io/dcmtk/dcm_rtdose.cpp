@@ -47,7 +47,8 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   if ((rc = get_doubles_req(ds, DCM_PixelSpacing, 2, path, ps, err))) return rc;
   if (!(ps[0] > 0 && ps[1] > 0))
     return rert_err_set(err, RERT_EINPUT, "%s: PixelSpacing (0028,0030) must be positive", w);
-  if (frames > 1 || has(ds, DCM_GridFrameOffsetVector)) {
+  /* a single frame needs no offsets (some writers leave a stale vector: ignored) */
+  if (frames > 1) {
     if ((rc = get_doubles_req(ds, DCM_GridFrameOffsetVector, (size_t)frames, path, gf, err)))
       return rc;
   } else {
