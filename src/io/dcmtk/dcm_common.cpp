@@ -6,6 +6,8 @@
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -306,6 +308,10 @@ int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err, E_TransferSy
     remove(tmp);
     return rert_err_set(err, RERT_EINTERNAL, "%s: cannot write DICOM (%s)", path, c.text());
   }
+  /* mkstemp creates 0600; a written DICOM file gets the usual 0666 & ~umask */
+  mode_t um = umask(0);
+  umask(um);
+  chmod(tmp, 0666 & ~um);
   rc = atomic_rename(tmp, path, err);
   if (rc) remove(tmp);
   return rc;

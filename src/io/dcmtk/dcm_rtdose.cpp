@@ -157,6 +157,7 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   io_meta_from_text(get_str(ds, DCM_ImageComments).c_str(), &d.meta);
   snprintf(d.meta.provenance, sizeof d.meta.provenance, "%s", short_path(path));
   const size_t plane = (size_t)cols * rows;
+  if ((rc = pixels_check(ds, path, plane * (size_t)frames, (size_t)1 << 31, err))) return rc;
   std::vector<float> raw(plane * (size_t)frames);
   rc = pixels_to_float(ds, path, raw.size(), scaling, 0.0, raw.data(), err);
   if (rc) return rc;
