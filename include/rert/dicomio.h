@@ -36,9 +36,9 @@ int io_series_fill_slice_uids(rert_image_series *s, rert_err *err);
 /* Reading                                                                                       */
 
 typedef struct {
-  /* Image series: accept slices whose spacing varies by more than 1 % of the mean (or a missing
-   * slice). The volume then uses the mean spacing and rert_image_series.uneven_spacing is set;
-   * the default (0) is an error naming the two slices. */
+  /* Image series: accept slices whose gap differs from the median gap by more than 1 % (or a
+   * missing slice). The stack is then resampled linearly along the normal at the median gap and
+   * rert_image_series.uneven_spacing is set; the default (0) is an error naming the two slices. */
   int allow_uneven_slices;
   /* Image series: which series to read when a folder holds several (NULL/"" = the only one;
    * several → error listing them). */
