@@ -247,8 +247,21 @@ DcmItem *new_item(DcmItem *it, const DcmTagKey &seq) {
   return item;
 }
 
+/* Creation time of written objects: now, or SOURCE_DATE_EPOCH (seconds since 1970, the
+ * reproducible-builds.org convention) when set, so generators such as `rert phantom` can write
+ * byte-identical files. */
+static time_t write_time() {
+  const char *e = getenv("SOURCE_DATE_EPOCH");
+  if (e && *e) {
+    char *end = NULL;
+    long long v = strtoll(e, &end, 10);
+    if (end && *end == 0 && v >= 0) return (time_t)v;
+  }
+  return time(NULL);
+}
+
 std::string today_da() {
-  time_t t = time(NULL);
+  time_t t = write_time();
   struct tm tm;
   gmtime_r(&t, &tm);
   char b[16];
@@ -257,7 +270,7 @@ std::string today_da() {
 }
 
 std::string now_tm() {
-  time_t t = time(NULL);
+  time_t t = write_time();
   struct tm tm;
   gmtime_r(&t, &tm);
   char b[16];
