@@ -177,8 +177,9 @@ Test(io_roundtrip, rtdose_all_encodings) {
     rert_rtdose d, r;
     rert_err e;
     make_dose(&d);
-    io_write_opts o = {NULL, NULL, enc[t]};
-    cr_assert_eq(io_write_rtdose(tp("d.dcm"), &d, &o, &e), RERT_OK, "%s", e.msg);
+    io_set_dose_encoding(enc[t]);
+    cr_assert_eq(io_get_dose_encoding(), enc[t]);
+    cr_assert_eq(io_write_rtdose(tp("d.dcm"), &d, NULL, &e), RERT_OK, "%s", e.msg);
     cr_assert_eq(io_read_rtdose(tp("d.dcm"), &r, &e), RERT_OK, "%s", e.msg);
     float mn, mx;
     volume_minmax(&d.dose, &mn, &mx);
@@ -197,6 +198,8 @@ Test(io_roundtrip, rtdose_all_encodings) {
     rtdata_free_rtdose(&d);
     rtdata_free_rtdose(&r);
   }
+  io_set_dose_encoding(IO_DOSE_32_RLE);
+  cr_assert_eq(io_set_dose_encoding(99), -1);
 }
 
 /* A grid whose slice axis runs against row × column is written with negative relative offsets;
@@ -234,7 +237,7 @@ Test(io_roundtrip, derived_dose_meta_and_uids) {
   strcpy(eqd2.meta.provenance, "course1+course2");
   strcpy(eqd2.meta.description, "cumulative EQD2; SpinalCord a/b 2");
   const char *plans[2] = {"1.2.3.4.1", "1.2.3.4.2"};
-  io_write_opts o = {"override: different-patients", NULL, IO_DOSE_32_RLE};
+  io_write_opts o = {"override: different-patients", NULL};
   rert_dicom_ident nid;
   cr_assert_eq(io_write_derived_dose(tp("eqd2.dcm"), &eqd2, &src.ident, plans, 2, &o, &nid, &e),
                RERT_OK, "%s", e.msg);
