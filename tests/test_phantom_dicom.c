@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rert/casefile.h"
 #include "rert/data.h"
 #include "rert/dicomio.h"
 #include "rert/imageio.h"
@@ -399,4 +400,25 @@ Test(phantom_dicom, refuses_non_empty_directory) {
   rert_err e;
   cr_assert_eq(phantom_write(&m, dir_a, &e), RERT_EINPUT);
   cr_assert(strstr(e.msg, dir_a) != NULL, "%s", e.msg);
+}
+
+Test(phantom_dicom, case_file_passes_casefile_loader) {
+  /* the clinical module's validator (rert/casefile.h) refuses unknown keys and bad values */
+  char p[512];
+  rert_case c;
+  rert_err e;
+  path(p, sizeof p, dir_a, "case.json");
+  cr_assert_eq(casefile_load(p, &c, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(c.ncourses, 2);
+  const case_course *ref = casefile_reference(&c);
+  cr_assert_not_null(ref);
+  cr_assert_str_eq(ref->id, "course2");
+  cr_assert_eq(ref->fractions, 30);
+  /* interval course 1 end 2021-04-23 → course 2 start 2023-10-02 = 892 days / 30.4375 */
+  double months;
+  cr_assert_eq(casefile_interval_months(&c, casefile_course(&c, "course1"), &months, &e), RERT_OK);
+  cr_assert_float_eq(months, 892 / 30.4375, 1e-9);
+  cr_assert_eq(c.nregistrations, 1);
+  cr_assert_eq(c.registrations[0].type, REG_DEFORMABLE);
+  casefile_free(&c);
 }
