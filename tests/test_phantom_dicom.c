@@ -490,3 +490,52 @@ Test(phantom_dicom, course2_ct_is_course1_warped_by_field) {
   rtdata_free_image_series(&c2);
   rtdata_free_vfield(&f);
 }
+
+/* Course-2 contours are the course-1 shapes moved consistently with the written field: every
+ * Parotid_R vertex x (course 2), moved to x + u(x) with u interpolated from the MetaImage, lies on
+ * the course-1 ellipsoid ((X+50)/11)² + ((Y−8)/20)² + ((Z−10)/22)² = 1 (docs/phantom.md). */
+Test(phantom_dicom, course2_contours_follow_field) {
+  char ps[512], pf[512];
+  rert_structure_set s;
+  rert_vfield f;
+  rert_err e;
+  path(ps, sizeof ps, dir_a, "course2/RS_course2.dcm");
+  path(pf, sizeof pf, dir_a, "registration/field_course1_to_course2.mha");
+  cr_assert_eq(io_read_rtstruct(ps, &s, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(imageio_read_vfield(pf, &f, &e), RERT_OK, "%s", e.msg);
+  rert_volume comp[3];
+  for (int a = 0; a < 3; a++) {
+    memset(&comp[a], 0, sizeof comp[a]);
+    comp[a].nx = f.nx, comp[a].ny = f.ny, comp[a].nz = f.nz;
+    memcpy(comp[a].origin_mm, f.origin_mm, sizeof f.origin_mm);
+    memcpy(comp[a].spacing_mm, f.spacing_mm, sizeof f.spacing_mm);
+    memcpy(comp[a].dir, f.dir, sizeof f.dir);
+    cr_assert_eq(volume_alloc(&comp[a], &e), RERT_OK);
+    for (size_t q = 0; q < volume_count(&comp[a]); q++) comp[a].data[q] = f.u_mm[3 * q + a];
+  }
+  const rert_roi *r = rtdata_find_roi(&s, "Parotid_R");
+  cr_assert_not_null(r);
+  double worst = 0, umax = 0;
+  int n = 0;
+  for (int c = 0; c < r->ncontours; c++)
+    for (int p = 0; p < r->contours[c].npoints; p++) {
+      const double *x = &r->contours[c].xyz_mm[3 * p];
+      double y[3], un = 0;
+      for (int a = 0; a < 3; a++) {
+        double u = volume_sample_trilinear(&comp[a], x, 0);
+        y[a] = x[a] + u;
+        un += u * u;
+      }
+      umax = fmax(umax, sqrt(un));
+      double rho = sqrt(pow((y[0] + 50) / 11, 2) + pow((y[1] - 8) / 20, 2) + pow((y[2] - 10) / 22, 2));
+      /* radial error in mm along the shortest semi-axis scale */
+      worst = fmax(worst, fabs(rho - 1) * 11);
+      n++;
+    }
+  cr_assert_gt(n, 100);
+  cr_assert_gt(umax, 2.0, "the parotid moved only %g mm", umax); /* the test is not vacuous */
+  cr_assert_lt(worst, 0.3, "vertex off the course-1 surface by %g mm", worst);
+  for (int a = 0; a < 3; a++) volume_free(&comp[a]);
+  rtdata_free_structure_set(&s);
+  rtdata_free_vfield(&f);
+}
