@@ -110,7 +110,7 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
                         dir);
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/') n--;
-  char target[4096], stage[4096];
+  char target[4096], stage[4096 + 16];
   if (n + 32 >= sizeof target) return rert_err_set(err, RERT_EINPUT, "%s: path too long", dir);
   memcpy(target, dir, n);
   target[n] = 0;
