@@ -23,6 +23,7 @@
 #include "geom/shape.h"
 
 #define TARGET_CELLS 2.0e6
+#define LARGE_ROI_CC 1000.0 /* bodies: one row per dose cell is plenty (Dmean exact, Dx% averaged) */
 #define MIN_STEP_MM 0.01
 
 typedef struct {
@@ -64,8 +65,7 @@ typedef struct {
   double lo, invw;
   int nbins;
   double *hist;   /* point masses per bin */
-  double *slope;  /* ramp representation of uniform deposits (see deposit) */
-  double *offs;
+  double *ramp;   /* ramp representation of uniform deposits, (slope, offset) pairs per edge */
   double inside_mm3, outside_mm3, sum_dv, dmin, dmax;
   double last_p[3], last_d;
   int have_last;
@@ -74,14 +74,15 @@ typedef struct {
 /* A piece of volume W with dose uniform over [d0, d1] adds the ramp
  *   F(e) = W/(x1−x0) · ((e − x0)₊ − (e − x1)₊)        (mass below bin edge e, x in bin units)
  * to the cumulative-from-below function. A hinge s·(e − x)₊ at integer edges e ≥ ⌈x⌉ is stored as
- * slope[⌈x⌉] += s, offs[⌈x⌉] −= s·x; prefix sums give F(e) = e·Σslope + Σoffs in O(nbins) once,
+ * slope[⌈x⌉] += s, offset[⌈x⌉] −= s·x; prefix sums give F(e) = e·Σslope + Σoffs in O(nbins) once,
  * so each deposit is O(1) however many bins a steep gradient spans. */
-static void hinge(acc_ctx *c, double x, double s) {
-  int k = (int)ceil(x);
+static inline void hinge(acc_ctx *c, double x, double s) {
+  int k = (int)x;
+  if (k < x) k++; /* ceil for x ≥ 0 */
   if (k < 0) k = 0;
   if (k > c->nbins) return;
-  c->slope[k] += s;
-  c->offs[k] -= s * x;
+  c->ramp[2 * k] += s;
+  c->ramp[2 * k + 1] -= s * x;
 }
 
 static void deposit(acc_ctx *c, double d0, double d1, double W) {
@@ -106,8 +107,8 @@ static void deposit(acc_ctx *c, double d0, double d1, double W) {
 static void deposit_finish(acc_ctx *c) {
   double sl = 0, of = 0, Fprev = 0;
   for (int e = 0; e <= c->nbins; e++) {
-    sl += c->slope[e];
-    of += c->offs[e];
+    sl += c->ramp[2 * e];
+    of += c->ramp[2 * e + 1];
     double F = e * sl + of;
     if (e > 0) c->hist[e - 1] += F - Fprev;
     Fprev = F;
@@ -254,7 +255,8 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
   double smin = fmin(dose->spacing_mm[0], fmin(dose->spacing_mm[1], dose->spacing_mm[2]));
   double step = opt && opt->sample_mm > 0 ? opt->sample_mm
                                           : cbrt(s.info.volume_cc * 1000.0 / TARGET_CELLS);
-  if (step > 0.5 * smin) step = 0.5 * smin;
+  double cap = s.info.volume_cc > LARGE_ROI_CC ? smin : 0.5 * smin;
+  if (!(opt && opt->sample_mm > 0) && step > cap) step = cap;
   if (step < MIN_STEP_MM) step = MIN_STEP_MM;
   out->sample_mm = step;
   shape_gridmap g;
@@ -271,10 +273,9 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
       c.lo = lo, c.invw = 1.0 / bw, c.nbins = nbins;
       c.dmin = INFINITY, c.dmax = -INFINITY;
       c.hist = calloc(nbins, sizeof(double));
-      c.slope = calloc((size_t)nbins + 2, sizeof(double));
-      c.offs = calloc((size_t)nbins + 2, sizeof(double));
-      if (!c.hist || !c.slope || !c.offs) {
-        free(c.hist), free(c.slope), free(c.offs);
+      c.ramp = calloc(2 * ((size_t)nbins + 2), sizeof(double));
+      if (!c.hist || !c.ramp) {
+        free(c.hist), free(c.ramp);
         c.hist = NULL;
 #pragma omp atomic write
         fail = 1;
@@ -311,9 +312,10 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
         if (c.dmin < dmin) dmin = c.dmin;
         if (c.dmax > dmax) dmax = c.dmax;
       }
-      free(c.hist), free(c.slope), free(c.offs);
+      free(c.hist), free(c.ramp);
     }
   }
+  rert_roi_info info = s.info;
   geom_shape_free(&s);
   if (fail) {
     free(hist);
@@ -321,9 +323,11 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
     return RERT_EINTERNAL;
   }
   /* the scanline total differs from the analytic volume only by the row sampling of curved
-   * edges; the analytic volume is the better total, so rescale both parts to it */
-  double scan = inside + outside, exact = s.info.volume_cc * 1000.0;
-  if (scan > 0 && exact > 0 && s.info.nself_intersecting == 0) {
+   * edges; the analytic (shoelace) volume is the better total, so rescale both parts to it —
+   * unless they differ by more than 2 %, which means contours of one plane cross each other
+   * and the nesting-parity area is not the even-odd area (then the scan is the right one) */
+  double scan = inside + outside, exact = info.volume_cc * 1000.0;
+  if (scan > 0 && exact > 0 && fabs(exact / scan - 1) < 0.02) {
     double f = exact / scan;
     for (int b = 0; b < nbins; b++) hist[b] *= f;
     inside *= f, outside *= f, sum *= f;
