@@ -81,8 +81,9 @@ typedef struct {
 } raster_ctx;
 
 static void raster_piece(void *vctx, const double p0[3], const double p1[3], double len,
-                         double w) {
+                         double db, double dc) {
   raster_ctx *c = vctx;
+  double w = db * dc;
   int v[3], inside = 1;
   for (int q = 0; q < 3; q++) {
     double mid = 0.5 * (p0[q] + p1[q]);

@@ -366,8 +366,8 @@ static int border_points(const shape_gridmap *g, const double base[3], const dou
 
 /* Split [alo, ahi] of the row through R (index at a = 0) where an index coordinate crosses a
  * cell face (shape_gridmap.half) or the grid border, and emit the pieces. */
-static void emit_row(const shape_gridmap *g, const double R[3], double alo, double ahi, double w,
-                     shape_piece_fn fn, void *ctx) {
+static void emit_row(const shape_gridmap *g, const double R[3], double alo, double ahi, double db,
+                     double dc, shape_piece_fn fn, void *ctx) {
   double next[4], step[4], u = g->half ? 0.5 : 1.0, bp[6];
   static const int all[3] = {1, 1, 1};
   int nbp = g->half ? 0 : border_points(g, R, g->Ia, all, alo, ahi, bp), ib = 0;
@@ -392,7 +392,7 @@ static void emit_row(const shape_gridmap *g, const double R[3], double alo, doub
       if (next[q] < an) an = next[q];
     if (an > a + 1e-9) {
       for (int q = 0; q < 3; q++) p1[q] = R[q] + an * g->Ia[q];
-      fn(ctx, p0, p1, an - a, w);
+      fn(ctx, p0, p1, an - a, db, dc);
       memcpy(p0, p1, sizeof p0);
     }
     for (int q = 0; q < 3; q++)
@@ -492,7 +492,7 @@ int shape_scan_plane(const geom_shape *s, int pi, const shape_gridmap *g, double
       double c = cm[sidx], R[3];
       for (int q = 0; q < 3; q++) R[q] = g->I0[q] + b * g->Ib[q] + c * g->Ic[q];
       for (int k = 0; k + 1 < nx; k += 2)
-        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], bw[r] * cw[sidx], fn, ctx);
+        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], bw[r], cw[sidx], fn, ctx);
     }
   }
   free(bm), free(bw), free(cm), free(cw), free(xs);
