@@ -138,7 +138,7 @@ Test(titecrm, restrictions) {
 
 Test(titecrm, simulator_deterministic_and_sane) {
   rert_crm_design d = s3();
-  rert_crm_sim_spec s = {{0.05, 0.10, 0.20, 0.30, 0.40, 0.50}, 25, 200, 1.0 / 4.33, 42};
+  rert_crm_sim_spec s = {{0.05, 0.10, 0.20, 0.30, 0.40, 0.50}, 25, 120, 1.0 / 4.33, 42};
   rert_crm_sim_result a, b;
   rert_err err;
   cr_assert_eq(crm_simulate(&d, &s, &a, &err), 0, "%s", err.msg);
@@ -156,7 +156,7 @@ Test(titecrm, simulator_deterministic_and_sane) {
   /* with the true curve equal to the skeleton, the levels around the target (3-4) dominate */
   cr_assert(a.p_select[3] + a.p_select[4] > 0.5, "P(L3)+P(L4) = %g", a.p_select[3] + a.p_select[4]);
   /* a very toxic truth stops trials for no admissible dose */
-  rert_crm_sim_spec t = {{0.6, 0.7, 0.8, 0.85, 0.9, 0.95}, 25, 100, 1.0, 7};
+  rert_crm_sim_spec t = {{0.6, 0.7, 0.8, 0.85, 0.9, 0.95}, 25, 60, 1.0, 7};
   cr_assert_eq(crm_simulate(&d, &t, &a, &err), 0);
   cr_assert(a.p_select[0] > 0.8, "P(none) = %g", a.p_select[0]);
 }
