@@ -1,0 +1,701 @@
+/* casefile.c — loader and validator for the rert case file (schema rert-case/1, casefile.h).
+ *
+ * Every check names the file, the JSON path ($.courses[1].fractions) and what was expected, in
+ * one line, and returns RERT_EINPUT. Unknown keys are refused so that a misspelt fact is never
+ * silently treated as "unknown"; keys starting with "x_" and "comment" are allowed everywhere.
+ * The schema itself is documented in docs/case-file.md.
+ */
+#include "rert/casefile.h"
+
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rert/data.h"
+
+typedef struct {
+  const char *file;
+  rert_err *err;
+} vctx;
+
+static int fail(const vctx *v, const char *jpath, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(const vctx *v, const char *jpath, const char *fmt, ...) {
+  char what[600];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  return rert_err_set(v->err, RERT_EINPUT, "%s: %s: %s", v->file, jpath, what);
+}
+
+static void jp(char *out, size_t n, const char *base, const char *key) {
+  snprintf(out, n, "%s.%s", base, key);
+}
+
+/* Refuse keys not in `allowed` (NULL-terminated), except x_* and comment. */
+static int check_keys(const vctx *v, const cJSON *obj, const char *base, const char *const *allowed) {
+  for (const cJSON *it = obj->child; it; it = it->next) {
+    const char *k = it->string;
+    if (!k) continue;
+    if (strncmp(k, "x_", 2) == 0 || strcmp(k, "comment") == 0) continue;
+    int ok = 0;
+    for (const char *const *a = allowed; *a; a++)
+      if (strcmp(*a, k) == 0) { ok = 1; break; }
+    if (!ok) {
+      char list[400] = "";
+      for (const char *const *a = allowed; *a; a++) {
+        if (strlen(list) + strlen(*a) + 3 >= sizeof list) break;
+        if (list[0]) strcat(list, ", ");
+        strcat(list, *a);
+      }
+      return fail(v, base, "unknown field '%s' (expected one of: %s; site extensions start with x_)",
+                  k, list);
+    }
+  }
+  return RERT_OK;
+}
+
+static int get_obj(const vctx *v, const cJSON *parent, const char *base, const char *key,
+                   int required, const cJSON **out) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
+  char p[256];
+  jp(p, sizeof p, base, key);
+  *out = NULL;
+  if (!it || cJSON_IsNull(it)) return required ? fail(v, p, "missing; expected an object") : RERT_OK;
+  if (!cJSON_IsObject(it)) return fail(v, p, "expected an object");
+  *out = it;
+  return RERT_OK;
+}
+
+static int get_str(const vctx *v, const cJSON *parent, const char *base, const char *key,
+                   int required, char *dst, size_t dstsz) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
+  char p[256];
+  jp(p, sizeof p, base, key);
+  if (!it || cJSON_IsNull(it)) {
+    if (required) return fail(v, p, "missing; expected a string");
+    return RERT_OK;
+  }
+  if (!cJSON_IsString(it)) return fail(v, p, "expected a string");
+  if (strlen(it->valuestring) >= dstsz)
+    return fail(v, p, "string longer than %zu characters", dstsz - 1);
+  if (required && !it->valuestring[0]) return fail(v, p, "expected a non-empty string");
+  strcpy(dst, it->valuestring);
+  return RERT_OK;
+}
+
+/* String restricted to a set of values. */
+static int get_enum(const vctx *v, const cJSON *parent, const char *base, const char *key,
+                    int required, const char *const *values, char *dst, size_t dstsz) {
+  int rc = get_str(v, parent, base, key, required, dst, dstsz);
+  if (rc || !dst[0]) return rc;
+  for (const char *const *a = values; *a; a++)
+    if (strcmp(*a, dst) == 0) return RERT_OK;
+  char list[400] = "", p[256];
+  for (const char *const *a = values; *a; a++) {
+    if (strlen(list) + strlen(*a) + 3 >= sizeof list) break;
+    if (list[0]) strcat(list, " | ");
+    strcat(list, *a);
+  }
+  jp(p, sizeof p, base, key);
+  return fail(v, p, "'%s' is not one of: %s", dst, list);
+}
+
+static int get_num(const vctx *v, const cJSON *parent, const char *base, const char *key,
+                   int required, double lo, double hi, double *dst) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
+  char p[256];
+  jp(p, sizeof p, base, key);
+  if (!it || cJSON_IsNull(it)) {
+    if (required) return fail(v, p, "missing; expected a number in [%g, %g]", lo, hi);
+    *dst = NAN;
+    return RERT_OK;
+  }
+  if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+    return fail(v, p, "expected a number in [%g, %g]", lo, hi);
+  if (it->valuedouble < lo || it->valuedouble > hi)
+    return fail(v, p, "%g is outside [%g, %g]", it->valuedouble, lo, hi);
+  *dst = it->valuedouble;
+  return RERT_OK;
+}
+
+static int get_int(const vctx *v, const cJSON *parent, const char *base, const char *key,
+                   int required, int lo, int hi, int absent, int *dst) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
+  char p[256];
+  jp(p, sizeof p, base, key);
+  if (!it || cJSON_IsNull(it)) {
+    if (required) return fail(v, p, "missing; expected an integer in [%d, %d]", lo, hi);
+    *dst = absent;
+    return RERT_OK;
+  }
+  if (!cJSON_IsNumber(it) || it->valuedouble != floor(it->valuedouble))
+    return fail(v, p, "expected an integer in [%d, %d]", lo, hi);
+  if (it->valuedouble < lo || it->valuedouble > hi)
+    return fail(v, p, "%g is outside [%d, %d]", it->valuedouble, lo, hi);
+  *dst = (int)it->valuedouble;
+  return RERT_OK;
+}
+
+static int get_tri(const vctx *v, const cJSON *parent, const char *base, const char *key,
+                   case_tri *dst) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
+  char p[256];
+  jp(p, sizeof p, base, key);
+  *dst = CASE_UNKNOWN;
+  if (!it || cJSON_IsNull(it)) return RERT_OK;
+  if (!cJSON_IsBool(it)) return fail(v, p, "expected true, false or null (unknown)");
+  *dst = cJSON_IsTrue(it) ? CASE_YES : CASE_NO;
+  return RERT_OK;
+}
+
+static int get_date(const vctx *v, const cJSON *parent, const char *base, const char *key,
+                    int required, int *has, rert_date *dst) {
+  char s[32] = "", p[256];
+  *has = 0;
+  int rc = get_str(v, parent, base, key, required, s, sizeof s);
+  if (rc) return rc;
+  if (!s[0]) return RERT_OK;
+  jp(p, sizeof p, base, key);
+  rert_err e;
+  if (date_parse(s, p, dst, &e)) return fail(v, p, "'%s' is not a valid date; expected YYYY-MM-DD", s);
+  *has = 1;
+  return RERT_OK;
+}
+
+/* Resolve a path relative to the case-file directory. */
+static int get_path(const vctx *v, const rert_case *c, const cJSON *parent, const char *base,
+                    const char *key, char *dst) {
+  char raw[RERT_CASE_PATH_LEN] = "";
+  int rc = get_str(v, parent, base, key, 0, raw, sizeof raw);
+  if (rc || !raw[0]) return rc;
+  if (raw[0] == '/' || !c->dir[0]) {
+    strcpy(dst, raw);
+  } else {
+    int n = snprintf(dst, RERT_CASE_PATH_LEN, "%s/%s", c->dir, raw);
+    if (n < 0 || n >= RERT_CASE_PATH_LEN) {
+      char p[256];
+      jp(p, sizeof p, base, key);
+      return fail(v, p, "resolved path too long");
+    }
+  }
+  return RERT_OK;
+}
+
+/* ---- sections ---- */
+
+static const char *const SEX_VALUES[] = {"M", "F", "O", "", NULL};
+
+static int parse_patient(const vctx *v, const cJSON *root, rert_case *c) {
+  const cJSON *p;
+  int rc = get_obj(v, root, "$", "patient", 1, &p);
+  if (rc) return rc;
+  static const char *const keys[] = {"id", "name", "birth_date", "sex", NULL};
+  if ((rc = check_keys(v, p, "$.patient", keys))) return rc;
+  if ((rc = get_str(v, p, "$.patient", "id", 1, c->patient_id, sizeof c->patient_id))) return rc;
+  if ((rc = get_str(v, p, "$.patient", "name", 0, c->patient_name, sizeof c->patient_name))) return rc;
+  if ((rc = get_date(v, p, "$.patient", "birth_date", 0, &c->has_birth_date, &c->birth_date))) return rc;
+  if ((rc = get_enum(v, p, "$.patient", "sex", 0, SEX_VALUES, c->sex, sizeof c->sex))) return rc;
+  return RERT_OK;
+}
+
+static const char *const HISTOLOGY_VALUES[] = {
+    "squamous", "adenoid_cystic", "mucoepidermoid", "adenocarcinoma", "salivary_duct",
+    "acinic_cell", "undifferentiated_nasopharyngeal", "sinonasal_undifferentiated",
+    "melanoma", "sarcoma", "esthesioneuroblastoma", "other_nonsquamous", NULL};
+static const char *const SUBSITE_VALUES[] = {
+    "oral_cavity", "oropharynx", "larynx", "hypopharynx", "nasopharynx", "sinonasal",
+    "salivary", "skin", "skull_base", "neck", "unknown_primary", "other", NULL};
+
+static int parse_clinical(const vctx *v, const cJSON *root, rert_case *c) {
+  const cJSON *k;
+  int rc = get_obj(v, root, "$", "clinical", 0, &k);
+  if (rc) return rc;
+  case_clinical *x = &c->clinical;
+  /* defaults: everything unknown */
+  memset(x, 0, sizeof *x);
+  x->histology_squamous = -1;
+  x->ecog = x->charlson = x->ace27 = -1;
+  x->age_years = x->kps = x->recurrence_size_cm = x->recurrence_volume_cc = NAN;
+  x->carotid_encasement_deg = x->recurrence_overlap_fraction = NAN;
+  case_tri *tris[] = {&x->p16, &x->ebv, &x->second_primary, &x->rapid_progression,
+                      &x->prior_surgery, &x->neck_dissection, &x->flap_reconstruction,
+                      &x->resectable, &x->accepts_surgery, &x->acceptable_function,
+                      &x->salvage_ene, &x->feeding_tube, &x->tracheostomy,
+                      &x->soft_tissue_defect, &x->distant_metastases, &x->carotid_invasion,
+                      &x->mucosal_ulceration, &x->fistula, &x->skin_invasion,
+                      &x->deep_neck_infection, &x->planned_extractions, &x->pregnant,
+                      &x->unresolved_prior_toxicity, &x->other_cancer_5y, &x->other_trial,
+                      &x->consent_capable, &x->accepts_cisplatin};
+  for (size_t i = 0; i < sizeof tris / sizeof *tris; i++) *tris[i] = CASE_UNKNOWN;
+  if (!k) return RERT_OK;
+  c->has_clinical = 1;
+  const char *B = "$.clinical";
+  static const char *const keys[] = {
+      "age_years", "ecog", "kps", "histology", "p16", "ebv", "subsite", "rT", "rN",
+      "recurrence_size_cm", "recurrence_volume_cc", "diagnosis_date", "recurrence_date",
+      "second_primary", "recurrence_overlap_fraction", "recurrence_extent", "rapid_progression",
+      "prior_surgery", "neck_dissection", "flap_reconstruction", "resectable", "accepts_surgery",
+      "acceptable_function", "salvage_surgery", "organ_dysfunction", "comorbidity",
+      "distant_metastases", "carotid", "mucosal_ulceration", "fistula", "skin_invasion",
+      "deep_neck_infection", "dental", "goals_of_care", "trial", NULL};
+  if ((rc = check_keys(v, k, B, keys))) return rc;
+  if ((rc = get_num(v, k, B, "age_years", 0, 0, 130, &x->age_years))) return rc;
+  if ((rc = get_int(v, k, B, "ecog", 0, 0, 4, -1, &x->ecog))) return rc;
+  if ((rc = get_num(v, k, B, "kps", 0, 0, 100, &x->kps))) return rc;
+  if ((rc = get_enum(v, k, B, "histology", 0, HISTOLOGY_VALUES, x->histology, sizeof x->histology))) return rc;
+  if (x->histology[0]) x->histology_squamous = strcmp(x->histology, "squamous") == 0;
+  if ((rc = get_tri(v, k, B, "p16", &x->p16))) return rc;
+  if ((rc = get_tri(v, k, B, "ebv", &x->ebv))) return rc;
+  if ((rc = get_enum(v, k, B, "subsite", 0, SUBSITE_VALUES, x->subsite, sizeof x->subsite))) return rc;
+  static const char *const RT[] = {"rTx", "rT0", "rTis", "rT1", "rT2", "rT3", "rT4", "rT4a", "rT4b", NULL};
+  static const char *const RN[] = {"rNx", "rN0", "rN1", "rN2", "rN2a", "rN2b", "rN2c", "rN3", "rN3a", "rN3b", NULL};
+  if ((rc = get_enum(v, k, B, "rT", 0, RT, x->rT, sizeof x->rT))) return rc;
+  if ((rc = get_enum(v, k, B, "rN", 0, RN, x->rN, sizeof x->rN))) return rc;
+  if ((rc = get_num(v, k, B, "recurrence_size_cm", 0, 0, 100, &x->recurrence_size_cm))) return rc;
+  if ((rc = get_num(v, k, B, "recurrence_volume_cc", 0, 0, 10000, &x->recurrence_volume_cc))) return rc;
+  if ((rc = get_date(v, k, B, "diagnosis_date", 0, &x->has_diagnosis_date, &x->diagnosis_date))) return rc;
+  if ((rc = get_date(v, k, B, "recurrence_date", 0, &x->has_recurrence_date, &x->recurrence_date))) return rc;
+  if ((rc = get_tri(v, k, B, "second_primary", &x->second_primary))) return rc;
+  if ((rc = get_num(v, k, B, "recurrence_overlap_fraction", 0, 0, 1, &x->recurrence_overlap_fraction))) return rc;
+  static const char *const EXT[] = {"local", "regional", "locoregional", NULL};
+  if ((rc = get_enum(v, k, B, "recurrence_extent", 0, EXT, x->recurrence_extent, sizeof x->recurrence_extent))) return rc;
+  if ((rc = get_tri(v, k, B, "rapid_progression", &x->rapid_progression))) return rc;
+  if ((rc = get_tri(v, k, B, "prior_surgery", &x->prior_surgery))) return rc;
+  if ((rc = get_tri(v, k, B, "neck_dissection", &x->neck_dissection))) return rc;
+  if ((rc = get_tri(v, k, B, "flap_reconstruction", &x->flap_reconstruction))) return rc;
+  if ((rc = get_tri(v, k, B, "resectable", &x->resectable))) return rc;
+  if ((rc = get_tri(v, k, B, "accepts_surgery", &x->accepts_surgery))) return rc;
+  if ((rc = get_tri(v, k, B, "acceptable_function", &x->acceptable_function))) return rc;
+  if ((rc = get_tri(v, k, B, "mucosal_ulceration", &x->mucosal_ulceration))) return rc;
+  if ((rc = get_tri(v, k, B, "fistula", &x->fistula))) return rc;
+  if ((rc = get_tri(v, k, B, "skin_invasion", &x->skin_invasion))) return rc;
+  if ((rc = get_tri(v, k, B, "deep_neck_infection", &x->deep_neck_infection))) return rc;
+  if ((rc = get_tri(v, k, B, "distant_metastases", &x->distant_metastases))) return rc;
+  static const char *const GOALS[] = {"curative", "palliative", "undecided", NULL};
+  if ((rc = get_enum(v, k, B, "goals_of_care", 0, GOALS, x->goals_of_care, sizeof x->goals_of_care))) return rc;
+
+  const cJSON *o;
+  /* salvage surgery at recurrence */
+  if ((rc = get_obj(v, k, B, "salvage_surgery", 0, &o))) return rc;
+  if (o) {
+    const char *S = "$.clinical.salvage_surgery";
+    static const char *const sk[] = {"status", "margins", "ene", NULL};
+    if ((rc = check_keys(v, o, S, sk))) return rc;
+    static const char *const ST[] = {"none", "planned", "done", NULL};
+    char st[16] = "";
+    if ((rc = get_enum(v, o, S, "status", 1, ST, st, sizeof st))) return rc;
+    x->salvage = strcmp(st, "done") == 0 ? SALVAGE_DONE : strcmp(st, "planned") == 0 ? SALVAGE_PLANNED : SALVAGE_NONE;
+    static const char *const MG[] = {"negative", "close", "positive", NULL};
+    if ((rc = get_enum(v, o, S, "margins", 0, MG, x->salvage_margins, sizeof x->salvage_margins))) return rc;
+    if ((rc = get_tri(v, o, S, "ene", &x->salvage_ene))) return rc;
+  }
+  if ((rc = get_obj(v, k, B, "organ_dysfunction", 0, &o))) return rc;
+  if (o) {
+    const char *S = "$.clinical.organ_dysfunction";
+    static const char *const sk[] = {"feeding_tube", "tracheostomy", "soft_tissue_defect", NULL};
+    if ((rc = check_keys(v, o, S, sk))) return rc;
+    if ((rc = get_tri(v, o, S, "feeding_tube", &x->feeding_tube))) return rc;
+    if ((rc = get_tri(v, o, S, "tracheostomy", &x->tracheostomy))) return rc;
+    if ((rc = get_tri(v, o, S, "soft_tissue_defect", &x->soft_tissue_defect))) return rc;
+  }
+  if ((rc = get_obj(v, k, B, "comorbidity", 0, &o))) return rc;
+  if (o) {
+    const char *S = "$.clinical.comorbidity";
+    static const char *const sk[] = {"charlson", "ace27", NULL};
+    if ((rc = check_keys(v, o, S, sk))) return rc;
+    if ((rc = get_int(v, o, S, "charlson", 0, 0, 40, -1, &x->charlson))) return rc;
+    if ((rc = get_int(v, o, S, "ace27", 0, 0, 3, -1, &x->ace27))) return rc;
+  }
+  if ((rc = get_obj(v, k, B, "carotid", 0, &o))) return rc;
+  if (o) {
+    const char *S = "$.clinical.carotid";
+    static const char *const sk[] = {"encasement_deg", "invasion", NULL};
+    if ((rc = check_keys(v, o, S, sk))) return rc;
+    if ((rc = get_num(v, o, S, "encasement_deg", 0, 0, 360, &x->carotid_encasement_deg))) return rc;
+    if ((rc = get_tri(v, o, S, "invasion", &x->carotid_invasion))) return rc;
+  }
+  if ((rc = get_obj(v, k, B, "dental", 0, &o))) return rc;
+  if (o) {
+    const char *S = "$.clinical.dental";
+    static const char *const sk[] = {"status", "planned_extractions", NULL};
+    if ((rc = check_keys(v, o, S, sk))) return rc;
+    static const char *const DS[] = {"good", "fair", "poor", "edentulous", NULL};
+    if ((rc = get_enum(v, o, S, "status", 0, DS, x->dental_status, sizeof x->dental_status))) return rc;
+    if ((rc = get_tri(v, o, S, "planned_extractions", &x->planned_extractions))) return rc;
+  }
+  if ((rc = get_obj(v, k, B, "trial", 0, &o))) return rc;
+  if (o) {
+    const char *S = "$.clinical.trial";
+    static const char *const sk[] = {"pregnant", "unresolved_prior_toxicity", "other_cancer_5y",
+                                     "other_trial", "consent_capable", "accepts_cisplatin", NULL};
+    if ((rc = check_keys(v, o, S, sk))) return rc;
+    if ((rc = get_tri(v, o, S, "pregnant", &x->pregnant))) return rc;
+    if ((rc = get_tri(v, o, S, "unresolved_prior_toxicity", &x->unresolved_prior_toxicity))) return rc;
+    if ((rc = get_tri(v, o, S, "other_cancer_5y", &x->other_cancer_5y))) return rc;
+    if ((rc = get_tri(v, o, S, "other_trial", &x->other_trial))) return rc;
+    if ((rc = get_tri(v, o, S, "consent_capable", &x->consent_capable))) return rc;
+    if ((rc = get_tri(v, o, S, "accepts_cisplatin", &x->accepts_cisplatin))) return rc;
+  }
+  if (c->has_birth_date && isnan(x->age_years) && x->has_recurrence_date)
+    x->age_years = date_diff_days(c->birth_date, x->recurrence_date) / RERT_DAYS_PER_YEAR;
+  return RERT_OK;
+}
+
+static int parse_points(const vctx *v, const cJSON *pd, const char *base, case_course *co) {
+  int rc;
+  for (const cJSON *it = pd->child; it; it = it->next) {
+    char p[256];
+    snprintf(p, sizeof p, "%s.%s", base, it->string ? it->string : "?");
+    if (co->npoints >= RERT_CASE_MAX_POINTS) return fail(v, p, "more than %d point doses", RERT_CASE_MAX_POINTS);
+    if (strncmp(it->string, "x_", 2) == 0 || strcmp(it->string, "comment") == 0) continue;
+    if (!cJSON_IsObject(it)) return fail(v, p, "expected an object {\"dose_gy\": ..., \"metric\": ...}");
+    static const char *const keys[] = {"dose_gy", "metric", "quantity", "alpha_beta_gy", NULL};
+    if ((rc = check_keys(v, it, p, keys))) return rc;
+    case_point_dose *d = &co->points[co->npoints];
+    if (strlen(it->string) >= sizeof d->organ) return fail(v, p, "organ name too long");
+    strcpy(d->organ, it->string);
+    if ((rc = get_num(v, it, p, "dose_gy", 1, 0, 1000, &d->dose_gy))) return rc;
+    strcpy(d->metric, "Dmax");
+    if ((rc = get_str(v, it, p, "metric", 0, d->metric, sizeof d->metric))) return rc;
+    static const char *const Q[] = {"physical", "eqd2", NULL};
+    char q[16] = "physical";
+    if ((rc = get_enum(v, it, p, "quantity", 0, Q, q, sizeof q))) return rc;
+    d->is_eqd2 = strcmp(q, "eqd2") == 0;
+    if ((rc = get_num(v, it, p, "alpha_beta_gy", 0, 0.01, 100, &d->alpha_beta_gy))) return rc;
+    if (d->is_eqd2 && isnan(d->alpha_beta_gy))
+      return fail(v, p, "quantity eqd2 needs alpha_beta_gy (the α/β it was computed with)");
+    co->npoints++;
+  }
+  return RERT_OK;
+}
+
+static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
+  char B[64];
+  snprintf(B, sizeof B, "$.courses[%d]", idx);
+  if (!cJSON_IsObject(it)) return fail(v, B, "expected an object");
+  static const char *const keys[] = {
+      "id", "role", "start_date", "end_date", "modality", "rbe_model", "technique", "fractions",
+      "fractions_per_day", "interfraction_interval_h", "prescription_gy", "elective_nodes",
+      "systemic", "dicom", "point_doses", NULL};
+  int rc = check_keys(v, it, B, keys);
+  if (rc) return rc;
+  case_course *co = &c->courses[idx];
+  memset(co, 0, sizeof *co);
+  if ((rc = get_str(v, it, B, "id", 1, co->id, sizeof co->id))) return rc;
+  for (int j = 0; j < idx; j++)
+    if (strcmp(c->courses[j].id, co->id) == 0) {
+      char p[96];
+      snprintf(p, sizeof p, "%s.id", B);
+      return fail(v, p, "duplicate course id '%s'", co->id);
+    }
+  static const char *const ROLES[] = {"prior", "planned", NULL};
+  char role[16] = "";
+  if ((rc = get_enum(v, it, B, "role", 1, ROLES, role, sizeof role))) return rc;
+  co->role = strcmp(role, "planned") == 0 ? COURSE_PLANNED : COURSE_PRIOR;
+  /* A prior course needs both dates (intervals, recovery); a planned one at least its start
+   * is strongly expected but may be unknown at consult time. */
+  if ((rc = get_date(v, it, B, "start_date", co->role == COURSE_PRIOR, &co->has_start_date, &co->start_date))) return rc;
+  if ((rc = get_date(v, it, B, "end_date", co->role == COURSE_PRIOR, &co->has_end_date, &co->end_date))) return rc;
+  if (co->has_start_date && co->has_end_date && date_diff_days(co->start_date, co->end_date) < 0) {
+    char p[96];
+    snprintf(p, sizeof p, "%s.end_date", B);
+    return fail(v, p, "end date is before start_date");
+  }
+  static const char *const MOD[] = {"photon", "proton", "carbon", "electron", NULL};
+  char mod[16] = "";
+  if ((rc = get_enum(v, it, B, "modality", 1, MOD, mod, sizeof mod))) return rc;
+  /* rbe.h names; mapped here so the loader does not depend on the rbe implementation */
+  co->modality = !strcmp(mod, "photon") ? MOD_PHOTON : !strcmp(mod, "proton") ? MOD_PROTON
+               : !strcmp(mod, "carbon") ? MOD_CARBON : MOD_ELECTRON;
+  static const char *const RBE[] = {"PHYSICAL", "RBE_FIXED", "LEM_I", "MKM", NULL};
+  char rbe[16] = "";
+  if ((rc = get_enum(v, it, B, "rbe_model", 0, RBE, rbe, sizeof rbe))) return rc;
+  if (!rbe[0]) {
+    /* Photons/electrons are physical by definition; a particle course must say its model. */
+    if (co->modality == MOD_PHOTON || co->modality == MOD_ELECTRON) strcpy(rbe, "PHYSICAL");
+    else {
+      char p[96];
+      snprintf(p, sizeof p, "%s.rbe_model", B);
+      return fail(v, p, "missing; a %s course must state its RBE model (RBE_FIXED | LEM_I | MKM)", mod);
+    }
+  }
+  co->rbe = !strcmp(rbe, "PHYSICAL") ? RBE_PHYSICAL : !strcmp(rbe, "RBE_FIXED") ? RBE_FIXED
+          : !strcmp(rbe, "LEM_I") ? RBE_LEM_I : RBE_MKM;
+  if (co->modality == MOD_CARBON && (co->rbe == RBE_PHYSICAL || co->rbe == RBE_FIXED)) {
+    char p[96];
+    snprintf(p, sizeof p, "%s.rbe_model", B);
+    return fail(v, p, "a carbon course must use LEM_I or MKM, not %s", rbe);
+  }
+  if ((rc = get_str(v, it, B, "technique", 0, co->technique, sizeof co->technique))) return rc;
+  if ((rc = get_int(v, it, B, "fractions", 1, 1, 200, 0, &co->fractions))) return rc;
+  if ((rc = get_int(v, it, B, "fractions_per_day", 0, 1, 4, 1, &co->fractions_per_day))) return rc;
+  if ((rc = get_num(v, it, B, "interfraction_interval_h", 0, 0.5, 24, &co->interfraction_interval_h))) return rc;
+  if (co->fractions_per_day > 1 && isnan(co->interfraction_interval_h)) {
+    char p[96];
+    snprintf(p, sizeof p, "%s.interfraction_interval_h", B);
+    return fail(v, p, "missing; required when fractions_per_day > 1 (incomplete repair)");
+  }
+  if ((rc = get_num(v, it, B, "prescription_gy", 1, 0.01, 200, &co->prescription_gy))) return rc;
+  if ((rc = get_tri(v, it, B, "elective_nodes", &co->elective_nodes))) return rc;
+  if ((rc = get_str(v, it, B, "systemic", 0, co->systemic, sizeof co->systemic))) return rc;
+  const cJSON *d;
+  char DB[96];
+  snprintf(DB, sizeof DB, "%s.dicom", B);
+  if ((rc = get_obj(v, it, B, "dicom", 0, &d))) return rc;
+  if (d) {
+    static const char *const dk[] = {"ct_dir", "rtstruct", "rtdose", "rtplan", NULL};
+    if ((rc = check_keys(v, d, DB, dk))) return rc;
+    if ((rc = get_path(v, c, d, DB, "ct_dir", co->ct_dir))) return rc;
+    if ((rc = get_path(v, c, d, DB, "rtstruct", co->rtstruct))) return rc;
+    if ((rc = get_path(v, c, d, DB, "rtdose", co->rtdose))) return rc;
+    if ((rc = get_path(v, c, d, DB, "rtplan", co->rtplan))) return rc;
+  }
+  const cJSON *pd;
+  if ((rc = get_obj(v, it, B, "point_doses", 0, &pd))) return rc;
+  if (pd) {
+    char PB[96];
+    snprintf(PB, sizeof PB, "%s.point_doses", B);
+    if ((rc = parse_points(v, pd, PB, co))) return rc;
+  }
+  return RERT_OK;
+}
+
+static int parse_courses(const vctx *v, const cJSON *root, rert_case *c) {
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "courses");
+  if (!a) return fail(v, "$.courses", "missing; expected an array of at least one course");
+  if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) < 1)
+    return fail(v, "$.courses", "expected an array of at least one course");
+  int n = cJSON_GetArraySize(a);
+  if (n > RERT_CASE_MAX_COURSES) return fail(v, "$.courses", "more than %d courses", RERT_CASE_MAX_COURSES);
+  int i = 0, rc;
+  for (const cJSON *it = a->child; it; it = it->next, i++) {
+    if ((rc = parse_course(v, c, it, i))) return rc;
+    c->ncourses = i + 1;
+  }
+  int nplanned = 0;
+  for (i = 0; i < c->ncourses; i++) nplanned += c->courses[i].role == COURSE_PLANNED;
+  if (nplanned > 1) return fail(v, "$.courses", "%d courses have role planned; at most one may", nplanned);
+  return RERT_OK;
+}
+
+static int course_ref_ok(const rert_case *c, const char *id) { return casefile_course(c, id) != NULL; }
+
+static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
+  int rc;
+  if ((rc = get_str(v, root, "$", "reference_course", 0, c->reference_course, sizeof c->reference_course))) return rc;
+  if (c->reference_course[0] && !course_ref_ok(c, c->reference_course))
+    return fail(v, "$.reference_course", "'%s' is not the id of a course", c->reference_course);
+  const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "registrations");
+  if (a && !cJSON_IsNull(a)) {
+    if (!cJSON_IsArray(a)) return fail(v, "$.registrations", "expected an array");
+    if (cJSON_GetArraySize(a) > RERT_CASE_MAX_REGS) return fail(v, "$.registrations", "more than %d registrations", RERT_CASE_MAX_REGS);
+    int i = 0;
+    for (const cJSON *it = a->child; it; it = it->next, i++) {
+      char B[64];
+      snprintf(B, sizeof B, "$.registrations[%d]", i);
+      if (!cJSON_IsObject(it)) return fail(v, B, "expected an object");
+      static const char *const keys[] = {"from", "to", "type", "dicom", "mha", NULL};
+      if ((rc = check_keys(v, it, B, keys))) return rc;
+      case_registration *r = &c->registrations[i];
+      memset(r, 0, sizeof *r);
+      if ((rc = get_str(v, it, B, "from", 1, r->from, sizeof r->from))) return rc;
+      if ((rc = get_str(v, it, B, "to", 1, r->to, sizeof r->to))) return rc;
+      char p[96];
+      snprintf(p, sizeof p, "%s.from", B);
+      if (!course_ref_ok(c, r->from)) return fail(v, p, "'%s' is not the id of a course", r->from);
+      snprintf(p, sizeof p, "%s.to", B);
+      if (!course_ref_ok(c, r->to)) return fail(v, p, "'%s' is not the id of a course", r->to);
+      static const char *const T[] = {"rigid", "deformable", NULL};
+      char t[16] = "";
+      if ((rc = get_enum(v, it, B, "type", 1, T, t, sizeof t))) return rc;
+      r->type = strcmp(t, "deformable") == 0 ? REG_DEFORMABLE : REG_RIGID;
+      if ((rc = get_path(v, c, it, B, "dicom", r->dicom))) return rc;
+      if ((rc = get_path(v, c, it, B, "mha", r->mha))) return rc;
+      if (r->type == REG_DEFORMABLE && !r->dicom[0] && !r->mha[0])
+        return fail(v, B, "a deformable registration needs 'dicom' (deformable REG) or 'mha' (vector field)");
+      c->nregistrations = i + 1;
+    }
+  }
+  const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "structure_map");
+  if (o && !cJSON_IsNull(o)) {
+    if (!cJSON_IsObject(o)) return fail(v, "$.structure_map", "expected an object {\"local name\": \"TG-263 name\"}");
+    for (const cJSON *it = o->child; it; it = it->next) {
+      char p[256];
+      snprintf(p, sizeof p, "$.structure_map.%s", it->string);
+      if (!cJSON_IsString(it) || !it->valuestring[0]) return fail(v, p, "expected a TG-263 name (string)");
+      if (c->nmap >= RERT_CASE_MAX_MAP) return fail(v, p, "more than %d mapped names", RERT_CASE_MAX_MAP);
+      if (strlen(it->string) >= RERT_CASE_NAME_LEN || strlen(it->valuestring) >= RERT_CASE_NAME_LEN)
+        return fail(v, p, "name longer than %d characters", RERT_CASE_NAME_LEN - 1);
+      strcpy(c->structure_map[c->nmap].local, it->string);
+      strcpy(c->structure_map[c->nmap].tg263, it->valuestring);
+      c->nmap++;
+    }
+  }
+  if ((rc = get_str(v, root, "$", "recurrence_roi", 0, c->recurrence_roi, sizeof c->recurrence_roi))) return rc;
+  strcpy(c->recovery_default, "none");
+  o = cJSON_GetObjectItemCaseSensitive(root, "recovery");
+  if (o && !cJSON_IsNull(o)) {
+    if (!cJSON_IsObject(o)) return fail(v, "$.recovery", "expected an object {\"default\": ..., \"per_organ\": {...}}");
+    static const char *const keys[] = {"default", "per_organ", NULL};
+    if ((rc = check_keys(v, o, "$.recovery", keys))) return rc;
+    if ((rc = get_str(v, o, "$.recovery", "default", 0, c->recovery_default, sizeof c->recovery_default))) return rc;
+    const cJSON *po;
+    if ((rc = get_obj(v, o, "$.recovery", "per_organ", 0, &po))) return rc;
+    if (po)
+      for (const cJSON *it = po->child; it; it = it->next) {
+        char p[256];
+        snprintf(p, sizeof p, "$.recovery.per_organ.%s", it->string);
+        if (!cJSON_IsString(it) || !it->valuestring[0]) return fail(v, p, "expected a recovery model name (string)");
+        if (c->nrecovery >= RERT_CASE_MAX_MAP) return fail(v, p, "too many entries");
+        if (strlen(it->string) >= RERT_CASE_NAME_LEN || strlen(it->valuestring) >= 64)
+          return fail(v, p, "name too long");
+        strcpy(c->recovery[c->nrecovery].organ, it->string);
+        strcpy(c->recovery[c->nrecovery].model, it->valuestring);
+        c->nrecovery++;
+      }
+  }
+  a = cJSON_GetObjectItemCaseSensitive(root, "protocols");
+  if (a && !cJSON_IsNull(a)) {
+    if (!cJSON_IsArray(a)) return fail(v, "$.protocols", "expected an array of protocol names");
+    int i = 0;
+    for (const cJSON *it = a->child; it; it = it->next, i++) {
+      char p[64];
+      snprintf(p, sizeof p, "$.protocols[%d]", i);
+      if (i >= RERT_CASE_MAX_PROTOCOLS) return fail(v, p, "more than %d protocols", RERT_CASE_MAX_PROTOCOLS);
+      if (!cJSON_IsString(it) || !it->valuestring[0] || strlen(it->valuestring) >= 64)
+        return fail(v, p, "expected a protocol name (string, < 64 characters)");
+      strcpy(c->protocols[i], it->valuestring);
+      c->nprotocols = i + 1;
+    }
+  }
+  a = cJSON_GetObjectItemCaseSensitive(root, "overrides");
+  if (a && !cJSON_IsNull(a)) {
+    if (!cJSON_IsArray(a)) return fail(v, "$.overrides", "expected an array of objects");
+    int i = 0;
+    for (const cJSON *it = a->child; it; it = it->next, i++) {
+      char p[64];
+      snprintf(p, sizeof p, "$.overrides[%d]", i);
+      if (!cJSON_IsObject(it)) return fail(v, p, "expected an object");
+      char reason[512] = "";
+      /* Every departure from a default must be justified in the record. */
+      if ((rc = get_str(v, it, p, "reason", 1, reason, sizeof reason))) return rc;
+    }
+    c->overrides = a;
+  }
+  return RERT_OK;
+}
+
+int casefile_parse(cJSON *root, const char *path, rert_case *c, rert_err *err) {
+  memset(c, 0, sizeof *c);
+  c->root = root;
+  if (path) {
+    snprintf(c->path, sizeof c->path, "%s", path);
+    const char *slash = strrchr(path, '/');
+    if (slash) {
+      size_t n = (size_t)(slash - path);
+      if (n == 0) n = 1; /* "/case.json" */
+      if (n >= sizeof c->dir) n = sizeof c->dir - 1;
+      memcpy(c->dir, path, n);
+      c->dir[n] = 0;
+    }
+  }
+  vctx v = {path ? path : "case", err};
+  int rc = RERT_OK;
+  if (!cJSON_IsObject(root)) rc = fail(&v, "$", "expected a JSON object");
+  static const char *const keys[] = {"schema", "patient", "clinical", "courses", "reference_course",
+                                     "registrations", "structure_map", "recurrence_roi",
+                                     "recovery", "protocols", "overrides", NULL};
+  if (!rc) rc = check_keys(&v, root, "$", keys);
+  char schema[32] = "";
+  if (!rc) rc = get_str(&v, root, "$", "schema", 1, schema, sizeof schema);
+  if (!rc && strcmp(schema, RERT_CASE_SCHEMA) != 0)
+    rc = fail(&v, "$.schema", "'%s' is not supported; expected \"%s\"", schema, RERT_CASE_SCHEMA);
+  if (!rc) rc = parse_patient(&v, root, c);
+  if (!rc) rc = parse_clinical(&v, root, c);
+  if (!rc) rc = parse_courses(&v, root, c);
+  if (!rc) rc = parse_rest(&v, root, c);
+  if (rc) casefile_free(c);
+  return rc;
+}
+
+int casefile_load(const char *path, rert_case *c, rert_err *err) {
+  cJSON *root = NULL;
+  memset(c, 0, sizeof *c);
+  int rc = json_load_file(path, &root, err);
+  if (rc) return rc;
+  return casefile_parse(root, path, c, err);
+}
+
+void casefile_free(rert_case *c) {
+  if (!c) return;
+  cJSON_Delete(c->root);
+  c->root = NULL;
+  c->overrides = NULL;
+}
+
+const case_course *casefile_course(const rert_case *c, const char *id) {
+  for (int i = 0; i < c->ncourses; i++)
+    if (strcmp(c->courses[i].id, id) == 0) return &c->courses[i];
+  return NULL;
+}
+
+const case_course *casefile_planned_course(const rert_case *c) {
+  for (int i = 0; i < c->ncourses; i++)
+    if (c->courses[i].role == COURSE_PLANNED) return &c->courses[i];
+  return NULL;
+}
+
+const case_course *casefile_reference(const rert_case *c) {
+  if (c->reference_course[0]) return casefile_course(c, c->reference_course);
+  const case_course *p = casefile_planned_course(c);
+  if (p) return p;
+  return c->ncourses ? &c->courses[c->ncourses - 1] : NULL;
+}
+
+const case_course *casefile_last_prior(const rert_case *c) {
+  const case_course *best = NULL;
+  for (int i = 0; i < c->ncourses; i++) {
+    const case_course *k = &c->courses[i];
+    if (k->role != COURSE_PRIOR || !k->has_end_date) continue;
+    if (!best || date_diff_days(best->end_date, k->end_date) > 0) best = k;
+  }
+  return best;
+}
+
+const char *casefile_map_structure(const rert_case *c, const char *local) {
+  for (int i = 0; i < c->nmap; i++)
+    if (strcmp(c->structure_map[i].local, local) == 0) return c->structure_map[i].tg263;
+  return local;
+}
+
+const char *casefile_recovery_model(const rert_case *c, const char *organ) {
+  for (int i = 0; i < c->nrecovery; i++)
+    if (strcmp(c->recovery[i].organ, organ) == 0) return c->recovery[i].model;
+  return c->recovery_default[0] ? c->recovery_default : "none";
+}
+
+int casefile_interval_months(const rert_case *c, const case_course *prior, double *months,
+                             rert_err *err) {
+  if (!prior || !prior->has_end_date)
+    return rert_err_set(err, RERT_EINPUT, "%s: prior course has no end_date", c->path);
+  const case_course *ref = casefile_reference(c);
+  if (ref && ref != prior && ref->has_start_date) {
+    *months = date_interval_months(prior->end_date, ref->start_date);
+    return RERT_OK;
+  }
+  if (c->clinical.has_recurrence_date) {
+    *months = date_interval_months(prior->end_date, c->clinical.recurrence_date);
+    return RERT_OK;
+  }
+  return rert_err_set(err, RERT_EINPUT,
+                      "%s: $.courses: the planned course has no start_date and "
+                      "$.clinical.recurrence_date is missing; cannot compute the interval", c->path);
+}
+
+const char *casefile_tri_name(case_tri t) {
+  return t == CASE_YES ? "yes" : t == CASE_NO ? "no" : "unknown";
+}
