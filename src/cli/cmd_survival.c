@@ -401,6 +401,8 @@ static int run_cif(const rert_args *a, ctx *c, rert_err *err) {
           }
           double est = j < 0 ? 0 : cf[g].cif[(size_t)j * K + k];
           double var = j < 0 ? 0 : cf[g].var[(size_t)j * K + k];
+          /* beyond the group's last follow-up time the estimate is undefined (cmprsk: NA) */
+          if (cf[g].nt > 0 && tt > cf[g].time[cf[g].nt - 1]) est = var = NAN;
           if (root) {
             cJSON *e = cJSON_CreateObject();
             json_add_num(e, "time", tt);
