@@ -73,15 +73,34 @@ double crm_prob(const rert_crm_design *d, int level, double beta) {
   return prob_from_label(d, x[level - 1], beta);
 }
 
+/* Patients with the same (level, DLT, weight) contribute identical factors: they are merged
+ * into terms with a multiplicity, which makes the quadrature cost independent of cohort size
+ * once follow-up is complete. */
+typedef struct {
+  int level, dlt, count;
+  double w;
+} lik_term;
+
+static int merge_terms(const rert_crm_patient *p, const double *w, int n, lik_term *t) {
+  int m = 0;
+  for (int j = 0; j < n; j++) {
+    int k = 0;
+    while (k < m && !(t[k].level == p[j].level && t[k].dlt == p[j].dlt && t[k].w == w[j])) k++;
+    if (k == m) t[m++] = (lik_term){p[j].level, p[j].dlt, 0, w[j]};
+    t[k].count++;
+  }
+  return m;
+}
+
 /* log of L(β)·φ(β) up to a constant */
-static double log_integrand(const rert_crm_design *d, const double *lab,
-                            const rert_crm_patient *p, const double *w, int n, double beta) {
+static double log_integrand(const rert_crm_design *d, const double *lab, const lik_term *t,
+                            int m, double beta) {
   double f[RERT_CRM_MAX_LEVELS];
   for (int i = 0; i < d->nlevels; i++) f[i] = prob_from_label(d, lab[i], beta);
   double l = -beta * beta / (2 * d->prior_var);
-  for (int j = 0; j < n; j++) {
-    double F = f[p[j].level - 1];
-    l += p[j].dlt ? log(F) : log1p(-w[j] * F);
+  for (int j = 0; j < m; j++) {
+    double F = f[t[j].level - 1];
+    l += t[j].count * (t[j].dlt ? log(F) : log1p(-t[j].w * F));
   }
   return l;
 }
@@ -95,15 +114,21 @@ static int posterior(const rert_crm_design *d, const rert_crm_patient *p, const 
                      double *mean, double *var) {
   double lab[RERT_CRM_MAX_LEVELS];
   crm_dose_labels(d, lab);
+  lik_term tbuf[256], *t = tbuf;
+  if (n > 256 && !(t = malloc((size_t)n * sizeof *t))) return -1;
+  int m = merge_terms(p, w, n, t);
   double sd = sqrt(d->prior_var), B = fmax(20.0, 15.0 * sd);
   enum { NSCAN = 321 };
   double lmax = -INFINITY, ls[NSCAN];
   for (int i = 0; i < NSCAN; i++) {
     double b = -B + 2 * B * i / (NSCAN - 1);
-    ls[i] = log_integrand(d, lab, p, w, n, b);
+    ls[i] = log_integrand(d, lab, t, m, b);
     if (ls[i] > lmax) lmax = ls[i];
   }
-  if (!isfinite(lmax)) return -1;
+  if (!isfinite(lmax)) {
+    if (t != tbuf) free(t);
+    return -1;
+  }
   int lo = 0, hi = NSCAN - 1;
   while (lo < NSCAN - 1 && !(ls[lo] > lmax - 50)) lo++;
   while (hi > 0 && !(ls[hi] > lmax - 50)) hi--;
@@ -116,10 +141,11 @@ static int posterior(const rert_crm_design *d, const rert_crm_patient *p, const 
     double mid = a + (k + 0.5) * h;
     for (int q = 0; q < 8; q++) {
       double b = mid + (q < 4 ? -1 : 1) * gl_x[q % 4] * h / 2, wt = gl_w[q % 4] * h / 2;
-      double v = wt * exp(log_integrand(d, lab, p, w, n, b) - lmax);
+      double v = wt * exp(log_integrand(d, lab, t, m, b) - lmax);
       m0 += v, m1 += v * b, m2 += v * b * b;
     }
   }
+  if (t != tbuf) free(t);
   if (!(m0 > 0)) return -1;
   *mean = m1 / m0;
   *var = m2 / m0 - (*mean) * (*mean);
