@@ -148,3 +148,27 @@ Test(cli_stats, titecrm_and_recist) {
   free(o);
   unlink(path);
 }
+
+Test(cli_stats, malformed_csv_is_bad_input) {
+  /* hand-made malformed files: every one must give exit 2, never a crash or partial output */
+  const char *bodies[] = {"", "time,status\n1,1\n2\n", "time,status\n\"1,1\n",
+                          "time,status\n-1,1\n", "time,status\n1,7\n", "time,status\nx,1\n",
+                          "time,status\n1e999,1\n"};
+  char path[512], args[1024], *o;
+  snprintf(path, sizeof path, "%s/test_cli_stats_bad.csv", RERT_BUILD_DIR);
+  for (size_t i = 0; i < sizeof bodies / sizeof *bodies; i++) {
+    FILE *f = fopen(path, "w");
+    fputs(bodies[i], f);
+    fclose(f);
+    snprintf(args, sizeof args, "survival km %s", path);
+    cr_assert_eq(run(args, &o), 2, "case %zu", i);
+    free(o);
+    snprintf(args, sizeof args, "recist %s", path);
+    cr_assert_eq(run(args, &o), 2, "recist case %zu", i);
+    free(o);
+    snprintf(args, sizeof args, "trial titecrm --skeleton 0.1,0.2 --patients %s", path);
+    cr_assert_eq(run(args, &o), 2, "titecrm case %zu", i);
+    free(o);
+  }
+  unlink(path);
+}
