@@ -172,3 +172,47 @@ Test(cli_stats, malformed_csv_is_bad_input) {
   }
   unlink(path);
 }
+
+Test(cli_stats, lung_factor_cox_plain_ci_groups) {
+  /* R survival 3.5.3 (tests/reference/survival_reference.R): coxph(~factor(ph.ecog), lung),
+   * survfit(conf.type = "plain"), survfit(~sex) medians */
+  char *o;
+  cr_assert_eq(run("survival cox tests/data/lung.csv --covariate ph.ecog --factor ph.ecog --json",
+                   &o), 0);
+  cJSON *j = cJSON_Parse(o);
+  cr_assert(j);
+  cr_assert(fabs(num(j, "coefficients.0.coef") - 0.368840089769) < 1e-9);
+  cr_assert(fabs(num(j, "coefficients.2.coef") - 2.207980255500) < 1e-9);
+  cr_assert(fabs(num(j, "coefficients.2.se") - 1.025833223775) < 1e-9);
+  cr_assert(fabs(num(j, "lr_chisq") - 18.4445456346) < 1e-8);
+  cr_assert(fabs(num(j, "score_chisq") - 21.968052279) < 1e-8);
+  cr_assert_eq((int)num(j, "df"), 3);
+  cJSON_Delete(j);
+  free(o);
+  cr_assert_eq(run("survival cox tests/data/lung.csv --covariate ph.ecog --factor ph.ecog "
+                   "--ties breslow --json", &o), 0);
+  j = cJSON_Parse(o);
+  cr_assert(fabs(num(j, "coefficients.1.coef") - 0.914694062618) < 1e-9);
+  cr_assert(fabs(num(j, "score_chisq") - 21.9025192126) < 1e-8);
+  cJSON_Delete(j);
+  free(o);
+  cr_assert_eq(run("survival km tests/data/lung.csv --conf-type plain --at 365 --json", &o), 0);
+  j = cJSON_Parse(o);
+  cr_assert(fabs(num(j, "curves.0.at.0.lower") - 0.339028583848) < 1e-10);
+  cr_assert(fabs(num(j, "curves.0.at.0.upper") - 0.479454665072) < 1e-10);
+  cr_assert_eq(num(j, "curves.0.median_lower"), 284);
+  cJSON_Delete(j);
+  free(o);
+  cr_assert_eq(run("survival km tests/data/lung.csv --group sex --json", &o), 0);
+  j = cJSON_Parse(o);
+  cr_assert_eq(num(j, "curves.0.median"), 270);
+  cr_assert_eq(num(j, "curves.0.median_lower"), 212);
+  cr_assert_eq(num(j, "curves.0.median_upper"), 310);
+  cr_assert_eq(num(j, "curves.1.median"), 426);
+  cr_assert_eq(num(j, "curves.1.median_lower"), 348);
+  cr_assert_eq(num(j, "curves.1.median_upper"), 550);
+  cJSON_Delete(j);
+  free(o);
+  cr_assert_eq(run("survival cox tests/data/lung.csv --covariate age --factor sex", &o), 2);
+  free(o);
+}

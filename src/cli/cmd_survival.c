@@ -17,6 +17,7 @@ static const rert_opt opts[] = {
     {"event", OPT_STR, "status", "column with status: 0/1, or 1/2 as R Surv(); for cif the cause codes", NULL, 0},
     {"group", OPT_STR, NULL, "column defining groups (curves per group; log-rank and Gray tests)", NULL, 0},
     {"covariate", OPT_LIST, NULL, "cox: covariate column (numeric, or text = factor with the first sorted level as reference)", NULL, 0},
+    {"factor", OPT_LIST, NULL, "cox: treat these numeric covariates as factors (R factor())", NULL, 0},
     {"conf-type", OPT_STR, "log", "km: CI transform log (R default), log-log or plain", NULL, 0},
     {"conf-level", OPT_NUM, "0.95", "confidence level", "", 0},
     {"ties", OPT_STR, "efron", "cox: tie handling efron (R default) or breslow", NULL, 0},
@@ -459,8 +460,23 @@ static int run(const rert_args *a, rert_err *err) {
     return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   }
   for (int i = 0; i < ncov; i++) cov[i] = cli_list_item(a, "covariate", i);
+  int nfac = cli_list_count(a, "factor");
+  const char *fac[64];
+  if (nfac > 64) nfac = 64;
+  for (int i = 0; i < nfac; i++) {
+    fac[i] = cli_list_item(a, "factor", i);
+    int found = 0;
+    for (int q = 0; q < ncov; q++) found |= !strcmp(cov[q], fac[i]);
+    if (!found) {
+      free(cov);
+      csv_free(&c.csv);
+      return rert_err_set(err, RERT_EINPUT, "--factor %s is not one of the --covariate columns",
+                          fac[i]);
+    }
+  }
   rert_survdata_spec spec = {cli_str(a, "time"), cli_str(a, "event"), cli_str(a, "group"),
-                             kind == 2 ? cov : NULL, kind == 2 ? ncov : 0, kind == 3, cen};
+                             kind == 2 ? cov : NULL, kind == 2 ? ncov : 0, fac, nfac,
+                             kind == 3, cen};
   rc = survdata_load(&c.csv, &spec, &c.d, err);
   free(cov);
   if (!rc) rc = parse_at(a, &c, err);
@@ -492,6 +508,7 @@ const rert_cmd rert_cmd_survival = {
     "rert survival km lung.csv --time time --event status --group sex --plot km.svg\n"
     "rert survival logrank aml.csv --group x\n"
     "rert survival cox aml.csv --covariate x --ties breslow --json\n"
+    "rert survival cox lung.csv --covariate age,ph.ecog --factor ph.ecog\n"
     "rert survival cif crr.csv --group group --failcode 1 --at 5,10,20",
     2,
     2,

@@ -207,6 +207,8 @@ int survdata_load(const rert_csv *t, const rert_survdata_spec *spec, rert_survda
     }
     for (int k = 0; k < spec->ncovariates; k++) {
       isnum[k] = 1;
+      for (int q = 0; q < spec->nfactors; q++)
+        if (!strcmp(spec->factors[q], spec->covariates[k])) isnum[k] = 0;
       for (int r = 0; r < t->nrow && isnum[k]; r++)
         if (keep[r]) isnum[k] = is_number(csv_get(t, r, cc[k]), NULL);
       if (isnum[k]) pmax += 1;
