@@ -216,3 +216,25 @@ Test(cli_stats, lung_factor_cox_plain_ci_groups) {
   cr_assert_eq(run("survival cox tests/data/lung.csv --covariate age --factor sex", &o), 2);
   free(o);
 }
+
+Test(cli_stats, trial_final_logistic) {
+  /* R glm(binomial) (tests/reference/titecrm_reference.R): pDLT at 60 GyE = 0.38309989130441 */
+  char path[512], args[1024], *o;
+  snprintf(path, sizeof path, "%s/test_cli_stats_final.csv", RERT_BUILD_DIR);
+  FILE *f = fopen(path, "w");
+  int y[25] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0};
+  fputs("level,dlt,followup\n", f);
+  for (int i = 0; i < 25; i++) fprintf(f, "%d,%d,6\n", i < 6 ? 2 : i < 12 ? 3 : i < 20 ? 4 : 5, y[i]);
+  fclose(f);
+  snprintf(args, sizeof args,
+           "trial final --doses 52.5,55,57.5,60,62.5,65 --patients %s --target 0.25 --json", path);
+  cr_assert_eq(run(args, &o), 0);
+  cJSON *j = cJSON_Parse(o);
+  cr_assert(j);
+  cr_assert(fabs(num(j, "levels.3.ptox") - 0.38309989130441) < 1e-9);
+  cr_assert(fabs(num(j, "b") - 0.29846829204577) < 1e-9);
+  cr_assert_eq((int)num(j, "recommended_level"), 3);
+  cJSON_Delete(j);
+  free(o);
+  unlink(path);
+}

@@ -160,3 +160,29 @@ Test(titecrm, simulator_deterministic_and_sane) {
   cr_assert_eq(crm_simulate(&d, &t, &a, &err), 0);
   cr_assert(a.p_select[0] > 0.8, "P(none) = %g", a.p_select[0]);
 }
+
+Test(titecrm, final_logistic_vs_glm) {
+  /* R glm(y ~ d, binomial, epsilon = 1e-15) in tests/reference/titecrm_reference.R */
+  double d[25];
+  int y[25] = {0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 1, 1, 0, 1, 1, 0};
+  for (int i = 0; i < 25; i++) d[i] = i < 6 ? 55 : i < 12 ? 57.5 : i < 20 ? 60 : 62.5;
+  rert_logit_fit f;
+  rert_err err;
+  cr_assert_eq(crm_final_logistic(d, y, 25, &f, &err), 0, "%s", err.msg);
+  NEAR(f.a, -18.38450886717789, 1e-8);
+  NEAR(f.b, 0.29846829204577, 1e-10);
+  NEAR(f.se_a, 11.08744403193165, 1e-7);
+  NEAR(f.se_b, 0.18643574857362, 1e-9);
+  NEAR(f.cov_ab, -2.0653500518794, 1e-7); /* R: IRLS weights of the last step */
+  NEAR(f.loglik, -14.193983857391, 1e-9);
+  double p, lo, hi;
+  crm_logistic_predict(&f, 60, 1.959963984540054, &p, &lo, &hi);
+  NEAR(p, 0.38309989130441, 1e-10);
+  NEAR(lo, 0.19874744641161, 1e-9);
+  NEAR(hi, 0.60857318211757, 1e-9);
+  /* no DLT / separation: no MLE */
+  int z[4] = {0, 0, 0, 0}, s[4] = {0, 0, 1, 1};
+  double dd[4] = {55, 55, 60, 60};
+  cr_assert_eq(crm_final_logistic(dd, z, 4, &f, &err), RERT_EINPUT);
+  cr_assert_eq(crm_final_logistic(dd, s, 4, &f, &err), RERT_EINPUT);
+}

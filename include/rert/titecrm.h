@@ -99,4 +99,19 @@ typedef struct {
 int crm_simulate(const rert_crm_design *d, const rert_crm_sim_spec *s, rert_crm_sim_result *out,
                  rert_err *err);
 
+/* ---- S3 end-of-trial estimate: two-parameter logistic regression logit p = a + b·dose by
+ * maximum likelihood (Newton–Raphson; R glm(binomial)). RERT_EINPUT when the MLE does not
+ * exist (no DLT, only DLTs, or complete separation by dose). ---- */
+typedef struct {
+  double a, b, se_a, se_b, cov_ab;
+  double deviance, loglik;
+  int iterations;
+} rert_logit_fit;
+
+int crm_final_logistic(const double *dose, const int *dlt, int n, rert_logit_fit *out,
+                       rert_err *err);
+/* pDLT at a dose with a Wald interval on the logit scale (z = normal quantile). */
+void crm_logistic_predict(const rert_logit_fit *f, double dose, double z, double *p, double *lo,
+                          double *hi);
+
 #endif

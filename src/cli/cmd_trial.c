@@ -35,6 +35,7 @@ static const rert_opt opts[] = {
     {"no-restrictions", OPT_FLAG, NULL, "titecrm/simulate: use the model's choice directly (dfcrm behaviour)", NULL, 0},
     {"no-complete-requirement", OPT_FLAG, NULL, "titecrm/simulate: escalate without a completed DLT-free patient", NULL, 0},
     {"conf-level", OPT_NUM, "0.9", "titecrm: level of the pDLT interval (dfcrm default 0.9)", "", 0},
+    {"doses", OPT_LIST, NULL, "final: dose of each level (e.g. total GyE 52.5,55,...) for the logistic fit", NULL, 0},
     {"true", OPT_LIST, NULL, "simulate: true pDLT per level", NULL, 0},
     {"trials", OPT_INT, "1000", "simulate: number of simulated trials", NULL, 0},
     {"n-patients", OPT_INT, "25", "simulate: patients per trial", NULL, 0},
@@ -394,31 +395,118 @@ static int run_simulate(const rert_args *a, rert_err *err) {
   return RERT_OK;
 }
 
+static int run_final(const rert_args *a, rert_err *err) {
+  double doses[RERT_CRM_MAX_LEVELS], target, conf;
+  int nd, rc;
+  if ((rc = num_list(a, "doses", doses, RERT_CRM_MAX_LEVELS, &nd, err)) ||
+      (rc = cli_num(a, "target", &target, err)) || (rc = cli_num(a, "conf-level", &conf, err)))
+    return rc;
+  if (!(target > 0 && target < 1) || !(conf > 0 && conf < 1))
+    return rert_err_set(err, RERT_EINPUT, "--target and --conf-level must be in (0, 1)");
+  if (!cli_str(a, "patients")) return rert_err_set(err, RERT_EINPUT, "final needs --patients");
+  rert_crm_patient *p = NULL;
+  int n = 0;
+  if ((rc = read_patients(cli_str(a, "patients"), &p, &n, err))) return rc;
+  double *x = malloc((size_t)(n + 1) * sizeof *x);
+  int *y = malloc((size_t)(n + 1) * sizeof *y);
+  if (!x || !y) {
+    free(p), free(x), free(y);
+    return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  }
+  for (int i = 0; i < n && !rc; i++) {
+    if (p[i].level < 1 || p[i].level > nd)
+      rc = rert_err_set(err, RERT_EINPUT, "%s: patient %d: level %d has no --doses entry",
+                        cli_str(a, "patients"), i + 1, p[i].level);
+    else x[i] = doses[p[i].level - 1], y[i] = p[i].dlt;
+  }
+  rert_logit_fit f;
+  if (!rc) rc = crm_final_logistic(x, y, n, &f, err);
+  free(x), free(y);
+  if (rc) {
+    free(p);
+    return rc;
+  }
+  /* z for a two-sided interval at conf */
+  double z = 0, lo = 0, hi = 10;
+  for (int it = 0; it < 200; it++) {
+    double mid = (lo + hi) / 2;
+    if (0.5 * erfc(mid / sqrt(2.0)) > (1 - conf) / 2) lo = mid;
+    else hi = mid;
+  }
+  z = (lo + hi) / 2;
+  double mtd_dose = (log(target / (1 - target)) - f.a) / f.b;
+  int rec = 0;
+  double pr[RERT_CRM_MAX_LEVELS], pl[RERT_CRM_MAX_LEVELS], pu[RERT_CRM_MAX_LEVELS];
+  for (int i = 0; i < nd; i++) {
+    crm_logistic_predict(&f, doses[i], z, &pr[i], &pl[i], &pu[i]);
+    if (pr[i] <= target) rec = i + 1;
+  }
+  if (cli_json(a)) {
+    cJSON *root = cJSON_CreateObject();
+    json_add_num(root, "a", f.a);
+    json_add_num(root, "b", f.b);
+    json_add_num(root, "se_a", f.se_a);
+    json_add_num(root, "se_b", f.se_b);
+    json_add_num(root, "loglik", f.loglik);
+    json_add_num(root, "dose_at_target", mtd_dose);
+    cJSON *lv = cJSON_AddArrayToObject(root, "levels");
+    for (int i = 0; i < nd; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddNumberToObject(o, "level", i + 1);
+      json_add_num(o, "dose", doses[i]);
+      json_add_num(o, "ptox", pr[i]);
+      json_add_num(o, "ptox_lower", pl[i]);
+      json_add_num(o, "ptox_upper", pu[i]);
+      cJSON_AddItemToArray(lv, o);
+    }
+    if (rec) cJSON_AddNumberToObject(root, "recommended_level", rec);
+    else cJSON_AddNullToObject(root, "recommended_level");
+    cli_print_json(root);
+  } else {
+    printf("End-of-trial logistic regression (S3): logit p = a + b*dose, %d patients\n", n);
+    printf("a = %.6f (SE %.6f), b = %.6f (SE %.6f), log-likelihood %.6f\n", f.a, f.se_a, f.b,
+           f.se_b, f.loglik);
+    printf("%5s %9s %9s %9s %9s\n", "level", "dose", "pDLT", "lower", "upper");
+    for (int i = 0; i < nd; i++)
+      printf("%5d %9g %9.5f %9.5f %9.5f\n", i + 1, doses[i], pr[i], pl[i], pu[i]);
+    printf("(Wald interval on the logit scale, level %g)\n", conf);
+    printf("dose with estimated pDLT = %g: %.4f\n", target, mtd_dose);
+    if (rec) printf("recommended level (highest with pDLT <= target): %d\n", rec);
+    else printf("no level has estimated pDLT <= target\n");
+  }
+  free(p);
+  return RERT_OK;
+}
+
 static int run(const rert_args *a, rert_err *err) {
   const char *what = cli_pos(a, 0);
+  if (!strcmp(what, "final")) return run_final(a, err);
   if (!strcmp(what, "design")) return run_design(a, err);
   if (!strcmp(what, "titecrm")) return run_titecrm(a, err);
   if (!strcmp(what, "simulate")) return run_simulate(a, err);
-  return rert_err_set(err, RERT_EINPUT, "unknown trial analysis '%s' (design, titecrm, simulate)",
+  return rert_err_set(err, RERT_EINPUT, "unknown trial analysis '%s' (design, titecrm, simulate, final)",
                       what);
 }
 
 const rert_cmd rert_cmd_trial = {
     "trial",
     "Phase II designs (exact single-stage, Simon two-stage) and TITE-CRM dose finding",
-    "design|titecrm|simulate",
+    "design|titecrm|simulate|final",
     "design: exact single-stage (A'Hern, reject H0 if >= r) and Simon optimal/minimax two-stage "
     "searches (clinfun ph2simon equivalent), and exact alpha/power of a given design (--n/--r or "
     "--simon); exit 1 when a given design misses alpha or power (reference 9.3-9.4). titecrm: "
     "posterior (quadrature) and next dose level for the patients so far (reference 9.2); S3 rule "
     "and restrictions by default, dfcrm behaviour with --rule closest --no-restrictions. "
-    "simulate: operating characteristics of the design under --true toxicity probabilities.",
+    "simulate: operating characteristics of the design under --true toxicity probabilities. "
+    "final: S3's end-of-trial logistic regression of DLT on --doses (maximum likelihood, as R "
+    "glm) with pDLT per level and the dose at the target.",
     opts,
     "rert trial design --p0 0.5 --p1 0.7 --n 37 --r 23\n"
     "rert trial design --p0 0.5 --p1 0.7 --type simon\n"
     "rert trial titecrm --skeleton 0.05,0.10,0.20,0.30,0.40,0.50 --target 0.25 --patients pts.csv\n"
     "rert trial simulate --skeleton 0.05,0.1,0.2,0.3,0.4,0.5 --true 0.05,0.1,0.2,0.3,0.4,0.5 "
-    "--trials 2000",
+    "--trials 2000\n"
+    "rert trial final --doses 52.5,55,57.5,60,62.5,65 --patients pts.csv --target 0.25",
     1,
     1,
     run};

@@ -27,3 +27,12 @@ level <- c(3, 3, 3, 4, 4, 3, 2, 2, 2, 3); y <- c(0, 0, 1, 0, 1, 0, 0, 0, 0, 0)
 u <- c(178, 181, 168, 181, 24, 181, 179, 102, 42, 3); w <- pmin(u / 180, 1); w[y == 1] <- 1
 show("dfcrm example empiric", post(pr, level, y, w))
 show("dfcrm example logistic", post(pr, level, y, w, model = "logistic"))
+# S3 end-of-trial estimate: logistic regression of DLT on dose (GyE), R glm(binomial)
+d <- c(rep(55, 6), rep(57.5, 6), rep(60, 8), rep(62.5, 5))
+y <- c(0,0,0,0,0,1, 0,0,0,1,0,0, 0,1,0,0,1,0,0,1, 1,0,1,1,0)
+# tight convergence: the default epsilon = 1e-8 stops ~3e-7 short in the intercept
+f <- glm(y ~ d, family = binomial, control = glm.control(epsilon = 1e-15, maxit = 100))
+options(digits = 14)
+print(coef(f)); print(sqrt(diag(vcov(f)))); print(vcov(f)[1, 2]); print(logLik(f))
+p <- predict(f, data.frame(d = 60), se.fit = TRUE)
+print(c(plogis(p$fit), plogis(p$fit - qnorm(0.975) * p$se.fit), plogis(p$fit + qnorm(0.975) * p$se.fit)))
