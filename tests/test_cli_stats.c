@@ -126,7 +126,7 @@ Test(cli_stats, titecrm_and_recist) {
   snprintf(args, sizeof args,
            "trial titecrm --skeleton 0.05,0.10,0.20,0.30,0.40,0.50 --target 0.25 --patients %s "
            "--json", path);
-  cr_assert_eq(run(args, &o), 0);
+  cr_assert_eq(run(args, &o), 1, "no admissible dose is a stop verdict (exit 1)");
   cJSON *j = cJSON_Parse(o);
   cr_assert(j);
   cr_assert(fabs(num(j, "beta_mean") - (-1.00241128467)) < 1e-8); /* §10.8 D */

@@ -343,6 +343,9 @@ static int run_titecrm(const rert_args *a, rert_err *err) {
     }
   }
   free(p);
+  /* "no admissible dose" is a stop verdict: exit 1 so scripts cannot miss it */
+  if (r.state == RERT_CRM_NO_ADMISSIBLE)
+    return rert_err_set(err, RERT_EVERDICT, "%s", r.note);
   return RERT_OK;
 }
 
@@ -495,7 +498,8 @@ const rert_cmd rert_cmd_trial = {
     "design: exact single-stage (A'Hern, reject H0 if >= r) and Simon optimal/minimax two-stage "
     "searches (clinfun ph2simon equivalent), and exact alpha/power of a given design (--n/--r or "
     "--simon); exit 1 when a given design misses alpha or power (reference 9.3-9.4). titecrm: "
-    "posterior (quadrature) and next dose level for the patients so far (reference 9.2); S3 rule "
+    "posterior (quadrature) and next dose level for the patients so far (reference 9.2; exit 1 "
+    "when no dose is admissible); S3 rule "
     "and restrictions by default, dfcrm behaviour with --rule closest --no-restrictions. "
     "simulate: operating characteristics of the design under --true toxicity probabilities. "
     "final: S3's end-of-trial logistic regression of DLT on --doses (maximum likelihood, as R "
