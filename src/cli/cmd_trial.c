@@ -334,7 +334,7 @@ static int run_titecrm(const rert_args *a, rert_err *err) {
       printf("%5d %9.4f %9.5f %9.5f %9.5f %9d %5d\n", i + 1, d.skeleton[i], r.ptox[i],
              r.ptox_lower[i], r.ptox_upper[i], np, nd);
     }
-    printf("(pDLT interval at beta -/+ %.0f%% normal quantile, as dfcrm ptoxL/ptoxU)\n\n",
+    printf("(pDLT interval: F at beta -/+ z*sd, %.0f%% level, as dfcrm ptoxL/ptoxU)\n\n",
            d.conf_level * 100);
     if (r.state == RERT_CRM_NO_ADMISSIBLE) printf("NO ADMISSIBLE DOSE: %s\n", r.note);
     else {
