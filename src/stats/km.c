@@ -71,11 +71,7 @@ void stats_ci_bounds(double s, double se_log, double z, rert_ci_type ci, double 
     return;
   }
   case RERT_CI_LOGLOG:
-    if (s >= 1) { /* no events yet: the interval is the point */
-      *lo = *hi = 1.0;
-      return;
-    }
-    if (s <= 0) {
+    if (s >= 1 || s <= 0) { /* log(-log S) undefined: R survfit reports NA */
       *lo = *hi = NAN;
       return;
     }
