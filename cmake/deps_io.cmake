@@ -1,0 +1,18 @@
+# deps_io.cmake — DCMTK (dcmdata + dcmrt) for the DICOM adapter in src/io/dcmtk/ (Debian
+# libdcmtk-dev). Found by library name: Debian's dcmtk.pc requires sndfile and DCMTKConfig.cmake
+# drags in every DCMTK module, so neither is used.
+find_path(RERT_DCMTK_INCLUDE dcmtk/dcmdata/dctk.h REQUIRED)
+foreach(_l dcmrt dcmdata oflog ofstd)
+  find_library(RERT_DCMTK_${_l} NAMES ${_l} REQUIRED)
+  list(APPEND RERT_DCMTK_LIBS ${RERT_DCMTK_${_l}})
+endforeach()
+target_include_directories(rertlib SYSTEM PRIVATE ${RERT_DCMTK_INCLUDE})
+target_link_libraries(rertlib PUBLIC ${RERT_DCMTK_LIBS})
+
+
+
+# libFuzzer targets for every reader (-DRERT_FUZZ=ON, clang): tests/fuzz/fuzz_*.c, each run for a
+# bounded time under the CTest label "fuzz" (excluded from CI).
+if(RERT_FUZZ AND EXISTS ${CMAKE_SOURCE_DIR}/tests/fuzz/CMakeLists.txt)
+  add_subdirectory(${CMAKE_SOURCE_DIR}/tests/fuzz ${CMAKE_BINARY_DIR}/fuzz)
+endif()

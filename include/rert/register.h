@@ -1,0 +1,184 @@
+/* register.h — deformation fields, rigid and deformable image registration, dose/structure
+ * mapping and registration QA (issue #5; AAPM TG-132 quantities; docs/register.md).
+ *
+ * THE CONVENTION (same as rert_vfield in rert/rtdata.h, ITK, plastimatch, elastix):
+ *
+ *      FIXED image F (reference anatomy, the grid we report on)      MOVING image M (other course)
+ *      x  ──────────────── x + u(x) ───────────────────────────────▶  y = x + u(x)
+ *
+ *   A field u lives on the FIXED grid and PULLS: for fixed point x the corresponding moving
+ *   point is y = x + u(x). Write T: moving → fixed for the physical mapping of tissue; then
+ *   T⁻¹(x) = x + u(x), and a moving-course dose D2 mapped onto the fixed anatomy is
+ *   D2(T⁻¹(x)) = D2(x + u(x))  (reg_warp_volume). Vectors are LPS mm.
+ *   Rigid matrices (4x4 row-major, homogeneous, LPS mm) are named by what they map:
+ *   `m_fixed_to_moving` maps fixed points to moving points (pull-back); DICOM REG matrices map
+ *   moving (source) → fixed (registered) and are inverted by reg_vfield_from_dicom_rigid.
+ *
+ * Prefix reg_ ("register" is a C keyword). All functions return RERT_OK or an error code and
+ * fill rert_err; outputs are allocated by the callee and released with rtdata_free_vfield /
+ * volume_free.
+ */
+#ifndef RERT_REGISTER_H
+#define RERT_REGISTER_H
+
+#include <stddef.h>
+
+#include "rert/err.h"
+#include "rert/rtdata.h"
+#include "rert/volume.h"
+
+/* ---------------- field basics ---------------- */
+
+/* Allocate a zero field with the geometry of `like` (dims, origin, spacing, dir). */
+int reg_vfield_alloc_like(rert_vfield *f, const rert_volume *like, rert_err *err);
+/* Allocate a zero field with the geometry already set in f (identity dir if all zero). */
+int reg_vfield_alloc(rert_vfield *f, rert_err *err);
+size_t reg_vfield_count(const rert_vfield *f);
+/* Geometry of the field as a volume header (data = NULL) for index/world conversions. */
+void reg_vfield_geometry(const rert_vfield *f, rert_volume *geom);
+/* Trilinear displacement at world point x (LPS mm). Outside the grid the nearest boundary
+ * value is used (displacements extrapolate as constants); returns 1 inside, 0 outside. */
+int reg_vfield_sample(const rert_vfield *f, const double x_mm[3], double u_mm[3]);
+
+/* ---------------- rigid transforms ---------------- */
+
+/* y = M·x for a 4x4 row-major homogeneous matrix. */
+void reg_affine_apply(const double m[16], const double x[3], double y[3]);
+/* Inverse of a 4x4 affine (last row 0 0 0 1); RERT_EINPUT if singular. */
+int reg_affine_invert(const double m[16], double inv[16], rert_err *err);
+/* c = a·b (apply b first, then a). */
+void reg_affine_mul(const double a[16], const double b[16], double c[16]);
+/* u(x) = M(x) − x on f's (already allocated) grid, M = fixed → moving. */
+void reg_vfield_set_affine(rert_vfield *f, const double m_fixed_to_moving[16]);
+/* A DICOM Spatial Registration (matrix moving → fixed) as a pull-back field on `like`'s grid. */
+int reg_vfield_from_dicom_rigid(const rert_rigid_registration *r, const rert_volume *like,
+                                rert_vfield *out, rert_err *err);
+/* A DICOM Deformable Spatial Registration as a pull-back field on `like`'s grid: for fixed x,
+ * moving y = Pre⁻¹(z + d(z)) with z = Post⁻¹(x) (DICOM matrices map source → registered; the
+ * grid "samples the source into the registered RCS", PS3.3 A.39.2). */
+int reg_vfield_from_dicom_deformable(const rert_deformable_registration *r, const rert_volume *like,
+                                     rert_vfield *out, rert_err *err);
+
+/* ---------------- field algebra ---------------- */
+
+/* out on a's grid: first a, then b:  x → x + a(x) → (x + a(x)) + b(x + a(x)). */
+int reg_vfield_compose(const rert_vfield *a, const rert_vfield *b, rert_vfield *out, rert_err *err);
+/* Field then affine:  out(x) = M(x + u(x)) − x   (e.g. an extra rigid step on the moving side). */
+int reg_vfield_compose_affine(const rert_vfield *u, const double m[16], rert_vfield *out,
+                              rert_err *err);
+/* Inverse field on `grid_like`'s grid (may be the moving image): w with
+ * w(y) = −u(y + w(y)), by fixed-point iteration. Reports the max and mean residual
+ * |w(y) + u(y + w(y))| in mm over points whose pre-image lies inside u's grid. */
+typedef struct {
+  int iterations;
+  double tol_mm;          /* stop when max residual < tol (default 0.01) */
+} reg_invert_opts;
+typedef struct {
+  int iterations_done;
+  double max_residual_mm, mean_residual_mm;
+} reg_invert_report;
+int reg_vfield_invert(const rert_vfield *u, const rert_volume *grid_like, const reg_invert_opts *o,
+                      rert_vfield *w, reg_invert_report *rep, rert_err *err);
+
+/* Jacobian determinant of x ↦ x + u(x) at every voxel (central differences, one-sided at the
+ * border), as a volume on u's grid. */
+int reg_vfield_jacobian(const rert_vfield *u, rert_volume *detj, rert_err *err);
+/* Inverse-consistency error |u(x) + w(x + u(x))| per voxel of u's grid (w: the reverse field,
+ * on the moving grid). */
+int reg_vfield_ice(const rert_vfield *u, const rert_vfield *w, rert_volume *ice_mm, rert_err *err);
+/* Magnitude |u| per voxel. */
+int reg_vfield_magnitude(const rert_vfield *u, rert_volume *mag_mm, rert_err *err);
+
+/* ---------------- mapping ---------------- */
+
+typedef enum { REG_INTERP_LINEAR = 0, REG_INTERP_NEAREST } reg_interp;
+/* out (allocated on the field's grid, meta copied from `moving`) = moving(x + u(x)).
+ * Points mapping outside `moving` get `outside`. */
+int reg_warp_volume(const rert_volume *moving, const rert_vfield *u, reg_interp interp,
+                    float outside, rert_volume *out, rert_err *err);
+/* Same, output on an arbitrary grid `out_like` (field sampled there). */
+int reg_warp_volume_to(const rert_volume *moving, const rert_vfield *u, const rert_volume *out_like,
+                       reg_interp interp, float outside, rert_volume *out, rert_err *err);
+/* Binary mask (nonzero = inside) warped by trilinear interpolation of the 0/1 mask, thresholded
+ * at 0.5 (a partial-volume-fair rule: keeps volume to first order). Output 0/1 floats. */
+int reg_warp_mask(const rert_volume *mask, const rert_vfield *u, rert_volume *out, rert_err *err);
+
+/* ---------------- dose-mapping uncertainty ---------------- */
+
+/* lo/hi = min/max of v over the ellipsoid-in-index-space ball of radius `radius_mm` (physical
+ * mm along each axis) around every voxel: the dose a voxel could receive if the registration
+ * were wrong by up to radius_mm. Separable along i (van Herk–Gil-Werman running min/max), then
+ * a union over the (j,k) disc; cost independent of radius along i. radius 0 → copies. */
+int reg_minmax_filter(const rert_volume *v, double radius_mm, rert_volume *lo, rert_volume *hi,
+                      rert_err *err);
+/* Locally varying radius (e.g. the ICE map): radius per voxel, quantised up to steps of
+ * `step_mm`, capped at `max_mm`. */
+int reg_minmax_filter_local(const rert_volume *v, const rert_volume *radius_mm, double step_mm,
+                            double max_mm, rert_volume *lo, rert_volume *hi, rert_err *err);
+
+/* ---------------- built-in registration ---------------- */
+
+typedef struct {
+  int levels;              /* pyramid levels (default 3: 4×, 2×, 1× voxel downsampling) */
+  int iterations;          /* Gauss-Newton iterations per level (default 30) */
+  double sample_step_mm;   /* metric sampling stride at full resolution (default 4 mm) */
+  double hu_min, hu_max;   /* clamp CT intensities (default −1000, 2000) */
+  int verbose;             /* progress on stderr */
+} reg_rigid_opts;
+void reg_rigid_opts_default(reg_rigid_opts *o);
+/* Intensity-based (SSD) rigid CT→CT; out matrix maps fixed → moving (pull-back).
+ * `init` may be NULL (identity; the centres of mass are aligned first). */
+int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_volume *mask,
+              const reg_rigid_opts *o, const double *init, double m_fixed_to_moving[16],
+              double *final_rms, rert_err *err);
+
+typedef struct {
+  int levels;               /* default 3 (4×, 2×, 1×) */
+  int iterations[8];        /* per level, coarse first (default 60, 40, 20) */
+  double sigma_fluid_mm;    /* Gaussian σ on the update field (default 1.0 mm) */
+  double sigma_diffusion_mm;/* Gaussian σ on the total field (default 1.5 mm) */
+  double max_step_mm;       /* cap on an update vector length (default 2.0 mm) */
+  double hu_min, hu_max;    /* clamp CT intensities (default −1000, 1500) */
+  int symmetric;            /* symmetric (ESM) forces (default 1) */
+  double grid_mm;           /* finest working/output grid spacing, mm (default 0 = the fixed
+                               image's own spacing; coarser axes are never refined) */
+  int verbose;
+} reg_demons_opts;
+void reg_demons_opts_default(reg_demons_opts *o);
+/* Diffeomorphic demons (Vercauteren 2009): multi-resolution, updates exponentiated by scaling
+ * and squaring, composed; `init` (a field on fixed's grid, e.g. from reg_rigid) or NULL.
+ * Output field on fixed's grid. `mask` (fixed grid, nonzero inside) or NULL restricts forces. */
+int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_volume *mask,
+               const reg_demons_opts *o, const rert_vfield *init, rert_vfield *out, rert_err *err);
+
+/* ---------------- QA (AAPM TG-132) ---------------- */
+
+typedef struct {
+  double detj_min, detj_max, detj_mean;
+  size_t n_folded;             /* det J ≤ 0 */
+  double pct_folded;
+  double ice_mean_mm, ice_p95_mm, ice_max_mm; /* NaN when no reverse field */
+  double mag_mean_mm, mag_max_mm;
+  size_t n_voxels;             /* voxels evaluated (inside mask when given) */
+} reg_qa_stats;
+/* Stats over the voxels of u's grid (mask on u's grid, or NULL = all). w may be NULL. */
+int reg_qa_field(const rert_vfield *u, const rert_vfield *w, const rert_volume *mask,
+                 reg_qa_stats *s, rert_err *err);
+/* Intensity similarity of a on b's grid: mean absolute difference, RMS, normalised
+ * cross-correlation, over the voxels (mask or all) where both are defined. */
+typedef struct { double mad, rms, ncc; size_t n; } reg_similarity;
+int reg_similarity_compute(const rert_volume *a, const rert_volume *b, const rert_volume *mask,
+                           reg_similarity *s, rert_err *err);
+/* Landmark TRE: pairs (fixed point p, moving point q); error = |p + u(p) − q|. */
+typedef struct { double mean_mm, sd_mm, max_mm, p95_mm; int n; } reg_tre;
+int reg_landmark_tre(const rert_vfield *u, const double *fixed_xyz, const double *moving_xyz,
+                     int n, double *per_point_mm, reg_tre *t, rert_err *err);
+/* Read a landmark CSV: header line optional; columns x_fixed,y_fixed,z_fixed,x_moving,y_moving,
+ * z_moving (LPS mm); optional leading name column. Returns arrays of 3n doubles. */
+int reg_landmarks_read_csv(const char *path, double **fixed_xyz, double **moving_xyz, int *n,
+                           rert_err *err);
+
+/* Percentile (0..100) of n values (copies; linear interpolation between order statistics). */
+double reg_percentile(const float *v, size_t n, double pct);
+
+#endif

@@ -1,0 +1,93 @@
+/* cmd_eqd2.c — `rert eqd2`: BED / EQD2 / EQDx of one schedule (domain-reference §1, §2, §4).
+ * The point-dose calculator most consults start with: no DICOM, just "46 Gy in 23 fractions". */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/schedule.h"
+#include "rert/data.h"
+#include "rert/radbio.h"
+#include "rert/tissue.h"
+
+static const rert_opt eqd2_opts[] = {
+    {"dose", OPT_NUM, NULL, "total dose with its unit, e.g. 46Gy or 4600cGy", "Gy", 0},
+    {"dose-gy", OPT_NUM, NULL, "total dose in Gy (plain number)", "Gy", 1},
+    {"dose-per-fraction", OPT_NUM, NULL, "dose per fraction with unit, e.g. 2Gy (instead of total)", "Gy", 0},
+    {"dose-per-fraction-gy", OPT_NUM, NULL, "dose per fraction in Gy (instead of total)", "Gy", 1},
+    {"fractions", OPT_INT, NULL, "number of fractions (required, >= 1)", NULL, 0},
+    SCHEDULE_BIO_OPTS,
+    {"x-gy", OPT_NUM, "2", "reference dose per fraction of EQDx (2 gives EQD2)", "Gy", 1},
+    {"modality", OPT_STR, "photon", "photon, proton, carbon, ion or electron", NULL, 0},
+    {"rbe-model", OPT_STR, NULL, "RBE model of the dose: PHYSICAL, RBE_FIXED, LEM_I, MKM [default: PHYSICAL for photons, RBE_FIXED for protons]", NULL, 0},
+    {"convert-to", OPT_STR, NULL, "convert a carbon RBE-weighted dose to LEM_I or MKM first (Zhang 2020 per-fraction factors)", NULL, 0},
+    {"list-tissues", OPT_FLAG, NULL, "list the tissue names, α/β and sources in data/tissues.json", NULL, 0},
+    {0}};
+
+static int list_tissues(const rert_args *a, rert_err *err) {
+  tissue_params t[128];
+  int n;
+  int rc = tissue_list(t, 128, &n, err);
+  if (rc) return rc;
+  if (cli_json(a)) {
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; i < n; i++) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "id", t[i].id);
+      cJSON_AddStringToObject(o, "organ", t[i].organ);
+      cJSON_AddStringToObject(o, "endpoint", t[i].endpoint);
+      json_add_num(o, "alpha_beta_gy", t[i].alpha_beta_gy);
+      json_add_num(o, "repair_halftime_h", t[i].repair_halftime_h);
+      cJSON_AddBoolToObject(o, "verified", t[i].verified);
+      cJSON_AddStringToObject(o, "source", t[i].source);
+      cJSON_AddItemToArray(arr, o);
+    }
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddItemToObject(root, "tissues", arr);
+    cli_print_json(root);
+    return RERT_OK;
+  }
+  printf("%-28s %-14s %8s %6s  %s\n", "id", "organ", "a/b(Gy)", "verif", "source");
+  for (int i = 0; i < n; i++)
+    printf("%-28s %-14s %8.2f %6s  %s\n", t[i].id, t[i].organ, t[i].alpha_beta_gy,
+           t[i].verified ? "yes" : "NO", t[i].source);
+  return RERT_OK;
+}
+
+static int run_eqd2(const rert_args *a, rert_err *err) {
+  if (cli_flag(a, "list-tissues")) return list_tissues(a, err);
+  schedule s;
+  int rc = schedule_from_args(a, "", 1, &s, err);
+  if (rc) return rc;
+  double x = 2;
+  if ((rc = cli_num(a, "x-gy", &x, err))) return rc;
+  schedule_result r;
+  if ((rc = schedule_evaluate(&s, x, &r, err))) return rc;
+  if (cli_json(a)) {
+    cJSON *root = cJSON_CreateObject();
+    schedule_to_json(&s, &r, root);
+    cli_print_json(root);
+    return RERT_OK;
+  }
+  schedule_print(&s, &r, stdout);
+  return RERT_OK;
+}
+
+const rert_cmd rert_cmd_eqd2 = {
+    "eqd2",
+    "BED, EQD2 and EQDx of a fractionation schedule",
+    "",
+    "Converts one schedule to BED and EQD2/EQDx with the linear-quadratic model, using the local "
+    "dose per fraction. Options add incomplete repair between same-day fractions (Thames), an "
+    "overall-time repopulation term (tumour only), LQ-L above a transition dose, and RBE "
+    "weighting/conversion for particle doses. Give α/β directly or a TG-263 tissue name from "
+    "data/tissues.json; the α/β used and its source are always printed. Values computed with a "
+    "dose per fraction above the data/radbio.json threshold (6 Gy) are flagged model-dependent.",
+    eqd2_opts,
+    "rert eqd2 --dose 46Gy --fractions 23 --tissue SpinalCord\n"
+    "rert eqd2 --dose 72Gy --fractions 60 --alpha-beta-gy 2 --fractions-per-day 2 --interval-h 6 --repair-halftime-h 4\n"
+    "rert eqd2 --dose 70Gy --fractions 35 --alpha-beta-gy 10 --time-model pedicini2014\n"
+    "rert eqd2 --dose 44Gy --fractions 5 --alpha-beta-gy 10 --lql-dt-gy 6.2 --json",
+    0,
+    0,
+    run_eqd2};

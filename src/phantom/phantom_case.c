@@ -1,0 +1,149 @@
+/* phantom_case.c — the case file (JSON) of the synthetic patient: patient, clinical facts,
+ * courses with dates/fractions/prescriptions and the paths of their DICOM objects, the
+ * ground-truth registrations, and the structure map. The consult reads this file.
+ *
+ * Schema "rert-case/1" (owned by the clinical module, docs/case-file.md). Everything that
+ * depends on that schema is in case_json() so it can follow schema changes in one place.
+ * Paths are relative to the case file's directory.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <cjson/cJSON.h>
+
+#include "phantom/phantom_internal.h"
+#include "rert/data.h"
+#include "rert/fileio.h"
+
+static void add_date(cJSON *o, const char *key, rert_date d) {
+  char buf[11];
+  date_format(d, buf);
+  cJSON_AddStringToObject(o, key, buf);
+}
+
+/* whole years of age on date d */
+static int age_years(rert_date birth, rert_date d) {
+  int a = d.year - birth.year;
+  if (d.month < birth.month || (d.month == birth.month && d.day < birth.day)) a--;
+  return a;
+}
+
+void phantom_paths_course(const rert_phantom_model *m, int c, phantom_course_paths *p) {
+  const char *id = m->course[c].id;
+  snprintf(p->ct_dir, sizeof p->ct_dir, "%s/CT", id);
+  snprintf(p->rtstruct, sizeof p->rtstruct, "%s/RS_%s.dcm", id, id);
+  snprintf(p->rtdose, sizeof p->rtdose, "%s/RD_%s.dcm", id, id);
+  snprintf(p->rtplan, sizeof p->rtplan, "%s/RP_%s.dcm", id, id);
+}
+
+void phantom_paths_registration(const rert_phantom_model *m, int from, int to,
+                                phantom_reg_paths *p) {
+  snprintf(p->dicom, sizeof p->dicom, "registration/REG_%s_to_%s.dcm", m->course[from].id,
+           m->course[to].id);
+  snprintf(p->mha, sizeof p->mha, "registration/field_%s_to_%s.mha", m->course[from].id,
+           m->course[to].id);
+}
+
+static cJSON *case_json(const rert_phantom_model *m) {
+  int last = m->ncourses - 1;
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "schema", "rert-case/1");
+  cJSON_AddStringToObject(root, "description",
+                          "rert synthetic head-and-neck re-irradiation patient (rert phantom)");
+  cJSON *pt = cJSON_AddObjectToObject(root, "patient");
+  cJSON_AddStringToObject(pt, "id", m->patient_id);
+  cJSON_AddStringToObject(pt, "name", m->patient_name);
+  add_date(pt, "birth_date", m->birth_date);
+  cJSON_AddStringToObject(pt, "sex", m->patient_sex);
+
+  /* clinical facts at the time of the latest recurrence (synthetic, documented in
+   * docs/phantom.md; chosen so the decision tools have every field they ask for) */
+  cJSON *cl = cJSON_AddObjectToObject(root, "clinical");
+  cJSON_AddNumberToObject(cl, "age_years", age_years(m->birth_date, m->course[last].start_date));
+  cJSON_AddNumberToObject(cl, "ecog", 1);
+  cJSON_AddStringToObject(cl, "histology", "squamous");
+  cJSON_AddStringToObject(cl, "p16", "negative");
+  cJSON_AddStringToObject(cl, "subsite", "oropharynx");
+  cJSON_AddStringToObject(cl, "rT", "rT2");
+  cJSON_AddStringToObject(cl, "rN", "rN0");
+  const rert_phantom_roi *gtv = &m->roi[m->course[last].gtv_roi];
+  json_add_num(cl, "recurrence_volume_cc", phantom_prim_volume_mm3(&gtv->part[0]) / 1000.0);
+  add_date(cl, "diagnosis_date", date_from_days(date_to_days(m->course[0].ct_date) - 33));
+  add_date(cl, "recurrence_date", date_from_days(date_to_days(m->course[last].ct_date) - 21));
+  cJSON_AddBoolToObject(cl, "prior_surgery", 0);
+  cJSON_AddBoolToObject(cl, "neck_dissection", 0);
+  cJSON_AddBoolToObject(cl, "flap", 0);
+  cJSON_AddBoolToObject(cl, "resectable", 0);
+  cJSON_AddBoolToObject(cl, "accepts_surgery", 0);
+  cJSON *od = cJSON_AddObjectToObject(cl, "organ_dysfunction");
+  cJSON_AddBoolToObject(od, "feeding_tube", 0);
+  cJSON_AddBoolToObject(od, "tracheostomy", 0);
+  cJSON_AddBoolToObject(od, "soft_tissue_defect", 0);
+  cJSON_AddBoolToObject(cl, "distant_metastases", 0);
+  cJSON_AddNumberToObject(cl, "carotid_encasement_deg", 0);
+  cJSON_AddBoolToObject(cl, "mucosal_ulceration", 0);
+  cJSON_AddStringToObject(cl, "dental_status", "dental assessment before course 1, no extractions");
+
+  cJSON *cs = cJSON_AddArrayToObject(root, "courses");
+  for (int c = 0; c < m->ncourses; c++) {
+    const rert_phantom_course *k = &m->course[c];
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "id", k->id);
+    cJSON_AddStringToObject(o, "role", c == last ? "planned" : "prior");
+    add_date(o, "start_date", k->start_date);
+    add_date(o, "end_date", k->end_date);
+    cJSON_AddStringToObject(o, "modality", "photon");
+    cJSON_AddStringToObject(o, "rbe_model", "PHYSICAL");
+    cJSON_AddStringToObject(o, "technique", k->technique);
+    cJSON_AddNumberToObject(o, "fractions", k->fractions);
+    cJSON_AddNumberToObject(o, "fractions_per_day", 1);
+    json_add_num(o, "prescription_gy", k->prescription_gy);
+    cJSON_AddStringToObject(o, "target_roi", m->roi[k->ptv_roi].name);
+    phantom_course_paths p;
+    phantom_paths_course(m, c, &p);
+    cJSON *d = cJSON_AddObjectToObject(o, "dicom");
+    cJSON_AddStringToObject(d, "ct_dir", p.ct_dir);
+    cJSON_AddStringToObject(d, "rtstruct", p.rtstruct);
+    cJSON_AddStringToObject(d, "rtdose", p.rtdose);
+    cJSON_AddStringToObject(d, "rtplan", p.rtplan);
+    cJSON_AddItemToArray(cs, o);
+  }
+  cJSON_AddStringToObject(root, "reference_course", m->course[last].id);
+  cJSON *rg = cJSON_AddArrayToObject(root, "registrations");
+  for (int c = 0; c < last; c++) {
+    phantom_reg_paths p;
+    phantom_paths_registration(m, c, last, &p);
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "from", m->course[c].id);
+    cJSON_AddStringToObject(o, "to", m->course[last].id);
+    cJSON_AddStringToObject(o, "type", "deformable");
+    cJSON_AddStringToObject(o, "dicom", p.dicom);
+    cJSON_AddStringToObject(o, "mha", p.mha);
+    cJSON_AddStringToObject(o, "convention",
+                            "pull-back: course-'from' point = x + u(x) for x on the 'to' grid");
+    cJSON_AddBoolToObject(o, "ground_truth", 1);
+    cJSON_AddItemToArray(rg, o);
+  }
+  cJSON *sm = cJSON_AddObjectToObject(root, "structure_map");
+  for (int r = 0; r < m->nrois; r++) cJSON_AddStringToObject(sm, m->roi[r].name, m->roi[r].name);
+  cJSON_AddStringToObject(root, "recurrence_roi", gtv->name);
+  cJSON *rv = cJSON_AddObjectToObject(root, "recovery");
+  cJSON_AddStringToObject(rv, "default", "none");
+  cJSON_AddObjectToObject(rv, "per_organ");
+  cJSON_AddArrayToObject(root, "protocols");
+  return root;
+}
+
+int phantom_write_case(const rert_phantom_model *m, const char *path, rert_err *err) {
+  cJSON *root = case_json(m);
+  char *s = root ? cJSON_Print(root) : NULL;
+  cJSON_Delete(root);
+  if (!s) return rert_err_set(err, RERT_EINTERNAL, "%s: cannot format case file", path);
+  size_t n = 0;
+  while (s[n]) n++;
+  s[n] = '\n'; /* replace the terminator: the file ends with a newline */
+  int rc = atomic_write_buffer(path, s, n + 1, err);
+  free(s);
+  return rc;
+}
