@@ -312,3 +312,36 @@ Test(assess_hook, organ_doses_and_overlap_from_dicom_replace_point_doses) {
   cr_assert(strstr(err.msg, "alpha/beta 10") != NULL, "%s", err.msg);
   casefile_free(&c);
 }
+
+/* ---- data files: every clinical number carries a source and a verified flag (project rule) ---- */
+#include "rert/data.h"
+
+static int walk_missing(const cJSON *o, char *where, size_t n) {
+  if (cJSON_IsObject(o)) {
+    int numeric_entry = cJSON_GetObjectItem(o, "value") || cJSON_GetObjectItem(o, "td50_gy") ||
+                        cJSON_GetObjectItem(o, "counts") || cJSON_GetObjectItem(o, "gtv_to_ctv");
+    if (numeric_entry && !(cJSON_IsString(cJSON_GetObjectItem(o, "source")) &&
+                           cJSON_IsBool(cJSON_GetObjectItem(o, "verified")))) {
+      char *s = cJSON_PrintUnformatted(o);
+      snprintf(where, n, "%.200s", s);
+      free(s);
+      return 1;
+    }
+  }
+  const cJSON *c;
+  cJSON_ArrayForEach(c, o) if (walk_missing(c, where, n)) return 1;
+  return 0;
+}
+
+Test(data, clinical_numbers_have_source_and_verified) {
+  const char *files[] = {"ars_2022.json", "miri_rpa.json", "intent_targets.json", "recurrence_pattern.json",
+                         "target_margins.json", "toxicity_risk.json", "ntcp_lkb.json", "sphic_eligibility.json"};
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    cJSON *d;
+    rert_err err;
+    cr_assert_eq(data_load_json(files[i], &d, &err), RERT_OK, "%s", err.msg);
+    char where[256] = "";
+    cr_assert(!walk_missing(d, where, sizeof where), "%s: entry without source/verified: %s", files[i], where);
+    cJSON_Delete(d);
+  }
+}
