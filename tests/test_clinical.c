@@ -345,3 +345,40 @@ Test(data, clinical_numbers_have_source_and_verified) {
     cJSON_Delete(d);
   }
 }
+
+Test(ars_match, decision_rules) {
+  /* §8.3 decision rules on small cases; expected panel case from the rule text */
+  const char *base =
+      "{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"M\"},\"clinical\":{\"histology\":\"%s\",%s"
+      "\"organ_dysfunction\":{\"feeding_tube\":%s,\"tracheostomy\":false,\"soft_tissue_defect\":false}},"
+      "\"courses\":[{\"id\":\"c1\",\"role\":\"prior\",\"start_date\":\"2019-01-07\",\"end_date\":\"%s\","
+      "\"modality\":\"photon\",\"fractions\":35,\"prescription_gy\":70},"
+      "{\"id\":\"c2\",\"role\":\"planned\",\"start_date\":\"2021-01-04\",\"modality\":\"photon\","
+      "\"fractions\":5,\"prescription_gy\":40}]}";
+  struct { const char *hist, *extra, *peg, *end, *expect; } v[] = {
+      /* 2019-02-22 → 2021-01-04 = 682 d = 22.4 mo; PEG → RPA III; unresectable → KQ4 */
+      {"squamous", "\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "true", "2019-02-22", "4"},
+      /* no dysfunction → RPA II → KQ3 */
+      {"squamous", "\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "false", "2019-02-22", "3"},
+      /* 2020-08-04 → 2021-01-04 = 153 d = 5.0 mo < 6 (RTOG, S2), rapid not stated → KQ1 */
+      {"squamous", "\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "true", "2020-08-04", "1"},
+      /* same but rapid_progression explicitly false → KQ4 */
+      {"squamous", "\"rapid_progression\":false,\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "true", "2020-08-04", "4"},
+      {"squamous", "\"resectable\":true,\"accepts_surgery\":true,\"salvage_surgery\":{\"status\":\"planned\"},", "false", "2019-02-22", "2a"},
+      {"squamous", "\"salvage_surgery\":{\"status\":\"done\",\"margins\":\"negative\",\"ene\":true},", "false", "2019-02-22", "2b"},
+      {"mucoepidermoid", "\"resectable\":false,", "false", "2019-02-22", "5"},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char json[2048];
+    snprintf(json, sizeof json, base, v[i].hist, v[i].extra, v[i].peg, v[i].end);
+    rert_case c;
+    load(json, &c);
+    rpa_result r;
+    ars_match m;
+    rert_err err = {{0}};
+    cr_assert_eq(rpa_assess_case(&c, RPA_ORIGIN_RT_INTERVAL, &r, &err), RERT_OK, "%s", err.msg);
+    cr_assert_eq(ars_match_case(&c, &r, ARS_RULE_OUTSIDE_TIER, &m, &err), RERT_OK, "%s", err.msg);
+    cr_assert_str_eq(m.case_id, v[i].expect, "vector %zu: %s", i, m.match_reason);
+    casefile_free(&c);
+  }
+}
