@@ -382,3 +382,32 @@ Test(ars_match, decision_rules) {
     casefile_free(&c);
   }
 }
+
+Test(rpa, case_level_time_origin) {
+  /* diagnosis 2018-07-02, prior RT ended 2019-05-03, reRT starts 2021-01-04:
+   * diagnosis interval 917 d = 30.1 mo (> 24), RT interval 612 d = 20.1 mo (≤ 24). */
+  const char *fmt =
+      "{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"O\"},\"clinical\":{\"histology\":\"squamous\","
+      "\"diagnosis_date\":\"2018-07-02\",\"salvage_surgery\":{\"status\":\"%s\"},"
+      "\"organ_dysfunction\":{\"feeding_tube\":%s,\"tracheostomy\":false,\"soft_tissue_defect\":false}},"
+      "\"courses\":[{\"id\":\"c1\",\"role\":\"prior\",\"start_date\":\"2019-03-20\",\"end_date\":\"2019-05-03\","
+      "\"modality\":\"photon\",\"fractions\":35,\"prescription_gy\":70},"
+      "{\"id\":\"c2\",\"role\":\"planned\",\"start_date\":\"2021-01-04\",\"modality\":\"photon\","
+      "\"fractions\":30,\"prescription_gy\":60}]}";
+  struct { const char *salv, *peg; rpa_origin o; int cls; } v[] = {
+      {"done", "false", RPA_ORIGIN_RT_INTERVAL, 2}, {"done", "false", RPA_ORIGIN_DIAGNOSIS, 1},
+      {"done", "false", RPA_ORIGIN_S2_LITERAL, 1},  {"none", "true", RPA_ORIGIN_RT_INTERVAL, 3},
+      {"none", "true", RPA_ORIGIN_DIAGNOSIS, 2},    {"none", "true", RPA_ORIGIN_S2_LITERAL, 3},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char json[2048];
+    snprintf(json, sizeof json, fmt, v[i].salv, v[i].peg);
+    rert_case c;
+    load(json, &c);
+    rpa_result r;
+    rert_err err = {{0}};
+    cr_assert_eq(rpa_assess_case(&c, v[i].o, &r, &err), RERT_OK, "%s", err.msg);
+    cr_assert_eq(r.rpa_class, v[i].cls, "vector %zu (%s)", i, r.rationale);
+    casefile_free(&c);
+  }
+}

@@ -99,6 +99,8 @@ typedef struct {
   char bed_range[32];          /* "curative", "palliative", "between", "above_curative", "below_palliative" */
   int ars_reirradiation;       /* 1 / 0 / −1 unknown: ARS reRT definition met */
   char ars_reason[CLIN_TEXT];
+  double interval_months;      /* prior RT end → reRT start (NaN unknown) */
+  int interval_below_minimum;  /* < 6 months: below what RTOG reRT trials required (S2) */
   char source[CLIN_SRC];
 } intent_result;
 

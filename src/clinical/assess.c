@@ -359,6 +359,11 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
   if (in.ars_reirradiation < 0) cJSON_AddNullToObject(ji, "ars_reirradiation");
   else cJSON_AddBoolToObject(ji, "ars_reirradiation", in.ars_reirradiation);
   cJSON_AddStringToObject(ji, "ars_reirradiation_reason", in.ars_reason);
+  json_add_num(ji, "interval_months", in.interval_months);
+  if (in.interval_below_minimum)
+    cJSON_AddStringToObject(ji, "interval_note",
+                            "interval below 6 months: RTOG reRT trials required >= 6 months since the prior "
+                            "course; the exception is an inadequate initial course (S2)");
   cJSON_AddStringToObject(ji, "source", in.source);
 
   /* recurrence pattern */
