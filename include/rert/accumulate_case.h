@@ -19,6 +19,7 @@ typedef struct {
   double planned_prescription_gy;     /* NaN when no planned course */
   double uncertainty_mm;
   char mapping[ACCUM_MAX_COURSES][160]; /* how each course reached the reference grid */
+  char plan_uid[ACCUM_MAX_COURSES][RERT_UID_LEN]; /* RTPLAN SOP UID per course (RTDOSE reference) */
 } accum_case;
 
 typedef struct {

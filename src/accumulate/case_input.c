@@ -111,6 +111,7 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       memset(&pl, 0, sizeof pl);
       if ((rc = io_read_rtplan(co->rtplan, &pl, err))) break;
       int fx = pl.nfraction_groups > 0 ? pl.fraction_groups[0].fractions_planned : 0;
+      snprintf(ac->plan_uid[c], sizeof ac->plan_uid[c], "%s", pl.ident.sop_instance_uid);
       rtdata_free_rtplan(&pl);
       if (fx > 0 && fx != co->fractions) {
         rc = rert_err_set(err, RERT_EINPUT, "%s: course %s: fractions %d in the case file but %d in %s",
@@ -123,6 +124,7 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
     const int is_ref = co == ref;
     if (!is_ref && (rc = io_read_rtdose(co->rtdose, &rd, err))) break;
     const rert_rtdose *src = is_ref ? &rd_ref : &rd;
+    if (!ac->plan_uid[c][0]) snprintf(ac->plan_uid[c], sizeof ac->plan_uid[c], "%s", src->referenced_plan_uid);
     if (src->units != DOSE_UNITS_GY) {
       rc = rert_err_set(err, RERT_EINPUT, "%s: RELATIVE dose units; rert needs absolute Gy", co->rtdose);
       if (!is_ref) rtdata_free_rtdose(&rd);
