@@ -157,23 +157,33 @@ Test(accumulate_cli, phantom_every_protocol) {
   }
   free(out);
   free(err);
+  /* all protocols in one run (one load of the case; keeps the ASan build fast) */
   cJSON *list = NULL;
   cr_assert_eq(run_rert_json("protocols list", &list), 0);
   const cJSON *p;
+  size_t L = (size_t)snprintf(args, sizeof args, "evaluate %s/pt/case.json", dir);
+  int np = 0;
   cJSON_ArrayForEach(p, cJSON_GetObjectItem(list, "protocols")) {
-    cJSON *j = NULL;
-    snprintf(args, sizeof args, "evaluate %s/pt/case.json --protocol %s", dir, cJSON_GetObjectItem(p, "name")->valuestring);
-    rc = run_rert_json(args, &j);
-    cr_assert(rc == 0 || rc == 1, "%s: exit %d", args, rc);
-    cr_assert_not_null(j);
+    L += (size_t)snprintf(args + L, sizeof args - L, " --protocol %s", cJSON_GetObjectItem(p, "name")->valuestring);
+    np++;
+  }
+  cr_assert_lt(L, sizeof args);
+  cJSON *j = NULL;
+  rc = run_rert_json(args, &j);
+  cr_assert(rc == 0 || rc == 1, "%s: exit %d", args, rc);
+  cr_assert_not_null(j);
+  cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(j, "evaluations")), np);
+  const cJSON *ev;
+  cJSON_ArrayForEach(ev, cJSON_GetObjectItem(j, "evaluations")) {
     const cJSON *r;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(j, "evaluations"), 0), "constraints")) {
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(ev, "constraints")) {
       const char *v = cJSON_GetObjectItem(r, "verdict")->valuestring;
       if (!strcmp(v, "PASS") || !strcmp(v, "FAIL"))
-        cr_assert(strstr(cJSON_GetObjectItem(r, "explanation")->valuestring, "a/b"), "%s",
-                  cJSON_GetObjectItem(r, "explanation")->valuestring);
+        cr_assert(strstr(cJSON_GetObjectItem(r, "explanation")->valuestring, "a/b") ||
+                      !strcmp(cJSON_GetObjectItem(r, "quantity")->valuestring, "dose"),
+                  "%s", cJSON_GetObjectItem(r, "explanation")->valuestring);
     }
-    cJSON_Delete(j);
   }
+  cJSON_Delete(j);
   cJSON_Delete(list);
 }
