@@ -187,3 +187,26 @@ Test(accumulate_cli, phantom_every_protocol) {
   cJSON_Delete(j);
   cJSON_Delete(list);
 }
+
+/* `rert accumulate` on the point case with the CARE budget in 17 fractions: brainstem remaining
+ * 72 − 54 = 18 → D = 21.8973 Gy (§10.6 vector); cord remaining 60 − 50 = 10 →
+ * d = (−2 + sqrt(4 + 16·10/17))/2 = 0.831103, D = 14.1288 Gy (§1.2 closed form). Only
+ * accumulate.json is written for a point case. */
+Test(accumulate_cli, accumulate_point_budget) {
+  char args[1200];
+  const char *cs = write_point_case("none", "2023-08-08");
+  snprintf(args, sizeof args, "accumulate %s --out %s/acc --protocol care_s0 --budget-fractions 17", cs, test_tmpdir());
+  cJSON *j = NULL;
+  cr_assert_eq(run_rert_json(args, &j), 0);
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "point_dose_case")));
+  const cJSON *s;
+  int seen = 0;
+  cJSON_ArrayForEach(s, cJSON_GetObjectItem(j, "structures")) {
+    const char *n = cJSON_GetObjectItem(s, "name")->valuestring;
+    double x = cJSON_GetObjectItem(s, "min_max_new_dose_gy")->valuedouble;
+    if (!strcmp(n, "Brainstem")) { seen++; cr_assert_float_eq(x, 21.8973, 1e-3); }
+    if (!strcmp(n, "SpinalCord")) { seen++; cr_assert_float_eq(x, 17 * (-2 + sqrt(4 + 16 * 10 / 17.0)) / 2, 1e-3); }
+  }
+  cr_assert_eq(seen, 2);
+  cJSON_Delete(j);
+}

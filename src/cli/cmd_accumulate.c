@@ -53,6 +53,15 @@ static double struct_max(const rert_volume *v, const rert_volume *mask) {
   return m;
 }
 
+/* smallest non-NaN value inside the structure (the binding voxel of a budget map) */
+static double struct_min(const rert_volume *v, const rert_volume *mask) {
+  double m = NAN;
+  size_t N = volume_count(v);
+  for (size_t i = 0; i < N; i++)
+    if (mask->data[i] > 0 && !isnan(v->data[i]) && !(v->data[i] >= m)) m = v->data[i];
+  return m;
+}
+
 static int run(const rert_args *a, rert_err *err) {
   const char *out = cli_str(a, "out");
   if (!out) return rert_err_set(err, RERT_EINPUT, "--out DIR is required");
@@ -102,18 +111,20 @@ static int run(const rert_args *a, rert_err *err) {
   cJSON *root = cJSON_CreateObject(), *files = cJSON_CreateArray();
   char note[512];
   snprintf(note, sizeof note, "rert accumulate %s; %s", cf.path, res->rule_text);
+  /* a point-dose case has no DICOM geometry: only accumulate.json is written */
+  const int point_case = !ac->reference_ident.frame_of_reference_uid[0];
   if (!rc) rc = fileio_mkdirs(out, err);
-  for (int c = 0; c < ac->in.ncourses && !rc; c++) {
+  for (int c = 0; c < ac->in.ncourses && !rc && !point_case; c++) {
     char f[128];
     snprintf(f, sizeof f, "EQD2_%s.dcm", ac->in.courses[c].id);
     rc = write_map(out, f, &res->course_eqd2[c], ac, c, note, files, err);
   }
-  if (!rc) rc = write_map(out, "EQD2_recovered_prior.dcm", &res->recovered_prior, ac, -1, note, files, err);
-  if (!rc) rc = write_map(out, "EQD2_cumulative.dcm", &res->cumulative, ac, -1, note, files, err);
-  if (!rc) rc = write_map(out, "alpha_beta.dcm", &res->alpha_beta, ac, -1, note, files, err);
-  if (!rc && bres) rc = write_map(out, "EQD2_cumulative_lower.dcm", &bres[0].cumulative, ac, -1, note, files, err);
-  if (!rc && bres) rc = write_map(out, "EQD2_cumulative_upper.dcm", &bres[1].cumulative, ac, -1, note, files, err);
-  if (!rc && np == 1) {
+  if (!rc && !point_case) rc = write_map(out, "EQD2_recovered_prior.dcm", &res->recovered_prior, ac, -1, note, files, err);
+  if (!rc && !point_case) rc = write_map(out, "EQD2_cumulative.dcm", &res->cumulative, ac, -1, note, files, err);
+  if (!rc && !point_case) rc = write_map(out, "alpha_beta.dcm", &res->alpha_beta, ac, -1, note, files, err);
+  if (!rc && bres && !point_case) rc = write_map(out, "EQD2_cumulative_lower.dcm", &bres[0].cumulative, ac, -1, note, files, err);
+  if (!rc && bres && !point_case) rc = write_map(out, "EQD2_cumulative_upper.dcm", &bres[1].cumulative, ac, -1, note, files, err);
+  if (!rc && np == 1 && !point_case) {
     char f[128];
     rc = write_map(out, "remaining_EQD2.dcm", &rem, ac, -1, note, files, err);
     snprintf(f, sizeof f, "max_new_dose_%dfx.dcm", bfx);
@@ -121,6 +132,11 @@ static int run(const rert_args *a, rert_err *err) {
   }
   if (!rc) {
     cJSON_AddStringToObject(root, "case", cf.path);
+    cJSON_AddBoolToObject(root, "point_dose_case", point_case);
+    if (np == 1) {
+      cJSON_AddStringToObject(root, "budget_protocol", ps[0].name);
+      cJSON_AddNumberToObject(root, "budget_fractions", bfx);
+    }
     cJSON_AddStringToObject(root, "alpha_beta_rule", res->rule_text);
     json_add_num(root, "uncertainty_mm", ac->uncertainty_mm);
     cJSON *cs = cJSON_AddArrayToObject(root, "courses");
@@ -145,6 +161,11 @@ static int run(const rert_args *a, rert_err *err) {
       double m = struct_max(&res->cumulative, st->mask), p = struct_max(&res->recovered_prior, st->mask);
       if (isnan(m)) cJSON_AddNullToObject(o, "max_cumulative_eqd2_gy"); else json_add_num(o, "max_cumulative_eqd2_gy", m);
       if (isnan(p)) cJSON_AddNullToObject(o, "max_recovered_prior_eqd2_gy"); else json_add_num(o, "max_recovered_prior_eqd2_gy", p);
+      if (np == 1) {
+        double r = struct_min(&rem, st->mask), x = struct_min(&mx, st->mask);
+        if (isnan(r)) cJSON_AddNullToObject(o, "min_remaining_eqd2_gy"); else json_add_num(o, "min_remaining_eqd2_gy", r);
+        if (isnan(x)) cJSON_AddNullToObject(o, "min_max_new_dose_gy"); else json_add_num(o, "min_max_new_dose_gy", x);
+      }
       cJSON_AddItemToArray(ss, o);
     }
     cJSON_AddNumberToObject(root, "voxels_above_lq_threshold", (double)res->high_dose_per_fraction_voxels);
@@ -165,14 +186,22 @@ static int run(const rert_args *a, rert_err *err) {
       root = NULL;
     } else {
       printf("%s\n", res->rule_text);
-      printf("%-16s %-6s %-6s %-18s %14s %14s\n", "STRUCTURE", "TARGET", "A/B", "RECOVERY", "MAX PRIOR(rec)", "MAX CUM EQD2");
+      if (point_case) printf("point-dose case: no DICOM maps written, values per organ below\n");
+      printf("%-16s %-6s %-6s %-18s %14s %14s", "STRUCTURE", "TARGET", "A/B", "RECOVERY", "MAX PRIOR(rec)", "MAX CUM EQD2");
+      if (np == 1) printf(" %14s %16s", "MIN REMAINING", "MAX NEW (Gy)");
+      printf("\n");
       cJSON *ss = cJSON_GetObjectItem(root, "structures"), *o;
       cJSON_ArrayForEach(o, ss) {
         cJSON *mp = cJSON_GetObjectItem(o, "max_recovered_prior_eqd2_gy"), *mc = cJSON_GetObjectItem(o, "max_cumulative_eqd2_gy");
-        printf("%-16s %-6s %-6g %-18s %14.2f %14.2f\n", cJSON_GetObjectItem(o, "name")->valuestring,
+        printf("%-16s %-6s %-6g %-18s %14.2f %14.2f", cJSON_GetObjectItem(o, "name")->valuestring,
                cJSON_IsTrue(cJSON_GetObjectItem(o, "target")) ? "yes" : "no",
                cJSON_GetObjectItem(o, "alpha_beta_gy")->valuedouble, cJSON_GetObjectItem(o, "recovery")->valuestring,
                cJSON_IsNumber(mp) ? mp->valuedouble : NAN, cJSON_IsNumber(mc) ? mc->valuedouble : NAN);
+        if (np == 1) {
+          cJSON *r = cJSON_GetObjectItem(o, "min_remaining_eqd2_gy"), *x = cJSON_GetObjectItem(o, "min_max_new_dose_gy");
+          printf(" %14.2f %16.3f", cJSON_IsNumber(r) ? r->valuedouble : NAN, cJSON_IsNumber(x) ? x->valuedouble : NAN);
+        }
+        printf("\n");
       }
       cJSON *fl = cJSON_GetObjectItem(root, "files");
       cJSON_ArrayForEach(o, fl) printf("wrote %s\n", cJSON_GetObjectItem(o, "file")->valuestring);
