@@ -194,7 +194,7 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
     for (int j = 0; j < kc->npoints; j++) {
       const case_point_dose *p = &kc->points[j];
       if (organ_side(casefile_map_structure(c, p->organ), "SpinalCord") < 0) continue;
-      double v;
+      double v = NAN;
       if ((rc = point_eqd2(c, kc, p, ab_cord, &v, err))) return rc;
       if (isnan(e) || v > e) e = v;
     }
