@@ -117,6 +117,29 @@ Test(cli_budget, two_courses_exhausted) {
   cJSON_Delete(j);
 }
 
+/* --protocol: CARE (S0 Table 2) cord row for > 24 months is 60 Gy EQD2 at α/β 2; 46/23 ended
+ * 2023-02-01, start 2026-01-05 (1069 d = 35.1 mo) → remaining 14; 30 fx:
+ * d = [−2 + √(4 + 16·14/30)]/2. Jensen 2015: limit 50 with 50 % recovery built in → 50 − 23 = 27. */
+Test(cli_budget, protocol_rows) {
+  cJSON *j;
+  cr_assert_eq(run_rert_json("budget --organ SpinalCord --prior 46Gy/23@2023-02-01 --start 2026-01-05 "
+                             "--protocol care_s0 --fractions 30", &j), 0);
+  cr_assert_not_null(j);
+  near(json_path_num(j, "remaining_eqd2_gy"), 14, 1e-9);
+  near(json_path_num(j, "max_new_dose.0.dose_per_fraction_gy"), (-2 + sqrt(4 + 16 * 14.0 / 30)) / 2, 1e-9);
+  cJSON_Delete(j);
+  /* same course 18 months before: the ≤ 24-month row (50 Gy) governs → remaining 4 */
+  cr_assert_eq(run_rert_json("budget --organ SpinalCord --prior 46Gy/23@2024-07-05 --start 2026-01-05 "
+                             "--protocol care_s0 --fractions 30", &j), 0);
+  near(json_path_num(j, "remaining_eqd2_gy"), 4, 1e-9);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("budget --organ SpinalCord --prior 46Gy/23@2023-02-01 --start 2026-01-05 "
+                             "--protocol jensen2015 --fractions 30", &j), 0);
+  near(json_path_num(j, "recovered_prior_eqd2_gy"), 23, 1e-9);
+  near(json_path_num(j, "remaining_eqd2_gy"), 27, 1e-9);
+  cJSON_Delete(j);
+}
+
 Test(cli_budget, bad_input) {
   char *err = NULL;
   /* dates in the wrong order */

@@ -140,6 +140,8 @@ typedef struct {
   double max_step_mm;       /* cap on an update vector length (default 2.0 mm) */
   double hu_min, hu_max;    /* clamp CT intensities (default −1000, 1500) */
   int symmetric;            /* symmetric (ESM) forces (default 1) */
+  double grid_mm;           /* finest working/output grid spacing, mm (default 0 = the fixed
+                               image's own spacing; coarser axes are never refined) */
   int verbose;
 } reg_demons_opts;
 void reg_demons_opts_default(reg_demons_opts *o);

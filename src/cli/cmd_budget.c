@@ -16,6 +16,7 @@
 #include "cli/schedule.h"
 #include "rert/data.h"
 #include "rert/date.h"
+#include "rert/protocol.h"
 #include "rert/radbio.h"
 #include "rert/recovery.h"
 
@@ -27,6 +28,7 @@ static const rert_opt budget_opts[] = {
     {"recovery", OPT_STR, "none", "recovery model from data/recovery_models.json (s4_stepwise, sphic_70, exponential:halftime_years=2, care_uplift, ng2021_130, ...)", NULL, 0},
     {"limit", OPT_NUM, NULL, "cumulative EQD2 limit with unit, e.g. 50Gy", "Gy", 0},
     {"limit-gy", OPT_NUM, NULL, "cumulative EQD2 limit in Gy", "Gy", 1},
+    {"protocol", OPT_STR, NULL, "take the limit(s) from a protocol in data/protocols (rert protocols list): every cumulative EQD2 point-dose row for the organ whose interval condition holds; the tightest hard limit governs", NULL, 0},
     {"metric", OPT_STR, "Dmax", "metric the limit applies to (informational for point doses)", NULL, 0},
     {"fractions", OPT_LIST, "1,5,10,15,17,20,25,30,35", "fraction counts to solve the maximum new dose for", NULL, 0},
     SCHEDULE_BIO_OPTS,
@@ -105,6 +107,172 @@ static int parse_prior(const char *spec, int eqd2_only, int idx, prior_course *p
   return RERT_OK;
 }
 
+typedef struct {
+  double alpha_beta_gy;
+  recovery_model rec;
+  double sum_raw, sum_eff, min_iv, factor, limit, limit_eff, remaining;
+  prior_course pc[64];
+} budget_calc;
+
+/* Prior EQD2 at α/β, recovery per course, limit factor and what remains (see header comment). */
+static int budget_compute(const prior_course *in, int n, const schedule *s, double ab,
+                          const recovery_model *rec, double limit, budget_calc *b, rert_err *err) {
+  memset(b, 0, sizeof *b);
+  b->alpha_beta_gy = ab;
+  b->rec = *rec;
+  b->min_iv = INFINITY;
+  b->limit = limit;
+  int rc;
+  for (int i = 0; i < n; i++) {
+    prior_course *p = &b->pc[i];
+    *p = in[i];
+    if (p->interval_months < b->min_iv) b->min_iv = p->interval_months;
+    if (!p->eqd2_only) {
+      radbio_model m = radbio_model_lq(ab);
+      m.fractions_per_day = p->fpd;
+      if (p->fpd > 1) {
+        m.interfraction_interval_h = p->interval_h;
+        m.repair_halftime_h = s->model.repair_halftime_h;
+        if (!(m.repair_halftime_h > 0) && s->has_tissue && isfinite(s->tissue.repair_halftime_h))
+          m.repair_halftime_h = s->tissue.repair_halftime_h;
+      }
+      if ((rc = radbio_bed_gy(p->dose_gy, p->fractions, &m, &p->bed_gy, err)))
+        return rert_err_prefix(err, rc, "%s", p->label);
+      p->eqd2_gy = radbio_bed_to_eqdx(p->bed_gy, 2.0, ab);
+    } else {
+      p->bed_gy = radbio_eqdx_to_bed(p->eqd2_gy, 2.0, ab);
+    }
+    if ((rc = recovery_apply_eqd2(rec, p->eqd2_gy, p->interval_months, ab, &p->effective_eqd2_gy, err)))
+      return rc;
+    p->recovered_fraction = p->eqd2_gy > 0 ? 1.0 - p->effective_eqd2_gy / p->eqd2_gy : 0;
+    b->sum_raw += p->eqd2_gy;
+    b->sum_eff += p->effective_eqd2_gy;
+  }
+  b->factor = recovery_limit_factor(rec, b->min_iv);
+  b->limit_eff = limit * b->factor;
+  b->remaining = b->limit_eff - b->sum_eff;
+  return RERT_OK;
+}
+
+typedef struct {
+  const protocol_constraint *c;
+  budget_calc calc;
+  char why[128];
+} budget_row;
+
+static void calc_to_json(const budget_calc *b, int n, cJSON *o) {
+  char d[11];
+  cJSON *r = cJSON_AddObjectToObject(o, "recovery");
+  cJSON_AddStringToObject(r, "model", b->rec.name);
+  cJSON_AddStringToObject(r, "kind", recovery_is_limit_model(&b->rec) ? "limit" : "prior");
+  cJSON_AddStringToObject(r, "source", b->rec.citation);
+  cJSON_AddBoolToObject(r, "verified", b->rec.verified);
+  json_add_num(o, "alpha_beta_gy", b->alpha_beta_gy);
+  cJSON *arr = cJSON_AddArrayToObject(o, "prior_courses");
+  for (int i = 0; i < n; i++) {
+    const prior_course *p = &b->pc[i];
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "label", p->label);
+    if (!p->eqd2_only) {
+      json_add_num(c, "dose_gy", p->dose_gy);
+      cJSON_AddNumberToObject(c, "fractions", p->fractions);
+      json_add_num(c, "dose_per_fraction_gy", p->dose_gy / p->fractions);
+      cJSON_AddNumberToObject(c, "fractions_per_day", p->fpd);
+    }
+    cJSON_AddStringToObject(c, "modality", rbe_modality_name(p->modality));
+    cJSON_AddStringToObject(c, "rbe_model", rbe_model_name(p->rbe));
+    date_format(p->end, d);
+    cJSON_AddStringToObject(c, "end_date", d);
+    json_add_num(c, "interval_months", p->interval_months);
+    json_add_num(c, "bed_gy", p->bed_gy);
+    json_add_num(c, "eqd2_gy", p->eqd2_gy);
+    json_add_num(c, "recovered_fraction", p->recovered_fraction);
+    json_add_num(c, "effective_eqd2_gy", p->effective_eqd2_gy);
+    cJSON_AddItemToArray(arr, c);
+  }
+  json_add_num(o, "prior_eqd2_gy", b->sum_raw);
+  json_add_num(o, "recovered_prior_eqd2_gy", b->sum_eff);
+}
+
+static void calc_print(const budget_calc *b, int n, const char *metric) {
+  printf("recovery      %s (%s)%s\n", b->rec.name, b->rec.citation, b->rec.verified ? "" : " [unverified]");
+  printf("\n%-10s %10s %4s %8s %11s %9s %10s %9s %10s\n", "course", "dose_Gy", "fx", "d_Gy", "end",
+         "interval", "EQD2_Gy", "recovered", "counted_Gy");
+  for (int i = 0; i < n; i++) {
+    const prior_course *p = &b->pc[i];
+    char d[11];
+    date_format(p->end, d);
+    if (p->eqd2_only)
+      printf("%-10s %10s %4s %8s %11s %7.1fmo %10.3f %8.0f%% %10.3f\n", p->label, "(EQD2)", "-", "-", d,
+             p->interval_months, p->eqd2_gy, 100 * p->recovered_fraction, p->effective_eqd2_gy);
+    else
+      printf("%-10s %10.3f %4d %8.3f %11s %7.1fmo %10.3f %8.0f%% %10.3f\n", p->label, p->dose_gy,
+             p->fractions, p->dose_gy / p->fractions, d, p->interval_months, p->eqd2_gy,
+             100 * p->recovered_fraction, p->effective_eqd2_gy);
+  }
+  printf("\nprior EQD2 %.3f Gy (α/β %.4g Gy), counted after recovery %.3f Gy\n", b->sum_raw,
+         b->alpha_beta_gy, b->sum_eff);
+  printf("limit (%s) %.4g Gy EQD2 × %.4g = %.4g Gy\n", metric, b->limit, b->factor, b->limit_eff);
+  printf("remaining     %.4f Gy EQD2%s\n", b->remaining, b->remaining <= 0 ? "  — BUDGET EXHAUSTED" : "");
+}
+
+static int parse_fraction_list(const rert_args *a, int *fx, int *nf, rert_err *err) {
+  *nf = cli_list_count(a, "fractions");
+  if (*nf == 0) {
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, "%s", "1,5,10,15,17,20,25,30,35");
+    for (char *sv = NULL, *t = strtok_r(tmp, ",", &sv); t && *nf < 64; t = strtok_r(NULL, ",", &sv))
+      fx[(*nf)++] = atoi(t);
+    return RERT_OK;
+  }
+  if (*nf > 64) return rert_err_set(err, RERT_EINPUT, "at most 64 fraction counts");
+  for (int i = 0; i < *nf; i++) {
+    const char *t = cli_list_item(a, "fractions", i);
+    char *end;
+    long v = strtol(t, &end, 10);
+    if (end == t || *end || v < 1 || v > 1000)
+      return rert_err_set(err, RERT_EINPUT, "--fractions: '%s' is not a fraction count >= 1", t);
+    fx[i] = (int)v;
+  }
+  return RERT_OK;
+}
+
+/* Protocol rows usable for a point-dose budget: cumulative, EQD2/BED, numeric limit, point-like
+ * metric (Dmax, Dx cc), organ match, interval condition true. */
+static int select_rows(const rert_protocol *p, const char *organ, double min_iv, budget_row *rows,
+                       int *nrows, cJSON *skipped, rert_err *err) {
+  *nrows = 0;
+  for (int i = 0; i < p->nconstraints; i++) {
+    const protocol_constraint *c = &p->constraints[i];
+    if (!protocol_organ_matches(c->organ, organ)) continue;
+    const char *skip = NULL;
+    char why[128] = "";
+    if (c->scope != SCOPE_CUMULATIVE) skip = "new-course-only limit (needs the planned dose, not a budget)";
+    else if (!c->has_limit) skip = "no numeric limit (ALARA)";
+    else if (c->quantity == PQ_DOSE) skip = "limit on delivered dose, not EQD2";
+    else if (!protocol_metric_is_pointlike(&c->metric)) skip = "volume metric cannot be evaluated from a point dose";
+    else if (!protocol_interval_applies(&c->interval, min_iv, why, sizeof why)) skip = why;
+    if (skip) {
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "id", c->id);
+      cJSON_AddStringToObject(o, "reason", skip);
+      cJSON_AddItemToArray(skipped, o);
+      continue;
+    }
+    if (*nrows >= 64) return rert_err_set(err, RERT_EINPUT, "%s: too many constraints for %s", p->name, organ);
+    rows[*nrows].c = c;
+    snprintf(rows[*nrows].why, sizeof rows[*nrows].why, "%s", why);
+    (*nrows)++;
+  }
+  return RERT_OK;
+}
+
+/* Which row governs: hard tiers (or an explicit limit) before desirable; informational never. */
+static int row_rank(const budget_row *r) {
+  if (!r->c || protocol_tier_is_hard(r->c->tier)) return 2;
+  return r->c->tier == TIER_DESIRABLE ? 1 : 0;
+}
+
 static int run_budget(const rert_args *a, rert_err *err) {
   int rc;
   const char *organ = cli_str(a, "organ");
@@ -115,19 +283,26 @@ static int run_budget(const rert_args *a, rert_err *err) {
   schedule s;
   memset(&s, 0, sizeof s);
   if ((rc = schedule_bio_from_args(a, organ, &s, err))) return rc;
-  if (!cli_has(a, "start")) return rert_err_set(err, RERT_EINPUT, "--start YYYY-MM-DD (planned start of the new course) is required");
+  if (!organ && s.has_tissue) organ = s.tissue.organ;
+  if (!cli_has(a, "start"))
+    return rert_err_set(err, RERT_EINPUT, "--start YYYY-MM-DD (planned start of the new course) is required");
   rert_date start;
   if ((rc = date_parse(cli_str(a, "start"), "--start", &start, err))) return rc;
   int np = cli_list_count(a, "prior"), ne = cli_list_count(a, "prior-eqd2");
   if (np + ne == 0) return rert_err_set(err, RERT_EINPUT, "give at least one --prior DOSE/FRACTIONS@END_DATE");
   if (np + ne > 64) return rert_err_set(err, RERT_EINPUT, "at most 64 prior courses");
+  const char *proto_name = cli_str(a, "protocol");
   int has_limit = cli_has(a, "limit") + cli_has(a, "limit-gy");
-  if (has_limit != 1) return rert_err_set(err, RERT_EINPUT, "give the cumulative limit once: --limit 50Gy or --limit-gy 50");
-  double limit;
-  if ((rc = cli_num(a, cli_has(a, "limit") ? "limit" : "limit-gy", &limit, err))) return rc;
-  if (!(limit > 0)) return rert_err_set(err, RERT_EINPUT, "limit must be > 0 Gy");
-  recovery_model rec;
-  if ((rc = recovery_model_get(cli_str(a, "recovery"), &rec, err))) return rc;
+  if (proto_name && has_limit) return rert_err_set(err, RERT_EINPUT, "give --protocol or an explicit --limit, not both");
+  if (!proto_name && has_limit != 1)
+    return rert_err_set(err, RERT_EINPUT, "give the cumulative limit once (--limit 50Gy or --limit-gy 50) or --protocol NAME");
+  double limit = 0;
+  if (!proto_name) {
+    if ((rc = cli_num(a, cli_has(a, "limit") ? "limit" : "limit-gy", &limit, err))) return rc;
+    if (!(limit > 0)) return rert_err_set(err, RERT_EINPUT, "limit must be > 0 Gy");
+  }
+  recovery_model user_rec;
+  if ((rc = recovery_model_get(cli_str(a, "recovery"), &user_rec, err))) return rc;
 
   rert_modality new_mod;
   rbe_model new_rbe = RBE_PHYSICAL;
@@ -138,7 +313,7 @@ static int run_budget(const rert_args *a, rert_err *err) {
   else if (new_mod == MOD_CARBON) return rert_err_set(err, RERT_EINPUT, "carbon new course needs --rbe-model LEM_I or MKM");
 
   prior_course pc[64];
-  double ab = s.model.alpha_beta_gy, sum_raw = 0, sum_eff = 0, min_iv = INFINITY;
+  double min_iv = INFINITY;
   for (int i = 0; i < np + ne; i++) {
     int e = i >= np;
     if ((rc = parse_prior(cli_list_item(a, e ? "prior-eqd2" : "prior", e ? i - np : i), e, i, &pc[i], err)))
@@ -154,108 +329,108 @@ static int run_budget(const rert_args *a, rert_err *err) {
     }
     p->interval_months = days / RERT_DAYS_PER_MONTH;
     if (p->interval_months < min_iv) min_iv = p->interval_months;
+    if (p->modality == MOD_PROTON && p->rbe == RBE_PHYSICAL)
+      return rert_err_set(err, RERT_EINPUT, "%s: physical proton dose; give :rbe=RBE_FIXED if it is RBE-weighted", p->label);
     if ((rc = rbe_check_summable(p->modality, p->rbe, new_mod, new_rbe, err)))
       return rert_err_prefix(err, rc, "%s", p->label);
     for (int k = 0; k < i; k++)
       if ((rc = rbe_check_summable(p->modality, p->rbe, pc[k].modality, pc[k].rbe, err)))
         return rert_err_prefix(err, rc, "%s and %s", pc[k].label, p->label);
-    if (!e) {
-      radbio_model m = s.model;
-      m.time_correction = 0;
-      m.lql = 0;
-      m.fractions_per_day = p->fpd;
-      if (p->fpd > 1) {
-        m.interfraction_interval_h = p->interval_h;
-        if (!(m.repair_halftime_h > 0) && s.has_tissue && isfinite(s.tissue.repair_halftime_h))
-          m.repair_halftime_h = s.tissue.repair_halftime_h;
-      }
-      double D = p->dose_gy;
-      if (p->modality == MOD_PROTON && p->rbe == RBE_PHYSICAL) return rert_err_set(err, RERT_EINPUT, "%s: physical proton dose; add :rbe=RBE_FIXED if it is already RBE-weighted", p->label);
-      if ((rc = radbio_bed_gy(D, p->fractions, &m, &p->bed_gy, err))) return rert_err_prefix(err, rc, "%s", p->label);
-      p->eqd2_gy = radbio_bed_to_eqdx(p->bed_gy, 2.0, ab);
-    } else {
-      p->bed_gy = radbio_eqdx_to_bed(p->eqd2_gy, 2.0, ab);
-    }
-    if ((rc = recovery_apply_eqd2(&rec, p->eqd2_gy, p->interval_months, ab, &p->effective_eqd2_gy, err)))
-      return rc;
-    p->recovered_fraction = p->eqd2_gy > 0 ? 1.0 - p->effective_eqd2_gy / p->eqd2_gy : 0;
-    sum_raw += p->eqd2_gy;
-    sum_eff += p->effective_eqd2_gy;
   }
-  double factor = recovery_limit_factor(&rec, min_iv);
-  double limit_eff = limit * factor;
-  double remaining = limit_eff - sum_eff;
+  int fx[64], nf;
+  if ((rc = parse_fraction_list(a, fx, &nf, err))) return rc;
   double thr;
   if ((rc = radbio_model_dependent_threshold_gy(&thr, err))) return rc;
 
-  int nf = cli_list_count(a, "fractions");
-  int fx[64];
-  const char *defs = "1,5,10,15,17,20,25,30,35";
-  if (nf == 0) {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%s", defs);
-    for (char *sv = NULL, *t = strtok_r(tmp, ",", &sv); t && nf < 64; t = strtok_r(NULL, ",", &sv)) fx[nf++] = atoi(t);
-  } else {
-    if (nf > 64) return rert_err_set(err, RERT_EINPUT, "at most 64 fraction counts");
-    for (int i = 0; i < nf; i++) {
-      const char *t = cli_list_item(a, "fractions", i);
-      char *end;
-      long v = strtol(t, &end, 10);
-      if (end == t || *end || v < 1 || v > 1000)
-        return rert_err_set(err, RERT_EINPUT, "--fractions: '%s' is not a fraction count >= 1", t);
-      fx[i] = (int)v;
+  /* the rows to evaluate: one explicit limit, or the protocol's applicable rows */
+  static budget_row rows[64];
+  int nrows = 0, governing = -1;
+  rert_protocol proto;
+  memset(&proto, 0, sizeof proto);
+  cJSON *skipped = cJSON_CreateArray();
+  if (proto_name) {
+    if (!organ) {
+      cJSON_Delete(skipped);
+      return rert_err_set(err, RERT_EINPUT, "--protocol needs --organ to select its rows");
     }
+    if ((rc = protocol_load(proto_name, &proto, err)) ||
+        (rc = select_rows(&proto, organ, min_iv, rows, &nrows, skipped, err))) {
+      cJSON_Delete(skipped);
+      protocol_free(&proto);
+      return rc;
+    }
+    if (nrows == 0) {
+      cJSON_Delete(skipped);
+      protocol_free(&proto);
+      return rert_err_set(err, RERT_EINPUT, "protocol %s has no cumulative point-dose EQD2 limit for %s at an interval of %.1f months",
+                          proto_name, organ, min_iv);
+    }
+  } else {
+    nrows = 1;
+    rows[0].c = NULL;
   }
+  for (int r = 0; r < nrows; r++) {
+    const protocol_constraint *c = rows[r].c;
+    double ab = s.model.alpha_beta_gy, lim = limit;
+    recovery_model rec = user_rec;
+    if (c) {
+      if (isfinite(c->alpha_beta_gy)) ab = c->alpha_beta_gy; /* the limit is defined at this α/β (§2) */
+      if (c->recovery[0] && strcmp(c->recovery, "case") != 0) {
+        if ((rc = recovery_model_get(c->recovery, &rec, err))) break;
+      }
+      lim = c->quantity == PQ_BED ? radbio_bed_to_eqdx(c->limit, 2.0, ab) : c->limit;
+    }
+    if ((rc = budget_compute(pc, np + ne, &s, ab, &rec, lim, &rows[r].calc, err))) break;
+    int rank = row_rank(&rows[r]);
+    if (rank == 0) continue; /* informational rows are shown, never govern */
+    if (governing < 0 || rank > row_rank(&rows[governing]) ||
+        (rank == row_rank(&rows[governing]) && rows[r].calc.remaining < rows[governing].calc.remaining))
+      governing = r;
+  }
+  if (rc) {
+    cJSON_Delete(skipped);
+    protocol_free(&proto);
+    return rc;
+  }
+  if (governing < 0) governing = 0;
+  budget_calc *g = &rows[governing].calc;
+  radbio_model nm = s.model;
+  nm.alpha_beta_gy = g->alpha_beta_gy;
   double dmax[64], Dmax[64];
   for (int i = 0; i < nf; i++)
-    if ((rc = radbio_max_new_dose_gy(remaining, fx[i], &s.model, &dmax[i], &Dmax[i], err))) return rc;
+    if ((rc = radbio_max_new_dose_gy(g->remaining, fx[i], &nm, &dmax[i], &Dmax[i], err))) {
+      cJSON_Delete(skipped);
+      protocol_free(&proto);
+      return rc;
+    }
+  const char *metric = rows[governing].c ? rows[governing].c->metric.text : cli_str(a, "metric");
 
   if (cli_json(a)) {
     cJSON *root = cJSON_CreateObject();
-    cJSON_AddStringToObject(root, "organ", organ ? organ : (s.has_tissue ? s.tissue.organ : ""));
+    cJSON_AddStringToObject(root, "organ", organ ? organ : "");
     schedule_bio_to_json(&s, root);
     char b[11];
     date_format(start, b);
     cJSON_AddStringToObject(root, "new_course_start", b);
     cJSON_AddStringToObject(root, "new_course_modality", rbe_modality_name(new_mod));
     cJSON_AddStringToObject(root, "new_course_rbe_model", rbe_model_name(new_rbe));
-    cJSON *r = cJSON_AddObjectToObject(root, "recovery");
-    cJSON_AddStringToObject(r, "model", rec.name);
-    cJSON_AddStringToObject(r, "kind", recovery_is_limit_model(&rec) ? "limit" : "prior");
-    cJSON_AddStringToObject(r, "source", rec.citation);
-    cJSON_AddBoolToObject(r, "verified", rec.verified);
-    cJSON *arr = cJSON_AddArrayToObject(root, "prior_courses");
-    for (int i = 0; i < np + ne; i++) {
-      prior_course *p = &pc[i];
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "label", p->label);
-      if (!p->eqd2_only) {
-        json_add_num(o, "dose_gy", p->dose_gy);
-        cJSON_AddNumberToObject(o, "fractions", p->fractions);
-        json_add_num(o, "dose_per_fraction_gy", p->dose_gy / p->fractions);
-        cJSON_AddNumberToObject(o, "fractions_per_day", p->fpd);
-      }
-      cJSON_AddStringToObject(o, "modality", rbe_modality_name(p->modality));
-      cJSON_AddStringToObject(o, "rbe_model", rbe_model_name(p->rbe));
-      date_format(p->end, b);
-      cJSON_AddStringToObject(o, "end_date", b);
-      json_add_num(o, "interval_months", p->interval_months);
-      json_add_num(o, "bed_gy", p->bed_gy);
-      json_add_num(o, "eqd2_gy", p->eqd2_gy);
-      json_add_num(o, "recovered_fraction", p->recovered_fraction);
-      json_add_num(o, "effective_eqd2_gy", p->effective_eqd2_gy);
-      cJSON_AddItemToArray(arr, o);
-    }
-    json_add_num(root, "prior_eqd2_gy", sum_raw);
-    json_add_num(root, "recovered_prior_eqd2_gy", sum_eff);
+    calc_to_json(g, np + ne, root); /* overrides alpha_beta_gy with the governing row's */
     cJSON *l = cJSON_AddObjectToObject(root, "limit");
-    cJSON_AddStringToObject(l, "metric", cli_str(a, "metric"));
-    json_add_num(l, "base_eqd2_gy", limit);
-    json_add_num(l, "factor", factor);
-    json_add_num(l, "effective_eqd2_gy", limit_eff);
-    json_add_num(l, "shortest_interval_months", min_iv);
-    json_add_num(root, "remaining_eqd2_gy", remaining);
-    cJSON_AddBoolToObject(root, "budget_exhausted", remaining <= 0);
+    cJSON_AddStringToObject(l, "metric", metric);
+    json_add_num(l, "base_eqd2_gy", g->limit);
+    json_add_num(l, "factor", g->factor);
+    json_add_num(l, "effective_eqd2_gy", g->limit_eff);
+    json_add_num(l, "shortest_interval_months", g->min_iv);
+    if (rows[governing].c) {
+      const protocol_constraint *c = rows[governing].c;
+      cJSON_AddStringToObject(l, "protocol", proto.name);
+      cJSON_AddStringToObject(l, "constraint_id", c->id);
+      cJSON_AddStringToObject(l, "tier", protocol_tier_name(c->tier));
+      cJSON_AddStringToObject(l, "source", c->source);
+      cJSON_AddBoolToObject(l, "verified", c->verified);
+    }
+    json_add_num(root, "remaining_eqd2_gy", g->remaining);
+    cJSON_AddBoolToObject(root, "budget_exhausted", g->remaining <= 0);
     cJSON *mx = cJSON_AddArrayToObject(root, "max_new_dose");
     for (int i = 0; i < nf; i++) {
       cJSON *o = cJSON_CreateObject();
@@ -265,35 +440,54 @@ static int run_budget(const rert_args *a, rert_err *err) {
       cJSON_AddBoolToObject(o, "model_dependent", dmax[i] > thr);
       cJSON_AddItemToArray(mx, o);
     }
+    if (proto_name) {
+      cJSON *all = cJSON_AddArrayToObject(root, "protocol_rows");
+      for (int r = 0; r < nrows; r++) {
+        const protocol_constraint *c = rows[r].c;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "id", c->id);
+        cJSON_AddStringToObject(o, "metric", c->metric.text);
+        cJSON_AddStringToObject(o, "tier", protocol_tier_name(c->tier));
+        json_add_num(o, "alpha_beta_gy", rows[r].calc.alpha_beta_gy);
+        cJSON_AddStringToObject(o, "recovery", rows[r].calc.rec.name);
+        json_add_num(o, "limit_eqd2_gy", rows[r].calc.limit_eff);
+        json_add_num(o, "counted_prior_eqd2_gy", rows[r].calc.sum_eff);
+        json_add_num(o, "remaining_eqd2_gy", rows[r].calc.remaining);
+        cJSON_AddBoolToObject(o, "governing", r == governing);
+        if (rows[r].why[0]) cJSON_AddStringToObject(o, "interval_condition", rows[r].why);
+        cJSON_AddStringToObject(o, "source", c->source);
+        cJSON_AddItemToArray(all, o);
+      }
+      cJSON_AddItemToObject(root, "protocol_rows_skipped", skipped);
+      skipped = NULL;
+    }
     cJSON *n = cJSON_AddArrayToObject(root, "notes");
     for (int i = 0; i < s.nnotes; i++) cJSON_AddItemToArray(n, cJSON_CreateString(s.notes[i]));
     cli_print_json(root);
   } else {
-    printf("organ         %s, α/β %.4g Gy (%s)\n", organ ? organ : "-", ab, s.alpha_beta_source);
-    printf("recovery      %s (%s)%s\n", rec.name, rec.citation, rec.verified ? "" : " [unverified]");
-    printf("\n%-10s %10s %4s %8s %11s %9s %10s %9s %10s\n", "course", "dose_Gy", "fx", "d_Gy", "end", "interval",
-           "EQD2_Gy", "recovered", "counted_Gy");
-    for (int i = 0; i < np + ne; i++) {
-      prior_course *p = &pc[i];
-      char b[11];
-      date_format(p->end, b);
-      if (p->eqd2_only)
-        printf("%-10s %10s %4s %8s %11s %7.1fmo %10.3f %8.0f%% %10.3f\n", p->label, "(EQD2)", "-", "-", b,
-               p->interval_months, p->eqd2_gy, 100 * p->recovered_fraction, p->effective_eqd2_gy);
-      else
-        printf("%-10s %10.3f %4d %8.3f %11s %7.1fmo %10.3f %8.0f%% %10.3f\n", p->label, p->dose_gy, p->fractions,
-               p->dose_gy / p->fractions, b, p->interval_months, p->eqd2_gy, 100 * p->recovered_fraction,
-               p->effective_eqd2_gy);
+    printf("organ         %s, α/β %.4g Gy (%s)\n", organ ? organ : "-", s.model.alpha_beta_gy, s.alpha_beta_source);
+    if (proto_name) {
+      printf("protocol      %s — %s\n", proto.name, proto.title);
+      for (int r = 0; r < nrows; r++) {
+        const protocol_constraint *c = rows[r].c;
+        printf("  %s %-22s %-8s %-13s α/β %-4g limit %7.3f  counted %7.3f  remaining %8.3f %s\n",
+               r == governing ? "*" : " ", c->id, c->metric.text, protocol_tier_name(c->tier),
+               rows[r].calc.alpha_beta_gy, rows[r].calc.limit_eff, rows[r].calc.sum_eff,
+               rows[r].calc.remaining, rows[r].why);
+      }
+      printf("  (* governing row: the tightest hard limit)\n");
     }
-    printf("\nprior EQD2 %.3f Gy, counted after recovery %.3f Gy\n", sum_raw, sum_eff);
-    printf("limit (%s) %.4g Gy EQD2 × %.4g = %.4g Gy\n", cli_str(a, "metric"), limit, factor, limit_eff);
-    printf("remaining     %.4f Gy EQD2%s\n\n", remaining, remaining <= 0 ? "  — BUDGET EXHAUSTED" : "");
-    printf("%6s %14s %14s\n", "fx", "max d (Gy/fx)", "max total (Gy)");
+    calc_print(g, np + ne, metric);
+    printf("\n%6s %14s %14s\n", "fx", "max d (Gy/fx)", "max total (Gy)");
     for (int i = 0; i < nf; i++)
-      printf("%6d %14.4f %14.4f%s\n", fx[i], dmax[i], Dmax[i], dmax[i] > thr ? "  model-dependent (d > threshold)" : "");
+      printf("%6d %14.4f %14.4f%s\n", fx[i], dmax[i], Dmax[i],
+             dmax[i] > thr ? "  model-dependent (d > threshold)" : "");
     for (int i = 0; i < s.nnotes; i++) printf("note: %s\n", s.notes[i]);
   }
-  return remaining <= 0 ? RERT_EVERDICT : RERT_OK;
+  cJSON_Delete(skipped);
+  int exhausted = g->remaining <= 0;
+  protocol_free(&proto);
+  return exhausted ? RERT_EVERDICT : RERT_OK;
 }
 
 const rert_cmd rert_cmd_budget = {
@@ -307,7 +501,8 @@ const rert_cmd rert_cmd_budget = {
     "each fraction count. Exit status 1 when no budget is left.",
     budget_opts,
     "rert budget --organ Brainstem --prior-eqd2 54Gy@2022-01-10 --start 2024-07-10 --limit 60Gy --recovery care_uplift --fractions 17\n"
-    "rert budget --organ SpinalCord --prior 46Gy/23@2024-03-15 --start 2026-01-05 --limit 50Gy --recovery s4_stepwise --json",
+    "rert budget --organ SpinalCord --prior 46Gy/23@2024-03-15 --start 2026-01-05 --limit 50Gy --recovery s4_stepwise --json\n"
+    "rert budget --organ SpinalCord --prior 70Gy/35@2023-02-01 --start 2026-01-05 --protocol care_s0",
     0,
     0,
     run_budget};

@@ -145,7 +145,7 @@ static int parse_constraint(const cJSON *o, const char *file, int idx, protocol_
   char ctx[200];
   snprintf(ctx, sizeof ctx, "%s: constraints[%d]", file, idx);
   if (!cJSON_IsObject(o)) return rert_err_set(err, RERT_EINPUT, "%s: must be an object", ctx);
-  const char *s;
+  const char *s = "";
   if (get_str(o, "id", 1, &s, ctx, err)) return RERT_EINPUT;
   if (!*s || strlen(s) >= sizeof c->id) return rert_err_set(err, RERT_EINPUT, "%s: bad id", ctx);
   COPY(c->id, s);
@@ -262,7 +262,7 @@ int protocol_from_json(const void *root_v, const char *file, rert_protocol *p, r
   const cJSON *root = root_v;
   memset(p, 0, sizeof *p);
   if (!cJSON_IsObject(root)) return rert_err_set(err, RERT_EINPUT, "%s: top level must be an object", file);
-  const char *s;
+  const char *s = "";
   if (get_str(root, "schema", 1, &s, file, err)) return RERT_EINPUT;
   if (strcmp(s, "rert-protocol/1"))
     return rert_err_set(err, RERT_EINPUT, "%s: schema \"%s\" is not rert-protocol/1", file, s);

@@ -1,0 +1,263 @@
+/* cmd_register.c — `rert register`: rigid then deformable (diffeomorphic demons) CT→CT
+ * registration (issue #5; docs/register.md). Writes the pull-back field (fixed grid → moving),
+ * the moving image resampled onto the fixed grid, and a QA summary (JSON). */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/reg_cli.h"
+#include "rert/fileio.h"
+#include "rert/imageio.h"
+
+static const rert_opt OPTS[] = {
+    {"fixed", OPT_STR, NULL, "reference CT (the anatomy doses are mapped onto): .mha/.nii", NULL, 0},
+    {"moving", OPT_STR, NULL, "CT of the other course: .mha/.nii", NULL, 0},
+    {"out", OPT_STR, NULL, "output deformation field (.mha/.nii): u(x) on the fixed grid, moving = x + u(x)", NULL, 0},
+    {"warped", OPT_STR, NULL, "resampled moving image (default <out>_warped.mha)", NULL, 0},
+    {"qa", OPT_STR, NULL, "QA summary JSON (default <out>_qa.json)", NULL, 0},
+    {"mask", OPT_STR, NULL, "body/ROI mask image (nonzero inside) restricting the metric and forces", NULL, 0},
+    {"rigid-only", OPT_FLAG, NULL, "stop after the rigid step (field = rigid transform)", NULL, 0},
+    {"no-rigid", OPT_FLAG, NULL, "skip the rigid step (images already aligned)", NULL, 0},
+    {"inverse", OPT_STR, NULL, "also register moving→fixed, write that field here and report inverse consistency", NULL, 0},
+    {"levels", OPT_INT, "3", "demons pyramid levels", NULL, 0},
+    {"iterations", OPT_LIST, "60,40,20", "demons iterations per level, coarse first", NULL, 0},
+    {"grid-mm", OPT_NUM, "0", "finest demons grid spacing in mm (0 = fixed image spacing)", "mm", 1},
+    {"sigma-fluid-mm", OPT_NUM, "1.0", "Gaussian sigma on each update (mm)", "mm", 1},
+    {"sigma-diffusion-mm", OPT_NUM, "1.5", "Gaussian sigma on the total field (mm)", "mm", 1},
+    {"max-step-mm", OPT_NUM, "2.0", "demons normaliser: largest update step (mm)", "mm", 1},
+    {"quiet", OPT_FLAG, NULL, "no progress on stderr", NULL, 0},
+    {0}};
+
+static cJSON *qa_json(const reg_qa_stats *s) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "voxels", (double)s->n_voxels);
+  cJSON_AddNumberToObject(o, "jacobian_min", s->detj_min);
+  cJSON_AddNumberToObject(o, "jacobian_max", s->detj_max);
+  cJSON_AddNumberToObject(o, "jacobian_mean", s->detj_mean);
+  cJSON_AddNumberToObject(o, "folded_voxels", (double)s->n_folded);
+  cJSON_AddNumberToObject(o, "folded_pct", s->pct_folded);
+  cJSON_AddNumberToObject(o, "displacement_mean_mm", s->mag_mean_mm);
+  cJSON_AddNumberToObject(o, "displacement_max_mm", s->mag_max_mm);
+  if (!isnan(s->ice_mean_mm)) {
+    cJSON_AddNumberToObject(o, "ice_mean_mm", s->ice_mean_mm);
+    cJSON_AddNumberToObject(o, "ice_p95_mm", s->ice_p95_mm);
+    cJSON_AddNumberToObject(o, "ice_max_mm", s->ice_max_mm);
+  }
+  return o;
+}
+
+static cJSON *sim_json(const reg_similarity *s) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddNumberToObject(o, "mean_abs_diff_hu", s->mad);
+  cJSON_AddNumberToObject(o, "rms_diff_hu", s->rms);
+  cJSON_AddNumberToObject(o, "ncc", isnan(s->ncc) ? 0 : s->ncc);
+  cJSON_AddNumberToObject(o, "voxels", (double)s->n);
+  return o;
+}
+
+static double now_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec + 1e-9 * t.tv_nsec;
+}
+
+/* rigid + deformable of `fixed` ← `moving`; returns the field on the demons grid */
+static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume *mask, const rert_args *a,
+                   int verbose, double mrig[16], rert_vfield *field, rert_err *err) {
+  int rc;
+  double id[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+  memcpy(mrig, id, sizeof id);
+  if (!cli_flag(a, "no-rigid")) {
+    reg_rigid_opts ro;
+    reg_rigid_opts_default(&ro);
+    ro.verbose = verbose;
+    double rms;
+    rc = reg_rigid(F, M, mask, &ro, NULL, mrig, &rms, err);
+    if (rc) return rc;
+  }
+  reg_demons_opts o;
+  reg_demons_opts_default(&o);
+  o.verbose = verbose;
+  if ((rc = cli_int(a, "levels", &o.levels, err))) return rc;
+  if (o.levels < 1 || o.levels > 8) return rert_err_set(err, RERT_EINPUT, "--levels must be 1..8");
+  int ni = cli_list_count(a, "iterations");
+  if (ni) {
+    if (ni != o.levels) return rert_err_set(err, RERT_EINPUT, "--iterations needs %d values (one per level)", o.levels);
+    for (int i = 0; i < ni; i++) {
+      char *end;
+      long v = strtol(cli_list_item(a, "iterations", i), &end, 10);
+      if (*end || v < 0 || v > 10000) return rert_err_set(err, RERT_EINPUT, "--iterations: bad value '%s'", cli_list_item(a, "iterations", i));
+      o.iterations[i] = (int)v;
+    }
+  } else if (o.levels != 3) {
+    for (int i = 0; i < o.levels; i++) o.iterations[i] = i == o.levels - 1 ? 20 : 40;
+  }
+  if ((rc = cli_num(a, "grid-mm", &o.grid_mm, err)) || (rc = cli_num(a, "sigma-fluid-mm", &o.sigma_fluid_mm, err)) ||
+      (rc = cli_num(a, "sigma-diffusion-mm", &o.sigma_diffusion_mm, err)) || (rc = cli_num(a, "max-step-mm", &o.max_step_mm, err)))
+    return rc;
+  if (!(o.max_step_mm > 0) || o.grid_mm < 0 || o.sigma_fluid_mm < 0 || o.sigma_diffusion_mm < 0)
+    return rert_err_set(err, RERT_EINPUT, "--max-step-mm must be > 0; grid and sigmas ≥ 0");
+  /* the rigid result as an initial field: a coarse grid is exact for an affine map */
+  rert_volume cg = *F;
+  cg.data = NULL;
+  for (int q = 0; q < 3; q++) {
+    double sp = fmax(F->spacing_mm[q], 4.0);
+    int n = (q == 0 ? F->nx : q == 1 ? F->ny : F->nz);
+    int m = (int)ceil((n - 1) * F->spacing_mm[q] / sp) + 1;
+    cg.spacing_mm[q] = m > 1 ? (n - 1) * F->spacing_mm[q] / (m - 1) : F->spacing_mm[q];
+    if (q == 0) cg.nx = m;
+    else if (q == 1) cg.ny = m;
+    else cg.nz = m;
+  }
+  rert_vfield init;
+  if ((rc = reg_vfield_alloc_like(&init, &cg, err))) return rc;
+  reg_vfield_set_affine(&init, mrig);
+  if (cli_flag(a, "rigid-only")) {
+    rert_vfield full;
+    rc = reg_vfield_alloc_like(&full, F, err);
+    if (!rc) reg_vfield_set_affine(&full, mrig);
+    rtdata_free_vfield(&init);
+    *field = full;
+    return rc;
+  }
+  rc = reg_demons(F, M, mask, &o, &init, field, err);
+  rtdata_free_vfield(&init);
+  return rc;
+}
+
+static int run(const rert_args *a, rert_err *err) {
+  const char *fp = cli_str(a, "fixed"), *mp = cli_str(a, "moving"), *out = cli_str(a, "out");
+  if (!fp || !mp || !out) return rert_err_set(err, RERT_EINPUT, "--fixed, --moving and --out are required");
+  if (imageio_format_of(out) == IMAGEIO_FMT_UNKNOWN)
+    return rert_err_set(err, RERT_EINPUT, "--out %s: use .mha, .mhd, .nii or .nii.gz", out);
+  int verbose = !cli_flag(a, "quiet");
+  char warped_p[4096], qa_p[4096];
+  if (cli_str(a, "warped")) snprintf(warped_p, sizeof warped_p, "%s", cli_str(a, "warped"));
+  else regcli_derive(out, "_warped.mha", warped_p, sizeof warped_p);
+  if (cli_str(a, "qa")) snprintf(qa_p, sizeof qa_p, "%s", cli_str(a, "qa"));
+  else regcli_derive(out, "_qa.json", qa_p, sizeof qa_p);
+  rert_volume F, M, mask_raw, mask;
+  memset(&mask, 0, sizeof mask);
+  int rc = regcli_load_image(fp, &F, err);
+  if (rc) return rc;
+  rc = regcli_load_image(mp, &M, err);
+  if (rc) {
+    volume_free(&F);
+    return rc;
+  }
+  const rert_volume *mk = NULL;
+  if (cli_str(a, "mask")) {
+    rc = regcli_load_image(cli_str(a, "mask"), &mask_raw, err);
+    if (!rc) {
+      rc = regcli_mask_on(&mask_raw, &F, &mask, err);
+      volume_free(&mask_raw);
+    }
+    if (rc) goto done_images;
+    mk = &mask;
+  }
+  double t0 = now_s(), mrig[16], mrig_inv[16];
+  rert_vfield field, back;
+  memset(&back, 0, sizeof back);
+  if (verbose) fprintf(stderr, "rert register: fixed %dx%dx%d, moving %dx%dx%d\n", F.nx, F.ny, F.nz, M.nx, M.ny, M.nz);
+  rc = run_one(&F, &M, mk, a, verbose, mrig, &field, err);
+  if (rc) goto done_images;
+  double t_fwd = now_s() - t0;
+  const char *inv_p = cli_str(a, "inverse");
+  if (inv_p) {
+    if (verbose) fprintf(stderr, "rert register: reverse registration (moving → fixed) for inverse consistency\n");
+    rc = run_one(&M, &F, NULL, a, verbose, mrig_inv, &back, err);
+    if (rc) goto done_field;
+  }
+  /* outputs: warped moving on the fixed grid, QA */
+  rert_volume W, R0;
+  memset(&W, 0, sizeof W), memset(&R0, 0, sizeof R0);
+  rc = reg_warp_volume_to(&M, &field, &F, REG_INTERP_LINEAR, -1000.0f, &W, err);
+  if (rc) goto done_field;
+  {
+    rert_vfield zero;
+    rc = reg_vfield_alloc_like(&zero, &F, err);
+    if (!rc) {
+      rc = reg_warp_volume_to(&M, &zero, &F, REG_INTERP_LINEAR, -1000.0f, &R0, err);
+      rtdata_free_vfield(&zero);
+    }
+    if (rc) goto done_w;
+  }
+  rert_volume mk_field;
+  memset(&mk_field, 0, sizeof mk_field);
+  rert_volume fg;
+  reg_vfield_geometry(&field, &fg);
+  if (mk) {
+    rc = regcli_mask_on(mk, &fg, &mk_field, err);
+    if (rc) goto done_w;
+  }
+  reg_qa_stats qs;
+  rc = reg_qa_field(&field, inv_p ? &back : NULL, mk ? &mk_field : NULL, &qs, err);
+  reg_similarity before, after;
+  if (!rc) rc = reg_similarity_compute(&R0, &F, mk, &before, err);
+  if (!rc) rc = reg_similarity_compute(&W, &F, mk, &after, err);
+  if (rc) goto done_mk;
+  rc = imageio_write_vfield(out, &field, err);
+  if (!rc) rc = imageio_write_volume(warped_p, &W, err);
+  if (!rc && inv_p) rc = imageio_write_vfield(inv_p, &back, err);
+  if (rc) goto done_mk;
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "fixed", fp);
+  cJSON_AddStringToObject(root, "moving", mp);
+  cJSON_AddStringToObject(root, "field", out);
+  cJSON_AddStringToObject(root, "convention", "pull-back: moving point = x + u(x), x on the fixed grid (LPS mm)");
+  cJSON_AddStringToObject(root, "warped", warped_p);
+  cJSON *rm = cJSON_AddArrayToObject(root, "rigid_fixed_to_moving");
+  for (int q = 0; q < 16; q++) cJSON_AddItemToArray(rm, cJSON_CreateNumber(mrig[q]));
+  cJSON_AddBoolToObject(root, "rigid_only", cli_flag(a, "rigid-only"));
+  cJSON_AddItemToObject(root, "field_qa", qa_json(&qs));
+  cJSON_AddItemToObject(root, "similarity_before", sim_json(&before));
+  cJSON_AddItemToObject(root, "similarity_after", sim_json(&after));
+  cJSON_AddNumberToObject(root, "seconds", t_fwd);
+  char *txt = cJSON_Print(root);
+  rc = txt ? atomic_write_buffer(qa_p, txt, strlen(txt), err) : rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  free(txt);
+  if (!rc) {
+    if (cli_json(a)) {
+      cli_print_json(root);
+      root = NULL;
+    } else {
+      printf("field      %s (%dx%dx%d, %.2f x %.2f x %.2f mm)\nwarped     %s\nqa         %s\n", out, field.nx, field.ny,
+             field.nz, field.spacing_mm[0], field.spacing_mm[1], field.spacing_mm[2], warped_p, qa_p);
+      printf("det J      min %.3f  max %.3f  folded %.4f %%\n", qs.detj_min, qs.detj_max, qs.pct_folded);
+      printf("|u|        mean %.2f mm  max %.2f mm\n", qs.mag_mean_mm, qs.mag_max_mm);
+      if (inv_p) printf("ICE        mean %.2f mm  p95 %.2f mm  max %.2f mm\n", qs.ice_mean_mm, qs.ice_p95_mm, qs.ice_max_mm);
+      printf("HU diff    RMS %.1f → %.1f HU, NCC %.4f → %.4f\n", before.rms, after.rms, before.ncc, after.ncc);
+      printf("time       %.1f s\n", t_fwd);
+    }
+  }
+  cJSON_Delete(root);
+done_mk:
+  volume_free(&mk_field);
+done_w:
+  volume_free(&W), volume_free(&R0);
+done_field:
+  rtdata_free_vfield(&field), rtdata_free_vfield(&back);
+done_images:
+  volume_free(&F), volume_free(&M), volume_free(&mask);
+  return rc;
+}
+
+const rert_cmd rert_cmd_register = {
+    "register",
+    "deformable CT→CT registration (rigid + diffeomorphic demons)",
+    "",
+    "Registers the moving CT onto the fixed CT: intensity-based rigid alignment (multi-resolution "
+    "Levenberg-Marquardt on HU differences), then multi-resolution diffeomorphic demons with "
+    "symmetric forces and Gaussian fluid/diffusion regularisation. The output field lives on the "
+    "fixed grid (or the coarser --grid-mm grid) and PULLS: for fixed point x the moving point is "
+    "x + u(x) (ITK/plastimatch/elastix convention), so `rert warp --field` maps a moving-course "
+    "dose onto the fixed anatomy. Also writes the moving CT resampled onto the fixed grid and a "
+    "QA summary (Jacobian, folding, HU similarity before/after, inverse consistency with --inverse).",
+    OPTS,
+    "rert register --fixed ct2024.mha --moving ct2019.mha --out u.mha\n"
+    "rert register --fixed ct2024.mha --moving ct2019.mha --out u.mha --mask body.mha --inverse w.mha",
+    0, 0, run};

@@ -1,0 +1,199 @@
+/* cmd_regqa.c — `rert regqa`: registration QA quantities of AAPM TG-132 for a deformation field:
+ * Jacobian determinant statistics and folding, inverse-consistency error (with the reverse
+ * field), intensity similarity before/after, landmark TRE and per-ROI mean displacement. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/reg_cli.h"
+#include "rert/imageio.h"
+
+static const rert_opt OPTS[] = {
+    {"field", OPT_STR, NULL, "pull-back field on the fixed grid (.mha/.nii)", NULL, 0},
+    {"inverse", OPT_STR, NULL, "reverse (moving→fixed) field for the inverse-consistency error", NULL, 0},
+    {"fixed", OPT_STR, NULL, "fixed image, for HU similarity before/after", NULL, 0},
+    {"moving", OPT_STR, NULL, "moving image, for HU similarity before/after", NULL, 0},
+    {"mask", OPT_STR, NULL, "restrict statistics to this mask (nonzero inside)", NULL, 0},
+    {"landmarks", OPT_STR, NULL, "CSV of landmark pairs: [name,]x_f,y_f,z_f,x_m,y_m,z_m (LPS mm)", NULL, 0},
+    {"roi", OPT_LIST, NULL, "NAME=mask.mha: per-ROI mean displacement and Jacobian (repeatable)", NULL, 0},
+    {"jacobian", OPT_STR, NULL, "write the Jacobian determinant map here", NULL, 0},
+    {"max-folded-pct", OPT_NUM, NULL, "verdict: exit 1 if more voxels than this percentage fold", "", 0},
+    {0}};
+
+static cJSON *num_obj(const char **k, const double *v, int n) {
+  cJSON *o = cJSON_CreateObject();
+  for (int i = 0; i < n; i++) cJSON_AddNumberToObject(o, k[i], isfinite(v[i]) ? v[i] : 0);
+  return o;
+}
+
+static int run(const rert_args *a, rert_err *err) {
+  const char *fp = cli_str(a, "field");
+  if (!fp) return rert_err_set(err, RERT_EINPUT, "--field is required");
+  if ((cli_str(a, "fixed") != NULL) != (cli_str(a, "moving") != NULL))
+    return rert_err_set(err, RERT_EINPUT, "--fixed and --moving go together");
+  rert_vfield u, w;
+  memset(&w, 0, sizeof w);
+  rert_volume grid, mask, mraw, F, M, W, R0, dj;
+  memset(&mask, 0, sizeof mask), memset(&F, 0, sizeof F), memset(&M, 0, sizeof M), memset(&W, 0, sizeof W);
+  memset(&R0, 0, sizeof R0), memset(&dj, 0, sizeof dj);
+  int rc = regcli_load_field(fp, NULL, &u, err);
+  if (rc) return rc;
+  reg_vfield_geometry(&u, &grid);
+  cJSON *root = cJSON_CreateObject();
+  cJSON_AddStringToObject(root, "field", fp);
+  if (cli_str(a, "inverse") && (rc = regcli_load_field(cli_str(a, "inverse"), NULL, &w, err))) goto done;
+  if (cli_str(a, "mask")) {
+    if ((rc = regcli_load_image(cli_str(a, "mask"), &mraw, err))) goto done;
+    rc = regcli_mask_on(&mraw, &grid, &mask, err);
+    volume_free(&mraw);
+    if (rc) goto done;
+  }
+  reg_qa_stats s;
+  if ((rc = reg_qa_field(&u, w.u_mm ? &w : NULL, mask.data ? &mask : NULL, &s, err))) goto done;
+  {
+    const char *k[] = {"voxels", "jacobian_min", "jacobian_max", "jacobian_mean", "folded_voxels", "folded_pct",
+                       "displacement_mean_mm", "displacement_max_mm"};
+    double v[] = {(double)s.n_voxels, s.detj_min, s.detj_max, s.detj_mean, (double)s.n_folded, s.pct_folded,
+                  s.mag_mean_mm, s.mag_max_mm};
+    cJSON_AddItemToObject(root, "field_qa", num_obj(k, v, 8));
+    if (w.u_mm) {
+      const char *k2[] = {"mean_mm", "p95_mm", "max_mm"};
+      double v2[] = {s.ice_mean_mm, s.ice_p95_mm, s.ice_max_mm};
+      cJSON_AddItemToObject(root, "inverse_consistency", num_obj(k2, v2, 3));
+    }
+  }
+  if (!cli_json(a)) {
+    printf("field          %s (%dx%dx%d)\n", fp, u.nx, u.ny, u.nz);
+    printf("det J          min %.3f  mean %.3f  max %.3f\n", s.detj_min, s.detj_mean, s.detj_max);
+    printf("folding        %zu voxels (%.4f %%)\n", s.n_folded, s.pct_folded);
+    printf("|u|            mean %.2f mm  max %.2f mm\n", s.mag_mean_mm, s.mag_max_mm);
+    if (w.u_mm) printf("ICE            mean %.2f mm  p95 %.2f mm  max %.2f mm\n", s.ice_mean_mm, s.ice_p95_mm, s.ice_max_mm);
+  }
+  if (cli_str(a, "jacobian")) {
+    if ((rc = reg_vfield_jacobian(&u, &dj, err))) goto done;
+    if ((rc = imageio_write_volume(cli_str(a, "jacobian"), &dj, err))) goto done;
+  }
+  if (cli_str(a, "fixed")) {
+    if ((rc = regcli_load_image(cli_str(a, "fixed"), &F, err))) goto done;
+    if ((rc = regcli_load_image(cli_str(a, "moving"), &M, err))) goto done;
+    rert_vfield zero;
+    if ((rc = reg_vfield_alloc_like(&zero, &F, err))) goto done;
+    rc = reg_warp_volume_to(&M, &zero, &F, REG_INTERP_LINEAR, NAN, &R0, err);
+    rtdata_free_vfield(&zero);
+    if (!rc) rc = reg_warp_volume_to(&M, &u, &F, REG_INTERP_LINEAR, NAN, &W, err);
+    if (rc) goto done;
+    rert_volume mf;
+    memset(&mf, 0, sizeof mf);
+    if (mask.data && (rc = regcli_mask_on(&mask, &F, &mf, err))) goto done;
+    reg_similarity b, af;
+    rc = reg_similarity_compute(&R0, &F, mf.data ? &mf : NULL, &b, err);
+    if (!rc) rc = reg_similarity_compute(&W, &F, mf.data ? &mf : NULL, &af, err);
+    volume_free(&mf);
+    if (rc) goto done;
+    const char *k[] = {"mean_abs_diff", "rms_diff", "ncc", "voxels"};
+    double vb[] = {b.mad, b.rms, b.ncc, (double)b.n}, va[] = {af.mad, af.rms, af.ncc, (double)af.n};
+    cJSON_AddItemToObject(root, "similarity_before", num_obj(k, vb, 4));
+    cJSON_AddItemToObject(root, "similarity_after", num_obj(k, va, 4));
+    if (!cli_json(a))
+      printf("similarity     RMS %.1f → %.1f, MAD %.1f → %.1f, NCC %.4f → %.4f\n", b.rms, af.rms, b.mad, af.mad, b.ncc, af.ncc);
+  }
+  if (cli_str(a, "landmarks")) {
+    double *fx = NULL, *mx = NULL;
+    int n = 0;
+    if ((rc = reg_landmarks_read_csv(cli_str(a, "landmarks"), &fx, &mx, &n, err))) goto done;
+    double *per = malloc(sizeof(double) * n);
+    reg_tre t;
+    rc = per ? reg_landmark_tre(&u, fx, mx, n, per, &t, err) : rert_err_set(err, RERT_EINTERNAL, "out of memory");
+    if (!rc) {
+      const char *k[] = {"n", "mean_mm", "sd_mm", "p95_mm", "max_mm"};
+      double v[] = {t.n, t.mean_mm, t.sd_mm, t.p95_mm, t.max_mm};
+      cJSON *o = num_obj(k, v, 5);
+      cJSON *arr = cJSON_AddArrayToObject(o, "per_point_mm");
+      for (int q = 0; q < n; q++) cJSON_AddItemToArray(arr, cJSON_CreateNumber(per[q]));
+      cJSON_AddItemToObject(root, "landmark_tre", o);
+      if (!cli_json(a))
+        printf("landmark TRE   n=%d  mean %.2f ± %.2f mm  p95 %.2f  max %.2f mm\n", t.n, t.mean_mm, t.sd_mm, t.p95_mm, t.max_mm);
+    }
+    free(fx), free(mx), free(per);
+    if (rc) goto done;
+  }
+  int nroi = cli_list_count(a, "roi");
+  if (nroi) {
+    cJSON *rois = cJSON_AddArrayToObject(root, "rois");
+    for (int q = 0; q < nroi; q++) {
+      const char *item = cli_list_item(a, "roi", q), *eq = strchr(item, '=');
+      if (!eq || eq == item || !eq[1]) {
+        rc = rert_err_set(err, RERT_EINPUT, "--roi '%s': expected NAME=mask.mha", item);
+        goto done;
+      }
+      char name[128];
+      snprintf(name, sizeof name, "%.*s", (int)(eq - item), item);
+      rert_volume rm, ron;
+      if ((rc = regcli_load_image(eq + 1, &rm, err))) goto done;
+      rc = regcli_mask_on(&rm, &grid, &ron, err);
+      volume_free(&rm);
+      if (rc) goto done;
+      reg_qa_stats rs;
+      rc = reg_qa_field(&u, w.u_mm ? &w : NULL, &ron, &rs, err);
+      /* mean displacement VECTOR as well as magnitude (TG-132 reports both) */
+      double mv[3] = {0, 0, 0};
+      size_t cnt = 0;
+      for (size_t i = 0; i < volume_count(&ron); i++)
+        if (ron.data[i] != 0) {
+          for (int c = 0; c < 3; c++) mv[c] += u.u_mm[3 * i + c];
+          cnt++;
+        }
+      volume_free(&ron);
+      if (rc) goto done;
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "name", name);
+      cJSON_AddNumberToObject(o, "voxels", (double)rs.n_voxels);
+      cJSON_AddNumberToObject(o, "mean_displacement_mm", rs.mag_mean_mm);
+      cJSON *vec = cJSON_AddArrayToObject(o, "mean_vector_mm");
+      for (int c = 0; c < 3; c++) cJSON_AddItemToArray(vec, cJSON_CreateNumber(cnt ? mv[c] / cnt : 0));
+      cJSON_AddNumberToObject(o, "jacobian_mean", rs.detj_mean);
+      cJSON_AddNumberToObject(o, "jacobian_min", rs.detj_min);
+      cJSON_AddNumberToObject(o, "jacobian_max", rs.detj_max);
+      cJSON_AddItemToArray(rois, o);
+      if (!cli_json(a))
+        printf("ROI %-10s  n=%zu  mean |u| %.2f mm  mean u (%.2f, %.2f, %.2f) mm  det J mean %.3f [%.3f, %.3f]\n", name,
+               rs.n_voxels, rs.mag_mean_mm, cnt ? mv[0] / cnt : 0, cnt ? mv[1] / cnt : 0, cnt ? mv[2] / cnt : 0,
+               rs.detj_mean, rs.detj_min, rs.detj_max);
+    }
+  }
+  if (cli_has(a, "max-folded-pct")) {
+    double lim;
+    if ((rc = cli_num(a, "max-folded-pct", &lim, err))) goto done;
+    int pass = s.pct_folded <= lim;
+    cJSON_AddBoolToObject(root, "folding_ok", pass);
+    if (!cli_json(a)) printf("verdict        folding %.4f %% %s limit %.4f %%\n", s.pct_folded, pass ? "≤" : ">", lim);
+    if (!pass) rc = rert_err_set(err, RERT_EVERDICT, "%s: %.4f %% of voxels fold (limit %.4f %%)", fp, s.pct_folded, lim);
+  }
+  if (cli_json(a)) {
+    cli_print_json(root);
+    root = NULL;
+  }
+done:
+  cJSON_Delete(root);
+  rtdata_free_vfield(&u), rtdata_free_vfield(&w);
+  volume_free(&mask), volume_free(&F), volume_free(&M), volume_free(&W), volume_free(&R0), volume_free(&dj);
+  return rc;
+}
+
+const rert_cmd rert_cmd_regqa = {
+    "regqa",
+    "registration QA (AAPM TG-132): Jacobian, folding, inverse consistency, TRE, per-ROI motion",
+    "",
+    "Reports for a pull-back deformation field: Jacobian determinant min/mean/max and the "
+    "number and percentage of folded voxels (det J <= 0); the inverse-consistency error "
+    "|u(x) + w(x + u(x))| when the reverse field is given; HU similarity (mean absolute and RMS "
+    "difference, normalised cross-correlation) of the moving image before and after warping; "
+    "landmark target registration error |p + u(p) - q| from a CSV of pairs; and per-ROI mean "
+    "displacement and Jacobian. --max-folded-pct turns folding into a verdict (exit 1).",
+    OPTS,
+    "rert regqa --field u.mha --inverse w.mha --fixed ct2024.mha --moving ct2019.mha\n"
+    "rert regqa --field u.mha --landmarks pairs.csv --roi Parotid_L=parotid_l.mha --json",
+    0, 0, run};

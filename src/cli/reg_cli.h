@@ -1,0 +1,14 @@
+/* reg_cli.h — shared input handling of the register / warp / regqa commands: load an image
+ * (MetaImage, NIfTI; DICOM series or RTDOSE when the io module provides them), load a
+ * deformation (vector-field file), resample a mask onto a grid, derive output names. */
+#ifndef RERT_REG_CLI_H
+#define RERT_REG_CLI_H
+#include "rert/register.h"
+
+int regcli_load_image(const char *path, rert_volume *v, rert_err *err);
+int regcli_load_field(const char *path, const rert_volume *like, rert_vfield *f, rert_err *err);
+/* Nearest-neighbour resampling of a mask (nonzero inside) onto `grid`'s geometry. */
+int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume *out, rert_err *err);
+/* "<out without .mha/.mhd/.nii/.nii.gz><suffix>" */
+void regcli_derive(const char *out, const char *suffix, char *buf, size_t n);
+#endif
