@@ -94,12 +94,25 @@ const char *io_kind_name(io_kind k);
 /* ------------------------------------------------------------------------------------------- */
 /* Writing                                                                                       */
 
+/* RTDOSE pixel encodings. Debian's dciodvfy aborts on every uncompressed 32-bit PixelData
+ * (assertion in its OW reader) and plastimatch 1.9 cannot decode RLE, so no single 32-bit
+ * encoding satisfies both; the default is the one that passes dciodvfy and pydicom. */
+enum {
+  IO_DOSE_32_RLE = 0, /* default: 32-bit unsigned, RLE Lossless transfer syntax (dciodvfy,
+                         pydicom, DCMTK) */
+  IO_DOSE_32_RAW,     /* 32-bit unsigned, Explicit VR Little Endian (pydicom, plastimatch, TPS) */
+  IO_DOSE_16_RAW      /* 16-bit unsigned, Explicit VR Little Endian (every reader; resolution
+                         max/65535) */
+};
+
 typedef struct {
   /* Free text recorded in the written object (DoseComment / StructureSetDescription /
    * ImageComments / SeriesDescription suffix): the overrides in force and the command line. */
   const char *note;
   /* Manufacturer model name stored in the file ("rert" when NULL). */
   const char *software;
+  /* RTDOSE pixel encoding (see docs/io.md "RTDOSE encoding"). */
+  int dose_encoding;
 } io_write_opts;
 
 /* CT (or MR when ident.modality is "MR") slices CT.<k+1>.dcm into `dir` (created). Pixels are
@@ -115,8 +128,8 @@ int io_write_rtstruct(const char *path, const rert_structure_set *s, const rert_
                       const io_write_opts *opts, rert_err *err);
 
 /* RTDOSE from a full rert_rtdose (ident, units, type, summation, plan reference). The grid is
- * written as 32-bit unsigned with DoseGridScaling = max/ (2^32−1)·(1+ε) (negative values are an
- * error), multi-frame with relative GridFrameOffsetVector. */
+ * written as 32-bit unsigned (16 with IO_DOSE_16_RAW) with DoseGridScaling ≈ max/(2^bits−1)
+ * (negative values are an error), multi-frame with relative GridFrameOffsetVector. */
 int io_write_rtdose(const char *path, const rert_rtdose *d, const io_write_opts *opts,
                     rert_err *err);
 

@@ -4,6 +4,7 @@
 
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcrleerg.h>
 
 #include <cerrno>
 #include <cmath>
@@ -23,6 +24,7 @@ void register_codecs() {
   static std::once_flag once;
   std::call_once(once, [] {
     DcmRLEDecoderRegistration::registerCodecs();
+    DcmRLEEncoderRegistration::registerCodecs();
     /* Quiet DCMTK's own logger: problems are reported through rert_err. */
     OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
   });
@@ -305,11 +307,11 @@ void put_common(DcmItem *ds, const rert_dicom_ident &id, const char *sop_class,
   put(ds, DCM_InstanceNumber, "1");
 }
 
-int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err) {
+int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err, E_TransferSyntax xfer) {
   char tmp[4200];
   int rc = atomic_temp_path(path, tmp, sizeof tmp, err);
   if (rc) return rc;
-  OFCondition c = ff.saveFile(tmp, EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
+  OFCondition c = ff.saveFile(tmp, xfer, EET_ExplicitLength, EGL_recalcGL,
                               EPD_noChange, 0, 0, EWM_createNewMeta);
   if (c.bad()) {
     remove(tmp);

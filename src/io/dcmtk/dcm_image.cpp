@@ -363,6 +363,7 @@ extern "C" int io_write_ct_series(const char *dir, const rert_image_series *s,
     put(ds, DCM_FrameOfReferenceUID, id.frame_of_reference_uid);
     put(ds, DCM_PositionReferenceIndicator, "");
     put(ds, DCM_PatientPosition, "HFS");
+    put(ds, DCM_Laterality, "");
     put(ds, DCM_AcquisitionNumber, "1");
     put(ds, DCM_PatientOrientation, "");
     double ipp[3];
