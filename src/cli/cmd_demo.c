@@ -16,6 +16,7 @@ static const rert_opt demo_opts[] = {
     {"out", OPT_STR, "rert-demo", "work directory: patient/ (phantom DICOM + case.json) and consult/ (report)", NULL, 0},
     {"size", OPT_STR, "clinical", "phantom size: small or clinical", NULL, 0},
     {"seed", OPT_INT, "1", "phantom seed", NULL, 0},
+    {"protocol", OPT_LIST, NULL, "protocols to evaluate [default: care_s0, s4_textbook]", NULL, 0},
     {0}};
 
 int consult_print_result(const rert_args *a, const consult_summary *s, int rc);
@@ -52,6 +53,13 @@ static int run_demo(const rert_args *a, rert_err *err) {
   o.out_dir = consult_dir;
   o.uncertainty_mm = 3;
   o.progress = progress;
+  static const char *const default_protocols[] = {"care_s0", "s4_textbook"};
+  const char *prots[64];
+  int np = cli_list_count(a, "protocol");
+  if (np > 64) return rert_err_set(err, RERT_EINPUT, "--protocol: too many");
+  for (int i = 0; i < np; i++) prots[i] = cli_list_item(a, "protocol", i);
+  o.protocols = np ? prots : default_protocols;
+  o.nprotocols = np ? np : 2;
   char cmd[2600];
   snprintf(cmd, sizeof cmd, "rert demo --out %s --size %s --seed %d (consult %s --out %s --uncertainty-mm 3)",
            out, size_s, seed, case_path, consult_dir);

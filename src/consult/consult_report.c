@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "consult/consult_ctx.h"
-#include "consult/consult_seams.h"
 #include "rert/dosemeta.h"
 #include "rert/rbe.h"
 
@@ -102,7 +101,7 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
     add_num(row, "alpha_beta_gy", c->res.struct_alpha_beta_gy[k]);
     cJSON_AddStringToObject(row, "recovery_model", c->in.structs[k].recovery[il >= 0 ? il : 0]);
     add_num(row, "recovered_fraction_pct", il >= 0 ? 100.0 * c->res.recovered_fraction[il][k] : NAN);
-    add_num(row, "volume_cc", geom_mask_volume_cc ? geom_mask_volume_cc(&c->mask[k]) : NAN);
+    add_num(row, "volume_cc", geom_mask_volume_cc(&c->mask[k]));
   }
   snprintf(buf, sizeof buf,
            "Voxels outside every listed structure: alpha/beta %.1f Gy (targets %.1f Gy), recovery '%s'.",
@@ -217,7 +216,7 @@ static void add_curve(cJSON *dvh, const char *label, const char *kind, const rer
   rert_err e;
   memset(&d, 0, sizeof d);
   if (dvh_compute_mask(m, dose, NULL, &d, &e) != RERT_OK || d.nbins <= 0 || !(d.inside_cc > 0)) {
-    if (dvh_free) dvh_free(&d);
+    dvh_free(&d);
     return;
   }
   int step = d.nbins / 80 + 1, n = 0;
@@ -241,10 +240,6 @@ static void add_curve(cJSON *dvh, const char *label, const char *kind, const rer
 
 static void section_dvh(consult_ctx *c, rert_report *r) {
   cJSON *s = report_add_section(r, "dvh", "5. Dose-volume histograms (EQD2)");
-  if (!dvh_compute_mask) {
-    report_add_note(s, "warning", "DVH module not in this build: no DVH plots.");
-    return;
-  }
   report_add_paragraph(s, "Each course in EQD2 at the structure's alpha/beta (dashed), the prior courses after recovery (dotted), the cumulative EQD2 (black) and, when computed, the worst case within the registration uncertainty (red dashed). Red markers are the hard limits of the first protocol: a line for Dmax/Dxcc-type limits, a diamond at (dose, volume) for Dx%.");
   for (int k = 0; k < c->nroi; k++) {
     const char *name = c->in.structs[k].name;
@@ -280,7 +275,7 @@ static void section_dvh(consult_ctx *c, rert_report *r) {
 static int section_slices(consult_ctx *c, rert_report *r, rert_err *err) {
   cJSON *s = report_add_section(r, "slices", "6. Cumulative EQD2 through the recurrence");
   double centre[3];
-  if (c->irec >= 0 && geom_mask_centroid_mm && geom_mask_centroid_mm(&c->mask[c->irec], centre, err) == RERT_OK) {
+  if (c->irec >= 0 && geom_mask_centroid_mm(&c->mask[c->irec], centre, err) == RERT_OK) {
     report_add_paragraph(s, "Planes through the centroid of the recurrence; cumulative EQD2 isodose lines (per-voxel alpha/beta, recovered prior) over the reference CT; structure outlines as contoured.");
   } else {
     double ijk[3] = {(c->grid.nx - 1) / 2.0, (c->grid.ny - 1) / 2.0, (c->grid.nz - 1) / 2.0};
