@@ -166,12 +166,12 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
   cJSON *s = report_add_section(r, "constraints", "4. Constraint evaluation (nominal and worst case)");
   static const report_column cols[] = {
       {"structure", "Structure", 0, NULL},   {"metric", "Metric", 0, NULL},
-      {"tier", "Tier", 0, "tier"},           {"scope", "Scope", 0, NULL},
+      {"tier", "Tier", 0, "tier"},
       {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
       {"value", "Value", 2, NULL},           {"comparator", "", 0, NULL},
       {"limit", "Limit", 2, NULL},           {"unit", "Unit", 0, NULL},
       {"margin", "Margin", 2, NULL},         {"verdict", "Nominal", 0, "verdict"},
-      {"worst_value", "Worst-case value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"},
+      {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst", 0, "verdict"},
       {"source", "Source", 0, NULL}};
   for (int p = 0; p < c->nprot; p++) {
     const accum_evaluation *ev = &c->ev[p];
@@ -188,7 +188,7 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       cJSON_AddStringToObject(row, "metric", e->c->metric.text);
       cJSON_AddStringToObject(row, "tier", protocol_tier_name(e->c->tier));
       cJSON_AddStringToObject(row, "scope", protocol_scope_name(e->c->scope));
-      add_num(row, "alpha_beta_gy", e->alpha_beta_gy);
+      add_num(row, "alpha_beta_gy", e->alpha_beta_gy > 0 ? e->alpha_beta_gy : NAN);
       add_num(row, "value", e->value);
       cJSON_AddStringToObject(row, "comparator", protocol_cmp_name(e->c->cmp));
       add_num(row, "limit", e->limit);
@@ -260,6 +260,7 @@ static void section_dvh(consult_ctx *c, rert_report *r) {
       for (int q = 0; q < c->ev[0].nrows; q++) {
         const accum_eval_row *e = &c->ev[0].rows[q];
         if (strcmp(e->structure, name) != 0 || !protocol_tier_is_hard(e->c->tier)) continue;
+        if (e->verdict == VERDICT_NOT_APPLICABLE || e->verdict == VERDICT_NOT_EVALUATED) continue;
         if (strcmp(e->c->limit_unit, "Gy") != 0 || e->c->scope != SCOPE_CUMULATIVE) continue;
         char lab[96];
         snprintf(lab, sizeof lab, "%s %g Gy", e->c->metric.text, e->limit);
