@@ -166,13 +166,10 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
   cJSON *s = report_add_section(r, "constraints", "4. Constraint evaluation (nominal and worst case)");
   static const report_column cols[] = {
       {"structure", "Structure", 0, NULL},   {"metric", "Metric", 0, NULL},
-      {"tier", "Tier", 0, "tier"},
-      {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
-      {"value", "Value", 2, NULL},           {"comparator", "", 0, NULL},
-      {"limit", "Limit", 2, NULL},           {"unit", "Unit", 0, NULL},
+      {"tier", "Tier", 0, "tier"},           {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
+      {"value", "Value", 2, NULL},           {"limit_text", "Limit", 0, NULL},
       {"margin", "Margin", 2, NULL},         {"verdict", "Nominal", 0, "verdict"},
-      {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst", 0, "verdict"},
-      {"source", "Source", 0, NULL}};
+      {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"}};
   for (int p = 0; p < c->nprot; p++) {
     const accum_evaluation *ev = &c->ev[p];
     char cap[600];
@@ -193,6 +190,9 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       cJSON_AddStringToObject(row, "comparator", protocol_cmp_name(e->c->cmp));
       add_num(row, "limit", e->limit);
       cJSON_AddStringToObject(row, "unit", e->c->limit_unit);
+      char lt[64];
+      snprintf(lt, sizeof lt, "%s %.2f %s", protocol_cmp_name(e->c->cmp), e->limit, e->c->limit_unit);
+      cJSON_AddStringToObject(row, "limit_text", lt);
       add_num(row, "margin", e->margin);
       add_num(row, "margin_pct", e->margin_pct);
       cJSON_AddStringToObject(row, "verdict", verdict_word(e->verdict));
@@ -205,6 +205,23 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       cJSON_AddStringToObject(row, "source", e->c->source);
       cJSON_AddBoolToObject(row, "source_verified", e->c->verified);
       sum->nconstraints++;
+    }
+    /* sources once per protocol (each row also carries its own in report.json) */
+    char src[2048] = "";
+    size_t used = 0;
+    for (int k = 0; k < ev->nrows; k++) {
+      const char *sname = ev->rows[k].c->source;
+      if (strstr(src, sname)) continue;
+      int w = snprintf(src + used, sizeof src - used, "%s%s%s", used ? "; " : "Sources: ", sname,
+                       ev->rows[k].c->verified ? "" : " (unverified)");
+      if (w < 0 || (size_t)w >= sizeof src - used) break;
+      used += (size_t)w;
+    }
+    if (used) report_add_paragraph(s, src);
+    if (ev->interval_months == ev->interval_months) {
+      char iv[160];
+      snprintf(iv, sizeof iv, "Interval used for interval-dependent limits: %.1f months (n/a rows: the interval condition does not hold).", ev->interval_months);
+      report_add_paragraph(s, iv);
     }
   }
 }
