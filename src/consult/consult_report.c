@@ -12,6 +12,7 @@
 #include "consult/consult_ctx.h"
 #include "rert/dosemeta.h"
 #include "rert/rbe.h"
+#include "rert/clinical.h"
 
 #ifndef RERT_VERSION
 #define RERT_VERSION "0.0.0"
@@ -392,27 +393,92 @@ static void section_budget(consult_ctx *c, rert_report *r) {
   }
 }
 
+/* One assessment object of clinical_assess() as item/value rows (nested keys joined by '.',
+ * lists joined by '; '), so every number it reports appears in the report. */
+static void flatten(cJSON *rows, const char *prefix, const cJSON *o) {
+  const cJSON *v;
+  cJSON_ArrayForEach(v, o) {
+    char key[256];
+    snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", v->string ? v->string : "");
+    if (cJSON_IsObject(v)) {
+      flatten(rows, key, v);
+      continue;
+    }
+    char *txt = NULL;
+    if (cJSON_IsString(v)) {
+      txt = strdup(v->valuestring);
+    } else if (cJSON_IsArray(v)) {
+      size_t cap = 1, len = 0;
+      txt = calloc(1, 1);
+      const cJSON *e;
+      cJSON_ArrayForEach(e, v) {
+        char *t = cJSON_IsString(e) ? strdup(e->valuestring) : cJSON_PrintUnformatted(e);
+        if (!t || !txt) { free(t); break; }
+        size_t tl = strlen(t);
+        char *q = realloc(txt, cap + tl + 2);
+        if (!q) { free(t); break; }
+        txt = q;
+        cap += tl + 2;
+        len += (size_t)sprintf(txt + len, "%s%s", len ? "; " : "", t);
+        free(t);
+      }
+    } else {
+      txt = cJSON_PrintUnformatted(v);
+    }
+    if (!txt) continue;
+    if (*txt) {
+      cJSON *row = report_table_row(rows);
+      cJSON_AddStringToObject(row, "item", key);
+      cJSON_AddStringToObject(row, "value", txt);
+    }
+    free(txt);
+  }
+}
+
 static void section_clinical(consult_ctx *c, rert_report *r) {
   cJSON *s = report_add_section(r, "clinical", "8. Clinical assessment");
-  /* INTEGRATION SEAM: RPA class, intent, recurrence pattern, toxicity risks and ARS guidance
-   * come from clinical.h (not merged on this branch). Until then the report lists the case
-   * facts those assessments use, so the reader can apply them. */
-  const case_clinical *k = &c->cs.clinical;
-  if (!c->cs.has_clinical) {
-    report_add_paragraph(s, "The case file has no clinical section.");
+  /* recurrence pattern from DICOM: overlap of the recurrence with the 95 % isodose of the most
+   * recent prior course, mapped onto the reference (domain-reference 7.3) */
+  const case_course *last = casefile_last_prior(&c->cs);
+  if (c->irec >= 0 && last) {
+    int il = (int)(last - c->cs.courses);
+    double f;
+    recurrence_result rr;
+    rert_err e;
+    if (recurrence_overlap_fraction(&c->maskvol[c->irec], &c->mapped[il], last->prescription_gy, &f, &e) == RERT_OK &&
+        recurrence_classify(f, BOUNDARY_DAWSON, &rr, &e) == RERT_OK) {
+      char fs[32], rx[32];
+      snprintf(fs, sizeof fs, "%.3f", f);
+      snprintf(rx, sizeof rx, "%.2f Gy", last->prescription_gy);
+      report_add_kv_table(s, "recurrence_pattern",
+                          "Recurrence pattern from DICOM: fraction f of the recurrence inside the 95 % isodose of the most recent prior course (mapped onto the reference).",
+                          "Recurrence structure", c->in.structs[c->irec].name, "Prior course", last->id,
+                          "Prior prescription", rx, "Overlap fraction f", fs, "Class (f >= 0.95 in-field, Dawson)",
+                          rr.label, "Target-volume advice", rr.advice, "Source", rr.source, NULL);
+    } else {
+      report_add_note(s, "warning", e.msg);
+    }
+  }
+  clinical_options co = clinical_options_default();
+  cJSON *cj = NULL;
+  rert_err e;
+  if (clinical_assess(&c->cs, &co, &cj, &e) != RERT_OK) {
+    report_add_note(s, "warning", e.msg);
     return;
   }
-  char age[32], ecog[16], kps[16];
-  snprintf(age, sizeof age, isfinite(k->age_years) ? "%.0f" : "unknown", k->age_years);
-  snprintf(ecog, sizeof ecog, k->ecog >= 0 ? "%d" : "unknown", k->ecog);
-  snprintf(kps, sizeof kps, isfinite(k->kps) ? "%.0f" : "unknown", k->kps);
-  report_add_kv_table(s, "clinical_facts", "Case facts used by the assessments (case file $.clinical).",
-                      "Age (years)", age, "ECOG", ecog, "KPS", kps, "Histology", k->histology,
-                      "Subsite", k->subsite, "rT / rN", k->rT, "Recurrence extent", k->recurrence_extent,
-                      "Feeding tube", casefile_tri_name(k->feeding_tube), "Tracheostomy",
-                      casefile_tri_name(k->tracheostomy), "Resectable", casefile_tri_name(k->resectable),
-                      "Goals of care", k->goals_of_care, NULL);
-  report_add_note(s, "info", "RPA class, intent, recurrence pattern, toxicity risks and ARS guidance: clinical module not integrated in this build.");
+  report_add_paragraph(s, "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. Toxicity tiers here use the case file's point doses; the DICOM-derived cumulative values are in the constraint table.");
+  static const char *const parts[] = {"rpa", "intent", "toxicity", "ars"};
+  static const char *const titles[] = {"Recursive partitioning (MIRI RPA)", "Treatment intent", "Toxicity risk", "ARS appropriate-use guidance"};
+  static const report_column cols[] = {{"item", "Item", 0, NULL}, {"value", "Value", 0, NULL}};
+  for (int q = 0; q < 4; q++) {
+    const cJSON *o = cJSON_GetObjectItem(cj, parts[q]);
+    if (!o) continue;
+    char id[32];
+    snprintf(id, sizeof id, "clinical_%s", parts[q]);
+    cJSON *rows = report_add_table(s, id, titles[q], cols, 2);
+    flatten(rows, "", o);
+  }
+  cJSON_Delete(cj);
 }
 
 static void section_provenance(consult_ctx *c, rert_report *r) {
