@@ -39,7 +39,7 @@ double accumulate_min_interval_months(const accum_input *in) {
   double best = NAN;
   for (int c = 0; c < in->ncourses; c++) {
     if (in->courses[c].is_new) continue;
-    double t;
+    double t = NAN;
     rert_err e;
     if (accumulate_interval_months(in, c, &t, &e)) continue;
     if (isnan(best) || t < best) best = t;
