@@ -128,7 +128,8 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
   char note[128];
   snprintf(note, sizeof note, "rert phantom --seed %llu --size %s --courses %d", m->seed,
            m->size == PHANTOM_CLINICAL ? "clinical" : "small", m->ncourses);
-  io_write_opts wo = {note, "rert phantom"};
+  /* raw 32-bit RTDOSE: readable by every peer tool (pydicom, plastimatch, dicompyler-core) */
+  io_write_opts wo = {note, "rert phantom", IO_DOSE_32_RAW};
   /* keep the caller's SOURCE_DATE_EPOCH (if any) to restore it afterwards */
   const char *old_env = getenv("SOURCE_DATE_EPOCH");
   char old_epoch[64] = "";
