@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -281,5 +282,33 @@ Test(intent, bed10_ranges_and_ars_definition) {
   cr_assert_float_eq(r.planned_bed10_gy, 60.0, 1e-9);
   cr_assert_str_eq(r.intent, "curative");
   cr_assert_eq(r.ars_reirradiation, 1);
+  casefile_free(&c);
+}
+
+Test(assess_hook, organ_doses_and_overlap_from_dicom_replace_point_doses) {
+  /* examples/ars_case4.json (SBRT planned, encasement 120°). Organ EQD2 from "DICOM":
+   * carotid 70 + 50 = 120 Gy → not > 120; hypofractionation → intermediate (S4 factor list).
+   * Overlap f = 0.5 from the mask → marginal. */
+  rert_case c;
+  rert_err err = {{0}};
+  char path[1024];
+  snprintf(path, sizeof path, "%s/examples/ars_case4.json", RERT_SOURCE_DIR);
+  cr_assert_eq(casefile_load(path, &c, &err), RERT_OK, "%s", err.msg);
+  clinical_organ_dose od[2] = {{"course1", "A_Carotid_L", "Dmax", 70.0, 3.0},
+                               {"course2", "A_Carotid_L", "Dmax", 50.0, 3.0}};
+  clinical_options o = clinical_options_default();
+  o.organ_doses = od;
+  o.norgan_doses = 2;
+  o.overlap_fraction = 0.5;
+  cJSON *rep;
+  cr_assert_eq(clinical_assess(&c, &o, &rep, &err), RERT_OK, "%s", err.msg);
+  const cJSON *cb = cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "toxicity"), "carotid_blowout");
+  cr_assert_str_eq(cJSON_GetObjectItem(cb, "tier")->valuestring, "intermediate");
+  cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "recurrence_pattern"), "class")->valuestring,
+                   "marginal");
+  cJSON_Delete(rep);
+  od[1].alpha_beta_gy = 10.0; /* wrong α/β for the carotid → refused, not silently mixed */
+  cr_assert_eq(clinical_assess(&c, &o, &rep, &err), RERT_EINPUT);
+  cr_assert(strstr(err.msg, "alpha/beta 10") != NULL, "%s", err.msg);
   casefile_free(&c);
 }
