@@ -95,8 +95,8 @@ void geom_shape_free(geom_shape *s) {
   memset(s, 0, sizeof *s);
 }
 
-int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shape *s,
-                     rert_err *err) {
+int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check_self,
+                     geom_shape *s, rert_err *err) {
   memset(s, 0, sizeof *s);
   rert_roi_info *info = &s->info;
   const char *nm = roi->name[0] ? roi->name : "(unnamed)";
@@ -295,7 +295,7 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shap
     double cc = 0.5 * (s->planes[pl].c_lo + s->planes[pl].c_hi);
     for (int a = 0; a < 3; a++)
       cen[a] += dv * (ci[u].ca * s->e1[a] + ci[u].cb * s->e2[a] + cc * s->n[a]);
-    if (self_intersects(v, cstart[u + 1] - cstart[u])) info->nself_intersecting++;
+    if (check_self && self_intersects(v, cstart[u + 1] - cstart[u])) info->nself_intersecting++;
   }
   info->volume_cc = vol / 1000.0;
   for (int a = 0; a < 3; a++) {
@@ -324,14 +324,15 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shap
 int geom_roi_info(const rert_roi *roi, double default_thickness_mm, rert_roi_info *info,
                   rert_err *err) {
   geom_shape s;
-  int rc = geom_shape_build(roi, default_thickness_mm, &s, err);
+  int rc = geom_shape_build(roi, default_thickness_mm, 1, &s, err);
   if (rc) return rc;
   *info = s.info;
   geom_shape_free(&s);
   return RERT_OK;
 }
 
-void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid) {
+void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid, int half) {
+  g->half = half;
   double zero[3] = {0, 0, 0}, t[3];
   volume_world_to_index(grid, zero, g->I0);
   volume_world_to_index(grid, s->e1, t);
@@ -343,11 +344,33 @@ void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume
   g->n[0] = grid->nx, g->n[1] = grid->ny, g->n[2] = grid->nz;
 }
 
-/* Split [alo, ahi] of the row through R (index at a = 0) where any index coordinate crosses a
- * multiple of 0.5, and emit the pieces. */
+/* Grid-border crossings (index −0.5 and n−0.5) of x ↦ base + x·k inside (lo, hi), sorted. */
+static int border_points(const shape_gridmap *g, const double base[3], const double k[3],
+                         const int use[3], double lo, double hi, double out[6]) {
+  int n = 0;
+  for (int q = 0; q < 3; q++) {
+    if (!use[q] || fabs(k[q]) < 1e-12) continue;
+    double e[2] = {-0.5, g->n[q] - 0.5};
+    for (int i = 0; i < 2; i++) {
+      double x = (e[i] - base[q]) / k[q];
+      if (x > lo && x < hi) out[n++] = x;
+    }
+  }
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
+      double t = out[j];
+      out[j] = out[j - 1], out[j - 1] = t;
+    }
+  return n;
+}
+
+/* Split [alo, ahi] of the row through R (index at a = 0) where an index coordinate crosses a
+ * cell face (shape_gridmap.half) or the grid border, and emit the pieces. */
 static void emit_row(const shape_gridmap *g, const double R[3], double alo, double ahi, double w,
                      shape_piece_fn fn, void *ctx) {
-  double next[3], step[3];
+  double next[4], step[4], u = g->half ? 0.5 : 1.0, bp[6];
+  static const int all[3] = {1, 1, 1};
+  int nbp = g->half ? 0 : border_points(g, R, g->Ia, all, alo, ahi, bp), ib = 0;
   for (int q = 0; q < 3; q++) {
     double ia = g->Ia[q];
     if (fabs(ia) < 1e-12) {
@@ -355,16 +378,17 @@ static void emit_row(const shape_gridmap *g, const double R[3], double alo, doub
       step[q] = INFINITY;
       continue;
     }
-    double t0 = 2.0 * (R[q] + alo * ia);
+    double t0 = (R[q] + alo * ia) / u;
     double tn = ia > 0 ? floor(t0) + 1.0 : ceil(t0) - 1.0;
-    next[q] = (0.5 * tn - R[q]) / ia;
-    step[q] = 0.5 / fabs(ia);
+    next[q] = (u * tn - R[q]) / ia;
+    step[q] = u / fabs(ia);
   }
+  next[3] = nbp ? bp[0] : INFINITY;
   double a = alo, p0[3], p1[3];
   for (int q = 0; q < 3; q++) p0[q] = R[q] + a * g->Ia[q];
   while (a < ahi) {
     double an = ahi;
-    for (int q = 0; q < 3; q++)
+    for (int q = 0; q < 4; q++)
       if (next[q] < an) an = next[q];
     if (an > a + 1e-9) {
       for (int q = 0; q < 3; q++) p1[q] = R[q] + an * g->Ia[q];
@@ -373,26 +397,31 @@ static void emit_row(const shape_gridmap *g, const double R[3], double alo, doub
     }
     for (int q = 0; q < 3; q++)
       while (next[q] <= an + 1e-9) next[q] += step[q];
+    while (next[3] <= an + 1e-9) next[3] = ++ib < nbp ? bp[ib] : INFINITY;
     a = an;
   }
 }
 
 /* Sample positions over [lo, hi]: split first where a grid index that depends on this coordinate
- * alone (coefficient k[q], others zero) crosses a multiple of 0.5 (voxel faces and trilinear
- * cell faces: axis-aligned grids become exact in that direction), then into equal parts of at
- * most `step`. Returns the count; mid/width are malloc'ed. */
-static int sample_axis(double lo, double hi, double step, const double base[3], const double k[3],
-                       const int alone[3], double **mid, double **wid) {
+ * alone (coefficient k[q], others zero) crosses a cell face (and the grid border), so that
+ * axis-aligned grids are exact in that direction, then into equal parts of at most `step`.
+ * Returns the count; mid/width are malloc'ed. */
+static int sample_axis(const shape_gridmap *g, double lo, double hi, double step,
+                       const double base[3], const double k[3], const int alone[3], double **mid,
+                       double **wid) {
   int nb = 0, cap = 16;
+  double u = g->half ? 0.5 : 1.0;
   double *br = malloc(cap * sizeof(double));
   if (!br) return -1;
   br[nb++] = lo;
-  for (int q = 0; q < 3; q++) {
-    if (!alone[q] || fabs(k[q]) < 1e-12) continue;
-    double t0 = 2 * (base[q] + lo * k[q]), t1 = 2 * (base[q] + hi * k[q]);
+  double bp[6];
+  int nbp = g->half ? 0 : border_points(g, base, k, alone, lo, hi, bp);
+  for (int q = 0; q < 3 + nbp; q++) {
+    if (q < 3 && (!alone[q] || fabs(k[q]) < 1e-12)) continue;
+    double t0 = q < 3 ? (base[q] + lo * k[q]) / u : 0, t1 = q < 3 ? (base[q] + hi * k[q]) / u : 0;
     double tl = fmin(t0, t1), th = fmax(t0, t1);
-    for (double t = floor(tl) + 1; t < th; t += 1) {
-      double x = (0.5 * t - base[q]) / k[q];
+    for (double t = q < 3 ? floor(tl) + 1 : 0; q < 3 ? t < th : t < 1; t += 1) {
+      double x = q < 3 ? (u * t - base[q]) / k[q] : bp[q - 3];
       if (x <= lo || x >= hi) continue;
       if (nb + 2 > cap) {
         cap *= 2;
@@ -436,8 +465,8 @@ int shape_scan_plane(const geom_shape *s, int pi, const shape_gridmap *g, double
     alonec[q] = fabs(g->Ia[q]) < 1e-12 && fabs(g->Ib[q]) < 1e-12;
   }
   double *bm = NULL, *bw = NULL, *cm = NULL, *cw = NULL;
-  int nrows = sample_axis(P->bmin, P->bmax, step_mm, g->I0, g->Ib, aloneb, &bm, &bw);
-  int m = nrows < 0 ? -1 : sample_axis(P->c_lo, P->c_hi, step_mm, g->I0, g->Ic, alonec, &cm, &cw);
+  int nrows = sample_axis(g, P->bmin, P->bmax, step_mm, g->I0, g->Ib, aloneb, &bm, &bw);
+  int m = nrows < 0 ? -1 : sample_axis(g, P->c_lo, P->c_hi, step_mm, g->I0, g->Ic, alonec, &cm, &cw);
   double *xs = malloc((size_t)P->ne * sizeof(double));
   if (nrows < 0 || m < 0 || !xs) {
     free(bm), free(bw), free(cm), free(cw), free(xs);
