@@ -6,6 +6,8 @@
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -25,6 +27,8 @@ void register_codecs() {
   std::call_once(once, [] {
     DcmRLEDecoderRegistration::registerCodecs();
     DcmRLEEncoderRegistration::registerCodecs();
+    /* elements stored with VR UN (after a PACS round trip) get their dictionary VR */
+    dcmEnableUnknownVRConversion.set(OFTrue);
     /* Quiet DCMTK's own logger: problems are reported through rert_err. */
     OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
   });
@@ -317,6 +321,10 @@ int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err, E_TransferSy
     remove(tmp);
     return rert_err_set(err, RERT_EINTERNAL, "%s: cannot write DICOM (%s)", path, c.text());
   }
+  /* mkstemp creates 0600; a written DICOM file gets the usual 0666 & ~umask */
+  mode_t um = umask(0);
+  umask(um);
+  chmod(tmp, 0666 & ~um);
   rc = atomic_rename(tmp, path, err);
   if (rc) remove(tmp);
   return rc;

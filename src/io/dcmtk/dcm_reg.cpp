@@ -25,7 +25,10 @@ static void identity(double m[16]) {
 }
 
 static int read_matrix(DcmItem *mreg, const char *w, const char *what, double m[16], rert_err *err) {
-  DcmItem *ms = seq_item(mreg, DCM_MatrixSequence, 0);
+  /* rigid: MatrixRegistrationSequence > MatrixSequence > matrix; deformable pre/post: the
+   * matrix sits directly in the item (PS3.3 C.20.3) */
+  DcmItem *ms = has(mreg, DCM_FrameOfReferenceTransformationMatrix) ? mreg
+                                                                    : seq_item(mreg, DCM_MatrixSequence, 0);
   std::vector<double> v;
   if (!ms || !get_doubles(ms, DCM_FrameOfReferenceTransformationMatrix, v) || v.size() != 16)
     return rert_err_set(err, RERT_EINPUT, "%s: %s: FrameOfReferenceTransformationMatrix "

@@ -47,7 +47,8 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   if ((rc = get_doubles_req(ds, DCM_PixelSpacing, 2, path, ps, err))) return rc;
   if (!(ps[0] > 0 && ps[1] > 0))
     return rert_err_set(err, RERT_EINPUT, "%s: PixelSpacing (0028,0030) must be positive", w);
-  if (frames > 1 || has(ds, DCM_GridFrameOffsetVector)) {
+  /* a single frame needs no offsets (some writers leave a stale vector: ignored) */
+  if (frames > 1) {
     if ((rc = get_doubles_req(ds, DCM_GridFrameOffsetVector, (size_t)frames, path, gf, err)))
       return rc;
   } else {
@@ -156,6 +157,7 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   io_meta_from_text(get_str(ds, DCM_ImageComments).c_str(), &d.meta);
   snprintf(d.meta.provenance, sizeof d.meta.provenance, "%s", short_path(path));
   const size_t plane = (size_t)cols * rows;
+  if ((rc = pixels_check(ds, path, plane * (size_t)frames, (size_t)1 << 31, err))) return rc;
   std::vector<float> raw(plane * (size_t)frames);
   rc = pixels_to_float(ds, path, raw.size(), scaling, 0.0, raw.data(), err);
   if (rc) return rc;
