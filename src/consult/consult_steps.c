@@ -388,17 +388,20 @@ int consult_step_evaluate(consult_ctx *c, rert_err *err) {
   return RERT_OK;
 }
 
-/* Most binding hard failure of an evaluation (smallest margin), "" if none. */
+/* Most binding hard failure of an evaluation (smallest margin; nominal or worst case), "" if none. */
 static void limiting_row(const accum_evaluation *ev, char *buf, size_t n) {
   buf[0] = '\0';
   double worst = INFINITY;
   for (int r = 0; r < ev->nrows; r++) {
     const accum_eval_row *row = &ev->rows[r];
-    if (row->verdict != VERDICT_FAIL || !protocol_tier_is_hard(row->c->tier)) continue;
-    if (row->margin < worst) {
+    int nominal = row->verdict == VERDICT_FAIL;
+    int wc = row->has_worst && row->worst_verdict == VERDICT_FAIL;
+    if (!(nominal || wc) || !protocol_tier_is_hard(row->c->tier)) continue;
+    if (!buf[0] || row->margin < worst) {
       worst = row->margin;
-      snprintf(buf, n, "%s %s %s %g %s", row->structure, row->c->metric.text,
-               protocol_cmp_name(row->c->cmp), row->limit, row->c->limit_unit);
+      snprintf(buf, n, "%s %s %s %g %s%s", row->structure, row->c->metric.text,
+               protocol_cmp_name(row->c->cmp), row->limit, row->c->limit_unit,
+               nominal ? "" : " (worst case)");
     }
   }
 }

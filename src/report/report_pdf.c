@@ -216,13 +216,16 @@ static cairo_status_t read_png(void *closure, unsigned char *data, unsigned int 
   return CAIRO_STATUS_SUCCESS;
 }
 
-static void grid_cell(pdf_ctx *c, const char *type, int per_row, double h, double *x, double *w) {
+/* need_h: the tallest cell this row may get (checked when a row starts, so a row never runs
+ * off the page); h: this cell's height */
+static void grid_cell(pdf_ctx *c, const char *type, int per_row, double need_h, double h, double *x,
+                      double *w) {
   if (!c->grid_type || strcmp(c->grid_type, type) != 0 || c->grid_col >= per_row) {
     grid_flush(c);
     c->grid_type = type;
   }
   *w = (CONTENT_W - 10.0 * (per_row - 1)) / per_row;
-  if (c->grid_col == 0) need(c, h);
+  if (c->grid_col == 0) need(c, need_h);
   *x = MARGIN + c->grid_col * (*w + 10);
   if (h > c->grid_row_h) c->grid_row_h = h;
   c->grid_col++;
@@ -230,7 +233,7 @@ static void grid_cell(pdf_ctx *c, const char *type, int per_row, double h, doubl
 
 static void draw_dvh(pdf_ctx *c, const cJSON *b) {
   double x, w, h = 175;
-  grid_cell(c, "dvh", 2, h, &x, &w);
+  grid_cell(c, "dvh", 2, h, h, &x, &w);
   cairo_save(c->cr);
   cairo_translate(c->cr, x, c->y);
   report_draw_dvh(c->cr, b, w, h);
@@ -253,7 +256,7 @@ static void draw_image(pdf_ctx *c, const cJSON *b) {
   const char *cap = str(b, "caption");
   double hcap = report_text_height(c->cr, wcell, cap, REPORT_FONT " 6.5");
   double x, w;
-  grid_cell(c, "image", 3, hpic + hcap + 4, &x, &w);
+  grid_cell(c, "image", 3, wcell + 3 * hcap + 4, hpic + hcap + 4, &x, &w);
   struct { const unsigned char *p; size_t left; } s = {im->png, im->png_len};
   cairo_surface_t *img = cairo_image_surface_create_from_png_stream(read_png, &s);
   if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
