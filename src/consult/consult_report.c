@@ -42,11 +42,11 @@ static void section_courses(consult_ctx *c, rert_report *r) {
   static const report_column cols[] = {
       {"course_id", "Course", 0, NULL},          {"role", "Role", 0, NULL},
       {"start_date", "First fraction", 0, NULL}, {"end_date", "Last fraction", 0, NULL},
-      {"interval_months", "Interval to new course (months)", 1, NULL},
+      {"interval_months", "Interval (months)", 1, NULL},
       {"modality", "Modality", 0, NULL},         {"technique", "Technique", 0, NULL},
       {"prescription_gy", "Prescription (Gy)", 2, NULL},
       {"fractions", "Fractions", 0, NULL},       {"dose_per_fraction_gy", "Gy/fx", 2, NULL},
-      {"rbe_model", "RBE model", 0, NULL},       {"dose_max_gy", "Dose max in grid (Gy)", 2, NULL}};
+      {"rbe_model", "RBE model", 0, NULL},       {"dose_max_gy", "RTDOSE max (Gy)", 2, NULL}};
   cJSON *rows = report_add_table(s, "courses", "Courses as given in the case file; dose maximum read from each RTDOSE.",
                                  cols, (int)(sizeof cols / sizeof cols[0]));
   for (int i = 0; i < c->cs.ncourses; i++) {

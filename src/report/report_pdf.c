@@ -161,8 +161,10 @@ static void draw_table(pdf_ctx *c, const cJSON *b) {
         double ww = report_text_width(c->cr, cell, font);
         if (ww > natural) natural = ww;
       }
+      /* header words may break inside a word when space is short; cell words should not */
       for (char *save = NULL, *t = strtok_r(cell, " /", &save); t; t = strtok_r(NULL, " /", &save)) {
         double ww = report_text_width(c->cr, t, font);
+        if (!rw && ww > 28) ww = 28;
         if (ww > longest_word) longest_word = ww;
       }
     }
