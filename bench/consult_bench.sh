@@ -35,7 +35,10 @@ echo "patient: $P, $(nproc) cores, $(date -u +%FT%TZ)"
 
 run() { # name, command...
   name=$1; shift
-  $TIME -v -o "$WORK/$name.time" "$@" >"$WORK/$name.log" 2>&1 || { echo "$name failed:"; tail -5 "$WORK/$name.log"; exit 1; }
+  st=0
+  $TIME -v -o "$WORK/$name.time" "$@" >"$WORK/$name.log" 2>&1 || st=$?
+  # rert consult exits 1 when a constraint fails: that is a result, not a failure
+  if [ "$st" -gt 1 ]; then echo "$name failed ($st):"; tail -5 "$WORK/$name.log"; exit 1; fi
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$WORK/$name.time")
   rss=$(awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$WORK/$name.time")
   secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
