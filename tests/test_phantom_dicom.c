@@ -232,6 +232,7 @@ Test(phantom_dicom, rtplan_fractions_prescriptions_dates) {
     cr_assert_eq(io_read_rtplan(p, &pl, &e), RERT_OK, "%s", e.msg);
     cr_assert_geq(pl.nfraction_groups, 1);
     cr_assert_eq(pl.fraction_groups[0].fractions_planned, want[c].fx);
+    cr_assert_eq(pl.fraction_groups[0].nbeams, 7); /* docs/phantom.md: 7-field IMRT */
     cr_assert_geq(pl.nprescriptions, 1);
     cr_assert_float_eq(pl.prescriptions[0].target_dose_gy, want[c].rx, 1e-6);
     cr_assert_eq(pl.modality, MOD_PHOTON);
