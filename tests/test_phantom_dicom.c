@@ -339,6 +339,12 @@ Test(phantom_dicom, case_file) {
   cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "clinical"), "recurrence_volume_cc")
                          ->valuedouble,
                      4.0 / 3.0 * M_PI * 12 * 11 * 14 / 1000.0, 1e-6);
+  /* ground truth for scoring: the recurrence is partly inside the prior 95 % isodose (issue #3) */
+  double f = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "x_ground_truth"),
+                                                     "recurrence_overlap_fraction"),
+                                 "course1")
+                 ->valuedouble;
+  cr_assert(f > 0.1 && f < 0.9, "overlap fraction %g", f);
   cJSON_Delete(c);
 }
 
