@@ -1,0 +1,194 @@
+/* accumulate.h — cumulative biologically weighted dose over any number of courses, constraint
+ * verdicts, remaining-tolerance budget and safe-dose (regimen) search.
+ *
+ * Implements domain-reference §1.1 (voxel EQD2 with the LOCAL dose per fraction D_v/n), §1.4
+ * (Thames incomplete repair for BID schedules), §2 (α/β per organ), §3 (recovery of each prior
+ * course before summing: EQD2_cum = Σ (1 − R_c(t_c))·EQD2_c + EQD2_new), §3.10 (sum on the
+ * reference anatomy), §4 (RBE models never mixed without conversion) and §5 (limits).
+ *
+ * Everything here works on in-memory rert_volumes already on the reference grid; mapping a
+ * course onto that grid (register) and reading/writing DICOM (io) are done by the caller
+ * (`rert accumulate` does both). Structures are fractional masks on the same grid.
+ *
+ * α/β overlap rule (an output, reported in accum_result.rule_text):
+ *   AB_RULE_LOWEST_OAR (default): a voxel covered by one or more OARs (mask ≥ mask_threshold)
+ *   takes the lowest OAR α/β; a voxel covered only by targets takes the target α/β; any other
+ *   voxel takes the "unlisted" default of data/tissues.json.
+ *   AB_RULE_LIST_ORDER: the first listed structure covering the voxel wins (OAR or target).
+ * The organ that supplied the α/β also supplies the recovery model for that voxel.
+ */
+#ifndef RERT_ACCUMULATE_H
+#define RERT_ACCUMULATE_H
+
+#include "rert/date.h"
+#include "rert/err.h"
+#include "rert/protocol.h"
+#include "rert/rbe.h"
+#include "rert/volume.h"
+
+#define ACCUM_MAX_COURSES 16
+#define ACCUM_MAX_STRUCTS 128
+
+typedef struct {
+  char id[64];                 /* "course1", used in provenance */
+  const rert_volume *dose;     /* on the reference grid: physical Gy or Gy(RBE) */
+  const rert_volume *dose_lower, *dose_upper; /* optional bound maps (uncertainty radius) */
+  rert_modality modality;
+  rbe_model rbe;               /* model of `dose` (PHYSICAL for photons) */
+  int convert_to_set;          /* explicit RBE conversion (LEM_I <-> MKM) before summing */
+  rbe_model convert_to;
+  int fractions;               /* n, from RTPLAN or the case file (never inferred from d) */
+  int fractions_per_day;       /* > 1: Thames incomplete repair applies */
+  double interfraction_interval_h;
+  double repair_halftime_h;    /* T½ for h when fractions_per_day > 1 and the organ has none in
+                                  data/tissues.json (organs with their own T½ use it) */
+  rert_date start, end;        /* first and last fraction */
+  int is_new;                  /* the planned course (exactly one, or none for a prior-only sum) */
+} accum_course;
+
+typedef struct {
+  char name[64];               /* TG-263 */
+  const rert_volume *mask;     /* fractional occupancy 0..1 on the reference grid */
+  int is_target;
+  double alpha_beta_gy;        /* NaN = look up data/tissues.json by name (target: "target" default) */
+  /* recovery model spec per prior course index (recovery_model_get syntax); "" = default_recovery */
+  char recovery[ACCUM_MAX_COURSES][96];
+} accum_structure;
+
+typedef enum { AB_RULE_LOWEST_OAR = 0, AB_RULE_LIST_ORDER } accum_ab_rule;
+
+typedef struct {
+  accum_course courses[ACCUM_MAX_COURSES];
+  int ncourses;
+  accum_structure structs[ACCUM_MAX_STRUCTS];
+  int nstructs;
+  accum_ab_rule rule;
+  double mask_threshold;       /* voxel belongs to a structure when mask ≥ this (default 0.5) */
+  char default_recovery[96];   /* for voxels outside every structure and structures without one */
+  int has_reference_date;      /* start of the new course when no course is_new */
+  rert_date reference_date;
+} accum_input;
+
+void accum_input_init(accum_input *in);
+
+typedef struct {
+  int ncourses;
+  rert_volume course_eqd2[ACCUM_MAX_COURSES]; /* per course, unrecovered, per-voxel α/β */
+  rert_volume recovered_prior;                /* Σ over prior courses of recovered EQD2 */
+  rert_volume cumulative;                     /* recovered_prior + new-course EQD2 */
+  rert_volume alpha_beta;                     /* α/β map (Gy) */
+  short *governing;                           /* per voxel: structure index that set α/β, −1 none */
+  double interval_months[ACCUM_MAX_COURSES];  /* prior course → new course (NaN for the new one) */
+  double recovered_fraction[ACCUM_MAX_COURSES][ACCUM_MAX_STRUCTS + 1]; /* [c][s], s = nstructs: default */
+  double struct_alpha_beta_gy[ACCUM_MAX_STRUCTS];
+  double unlisted_alpha_beta_gy, target_alpha_beta_gy;
+  long high_dose_per_fraction_voxels;         /* d > model-dependence threshold (§1.5) */
+  long rbe_conversion_clamped_voxels;
+  char rule_text[512];
+} accum_result;
+
+/* Validate the input (grids, fractions, dates, RBE summability) and compute every map.
+ * Mixed RBE models without an explicit conversion → RERT_EINPUT naming both courses. */
+int accumulate_run(const accum_input *in, accum_result *out, rert_err *err);
+void accum_result_free(accum_result *r);
+
+/* Interval in months from the end of course c to the start of the new course. */
+int accumulate_interval_months(const accum_input *in, int c, double *months, rert_err *err);
+/* The smallest interval over prior courses (the most recent prior), NaN if none. */
+double accumulate_min_interval_months(const accum_input *in);
+
+/* ---- evaluation against a protocol ---- */
+typedef enum { VERDICT_PASS = 0, VERDICT_FAIL, VERDICT_NOT_APPLICABLE, VERDICT_NOT_EVALUATED } accum_verdict;
+
+typedef struct {
+  const protocol_constraint *c;
+  char structure[64];          /* the structure evaluated (one row per matching side) */
+  accum_verdict verdict;
+  double value;                /* nominal */
+  double limit;                /* after any limit-model factor */
+  double margin;               /* limit − value for upper limits, value − limit for lower (Gy, %, cc) */
+  double margin_pct;           /* margin / limit × 100 */
+  int has_worst;
+  double worst_value;          /* on the upper-bound (worst-case) doses */
+  accum_verdict worst_verdict;
+  double alpha_beta_gy;
+  char alpha_beta_why[96];
+  char recovery_used[160];
+  char contributions[256];     /* max per-course contribution inside the structure */
+  char explanation[1024];
+} accum_eval_row;
+
+typedef struct {
+  char protocol[64];
+  int nrows;
+  accum_eval_row *rows;
+  int hard_failures, desirable_failures, not_evaluated;
+  double interval_months;
+} accum_evaluation;
+
+/* Evaluate every constraint of `p` (each matching structure separately). The maps are
+ * recomputed per constraint inside the structure with the α/β and recovery the constraint
+ * assumes. Returns RERT_OK even when constraints fail (see hard_failures). */
+int accumulate_evaluate(const accum_input *in, const rert_protocol *p, accum_evaluation *ev,
+                        rert_err *err);
+/* Same, with the new course's dose scaled by `new_scale` and the new course's fractions
+ * replaced by `new_fractions` (> 0) — used by the regimen solver. */
+int accumulate_evaluate_scaled(const accum_input *in, const rert_protocol *p, double new_scale,
+                               int new_fractions, int new_fractions_per_day, double new_interval_h,
+                               accum_evaluation *ev, rert_err *err);
+void accum_evaluation_free(accum_evaluation *ev);
+const char *accum_verdict_name(accum_verdict v);
+
+/* ---- remaining tolerance ---- */
+/* Per voxel: cumulative EQD2 still allowed by the most restrictive applicable hard point-like
+ * (Dmax, Dxcc) cumulative limit of the organs covering it, after recovery of the prior courses;
+ * and the maximum new dose in `fractions` (closed form, §1.2, with the Thames factor when
+ * fractions_per_day > 1). New-course dose limits cap the max-dose map. Voxels governed by no
+ * limit are NaN in both maps (documented: the RTDOSE export writes them as 0 and says so). */
+int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractions,
+                      int fractions_per_day, double interfraction_interval_h,
+                      rert_volume *remaining_eqd2, rert_volume *max_new_dose, rert_err *err);
+
+/* ---- regimen solver ---- */
+typedef struct {
+  char name[64];
+  double dose_gy, dose_min_gy;   /* nominal prescription and the lowest still counted */
+  int fractions, fractions_per_day;
+  double interfraction_interval_h;
+  rert_modality modality;
+  rbe_model rbe;
+  char intent[16];               /* curative / palliative */
+  char source[320];
+  int verified;
+} accum_regimen;
+
+typedef struct {
+  double tumour_alpha_beta_gy;
+  double curative_min_gy, curative_max_gy, palliative_min_gy, palliative_max_gy; /* BED10 */
+  char source[320];
+} accum_targets;
+
+/* data/regimens.json (path NULL) or a user file. */
+int accumulate_regimens_load(const char *path, accum_regimen **regs, int *n, accum_targets *t,
+                             rert_err *err);
+
+typedef struct {
+  accum_regimen reg;
+  int feasible;                  /* a prescription ≥ dose_min_gy keeps every hard constraint */
+  int nominal_feasible;
+  double max_prescription_gy;    /* highest feasible prescription ≤ dose_gy (0 if none) */
+  double tumour_bed_gy, tumour_eqd2_gy; /* at max_prescription_gy, tumour α/β, no time term */
+  char target_band[32];          /* "curative", "palliative", "below palliative", "above curative" */
+  char limiting[256];            /* protocol:constraint (structure) that binds above the optimum */
+} accum_solution;
+
+/* Scale the planned course's dose (normalised so planned_prescription_gy ↦ the regimen's dose)
+ * to the highest prescription ≤ the regimen's nominal dose for which no hard (mandatory or
+ * acceptable) constraint of any protocol fails, by bisection to 0.01 Gy (cumulative EQD2 and
+ * every metric rise monotonically with the scale). The regimen's fraction count, pattern and
+ * RBE model replace the planned course's. */
+int accumulate_solve(const accum_input *in, const rert_protocol *const *protocols, int nprotocols,
+                     double planned_prescription_gy, const accum_regimen *reg,
+                     const accum_targets *t, accum_solution *out, rert_err *err);
+
+#endif

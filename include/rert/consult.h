@@ -1,0 +1,41 @@
+/* consult.h — the re-irradiation special physics consult: one call from a case file to a report
+ * directory (report.pdf, report.html, report.json and derived DICOM objects).
+ *
+ * Pipeline (each step named in progress output and in error messages, "consult: step 4/12
+ * (map doses): ..."): load and check the case and its DICOM objects → registration (imported
+ * or computed) → map each course onto the reference grid → structure masks → per-course EQD2,
+ * recovery, cumulative (accumulate.h) → worst case within the registration uncertainty radius
+ * → protocol verdicts, nominal and worst case → remaining-tolerance map and regimen solver →
+ * clinical assessment → DVHs → report and DICOM outputs. Everything is written into a temporary
+ * directory beside the output and moved into place at the end, so a failed run leaves no half
+ * report. Implements the reporting items of domain-reference Addendum B (ReCOG).
+ */
+#ifndef RERT_CONSULT_H
+#define RERT_CONSULT_H
+
+#include "rert/err.h"
+
+typedef struct {
+  const char *case_path;
+  const char *out_dir;
+  double uncertainty_mm;   /* registration uncertainty radius for the worst case; 0 = none */
+  int progress;            /* print step progress on stderr */
+  const char *created_utc; /* NULL = now (tests pass a fixed time for byte-identical output) */
+  const char *command_line;/* recorded in the provenance section */
+  const char *const *protocols; /* extra protocols (data/protocols/NAME.json) besides the case's */
+  int nprotocols;
+} consult_opts;
+
+typedef struct {
+  int hard_failures;       /* nominal hard-constraint failures over all protocols */
+  int worst_hard_failures; /* same on the worst-case bound */
+  int nconstraints;
+  int nfiles;              /* files written */
+  char out_dir[1024];
+} consult_summary;
+
+/* Returns RERT_OK (all hard constraints pass), RERT_EVERDICT (report written, a hard constraint
+ * fails), RERT_EINPUT / RERT_EINTERNAL (no report; err names the step and the reason). */
+int consult_run(const consult_opts *o, consult_summary *s, rert_err *err);
+
+#endif

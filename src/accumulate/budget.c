@@ -1,0 +1,125 @@
+/* budget.c — remaining-tolerance map and maximum new dose per voxel (domain-reference §1.2
+ * "remaining budget" closed form, generalised to the Thames factor of §1.4; §3 recovery; §5
+ * limits; §10.6 CARE vector).
+ *
+ * For every structure with a hard (mandatory/acceptable), point-like (Dmax, Dxcc), applicable
+ * cumulative limit L at α/β a: remaining(v) = L·f − Σ_prior recovered EQD2_c(v; a), and
+ * max_new(v) = n·d with n d (1 + d(1+h)/a) = remaining·(1 + 2/a). A voxel covered by several
+ * structures/limits keeps the smallest max_new (and that limit's remaining EQD2). Point-like
+ * new-course dose limits cap max_new directly; new-course EQD2/BED limits are inverted the
+ * same way. Voxels governed by no limit stay NaN.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "accum_internal.h"
+#include "rert/radbio.h"
+
+int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractions, int fpd,
+                      double interval_h, rert_volume *remaining, rert_volume *maxnew, rert_err *err) {
+  memset(remaining, 0, sizeof *remaining);
+  memset(maxnew, 0, sizeof *maxnew);
+  if (fractions < 1) return rert_err_set(err, RERT_EINPUT, "budget: fractions must be >= 1");
+  accum_prep *pp = malloc(sizeof *pp);
+  if (!pp) return rert_err_set(err, RERT_EINTERNAL, "budget: out of memory");
+  int rc = accum_prepare(in, pp, err);
+  if (rc) { free(pp); return rc; }
+  const rert_volume *ref = in->courses[0].dose;
+  if (volume_alloc_like(remaining, ref, err) || volume_alloc_like(maxnew, ref, err)) {
+    volume_free(remaining); volume_free(maxnew); free(pp);
+    return rert_err_set(err, RERT_EINTERNAL, "budget: out of memory");
+  }
+  const size_t N = pp->nvox;
+  float *rem = remaining->data, *mx = maxnew->data;
+  for (size_t v = 0; v < N; v++) rem[v] = mx[v] = NAN;
+  double tmin = accumulate_min_interval_months(in);
+  int used = 0;
+  for (int i = 0; i < p->nconstraints && !rc; i++) {
+    const protocol_constraint *c = &p->constraints[i];
+    if (!c->has_limit || !protocol_tier_is_hard(c->tier) || !protocol_metric_is_pointlike(&c->metric)) continue;
+    if (c->cmp != CMP_LT && c->cmp != CMP_LE) continue;
+    if (c->interval.has_min || c->interval.has_max) {
+      if (isnan(tmin) || !protocol_interval_applies(&c->interval, tmin, NULL, 0)) continue;
+    }
+    for (int s = 0; s < in->nstructs && !rc; s++) {
+      const accum_structure *st = &in->structs[s];
+      if (!protocol_organ_matches(c->organ, st->name)) continue;
+      const double ab = isnan(c->alpha_beta_gy) ? pp->struct_ab[s] : c->alpha_beta_gy;
+      double h = 0;
+      if (fpd > 1) {
+        double th = accum_t12(pp, s, in->nstructs,
+                              pp->new_index >= 0 ? in->courses[pp->new_index].repair_halftime_h : NAN);
+        if (!(th > 0)) {
+          rc = rert_err_set(err, RERT_EINPUT, "budget: %d fractions/day need a repair half-time for %s", fpd, st->name);
+          break;
+        }
+        h = radbio_thames_h(fpd, interval_h, th);
+      }
+      accum_recovery rec[ACCUM_MAX_COURSES];
+      double lf = 1;
+      for (int k = 0; k < in->ncourses && !rc; k++) {
+        if (in->courses[k].is_new) continue;
+        const char *spec = c->recovery;
+        if (!strcmp(spec, "case")) spec = st->recovery[k][0] ? st->recovery[k] : in->default_recovery;
+        if (accum_recovery_setup(spec, pp->interval_months[k], &rec[k], err)) {
+          rc = rert_err_prefix(err, RERT_EINPUT, "budget: constraint %s, structure %s", c->id, st->name);
+          break;
+        }
+        if (rec[k].is_limit) lf = recovery_limit_factor(&rec[k].m, tmin);
+      }
+      if (rc) break;
+      const double L = c->limit * lf;
+      const float *mk = st->mask->data;
+      const int nc = in->ncourses, ni = pp->new_index;
+      const int cumulative = c->scope == SCOPE_CUMULATIVE;
+      const protocol_quantity q = c->quantity;
+      used++;
+#pragma omp parallel for schedule(static)
+      for (size_t v = 0; v < N; v++) {
+        if (!(mk[v] > 0)) continue;
+        double prior = 0;
+        if (cumulative)
+          for (int k = 0; k < nc; k++) {
+            if (k == ni) continue;
+            const accum_course *co = &in->courses[k];
+            double D = accum_course_dose(pp, co, k, co->dose->data[v]);
+            double e = D > 0 ? accum_eqd2(D, co->fractions, pp->h[k][s], ab) : 0;
+            if (!rec[k].is_limit) e = accum_recover(&rec[k], e, pp->interval_months[k], ab);
+            prior += e;
+          }
+        double r, m;
+        if (q == PQ_DOSE) {
+          r = NAN;
+          m = L;
+        } else {
+          double Le = q == PQ_BED ? L / (1.0 + 2.0 / ab) : L;
+          r = Le - prior;
+          if (r < 0) r = 0;
+          m = accum_max_dose(r, fractions, h, ab);
+        }
+        if (isnan(mx[v]) || m < mx[v]) {
+          mx[v] = (float)m;
+          if (!isnan(r)) rem[v] = (float)r;
+        }
+      }
+    }
+  }
+  free(pp);
+  if (rc) { volume_free(remaining); volume_free(maxnew); return rc; }
+  memset(&remaining->meta, 0, sizeof remaining->meta);
+  remaining->meta.quantity = QTY_REMAINING_EQD2;
+  remaining->meta.alpha_beta_gy = 0;
+  remaining->meta.eqdx_ref_gy = 2;
+  snprintf(remaining->meta.description, sizeof remaining->meta.description,
+           "remaining cumulative EQD2 under %s (%d limits; NaN = no limit)", p->name, used);
+  snprintf(remaining->meta.provenance, sizeof remaining->meta.provenance, "%s", p->name);
+  maxnew->meta = remaining->meta;
+  maxnew->meta.quantity = QTY_MAX_NEW_DOSE;
+  maxnew->meta.fractions = fractions;
+  maxnew->meta.eqdx_ref_gy = 0;
+  snprintf(maxnew->meta.description, sizeof maxnew->meta.description,
+           "max new dose in %d fx%s under %s (NaN = no limit)", fractions, fpd > 1 ? " (multi-fraction days)" : "", p->name);
+  return RERT_OK;
+}

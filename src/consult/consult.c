@@ -1,0 +1,199 @@
+/* consult.c — runs the consult steps in order (rert/consult.h), shows progress on a terminal,
+ * and writes the report and DICOM outputs into a temporary directory beside the output that is
+ * moved into place only when everything succeeded. A failure names the step.
+ */
+#include "rert/consult.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "rert/fileio.h"
+
+#if __has_include("rert/accumulate.h")
+#include <dirent.h>
+#include <math.h>
+
+#include "consult/consult_ctx.h"
+
+static const char *const step_names[] = {
+    "load case file",   "read DICOM",         "register and map doses", "structure masks",
+    "EQD2, recovery and cumulative sum", "evaluate protocols", "remaining tolerance and regimens",
+    "build report",     "write outputs"};
+#define NSTEPS ((int)(sizeof step_names / sizeof step_names[0]))
+
+static void progress(const consult_opts *o, int step) {
+  if (!o->progress) return;
+  if (step < NSTEPS)
+    fprintf(stderr, "\r\033[K[%d/%d] %s ...", step + 1, NSTEPS, step_names[step]);
+  else
+    fprintf(stderr, "\r\033[K");
+  fflush(stderr);
+}
+
+/* Remove the regular files of dir and the directory itself (our own temporary directory). */
+static void remove_tree(const char *dir) {
+  DIR *d = opendir(dir);
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+      char p[2200];
+      snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+      unlink(p);
+    }
+    closedir(d);
+  }
+  rmdir(dir);
+}
+
+static int write_derived(consult_ctx *c, const char *dir, const char *name, const rert_volume *v,
+                         const char *note, int *nfiles, rert_err *err) {
+  /* RTDOSE cannot hold negative numbers or NaN: those voxels are written as 0 (said in `note`) */
+  rert_volume w;
+  memset(&w, 0, sizeof w);
+  int rc = volume_alloc_like(&w, v, err);
+  if (rc) return rc;
+  size_t n = volume_count(v);
+  for (size_t i = 0; i < n; i++) w.data[i] = isfinite(v->data[i]) && v->data[i] > 0 ? v->data[i] : 0.0f;
+  const char *plans[RERT_CASE_MAX_COURSES];
+  int np = 0;
+  for (int i = 0; i < c->cs.ncourses; i++)
+    if (c->dose[i].referenced_plan_uid[0]) plans[np++] = c->dose[i].referenced_plan_uid;
+  io_write_opts wo;
+  memset(&wo, 0, sizeof wo);
+  wo.note = note;
+  wo.software = "rert";
+  char path[2200];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  rc = io_write_derived_dose(path, &w, &c->dose[c->iref].ident, plans, np, &wo, NULL, err);
+  volume_free(&w);
+  if (!rc) (*nfiles)++;
+  return rc;
+}
+
+int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *err) {
+  int rc = write_derived(c, dir, "cumulative_eqd2.dcm", &c->res.cumulative,
+                         "cumulative EQD2, per-voxel alpha/beta, prior courses recovered", nfiles, err);
+  if (!rc && c->has_worst)
+    rc = write_derived(c, dir, "worst_case_eqd2.dcm", &c->worst.cumulative,
+                       "cumulative EQD2 upper bound within the registration uncertainty radius", nfiles, err);
+  if (!rc && c->has_budget) {
+    rc = write_derived(c, dir, "remaining_eqd2.dcm", &c->remaining,
+                       "remaining cumulative EQD2 under hard point-like limits; voxels without a "
+                       "limit and voxels already over it are written as 0", nfiles, err);
+    if (!rc)
+      rc = write_derived(c, dir, "max_new_dose.dcm", &c->maxnew,
+                         "maximum new physical dose in the planned fractions; voxels without a "
+                         "limit are written as 0", nfiles, err);
+  }
+  /* INTEGRATION SEAM: the derived RTSTRUCT (recurrence in-field / marginal parts, margins)
+   * needs mask→contour extraction (geom) and the recurrence classification (clinical). */
+  return rc;
+}
+
+/* Move every file of tmp into out (created when missing), then remove tmp. */
+static int move_into_place(const char *tmp, const char *out, rert_err *err) {
+  int rc = fileio_mkdirs(out, err);
+  if (rc) return rc;
+  DIR *d = opendir(tmp);
+  if (!d) return rert_err_set(err, RERT_EINTERNAL, "%s: cannot list (%s)", tmp, strerror(errno));
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    char a[2200], b[2200];
+    snprintf(a, sizeof a, "%s/%s", tmp, e->d_name);
+    snprintf(b, sizeof b, "%s/%s", out, e->d_name);
+    if (rename(a, b) != 0) {
+      closedir(d);
+      return rert_err_set(err, RERT_EINTERNAL, "%s: cannot move into place (%s)", b, strerror(errno));
+    }
+  }
+  closedir(d);
+  rmdir(tmp);
+  return RERT_OK;
+}
+
+int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
+  memset(sum, 0, sizeof *sum);
+  consult_ctx *c = calloc(1, sizeof *c);
+  if (!c) return rert_err_set(err, RERT_EINTERNAL, "consult: out of memory");
+  c->o = o;
+  c->inputs = cJSON_CreateArray();
+  c->notes = cJSON_CreateArray();
+  rert_report r;
+  memset(&r, 0, sizeof r);
+  int rc = RERT_OK, failed = -1, loaded = 0;
+  int (*const steps[])(consult_ctx *, rert_err *) = {
+      consult_step_load,       consult_step_dicom,    consult_step_register,
+      consult_step_masks,      consult_step_accumulate, consult_step_evaluate,
+      consult_step_budget};
+  for (int s = 0; s < (int)(sizeof steps / sizeof steps[0]); s++) {
+    progress(o, s);
+    rc = steps[s](c, err);
+    if (s == 0) loaded = c->cs.root != NULL;
+    if (rc) {
+      failed = s;
+      break;
+    }
+  }
+  if (!rc) {
+    progress(o, 7);
+    rc = consult_build_report(c, &r, err);
+    if (rc) failed = 7;
+  }
+  if (!rc) {
+    progress(o, 8);
+    /* temporary directory beside the output, so the final moves are renames */
+    snprintf(c->tmp_dir, sizeof c->tmp_dir, "%s.tmp-XXXXXX", o->out_dir);
+    if (!mkdtemp(c->tmp_dir)) {
+      rc = rert_err_set(err, RERT_EINPUT, "%s: cannot create a directory beside it (%s)", o->out_dir,
+                        strerror(errno));
+      c->tmp_dir[0] = '\0';
+    }
+    char p[2200];
+    if (!rc) { snprintf(p, sizeof p, "%s/report.json", c->tmp_dir); rc = report_write_json(&r, p, err); }
+    if (!rc) { snprintf(p, sizeof p, "%s/report.html", c->tmp_dir); rc = report_write_html(&r, p, err); }
+    if (!rc) { snprintf(p, sizeof p, "%s/report.pdf", c->tmp_dir); rc = report_write_pdf(&r, p, err); }
+    if (!rc) { sum->nfiles = 3; rc = consult_write_dicom(c, c->tmp_dir, &sum->nfiles, err); }
+    if (!rc) rc = move_into_place(c->tmp_dir, o->out_dir, err);
+    if (rc && c->tmp_dir[0]) remove_tree(c->tmp_dir);
+    if (rc) failed = 8;
+  }
+  progress(o, NSTEPS);
+  if (rc) {
+    rert_err_prefix(err, rc, "consult: step %d/%d (%s)", failed + 1, NSTEPS, step_names[failed]);
+  } else {
+    const cJSON *sj = cJSON_GetObjectItem(r.doc, "summary");
+    sum->hard_failures = cJSON_GetObjectItem(sj, "hard_failures")->valueint;
+    sum->worst_hard_failures = cJSON_GetObjectItem(sj, "worst_case_hard_failures")->valueint;
+    sum->nconstraints = cJSON_GetObjectItem(sj, "constraint_rows")->valueint;
+    snprintf(sum->out_dir, sizeof sum->out_dir, "%s", o->out_dir);
+  }
+  report_free(&r);
+  if (!loaded) {
+    cJSON_Delete(c->inputs);
+    cJSON_Delete(c->notes);
+    c->inputs = c->notes = NULL;
+    free(c);
+    return rc;
+  }
+  consult_ctx_free(c);
+  free(c);
+  if (rc) return rc;
+  return sum->hard_failures > 0 ? RERT_EVERDICT : RERT_OK;
+}
+
+#else /* the accumulate module is not merged into this tree */
+
+int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
+  (void)o;
+  memset(sum, 0, sizeof *sum);
+  return rert_err_set(err, RERT_EINTERNAL,
+                      "consult: this build lacks the accumulate module (rert/accumulate.h)");
+}
+
+#endif

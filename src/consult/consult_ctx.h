@@ -1,0 +1,89 @@
+/* consult_ctx.h — state shared by the consult steps (internal to src/consult).
+ */
+#ifndef RERT_CONSULT_CTX_H
+#define RERT_CONSULT_CTX_H
+
+#include <cjson/cJSON.h>
+
+#include "rert/accumulate.h"
+#include "rert/casefile.h"
+#include "rert/consult.h"
+#include "rert/dicomio.h"
+#include "rert/dvh.h"
+#include "rert/geom.h"
+#include "rert/protocol.h"
+#include "rert/register.h"
+#include "rert/report.h"
+
+#define CONSULT_MAX_ROIS ACCUM_MAX_STRUCTS
+#define CONSULT_MAX_SOLVER 8
+
+typedef struct {
+  char method[160];      /* how the course was mapped onto the reference */
+  int has_field;
+  reg_qa_stats qa;
+  int has_qa;
+} consult_reg;
+
+typedef struct {
+  int fractions;
+  double max_scale;        /* largest scale of the planned dose with no hard failure */
+  double max_prescription_gy;
+  double dose_per_fraction_gy;
+  char limiting[160];      /* constraint that binds at the maximum */
+  int feasible;
+} consult_solver_row;
+
+typedef struct {
+  const consult_opts *o;
+  rert_case cs;
+  int iref;                          /* reference course index */
+  int has_ct;
+  rert_image_series ct;
+  int has_ss;
+  rert_structure_set ss;
+  int has_dose[RERT_CASE_MAX_COURSES];
+  rert_rtdose dose[RERT_CASE_MAX_COURSES];
+  consult_reg reg[RERT_CASE_MAX_COURSES];
+  rert_volume grid;                  /* reference grid geometry (data NULL) */
+  rert_volume mapped[RERT_CASE_MAX_COURSES];
+  rert_volume upper[RERT_CASE_MAX_COURSES];
+  int has_upper;
+  int nroi;
+  const rert_roi *roi[CONSULT_MAX_ROIS];
+  rert_mask mask[CONSULT_MAX_ROIS];
+  rert_volume maskvol[CONSULT_MAX_ROIS];
+  int is_target[CONSULT_MAX_ROIS];
+  int irec;                          /* recurrence ROI index, −1 none */
+  accum_input in;
+  accum_result res;
+  int has_res;
+  accum_result worst;                /* cumulative with every course at its upper bound */
+  int has_worst;
+  int nprot;
+  rert_protocol prot[RERT_CASE_MAX_PROTOCOLS];
+  accum_evaluation ev[RERT_CASE_MAX_PROTOCOLS];
+  int has_budget;
+  rert_volume remaining, maxnew;
+  int budget_fractions;
+  int nsolver;
+  consult_solver_row solver[CONSULT_MAX_SOLVER];
+  cJSON *inputs;                     /* provenance: [{role, path, sha256}] */
+  cJSON *notes;                      /* warnings for the report: ["text", ...] */
+  char tmp_dir[1100];
+} consult_ctx;
+
+/* steps (consult_steps.c) */
+int consult_step_load(consult_ctx *c, rert_err *err);
+int consult_step_dicom(consult_ctx *c, rert_err *err);
+int consult_step_register(consult_ctx *c, rert_err *err);
+int consult_step_masks(consult_ctx *c, rert_err *err);
+int consult_step_accumulate(consult_ctx *c, rert_err *err);
+int consult_step_evaluate(consult_ctx *c, rert_err *err);
+int consult_step_budget(consult_ctx *c, rert_err *err);
+/* report (consult_report.c) */
+int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err);
+int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *err);
+void consult_ctx_free(consult_ctx *c);
+
+#endif

@@ -1,0 +1,491 @@
+/* consult_steps.c — the computational steps of the consult (rert/consult.h): load and check
+ * inputs, registration and mapping onto the reference dose grid, structure masks, per-course
+ * EQD2 / recovery / cumulative (accumulate.h), worst case within the registration uncertainty
+ * radius (register.h min/max filter, domain-reference §3.10), protocol verdicts and the
+ * remaining-tolerance map with the regimen solver.
+ *
+ * The reference grid is the reference course's RTDOSE grid: the planned dose is then never
+ * resampled, and prior doses are pulled onto it through the registration field.
+ */
+#if __has_include("rert/accumulate.h")
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "consult/consult_ctx.h"
+#include "rert/imageio.h"
+
+static void add_input(consult_ctx *c, const char *role, const char *path) {
+  char hex[65];
+  rert_err e;
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "role", role);
+  cJSON_AddStringToObject(o, "path", path);
+  if (report_sha256_file(path, hex, &e) == RERT_OK)
+    cJSON_AddStringToObject(o, "sha256", hex);
+  else
+    cJSON_AddNullToObject(o, "sha256");
+  cJSON_AddItemToArray(c->inputs, o);
+}
+
+/* A directory (CT series) is hashed as the SHA-256 of "name sha256\n" lines of its regular
+ * files in byte order of their names, so the digest does not depend on readdir order. */
+static void add_input_dir(consult_ctx *c, const char *role, const char *dir) {
+  struct dirent **list = NULL;
+  int n = scandir(dir, &list, NULL, alphasort);
+  if (n < 0) {
+    add_input(c, role, dir);
+    return;
+  }
+  size_t cap = 1024, len = 0;
+  char *lines = malloc(cap);
+  int nfiles = 0;
+  for (int i = 0; i < n; i++) {
+    if (list[i]->d_name[0] != '.' && lines) {
+      char p[2048], hex[65];
+      rert_err e;
+      snprintf(p, sizeof p, "%s/%s", dir, list[i]->d_name);
+      if (report_sha256_file(p, hex, &e) == RERT_OK) {
+        size_t need = strlen(list[i]->d_name) + 67;
+        if (len + need + 1 > cap) {
+          cap = (len + need + 1) * 2;
+          char *q = realloc(lines, cap);
+          if (!q) {
+            free(lines);
+            lines = NULL;
+          } else {
+            lines = q;
+          }
+        }
+        if (lines) len += (size_t)snprintf(lines + len, cap - len, "%s %s\n", list[i]->d_name, hex);
+        nfiles++;
+      }
+    }
+    free(list[i]);
+  }
+  free(list);
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "role", role);
+  cJSON_AddStringToObject(o, "path", dir);
+  if (lines) {
+    char hex[65];
+    report_sha256_buffer(lines, len, hex);
+    cJSON_AddStringToObject(o, "sha256", hex);
+  } else {
+    cJSON_AddNullToObject(o, "sha256");
+  }
+  cJSON_AddNumberToObject(o, "files", nfiles);
+  cJSON_AddItemToArray(c->inputs, o);
+  free(lines);
+}
+
+int consult_step_load(consult_ctx *c, rert_err *err) {
+  int rc = casefile_load(c->o->case_path, &c->cs, err);
+  if (rc) return rc;
+  const case_course *ref = casefile_reference(&c->cs);
+  if (!ref) return rert_err_set(err, RERT_EINPUT, "%s: no courses", c->o->case_path);
+  c->iref = (int)(ref - c->cs.courses);
+  add_input(c, "case file", c->o->case_path);
+  for (int i = 0; i < c->cs.ncourses; i++)
+    if (!c->cs.courses[i].rtdose[0])
+      return rert_err_set(err, RERT_EINPUT,
+                          "%s: course '%s' has no rtdose; a DICOM consult needs a dose per course "
+                          "(point-dose questions: rert budget)",
+                          c->o->case_path, c->cs.courses[i].id);
+  return RERT_OK;
+}
+
+int consult_step_dicom(consult_ctx *c, rert_err *err) {
+  const rert_dicom_ident *ids[RERT_CASE_MAX_COURSES + 2];
+  int nid = 0;
+  for (int i = 0; i < c->cs.ncourses; i++) {
+    const case_course *cc = &c->cs.courses[i];
+    int rc = io_read_rtdose(cc->rtdose, &c->dose[i], err);
+    if (rc) return rc;
+    c->has_dose[i] = 1;
+    if (c->dose[i].units != DOSE_UNITS_GY)
+      return rert_err_set(err, RERT_EINPUT, "%s: DoseUnits is RELATIVE; give a dose in Gy",
+                          cc->rtdose);
+    char role[96];
+    snprintf(role, sizeof role, "RTDOSE %s", cc->id);
+    add_input(c, role, cc->rtdose);
+    if (cc->rtplan[0]) {
+      snprintf(role, sizeof role, "RTPLAN %s", cc->id);
+      add_input(c, role, cc->rtplan);
+    }
+    ids[nid++] = &c->dose[i].ident;
+  }
+  const case_course *ref = &c->cs.courses[c->iref];
+  c->grid = c->dose[c->iref].dose;
+  c->grid.data = NULL;
+  if (ref->ct_dir[0]) {
+    int rc = io_read_image_series(ref->ct_dir, NULL, &c->ct, err);
+    if (rc) return rc;
+    c->has_ct = 1;
+    add_input_dir(c, "CT (reference)", ref->ct_dir);
+    ids[nid++] = &c->ct.ident;
+  }
+  if (ref->rtstruct[0]) {
+    int rc = io_read_rtstruct(ref->rtstruct, &c->ss, err);
+    if (rc) return rc;
+    c->has_ss = 1;
+    add_input(c, "RTSTRUCT (reference)", ref->rtstruct);
+    ids[nid++] = &c->ss.ident;
+    for (int r = 0; r < c->ss.nrois; r++) {
+      rert_roi *roi = &c->ss.rois[r];
+      if (!roi->tg263_name[0])
+        snprintf(roi->tg263_name, sizeof roi->tg263_name, "%s",
+                 casefile_map_structure(&c->cs, roi->name));
+    }
+  } else {
+    return rert_err_set(err, RERT_EINPUT, "%s: reference course '%s' has no rtstruct",
+                        c->o->case_path, ref->id);
+  }
+  for (int r = 0; r < c->cs.nregistrations; r++) {
+    const case_registration *g = &c->cs.registrations[r];
+    if (g->dicom[0]) add_input(c, "registration (DICOM)", g->dicom);
+    if (g->mha[0]) add_input(c, "registration (vector field)", g->mha);
+  }
+  return io_check_same_patient(ids, nid, 0, err);
+}
+
+static const case_registration *find_reg(const rert_case *cs, const char *from, const char *to) {
+  for (int r = 0; r < cs->nregistrations; r++)
+    if (strcmp(cs->registrations[r].from, from) == 0 && strcmp(cs->registrations[r].to, to) == 0)
+      return &cs->registrations[r];
+  return NULL;
+}
+
+/* Field (pull-back, on the reference side) for course i, and a description of how. */
+static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
+  const case_course *cc = &c->cs.courses[i], *ref = &c->cs.courses[c->iref];
+  consult_reg *rg = &c->reg[i];
+  const case_registration *g = find_reg(&c->cs, cc->id, ref->id);
+  int rc;
+  if (g && g->mha[0]) {
+    rc = imageio_read_vfield(g->mha, f, err);
+    if (rc) return rc;
+    snprintf(rg->method, sizeof rg->method, "imported deformable vector field (%s)", g->mha);
+    rg->has_field = 1;
+    return RERT_OK;
+  }
+  if (g && g->dicom[0]) {
+    if (g->type == REG_RIGID) {
+      rert_rigid_registration rr;
+      rc = io_read_spatial_registration(g->dicom, &rr, err);
+      if (rc) return rc;
+      rc = reg_vfield_from_dicom_rigid(&rr, &c->grid, f, err);
+      snprintf(rg->method, sizeof rg->method, "imported rigid DICOM REG");
+      return rc;
+    }
+    rert_deformable_registration dr;
+    memset(&dr, 0, sizeof dr);
+    rc = io_read_deformable_registration(g->dicom, &dr, err);
+    if (rc) return rc;
+    rc = reg_vfield_from_dicom_deformable(&dr, &c->grid, f, err);
+    rtdata_free_deformable_registration(&dr);
+    snprintf(rg->method, sizeof rg->method, "imported deformable DICOM REG");
+    rg->has_field = 1;
+    return rc;
+  }
+  if (strcmp(c->dose[i].ident.frame_of_reference_uid, c->dose[c->iref].ident.frame_of_reference_uid) == 0) {
+    memset(f, 0, sizeof *f);
+    rc = reg_vfield_alloc_like(f, &c->grid, err);
+    snprintf(rg->method, sizeof rg->method, "none needed: same frame of reference");
+    return rc;
+  }
+  /* no registration given and the frames differ: register the course CT to the reference CT */
+  if (!cc->ct_dir[0] || !c->has_ct)
+    return rert_err_set(err, RERT_EINPUT,
+                        "%s: course '%s' is in another frame of reference and the case gives no "
+                        "registration to '%s' nor both CTs",
+                        c->o->case_path, cc->id, ref->id);
+  rert_image_series mct;
+  memset(&mct, 0, sizeof mct);
+  rc = io_read_image_series(cc->ct_dir, NULL, &mct, err);
+  if (rc) return rc;
+  char role[96];
+  snprintf(role, sizeof role, "CT %s", cc->id);
+  add_input_dir(c, role, cc->ct_dir);
+  reg_rigid_opts ro;
+  reg_rigid_opts_default(&ro);
+  double m[16], rms;
+  rc = reg_rigid(&c->ct.image, &mct.image, NULL, &ro, NULL, m, &rms, err);
+  rert_vfield rigid;
+  memset(&rigid, 0, sizeof rigid);
+  if (!rc) rc = reg_vfield_alloc_like(&rigid, &c->ct.image, err);
+  if (!rc) {
+    reg_vfield_set_affine(&rigid, m);
+    reg_demons_opts dopt;
+    reg_demons_opts_default(&dopt);
+    rc = reg_demons(&c->ct.image, &mct.image, NULL, &dopt, &rigid, f, err);
+  }
+  rtdata_free_vfield(&rigid);
+  rtdata_free_image_series(&mct);
+  if (rc) return rert_err_prefix(err, rc, "registering course '%s' CT to '%s'", cc->id, ref->id);
+  snprintf(rg->method, sizeof rg->method,
+           "computed: rigid (SSD, rms %.1f HU) then diffeomorphic demons, CT to CT", rms);
+  rg->has_field = 1;
+  return RERT_OK;
+}
+
+int consult_step_register(consult_ctx *c, rert_err *err) {
+  for (int i = 0; i < c->cs.ncourses; i++) {
+    if (i == c->iref) {
+      int rc = volume_alloc_like(&c->mapped[i], &c->dose[i].dose, err);
+      if (rc) return rc;
+      memcpy(c->mapped[i].data, c->dose[i].dose.data, volume_count(&c->mapped[i]) * sizeof(float));
+      snprintf(c->reg[i].method, sizeof c->reg[i].method, "reference course (not mapped)");
+      continue;
+    }
+    rert_vfield f;
+    memset(&f, 0, sizeof f);
+    int rc = course_field(c, i, &f, err);
+    if (!rc) {
+      if (c->reg[i].has_field) {
+        c->has_upper = c->has_upper; /* QA on every computed or imported deformable field */
+        if (reg_qa_field(&f, NULL, NULL, &c->reg[i].qa, err) == RERT_OK) c->reg[i].has_qa = 1;
+      }
+      rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,
+                              &c->mapped[i], err);
+    }
+    rtdata_free_vfield(&f);
+    if (rc) return rert_err_prefix(err, rc, "course '%s'", c->cs.courses[i].id);
+    c->mapped[i].meta = c->dose[i].dose.meta;
+  }
+  return RERT_OK;
+}
+
+static int is_target_roi(const rert_roi *r) {
+  const char *t = r->interpreted_type, *n = r->tg263_name[0] ? r->tg263_name : r->name;
+  return strcasecmp(t, "GTV") == 0 || strcasecmp(t, "CTV") == 0 || strcasecmp(t, "PTV") == 0 ||
+         strncasecmp(n, "GTV", 3) == 0 || strncasecmp(n, "CTV", 3) == 0 ||
+         strncasecmp(n, "PTV", 3) == 0;
+}
+
+int consult_step_masks(consult_ctx *c, rert_err *err) {
+  c->irec = -1;
+  for (int r = 0; r < c->ss.nrois && c->nroi < CONSULT_MAX_ROIS; r++) {
+    const rert_roi *roi = &c->ss.rois[r];
+    if (strcasecmp(roi->interpreted_type, "EXTERNAL") == 0 || roi->ncontours == 0) continue;
+    int k = c->nroi;
+    rert_err e;
+    if (geom_mask_from_roi(roi, &c->grid, NULL, &c->mask[k], &e) != RERT_OK) {
+      char note[1400];
+      snprintf(note, sizeof note, "structure %s skipped: %s", roi->name, e.msg);
+      cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
+      continue;
+    }
+    int rc = geom_mask_to_volume(&c->mask[k], &c->maskvol[k], err);
+    if (rc) return rert_err_prefix(err, rc, "structure %s", roi->name);
+    c->roi[k] = roi;
+    c->is_target[k] = is_target_roi(roi);
+    const char *rn = c->cs.recurrence_roi;
+    if (rn[0] && (strcasecmp(rn, roi->name) == 0 || strcasecmp(rn, roi->tg263_name) == 0))
+      c->irec = k;
+    c->nroi++;
+  }
+  if (c->cs.recurrence_roi[0] && c->irec < 0)
+    return rert_err_set(err, RERT_EINPUT, "%s: recurrence_roi '%s' is not in %s",
+                        c->o->case_path, c->cs.recurrence_roi, c->cs.courses[c->iref].rtstruct);
+  return RERT_OK;
+}
+
+static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
+  accum_input_init(in);
+  in->ncourses = c->cs.ncourses;
+  for (int i = 0; i < c->cs.ncourses; i++) {
+    const case_course *cc = &c->cs.courses[i];
+    accum_course *a = &in->courses[i];
+    snprintf(a->id, sizeof a->id, "%s", cc->id);
+    a->dose = use_upper && c->has_upper ? &c->upper[i] : &c->mapped[i];
+    a->dose_upper = c->has_upper ? &c->upper[i] : NULL;
+    a->modality = cc->modality;
+    a->rbe = cc->rbe;
+    a->fractions = cc->fractions;
+    a->fractions_per_day = cc->fractions_per_day > 0 ? cc->fractions_per_day : 1;
+    a->interfraction_interval_h = cc->interfraction_interval_h;
+    a->repair_halftime_h = NAN;
+    if (cc->has_start_date) a->start = cc->start_date;
+    if (cc->has_end_date) a->end = cc->end_date;
+    a->is_new = cc->role == COURSE_PLANNED;
+  }
+  const case_course *ref = &c->cs.courses[c->iref];
+  if (!casefile_planned_course(&c->cs) && ref->has_start_date) {
+    in->has_reference_date = 1;
+    in->reference_date = ref->start_date;
+  }
+  snprintf(in->default_recovery, sizeof in->default_recovery, "%s",
+           c->cs.recovery_default[0] ? c->cs.recovery_default : "none");
+  in->nstructs = c->nroi;
+  for (int k = 0; k < c->nroi; k++) {
+    accum_structure *s = &in->structs[k];
+    const char *name = c->roi[k]->tg263_name[0] ? c->roi[k]->tg263_name : c->roi[k]->name;
+    snprintf(s->name, sizeof s->name, "%s", name);
+    s->mask = &c->maskvol[k];
+    s->is_target = c->is_target[k];
+    s->alpha_beta_gy = NAN;
+    for (int i = 0; i < c->cs.ncourses; i++)
+      snprintf(s->recovery[i], sizeof s->recovery[i], "%s", casefile_recovery_model(&c->cs, name));
+  }
+}
+
+int consult_step_accumulate(consult_ctx *c, rert_err *err) {
+  if (c->o->uncertainty_mm > 0) {
+    for (int i = 0; i < c->cs.ncourses; i++) {
+      rert_volume lo;
+      memset(&lo, 0, sizeof lo);
+      int rc = reg_minmax_filter(&c->mapped[i], c->o->uncertainty_mm, &lo, &c->upper[i], err);
+      volume_free(&lo);
+      if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
+      c->upper[i].meta = c->mapped[i].meta;
+      c->upper[i].meta.bound = BOUND_UPPER;
+    }
+    c->has_upper = 1;
+  }
+  fill_input(c, &c->in, 0);
+  int rc = accumulate_run(&c->in, &c->res, err);
+  if (rc) return rc;
+  c->has_res = 1;
+  if (c->has_upper) {
+    accum_input *w = malloc(sizeof *w);
+    if (!w) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+    fill_input(c, w, 1);
+    rc = accumulate_run(w, &c->worst, err);
+    free(w);
+    if (rc) return rert_err_prefix(err, rc, "worst case");
+    c->has_worst = 1;
+  }
+  return RERT_OK;
+}
+
+int consult_step_evaluate(consult_ctx *c, rert_err *err) {
+  const char *names[RERT_CASE_MAX_PROTOCOLS];
+  int n = 0;
+  for (int p = 0; p < c->cs.nprotocols && n < RERT_CASE_MAX_PROTOCOLS; p++) names[n++] = c->cs.protocols[p];
+  for (int p = 0; p < c->o->nprotocols; p++) {
+    int dup = 0;
+    for (int q = 0; q < n; q++) dup |= strcmp(names[q], c->o->protocols[p]) == 0;
+    if (dup) continue;
+    if (n >= RERT_CASE_MAX_PROTOCOLS)
+      return rert_err_set(err, RERT_EINPUT, "--protocol: more than %d protocols", RERT_CASE_MAX_PROTOCOLS);
+    names[n++] = c->o->protocols[p];
+  }
+  if (n == 0)
+    return rert_err_set(err, RERT_EINPUT,
+                        "%s: $.protocols is empty and no --protocol was given (rert protocols list)",
+                        c->o->case_path);
+  for (int p = 0; p < n; p++) {
+    int rc = protocol_load(names[p], &c->prot[p], err);
+    if (rc) return rc;
+    c->nprot = p + 1;
+    rc = accumulate_evaluate(&c->in, &c->prot[p], &c->ev[p], err);
+    if (rc) return rert_err_prefix(err, rc, "protocol %s", names[p]);
+  }
+  return RERT_OK;
+}
+
+/* Most binding hard failure of an evaluation (smallest margin; nominal or worst case), "" if none. */
+static void limiting_row(const accum_evaluation *ev, char *buf, size_t n) {
+  buf[0] = '\0';
+  double worst = INFINITY;
+  for (int r = 0; r < ev->nrows; r++) {
+    const accum_eval_row *row = &ev->rows[r];
+    int nominal = row->verdict == VERDICT_FAIL;
+    int wc = row->has_worst && row->worst_verdict == VERDICT_FAIL;
+    if (!(nominal || wc) || !protocol_tier_is_hard(row->c->tier)) continue;
+    if (!buf[0] || row->margin < worst) {
+      worst = row->margin;
+      snprintf(buf, n, "%s %s %s %g %s%s", row->structure, row->c->metric.text,
+               protocol_cmp_name(row->c->cmp), row->limit, row->c->limit_unit,
+               nominal ? "" : " (worst case)");
+    }
+  }
+}
+
+int consult_step_budget(consult_ctx *c, rert_err *err) {
+  const case_course *pl = casefile_planned_course(&c->cs);
+  if (!pl) return RERT_OK; /* prior-only sum: nothing to budget */
+  c->budget_fractions = pl->fractions;
+  int rc = accumulate_budget(&c->in, &c->prot[0], pl->fractions, pl->fractions_per_day,
+                             pl->interfraction_interval_h, &c->remaining, &c->maxnew, err);
+  if (rc) return rert_err_prefix(err, rc, "remaining tolerance");
+  c->has_budget = 1;
+
+  /* Regimen solver: for each fraction count, the largest multiple of the planned dose
+   * distribution with no hard failure in the primary protocol (bisection on the scale). */
+  int opts[CONSULT_MAX_SOLVER], nopt = 0;
+  int cand[] = {pl->fractions, 1, 5, 30};
+  for (size_t q = 0; q < sizeof cand / sizeof cand[0]; q++) {
+    int dup = 0;
+    for (int k = 0; k < nopt; k++) dup |= opts[k] == cand[q];
+    if (!dup && cand[q] > 0) opts[nopt++] = cand[q];
+  }
+  for (int k = 0; k < nopt; k++) {
+    consult_solver_row *s = &c->solver[c->nsolver++];
+    memset(s, 0, sizeof *s);
+    s->fractions = opts[k];
+    double lo = 0, hi = 2.0;
+    accum_evaluation ev;
+    char lim[160] = "";
+    rc = accumulate_evaluate_scaled(&c->in, &c->prot[0], hi, opts[k], pl->fractions_per_day,
+                                    pl->interfraction_interval_h, &ev, err);
+    if (rc) return rert_err_prefix(err, rc, "regimen solver");
+    int hi_ok = ev.hard_failures == 0;
+    limiting_row(&ev, lim, sizeof lim);
+    accum_evaluation_free(&ev);
+    if (hi_ok) {
+      lo = hi;
+      snprintf(s->limiting, sizeof s->limiting, "none up to 200%% of the planned dose");
+    } else {
+      for (int it = 0; it < 8; it++) {
+        double mid = 0.5 * (lo + hi);
+        rc = accumulate_evaluate_scaled(&c->in, &c->prot[0], mid, opts[k], pl->fractions_per_day,
+                                        pl->interfraction_interval_h, &ev, err);
+        if (rc) return rert_err_prefix(err, rc, "regimen solver");
+        if (ev.hard_failures == 0) {
+          lo = mid;
+        } else {
+          hi = mid;
+          limiting_row(&ev, lim, sizeof lim);
+        }
+        accum_evaluation_free(&ev);
+      }
+      snprintf(s->limiting, sizeof s->limiting, "%s", lim);
+    }
+    s->max_scale = lo;
+    s->feasible = lo > 0;
+    s->max_prescription_gy = lo * pl->prescription_gy;
+    s->dose_per_fraction_gy = s->max_prescription_gy / opts[k];
+  }
+  return RERT_OK;
+}
+
+void consult_ctx_free(consult_ctx *c) {
+  for (int i = 0; i < RERT_CASE_MAX_COURSES; i++) {
+    if (c->has_dose[i]) rtdata_free_rtdose(&c->dose[i]);
+    volume_free(&c->mapped[i]);
+    volume_free(&c->upper[i]);
+  }
+  if (c->has_ct) rtdata_free_image_series(&c->ct);
+  if (c->has_ss) rtdata_free_structure_set(&c->ss);
+  for (int k = 0; k < c->nroi; k++) {
+    geom_mask_free(&c->mask[k]);
+    volume_free(&c->maskvol[k]);
+  }
+  if (c->has_res) accum_result_free(&c->res);
+  if (c->has_worst) accum_result_free(&c->worst);
+  for (int p = 0; p < c->nprot; p++) {
+    if (c->ev[p].rows) accum_evaluation_free(&c->ev[p]);
+    protocol_free(&c->prot[p]);
+  }
+  volume_free(&c->remaining);
+  volume_free(&c->maxnew);
+  cJSON_Delete(c->inputs);
+  cJSON_Delete(c->notes);
+  casefile_free(&c->cs);
+}
+#endif

@@ -1,0 +1,498 @@
+/* test_accumulate.c — cumulative EQD2, α/β overlap rule, recovery, RBE interlock, verdicts and
+ * the remaining-tolerance budget on synthetic uniform dose blocks. Every expected value is a
+ * hand calculation with the LQ formula EQD2 = D(D/n + a)/(2 + a) (domain-reference §1.1) or a
+ * §10.6 vector; the formula used is named next to each assertion. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rert/accumulate.h"
+
+/* 4 x 4 x 4 grid of 10-mm voxels: 1 cc per voxel. */
+static void grid(rert_volume *v) {
+  memset(v, 0, sizeof *v);
+  v->nx = v->ny = v->nz = 4;
+  v->spacing_mm[0] = v->spacing_mm[1] = v->spacing_mm[2] = 10;
+  rert_err e;
+  cr_assert_eq(volume_alloc(v, &e), RERT_OK);
+}
+static void fill(rert_volume *v, float x) {
+  for (size_t i = 0; i < volume_count(v); i++) v->data[i] = x;
+}
+/* mask of voxels with i in [i0, i1] (all j, k) */
+static void slab(rert_volume *m, int i0, int i1) {
+  grid(m);
+  for (int k = 0; k < 4; k++)
+    for (int j = 0; j < 4; j++)
+      for (int i = i0; i <= i1; i++) m->data[i + 4 * (j + 4 * k)] = 1;
+}
+static rert_date D(int y, int m, int d) { return (rert_date){y, m, d}; }
+
+static void course(accum_input *in, const char *id, const rert_volume *dose, int n, rert_date s,
+                   rert_date e, int is_new) {
+  accum_course *c = &in->courses[in->ncourses++];
+  memset(c, 0, sizeof *c);
+  snprintf(c->id, sizeof c->id, "%s", id);
+  c->dose = dose;
+  c->modality = MOD_PHOTON;
+  c->rbe = RBE_PHYSICAL;
+  c->fractions = n;
+  c->start = s;
+  c->end = e;
+  c->is_new = is_new;
+}
+static accum_structure *structure(accum_input *in, const char *name, const rert_volume *m, int target) {
+  accum_structure *s = &in->structs[in->nstructs++];
+  memset(s, 0, sizeof *s);
+  snprintf(s->name, sizeof s->name, "%s", name);
+  s->mask = m;
+  s->is_target = target;
+  s->alpha_beta_gy = NAN;
+  return s;
+}
+static float at(const rert_volume *v, int i) { return v->data[i]; } /* j = k = 0 */
+
+/* Local dose per fraction: 30 Gy in 30 fx in the cord → d = 1 Gy, EQD2(2) = 30·3/4 = 22.5, not
+ * the 30 a prescription d of 2 Gy would give (§1.1). */
+Test(accumulate, local_dose_per_fraction) {
+  rert_volume d1, cord;
+  grid(&d1);
+  fill(&d1, 30);
+  slab(&cord, 0, 3);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "c1", &d1, 30, D(2020, 1, 1), D(2020, 2, 11), 1);
+  structure(&in, "SpinalCord", &cord, 0);
+  accum_result r;
+  rert_err err = {{0}};
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(at(&r.cumulative, 0), 22.5, 1e-4);
+  cr_assert_float_eq(at(&r.alpha_beta, 0), 2.0, 1e-6);
+  accum_result_free(&r);
+  volume_free(&d1);
+  volume_free(&cord);
+}
+
+/* Overlap rule: slab i=0 Brainstem (a/b 2) ∩ OpticChiasm (3); i=1 chiasm ∩ PTV; i=2 PTV only;
+ * i=3 nothing. 30 Gy in 10 fx (d = 3): EQD2 = 30(3 + a)/(2 + a): a=2 → 37.5, a=3 → 36,
+ * a=10 → 32.5, unlisted default 2 → 37.5. */
+Test(accumulate, overlap_rule_lowest_oar) {
+  rert_volume d, bs, ch, ptv;
+  grid(&d);
+  fill(&d, 30);
+  slab(&bs, 0, 0);
+  slab(&ch, 0, 1);
+  slab(&ptv, 1, 2);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "c1", &d, 10, D(2020, 1, 1), D(2020, 1, 14), 1);
+  structure(&in, "PTV_High", &ptv, 1);
+  structure(&in, "OpticChiasm", &ch, 0);
+  structure(&in, "Brainstem", &bs, 0);
+  accum_result r;
+  rert_err err = {{0}};
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(at(&r.alpha_beta, 0), 2, 1e-6);
+  cr_assert_float_eq(at(&r.alpha_beta, 1), 3, 1e-6);
+  cr_assert_float_eq(at(&r.alpha_beta, 2), 10, 1e-6);
+  cr_assert_float_eq(at(&r.alpha_beta, 3), 2, 1e-6);
+  cr_assert_float_eq(at(&r.cumulative, 0), 37.5, 1e-4);
+  cr_assert_float_eq(at(&r.cumulative, 1), 36.0, 1e-4);
+  cr_assert_float_eq(at(&r.cumulative, 2), 32.5, 1e-4);
+  cr_assert_float_eq(at(&r.cumulative, 3), 37.5, 1e-4);
+  cr_assert_eq(r.governing[0], 2);
+  cr_assert_eq(r.governing[1], 1);
+  cr_assert_eq(r.governing[2], 0);
+  cr_assert_eq(r.governing[3], -1);
+  cr_assert(strstr(r.rule_text, "lowest alpha/beta"));
+  accum_result_free(&r);
+  /* list order: PTV listed first wins at i=1 → a/b 10 → 32.5 */
+  in.rule = AB_RULE_LIST_ORDER;
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(at(&r.alpha_beta, 1), 10, 1e-6);
+  cr_assert_float_eq(at(&r.cumulative, 1), 32.5, 1e-4);
+  accum_result_free(&r);
+  volume_free(&d); volume_free(&bs); volume_free(&ch); volume_free(&ptv);
+}
+
+/* §10.6 stepwise vector: prior cord EQD2 50 (50 Gy / 25 fx, a/b 2 → 50), new 20 Gy / 10 fx
+ * (EQD2 20). t = 8 mo → 0.75·50 + 20 = 57.5; t < 6 mo → 70; t ≥ 12 mo → 0.5·50 + 20 = 45. */
+static double stepwise_case(rert_date new_start) {
+  rert_volume d1, d2, cord;
+  grid(&d1); fill(&d1, 50);
+  grid(&d2); fill(&d2, 20);
+  slab(&cord, 0, 3);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "c1", &d1, 25, D(2023, 11, 20), D(2024, 1, 1), 0);
+  course(&in, "c2", &d2, 10, new_start, new_start, 1);
+  accum_structure *s = structure(&in, "SpinalCord", &cord, 0);
+  snprintf(s->recovery[0], sizeof s->recovery[0], "s4_stepwise");
+  accum_result r;
+  rert_err err = {{0}};
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  double v = at(&r.cumulative, 0);
+  cr_assert_float_eq(at(&r.course_eqd2[0], 0), 50, 1e-4);
+  cr_assert_float_eq(at(&r.recovered_prior, 0) + 20, v, 1e-4);
+  accum_result_free(&r);
+  volume_free(&d1); volume_free(&d2); volume_free(&cord);
+  return v;
+}
+Test(accumulate, stepwise_recovery_vectors) {
+  cr_assert_float_eq(stepwise_case(D(2024, 9, 1)), 57.5, 1e-4);  /* 244 d = 8.02 mo */
+  cr_assert_float_eq(stepwise_case(D(2024, 6, 1)), 70.0, 1e-4);  /* 152 d = 4.99 mo */
+  cr_assert_float_eq(stepwise_case(D(2025, 1, 1)), 45.0, 1e-4);  /* 366 d = 12.02 mo */
+}
+
+/* Three courses, exponential (R_max 1, T½ 2 y) per §3.2: remaining = 2^(−t/2y).
+ * c1: 50 Gy/25 fx (EQD2 50) ended 2020-01-01; c2: 30 Gy/15 fx (EQD2 30) ended 2022-01-01;
+ * new 2024-01-02: t1 = 1462 d, t2 = 731 d; years = d/365.25.
+ * Hand: 50·2^(−1462/730.5) + 30·2^(−731/730.5) + 10 (10 Gy/5 fx → EQD2 10). */
+Test(accumulate, three_courses_exponential) {
+  rert_volume d1, d2, d3, cord;
+  grid(&d1); fill(&d1, 50);
+  grid(&d2); fill(&d2, 30);
+  grid(&d3); fill(&d3, 10);
+  slab(&cord, 0, 3);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "c1", &d1, 25, D(2019, 11, 20), D(2020, 1, 1), 0);
+  course(&in, "c2", &d2, 15, D(2021, 12, 10), D(2022, 1, 1), 0);
+  course(&in, "c3", &d3, 5, D(2024, 1, 2), D(2024, 1, 8), 1);
+  snprintf(in.default_recovery, sizeof in.default_recovery, "exponential:halftime_years=2");
+  structure(&in, "SpinalCord", &cord, 0);
+  accum_result r;
+  rert_err err = {{0}};
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  double expect = 50 * pow(2, -1462 / 730.5) + 30 * pow(2, -731 / 730.5) + 10;
+  cr_assert_float_eq(at(&r.cumulative, 0), expect, 1e-3);
+  cr_assert_float_eq(r.interval_months[0], 1462 / 30.4375, 1e-9);
+  accum_result_free(&r);
+  volume_free(&d1); volume_free(&d2); volume_free(&d3); volume_free(&cord);
+}
+
+/* Fixed SPHIC 70 %: prior brainstem 60 → 18 counted (§10.6). Jones–Grant conservative
+ * (Addendum A): BED1 = 2·60 = 120 > BED_tol 100 → no discount (formula's second branch) →
+ * 60; with prior 40 Gy/20 fx: BED1 = 80, t = 1 y (2023-01-01 → 2024-01-01, 365 d = 0.99932 y),
+ * r = 1.5 + exp(1.2(t − 1)), BED_eff = 100[1 − (1 − 0.8)^(1/(1+r))], EQD2 = BED_eff/2. */
+static double one_prior(double dose, int n, const char *rec, rert_date end, rert_date start2) {
+  rert_volume d1, d2, bs;
+  grid(&d1); fill(&d1, (float)dose);
+  grid(&d2);
+  slab(&bs, 0, 3);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "c1", &d1, n, end, end, 0);
+  course(&in, "c2", &d2, 10, start2, start2, 1);
+  accum_structure *s = structure(&in, "Brainstem", &bs, 0);
+  snprintf(s->recovery[0], sizeof s->recovery[0], "%s", rec);
+  accum_result r;
+  rert_err err = {{0}};
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  double v = at(&r.recovered_prior, 0);
+  accum_result_free(&r);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  return v;
+}
+Test(accumulate, fixed_and_jones_grant) {
+  cr_assert_float_eq(one_prior(60, 30, "sphic_70", D(2023, 1, 1), D(2024, 6, 1)), 18.0, 1e-4);
+  cr_assert_float_eq(one_prior(60, 30, "jones_grant_2014_conservative:bed_tol_gy=100", D(2023, 1, 1), D(2024, 1, 1)),
+                     60.0, 1e-4);
+  double t = 365 / 365.25, rr = 1.5 + exp(1.2 * (t - 1));
+  double expect = 100 * (1 - pow(1 - 0.8, 1 / (1 + rr))) / 2;
+  cr_assert_float_eq(one_prior(40, 20, "jones_grant_2014_conservative:bed_tol_gy=100", D(2023, 1, 1), D(2024, 1, 1)),
+                     expect, 1e-3);
+  /* limit model as a voxel recovery: CARE does not discount the prior dose */
+  cr_assert_float_eq(one_prior(60, 30, "care_uplift", D(2020, 1, 1), D(2024, 1, 1)), 60.0, 1e-4);
+}
+
+/* Mixed carbon models are refused; an explicit MKM → LEM conversion makes them summable.
+ * Zhang 2020 (§10.6): MKM 2.189781 Gy(RBE)/fx ↔ LEM 3.00 Gy(RBE)/fx (CF 1.37). */
+Test(accumulate, mixed_rbe_refused_unless_converted) {
+  rert_volume d1, d2;
+  grid(&d1); fill(&d1, 3.0f * 10);
+  grid(&d2); fill(&d2, (float)(2.189781 * 10));
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "lem", &d1, 10, D(2020, 1, 1), D(2020, 1, 14), 0);
+  course(&in, "mkm", &d2, 10, D(2023, 1, 1), D(2023, 1, 14), 1);
+  in.courses[0].modality = in.courses[1].modality = MOD_CARBON;
+  in.courses[0].rbe = RBE_LEM_I;
+  in.courses[1].rbe = RBE_MKM;
+  accum_result r;
+  rert_err err = {{0}};
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_EINPUT);
+  cr_assert(strstr(err.msg, "lem") && strstr(err.msg, "mkm"), "%s", err.msg);
+  in.courses[1].convert_to_set = 1;
+  in.courses[1].convert_to = RBE_LEM_I;
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  /* both courses now 30 Gy(RBE) LEM in 10 fx; unlisted a/b 2: EQD2 = 30·5/4 = 37.5 each */
+  cr_assert_float_eq(at(&r.course_eqd2[1], 0), 37.5, 0.05);
+  cr_assert_float_eq(at(&r.cumulative, 0), 75.0, 0.05);
+  accum_result_free(&r);
+  /* a particle dose that is not RBE-weighted is refused */
+  in.courses[1].convert_to_set = 0;
+  in.courses[1].rbe = RBE_PHYSICAL;
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_EINPUT);
+  volume_free(&d1); volume_free(&d2);
+}
+
+/* BID incomplete repair (§1.4): 72 Gy / 60 fx, 2 fx/day 6 h apart, cord T½ 5 h
+ * (data/tissues.json, overrides the course's 4 h): φ = exp(−ln2·6/5), h2 = φ,
+ * EQD2 = 72(1 + 1.2(1 + φ)/2)/2 = 67.0019. */
+Test(accumulate, bid_incomplete_repair) {
+  rert_volume d, cord;
+  grid(&d); fill(&d, 72);
+  slab(&cord, 0, 3);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "bid", &d, 60, D(2024, 1, 1), D(2024, 2, 9), 1);
+  in.courses[0].fractions_per_day = 2;
+  in.courses[0].interfraction_interval_h = 6;
+  in.courses[0].repair_halftime_h = 4; /* used only outside organs with their own T½ */
+  structure(&in, "SpinalCord", &cord, 0);
+  accum_result r;
+  rert_err err = {{0}};
+  cr_assert_eq(accumulate_run(&in, &r, &err), RERT_OK, "%s", err.msg);
+  double phi = exp(-log(2) * 6 / 5.0);
+  cr_assert_float_eq(at(&r.cumulative, 0), 72 * (1 + 1.2 * (1 + phi) / 2) / 2, 1e-3);
+  accum_result_free(&r);
+  volume_free(&d); volume_free(&cord);
+}
+
+/* CARE (S0) §10.6: brainstem prior EQD2 54 (54 Gy/27 fx, a/b 2), interval 30 months → limit 72;
+ * new 20 Gy / 10 fx (EQD2 20) → cumulative 74 → FAIL, margin −2 Gy (−2.78 %). At 23 months the
+ * ≤24 row applies: limit 60, margin −14. */
+static void care_case(accum_input *in, rert_volume *d1, rert_volume *d2, rert_volume *bs, rert_date start2) {
+  grid(d1); fill(d1, 54);
+  grid(d2); fill(d2, 20);
+  slab(bs, 0, 3);
+  accum_input_init(in);
+  course(in, "c1", d1, 27, D(2021, 1, 1), D(2021, 2, 6), 0);
+  course(in, "c2", d2, 10, start2, start2, 1);
+  structure(in, "Brainstem", bs, 0);
+}
+Test(accumulate, care_verdicts_both_sides_of_24_months) {
+  rert_volume d1, d2, bs;
+  accum_input in;
+  rert_protocol p;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8)); /* 913 d = 30.0 mo */
+  accum_evaluation ev;
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  int seen = 0;
+  for (int i = 0; i < ev.nrows; i++) {
+    accum_eval_row *r = &ev.rows[i];
+    if (!strcmp(r->c->id, "brainstem_gt24")) {
+      seen++;
+      cr_assert_eq(r->verdict, VERDICT_FAIL);
+      cr_assert_float_eq(r->value, 74, 1e-4);
+      cr_assert_float_eq(r->limit, 72, 1e-9);
+      cr_assert_float_eq(r->margin, -2, 1e-4);
+      cr_assert_float_eq(r->margin_pct, -200.0 / 72, 1e-4);
+      cr_assert(strstr(r->explanation, "a/b 2"), "%s", r->explanation);
+    }
+    if (!strcmp(r->c->id, "brainstem_le24")) cr_assert_eq(r->verdict, VERDICT_NOT_APPLICABLE);
+  }
+  cr_assert_eq(seen, 1);
+  cr_assert_eq(ev.hard_failures, 1);
+  accum_evaluation_free(&ev);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+
+  care_case(&in, &d1, &d2, &bs, D(2022, 12, 31)); /* 693 d = 22.8 mo */
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  for (int i = 0; i < ev.nrows; i++)
+    if (!strcmp(ev.rows[i].c->id, "brainstem_le24")) {
+      cr_assert_eq(ev.rows[i].verdict, VERDICT_FAIL);
+      cr_assert_float_eq(ev.rows[i].margin, -14, 1e-4);
+    }
+  accum_evaluation_free(&ev);
+
+  /* new course of 10 Gy / 10 fx: EQD2(2) = 10·3/4 = 7.5 → 61.5 ≤ 72 at 30 mo → pass */
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
+  fill(&d2, 10);
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(ev.hard_failures, 0);
+  accum_evaluation_free(&ev);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+}
+
+/* Budget, §10.6: remaining 18 Gy EQD2 at 30 months → D = 21.8973 Gy in 17 fx; at ≤ 24 months
+ * remaining 6 → D = 9.40076 Gy. */
+Test(accumulate, budget_care_vector) {
+  rert_volume d1, d2, bs, rem, mx;
+  accum_input in;
+  rert_protocol p;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
+  cr_assert_eq(accumulate_budget(&in, &p, 17, 1, 0, &rem, &mx, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(at(&rem, 0), 18, 1e-4);
+  cr_assert_float_eq(at(&mx, 0), 21.8973, 1e-3);
+  cr_assert_eq(mx.meta.quantity, QTY_MAX_NEW_DOSE);
+  volume_free(&rem); volume_free(&mx);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  care_case(&in, &d1, &d2, &bs, D(2022, 12, 31));
+  cr_assert_eq(accumulate_budget(&in, &p, 17, 1, 0, &rem, &mx, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(at(&rem, 0), 6, 1e-4);
+  cr_assert_float_eq(at(&mx, 0), 9.40076, 1e-3);
+  volume_free(&rem); volume_free(&mx);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+}
+
+/* New-course-only limits ignore the prior dose; Gy(RBE) limits refuse another RBE model.
+ * ECOG EA3191 brainstem D0.03cc ≤ 14 acceptable: new 20 Gy → FAIL (margin −6), whatever the
+ * prior. NIRS MKM limits with a photon course → not evaluated. */
+Test(accumulate, new_course_scope_and_rbe) {
+  rert_volume d1, d2, bs;
+  accum_input in;
+  rert_protocol p;
+  rert_err err = {{0}};
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
+  cr_assert_eq(protocol_load("ecog_ea3191", &p, &err), RERT_OK, "%s", err.msg);
+  accum_evaluation ev;
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  for (int i = 0; i < ev.nrows; i++)
+    if (!strcmp(ev.rows[i].c->id, "brainstem_acceptable")) {
+      cr_assert_float_eq(ev.rows[i].value, 20, 1e-5);
+      cr_assert_float_eq(ev.rows[i].margin, -6, 1e-5);
+    }
+  cr_assert_eq(ev.hard_failures, 1);
+  accum_evaluation_free(&ev);
+  protocol_free(&p);
+  cr_assert_eq(protocol_load("nirs_carbon", &p, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(ev.nrows, 1);
+  cr_assert_eq(ev.rows[0].verdict, VERDICT_NOT_EVALUATED);
+  cr_assert_eq(ev.hard_failures, 0);
+  accum_evaluation_free(&ev);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+}
+
+/* Worst case: an upper-bound map of the new course (18 Gy / 10 fx) raises the cumulative to
+ * 54 + 18·(1.8 + 2)/4 = 71.1 ≤ 72 → pass; 20 Gy → 54 + 20·4/4 = 74 → worst-case FAIL. */
+Test(accumulate, worst_case_upper_bound) {
+  rert_volume d1, d2, bs, up;
+  accum_input in;
+  rert_protocol p;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
+  fill(&d2, 10);
+  grid(&up);
+  fill(&up, 18);
+  in.courses[1].dose_upper = &up;
+  accum_evaluation ev;
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  for (int i = 0; i < ev.nrows; i++)
+    if (!strcmp(ev.rows[i].c->id, "brainstem_gt24")) {
+      cr_assert(ev.rows[i].has_worst);
+      cr_assert_float_eq(ev.rows[i].worst_value, 71.1, 1e-4);
+      cr_assert_eq(ev.rows[i].worst_verdict, VERDICT_PASS);
+    }
+  cr_assert_eq(ev.hard_failures, 0);
+  accum_evaluation_free(&ev);
+  fill(&up, 20);
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(ev.hard_failures, 1);
+  accum_evaluation_free(&ev);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs); volume_free(&up);
+}
+
+/* Solver on the CARE case (prior brainstem EQD2 54, 30 months → limit 72, remaining 18):
+ * the planned distribution gives the brainstem 1/3 of the prescription.
+ * 60 Gy/30 fx: brainstem 20 Gy, EQD2 = 20(0.667 + 2)/4 = 13.33 → 67.3 ≤ 72, nominal feasible.
+ * SBRT 44 Gy/5 fx: closed form §1.2, d = [−2 + sqrt(4 + 4·4·18/5)]/2 = 2.924365, brainstem
+ * D = 14.6218 Gy → prescription 3·14.6218 = 43.865 Gy < 44 → limited by care_s0:brainstem_gt24.
+ * Tumour BED10 at 60/30 = 60(1 + 2/10) = 72 (curative band ≥ 70 → "above curative"). */
+Test(accumulate, solver_sbrt_and_conventional) {
+  rert_volume d1, d2, bs;
+  accum_input in;
+  rert_protocol p;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
+  fill(&d2, 20); /* planned: 60 Gy prescription, brainstem 20 Gy */
+  accum_regimen *regs;
+  accum_targets tg;
+  int n;
+  cr_assert_eq(accumulate_regimens_load(NULL, &regs, &n, &tg, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(tg.curative_min_gy, 60, 1e-12);
+  cr_assert_float_eq(tg.palliative_max_gy, 40, 1e-12);
+  const rert_protocol *ps[] = {&p};
+  int seen = 0;
+  for (int i = 0; i < n; i++) {
+    accum_solution so;
+    cr_assert_eq(accumulate_solve(&in, ps, 1, 60, &regs[i], &tg, &so, &err), RERT_OK, "%s", err.msg);
+    if (!strcmp(regs[i].name, "60Gy_30fx")) {
+      seen++;
+      cr_assert(so.nominal_feasible);
+      cr_assert_float_eq(so.max_prescription_gy, 60, 1e-9);
+      cr_assert_float_eq(so.tumour_bed_gy, 72, 1e-9);
+      cr_assert_str_eq(so.target_band, "above curative");
+    }
+    if (!strcmp(regs[i].name, "SBRT_44Gy_5fx")) {
+      seen++;
+      cr_assert(!so.nominal_feasible);
+      cr_assert(so.feasible);
+      cr_assert_float_eq(so.max_prescription_gy, 43.865, 0.02);
+      cr_assert(strstr(so.limiting, "brainstem_gt24"), "%s", so.limiting);
+    }
+  }
+  cr_assert_eq(seen, 2);
+  free(regs);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+}
+
+/* Limit models through a "case" row: s4_textbook cord D0.1cc ≤ 60 with recovery "case"; the case
+ * gives the cord ng2021_130 (limit × 1.3 → 78, prior not discounted) — cord prior 50 Gy/25 fx
+ * (EQD2 50) + new 20 Gy/10 fx (EQD2 20) = 70 ≤ 78 → PASS, margin 8 (§3.5: 60 × 1.3 = 78). With
+ * care_uplift at 30 months the factor is 1.2 → limit 72, margin 2; at 12 months 1.0 → 60, FAIL. */
+static accum_eval_row cord_row(const char *rec, rert_date start2) {
+  rert_volume d1, d2, cord;
+  grid(&d1); fill(&d1, 50);
+  grid(&d2); fill(&d2, 20);
+  slab(&cord, 0, 3);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "c1", &d1, 25, D(2020, 12, 1), D(2021, 1, 1), 0);
+  course(&in, "c2", &d2, 10, start2, start2, 1);
+  accum_structure *s = structure(&in, "SpinalCord", &cord, 0);
+  snprintf(s->recovery[0], sizeof s->recovery[0], "%s", rec);
+  rert_protocol p;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("s4_textbook", &p, &err), RERT_OK, "%s", err.msg);
+  accum_evaluation ev;
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  accum_eval_row out = {0};
+  for (int i = 0; i < ev.nrows; i++)
+    if (!strcmp(ev.rows[i].c->id, "cord_d01cc")) { out = ev.rows[i]; out.c = NULL; }
+  accum_evaluation_free(&ev);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&cord);
+  return out;
+}
+Test(accumulate, limit_models_via_case_rows) {
+  accum_eval_row r = cord_row("ng2021_130", D(2023, 7, 1));
+  cr_assert_float_eq(r.value, 70, 1e-4);
+  cr_assert_float_eq(r.limit, 78, 1e-9);
+  cr_assert_eq(r.verdict, VERDICT_PASS);
+  r = cord_row("care_uplift", D(2023, 7, 1)); /* 2021-01-01 → 2023-07-01: 911 d = 29.9 mo */
+  cr_assert_float_eq(r.limit, 72, 1e-9);
+  cr_assert_float_eq(r.margin, 2, 1e-4);
+  r = cord_row("care_uplift", D(2022, 1, 5)); /* 369 d = 12.1 months: no uplift */
+  cr_assert_float_eq(r.limit, 60, 1e-9);
+  cr_assert_eq(r.verdict, VERDICT_FAIL);
+  r = cord_row("s4_stepwise", D(2022, 1, 5)); /* 12.1 mo ≥ 12: 0.5·50 + 20 = 45 ≤ 60 (365 d would be 11.99 mo) */
+  cr_assert_float_eq(r.value, 45, 1e-4);
+  cr_assert_eq(r.verdict, VERDICT_PASS);
+}
