@@ -95,6 +95,21 @@ Test(recurrence, overlap_fraction_from_mask) {
   double f;
   cr_assert_eq(recurrence_overlap_fraction(&m, &d, 70.0, &f, &err), RERT_OK, "%s", err.msg);
   cr_assert_float_eq(f, 2.5 / 3.5, 1e-9);
+  /* the same through a geom.h box mask: box = voxels 2..3 (j = 1 row) with weights 1, 0.5 →
+   * both inside (70, 80 ≥ 66.5) → f = 1 */
+  rert_mask bm;
+  memset(&bm, 0, sizeof bm);
+  bm.grid = d;
+  bm.grid.data = NULL;
+  bm.lo[1] = 1;
+  bm.n[0] = 2; bm.n[1] = 1; bm.n[2] = 1;
+  float bw[2] = {1, 0.5f};
+  bm.frac = bw;
+  cr_assert_eq(recurrence_overlap_fraction_mask(&bm, &d, 70.0, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(f, 1.0, 1e-12);
+  bm.lo[1] = 0; /* row j = 0: 66.5 in (w 1), 60 out (w 0.5) → 1/1.5 */
+  cr_assert_eq(recurrence_overlap_fraction_mask(&bm, &d, 70.0, &f, &err), RERT_OK);
+  cr_assert_float_eq(f, 1.0 / 1.5, 1e-9);
   d.nx = 1; /* geometry mismatch */
   cr_assert_eq(recurrence_overlap_fraction(&m, &d, 70.0, &f, &err), RERT_EINPUT);
   d.nx = 2;

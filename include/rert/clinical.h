@@ -18,6 +18,7 @@
 
 #include "rert/casefile.h"
 #include "rert/err.h"
+#include "rert/geom.h"
 #include "rert/volume.h"
 
 #define CLIN_TEXT 512
@@ -126,6 +127,10 @@ int recurrence_classify(double overlap_fraction, recurrence_boundary b, recurren
  * mapped prior dose (map first with the registration, #5). Geometry mismatch → RERT_EINPUT. */
 int recurrence_overlap_fraction(const rert_volume *recurrence_mask, const rert_volume *prior_dose_gy,
                                 double prior_prescription_gy, double *f, rert_err *err);
+/* Same for a geom.h mask (box-stored fractional occupancy) whose grid is the dose grid. */
+int recurrence_overlap_fraction_mask(const rert_mask *recurrence,
+                                     const rert_volume *prior_dose_gy, double prior_prescription_gy,
+                                     double *f, rert_err *err);
 
 /* ---------------- Toxicity risk (§6) ---------------- */
 
