@@ -152,6 +152,20 @@ Test(accumulate_case, dicom_blocks_evaluate_and_maps) {
   cr_assert_str_eq(cJSON_GetObjectItem(row(j, "cord_le24"), "verdict")->valuestring, "not applicable");
   cJSON_Delete(j);
 
+  /* Worst case with a 16-mm mapping uncertainty: the cord's hottest voxel (i = 12) sees the
+   * 54-Gy block 15 mm away (i = 9) → 54 + 37.5 = 91.5; the brainstem stays 91.5. With 4 mm the
+   * cord block neighbourhood is all 30 Gy → worst = nominal 60.8333. */
+  snprintf(args, sizeof args, "evaluate %s --protocol care_s0 --uncertainty-mm 16", cs);
+  cr_assert_eq(run_rert_json(args, &j), 1);
+  cr_assert_float_eq(cJSON_GetObjectItem(row(j, "cord_gt24"), "worst_value")->valuedouble, 91.5, 1e-3);
+  cr_assert_float_eq(cJSON_GetObjectItem(row(j, "cord_gt24"), "value")->valuedouble, 60.8333, 1e-3);
+  cr_assert_float_eq(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "worst_value")->valuedouble, 91.5, 1e-3);
+  cJSON_Delete(j);
+  snprintf(args, sizeof args, "evaluate %s --protocol care_s0 --uncertainty-mm 4", cs);
+  cr_assert_eq(run_rert_json(args, &j), 1);
+  cr_assert_float_eq(cJSON_GetObjectItem(row(j, "cord_gt24"), "worst_value")->valuedouble, 60.8333, 1e-3);
+  cJSON_Delete(j);
+
   snprintf(args, sizeof args, "accumulate %s --out %s/acc", cs, tmp);
   char *out = NULL, *err = NULL;
   cr_assert_eq(run_rert(args, &out, &err), 0, "%s", err ? err : "");
