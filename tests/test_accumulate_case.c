@@ -188,4 +188,16 @@ Test(accumulate_case, dicom_blocks_evaluate_and_maps) {
   }
   rtdata_free_rtdose(&cum);
   rtdata_free_rtdose(&ab);
+
+  /* --bed: BED = EQD2(1 + 2/a): i = 7 (a/b 3) 90·5/3 = 150; i = 9 (a/b 10) 86.5·1.2 = 103.8 */
+  snprintf(args, sizeof args, "accumulate %s --out %s/bed --bed", cs, tmp);
+  out = err = NULL;
+  cr_assert_eq(run_rert(args, &out, &err), 0, "%s", err ? err : "");
+  free(out);
+  free(err);
+  snprintf(p, sizeof p, "%s/bed/BED_cumulative.dcm", tmp);
+  cr_assert_eq(io_read_rtdose(p, &cum, &e), RERT_OK, "%s", e.msg);
+  cr_assert_float_eq(cum.dose.data[7 + 20 * (4 + 20 * 4)], 150.0, 3e-3);
+  cr_assert_float_eq(cum.dose.data[9 + 20 * (4 + 20 * 4)], 103.8, 3e-3);
+  rtdata_free_rtdose(&cum);
 }
