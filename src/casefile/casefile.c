@@ -28,7 +28,12 @@ static int fail(const vctx *v, const char *jpath, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  return rert_err_set(v->err, RERT_EINPUT, "%s: %s: %s", v->file, jpath, what);
+  int rc = rert_err_set(v->err, RERT_EINPUT, "%s: %s: %s", v->file, jpath, what);
+  /* keys and values from the file are echoed: keep the message on one line */
+  if (v->err)
+    for (char *p = v->err->msg; *p; p++)
+      if ((unsigned char)*p < 0x20) *p = ' ';
+  return rc;
 }
 
 static void jp(char *out, size_t n, const char *base, const char *key) {

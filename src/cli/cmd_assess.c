@@ -56,6 +56,8 @@ static void print_text(const cJSON *d) {
   if (!isnan(jnum(r, "planned_bed10_gy")))
     printf("  planned course: BED10 %.1f Gy, EQD2 %.1f Gy (%s range)\n", jnum(r, "planned_bed10_gy"),
            jnum(r, "planned_eqd2_gy"), js(r, "bed10_range"));
+  if (!isnan(jnum(r, "interval_months"))) printf("  interval since prior RT: %.1f months\n", jnum(r, "interval_months"));
+  if (js(r, "interval_note")[0]) printf("  NOTE: %s\n", js(r, "interval_note"));
   const cJSON *ars = cJSON_GetObjectItemCaseSensitive(r, "ars_reirradiation");
   printf("  ARS re-irradiation definition: %s — %s\n  source: %s\n",
          cJSON_IsTrue(ars) ? "met" : cJSON_IsFalse(ars) ? "not met" : "unknown", js(r, "ars_reirradiation_reason"),

@@ -14,8 +14,8 @@
 #include "rert/imageio.h"
 
 static const rert_opt OPTS[] = {
-    {"fixed", OPT_STR, NULL, "reference CT (the anatomy doses are mapped onto): .mha/.nii", NULL, 0},
-    {"moving", OPT_STR, NULL, "CT of the other course: .mha/.nii", NULL, 0},
+    {"fixed", OPT_STR, NULL, "reference CT (the anatomy doses are mapped onto): DICOM series directory, .mha or .nii", NULL, 0},
+    {"moving", OPT_STR, NULL, "CT of the other course: DICOM series directory, .mha or .nii", NULL, 0},
     {"out", OPT_STR, NULL, "output deformation field (.mha/.nii): u(x) on the fixed grid, moving = x + u(x)", NULL, 0},
     {"warped", OPT_STR, NULL, "resampled moving image (default <out>_warped.mha)", NULL, 0},
     {"qa", OPT_STR, NULL, "QA summary JSON (default <out>_qa.json)", NULL, 0},
@@ -69,16 +69,9 @@ static double now_s(void) {
 static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume *mask, const rert_args *a,
                    int verbose, double mrig[16], rert_vfield *field, rert_err *err) {
   int rc;
-  double id[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
-  memcpy(mrig, id, sizeof id);
-  if (!cli_flag(a, "no-rigid")) {
-    reg_rigid_opts ro;
-    reg_rigid_opts_default(&ro);
-    ro.verbose = verbose;
-    double rms;
-    rc = reg_rigid(F, M, mask, &ro, NULL, mrig, &rms, err);
-    if (rc) return rc;
-  }
+  reg_rigid_opts ro;
+  reg_rigid_opts_default(&ro);
+  ro.verbose = verbose;
   reg_demons_opts o;
   reg_demons_opts_default(&o);
   o.verbose = verbose;
@@ -101,32 +94,8 @@ static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume
     return rc;
   if (!(o.max_step_mm > 0) || o.grid_mm < 0 || o.sigma_fluid_mm < 0 || o.sigma_diffusion_mm < 0)
     return rert_err_set(err, RERT_EINPUT, "--max-step-mm must be > 0; grid and sigmas ≥ 0");
-  /* the rigid result as an initial field: a coarse grid is exact for an affine map */
-  rert_volume cg = *F;
-  cg.data = NULL;
-  for (int q = 0; q < 3; q++) {
-    double sp = fmax(F->spacing_mm[q], 4.0);
-    int n = (q == 0 ? F->nx : q == 1 ? F->ny : F->nz);
-    int m = (int)ceil((n - 1) * F->spacing_mm[q] / sp) + 1;
-    cg.spacing_mm[q] = m > 1 ? (n - 1) * F->spacing_mm[q] / (m - 1) : F->spacing_mm[q];
-    if (q == 0) cg.nx = m;
-    else if (q == 1) cg.ny = m;
-    else cg.nz = m;
-  }
-  rert_vfield init;
-  if ((rc = reg_vfield_alloc_like(&init, &cg, err))) return rc;
-  reg_vfield_set_affine(&init, mrig);
-  if (cli_flag(a, "rigid-only")) {
-    rert_vfield full;
-    rc = reg_vfield_alloc_like(&full, F, err);
-    if (!rc) reg_vfield_set_affine(&full, mrig);
-    rtdata_free_vfield(&init);
-    *field = full;
-    return rc;
-  }
-  rc = reg_demons(F, M, mask, &o, &init, field, err);
-  rtdata_free_vfield(&init);
-  return rc;
+  return reg_register_ct(F, M, mask, cli_flag(a, "no-rigid") ? NULL : &ro, cli_flag(a, "rigid-only") ? NULL : &o, mrig,
+                         field, err);
 }
 
 static int run(const rert_args *a, rert_err *err) {

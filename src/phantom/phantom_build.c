@@ -172,7 +172,7 @@ static int build_rtstruct(const rert_phantom_model *m, int c, const rert_image_s
     double box[4], zr[2];
     double w;
     roi_box(m, r, c, box, zr, &w);
-    double step = fmin(1.5, fmax(0.4, w / 20.0));
+    double step = fmin(1.5, fmax(0.3, w / 40.0)); /* ≥ 40 samples across the ROI */
     /* one contour list per slice, filled in parallel, then concatenated in slice order */
     int nz = k->ct.nz;
     rert_contour **per = calloc((size_t)nz, sizeof *per);

@@ -53,7 +53,9 @@ static int in_prim(const rert_phantom_prim *p, const double x[3]) {
 
 double phantom_hu_course1(const rert_phantom_model *m, const double p[3]) {
   const double x = p[0], y = p[1], z = p[2];
-  double body = phantom_prim_level(&m->roi[PH_EXTERNAL].part[0], p);
+  const rert_phantom_prim *ext = &m->roi[PH_EXTERNAL].part[0];
+  if (z < ext->kz[0] || z > ext->kz[ext->nknots - 1]) return HU_AIR;
+  double body = phantom_prim_level(ext, p);
   if (body > 0) return HU_AIR;
   /* airway: trachea → larynx → oro/nasopharynx */
   if (z < 45) {

@@ -4,6 +4,9 @@
 
 #include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
+#include <dcmtk/dcmdata/dcrleerg.h>
+
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cmath>
@@ -23,6 +26,9 @@ void register_codecs() {
   static std::once_flag once;
   std::call_once(once, [] {
     DcmRLEDecoderRegistration::registerCodecs();
+    DcmRLEEncoderRegistration::registerCodecs();
+    /* elements stored with VR UN (after a PACS round trip) get their dictionary VR */
+    dcmEnableUnknownVRConversion.set(OFTrue);
     /* Quiet DCMTK's own logger: problems are reported through rert_err. */
     OFLog::configure(OFLogger::FATAL_LOG_LEVEL);
   });
@@ -305,16 +311,20 @@ void put_common(DcmItem *ds, const rert_dicom_ident &id, const char *sop_class,
   put(ds, DCM_InstanceNumber, "1");
 }
 
-int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err) {
+int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err, E_TransferSyntax xfer) {
   char tmp[4200];
   int rc = atomic_temp_path(path, tmp, sizeof tmp, err);
   if (rc) return rc;
-  OFCondition c = ff.saveFile(tmp, EXS_LittleEndianExplicit, EET_ExplicitLength, EGL_recalcGL,
+  OFCondition c = ff.saveFile(tmp, xfer, EET_ExplicitLength, EGL_recalcGL,
                               EPD_noChange, 0, 0, EWM_createNewMeta);
   if (c.bad()) {
     remove(tmp);
     return rert_err_set(err, RERT_EINTERNAL, "%s: cannot write DICOM (%s)", path, c.text());
   }
+  /* mkstemp creates 0600; a written DICOM file gets the usual 0666 & ~umask */
+  mode_t um = umask(0);
+  umask(um);
+  chmod(tmp, 0666 & ~um);
   rc = atomic_rename(tmp, path, err);
   if (rc) remove(tmp);
   return rc;

@@ -82,6 +82,10 @@ bool norm3(double *a) {
   return true;
 }
 
+double extent_of(const std::vector<Slice *> &sel) {
+  return sel.size() > 1 ? sel.back()->d - sel.front()->d : 0;
+}
+
 int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *opts,
                 rert_image_series *out, rert_err *err) {
   const char *want = opts && opts->series_uid && *opts->series_uid ? opts->series_uid : NULL;
@@ -167,6 +171,13 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
       }
     }
   }
+  for (Slice *s : sel) {
+    int rc = pixels_check(s->ff->getDataset(), s->path.c_str(), (size_t)f.rows * f.cols,
+                          (size_t)1 << 28, err);
+    if (rc) return rc;
+  }
+  if ((double)f.rows * f.cols * (uneven ? (extent_of(sel) / dz + 1) : n) > 5e8)
+    return rert_err_set(err, RERT_EINPUT, "%s: image series too large", label);
   /* output grid */
   memset(out, 0, sizeof *out);
   rert_volume &im = out->image;
@@ -363,6 +374,7 @@ extern "C" int io_write_ct_series(const char *dir, const rert_image_series *s,
     put(ds, DCM_FrameOfReferenceUID, id.frame_of_reference_uid);
     put(ds, DCM_PositionReferenceIndicator, "");
     put(ds, DCM_PatientPosition, "HFS");
+    put(ds, DCM_Laterality, "");
     put(ds, DCM_AcquisitionNumber, "1");
     put(ds, DCM_PatientOrientation, "");
     double ipp[3];

@@ -67,7 +67,8 @@ DcmItem *new_item(DcmItem *it, const DcmTagKey &seq); /* append an item to a seq
 void put_common(DcmItem *ds, const rert_dicom_ident &id, const char *sop_class,
                 const char *modality, const io_write_opts *opts);
 /* Save via a temporary file beside `path` and rename into place. */
-int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err);
+int save_atomic(DcmFileFormat &ff, const char *path, rert_err *err,
+                E_TransferSyntax xfer = EXS_LittleEndianExplicit);
 std::string fmt_double(double v, int prec = 10); /* DS-safe (≤ 16 chars) */
 std::string today_da();
 std::string now_tm();

@@ -15,7 +15,9 @@ io_kind rertdcm_kind(DcmDataset *ds) {
   if (c == UID_DeformableSpatialRegistrationStorage) return IO_KIND_DEFORMABLE_REG;
   if (m == "REG") return has(ds, DCM_DeformableRegistrationSequence) ? IO_KIND_DEFORMABLE_REG
                                                                     : IO_KIND_REG;
-  if (has(ds, DCM_PixelData) && has(ds, DCM_ImagePositionPatient) && m != "RTIMAGE")
+  /* headers may be read without PixelData (io_scan_dir stops before it) */
+  if ((has(ds, DCM_PixelData) || has(ds, DCM_Rows)) && has(ds, DCM_ImagePositionPatient) &&
+      m != "RTIMAGE")
     return IO_KIND_IMAGE;
   return IO_KIND_OTHER;
 }

@@ -7,6 +7,28 @@
 
 namespace rertdcm {
 
+int pixels_check(DcmItem *ds, const char *what, size_t nvox, size_t max_bytes, rert_err *err) {
+  long bits_alloc = 0;
+  if (!get_long(ds, DCM_BitsAllocated, bits_alloc) ||
+      (bits_alloc != 8 && bits_alloc != 16 && bits_alloc != 32))
+    return rert_err_set(err, RERT_EINPUT, "%s: BitsAllocated (0028,0100) missing or not 8/16/32",
+                        short_path(what));
+  const size_t bytes = (size_t)(bits_alloc / 8);
+  if (nvox > max_bytes / bytes)
+    return rert_err_set(err, RERT_EINPUT, "%s: pixel grid of %zu values is larger than rert "
+                        "accepts (%zu MB)", short_path(what), nvox, max_bytes >> 20);
+  DcmElement *pe = NULL;
+  if (ds->findAndGetElement(DCM_PixelData, pe).bad() || !pe)
+    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) missing", short_path(what));
+  DcmDataset *dset = dynamic_cast<DcmDataset *>(ds);
+  DcmXfer xf(dset ? dset->getOriginalXfer() : EXS_LittleEndianExplicit);
+  if (!xf.isEncapsulated() && pe->getLength() < nvox * bytes)
+    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) has %lu bytes, the geometry "
+                        "needs %zu (truncated?)", short_path(what), (unsigned long)pe->getLength(),
+                        nvox * bytes);
+  return RERT_OK;
+}
+
 int pixels_to_float(DcmItem *ds, const char *what, size_t nvox, double slope, double intercept,
                     float *out, rert_err *err) {
   DcmDataset *dset = dynamic_cast<DcmDataset *>(ds);

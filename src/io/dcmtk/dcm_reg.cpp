@@ -25,7 +25,10 @@ static void identity(double m[16]) {
 }
 
 static int read_matrix(DcmItem *mreg, const char *w, const char *what, double m[16], rert_err *err) {
-  DcmItem *ms = seq_item(mreg, DCM_MatrixSequence, 0);
+  /* rigid: MatrixRegistrationSequence > MatrixSequence > matrix; deformable pre/post: the
+   * matrix sits directly in the item (PS3.3 C.20.3) */
+  DcmItem *ms = has(mreg, DCM_FrameOfReferenceTransformationMatrix) ? mreg
+                                                                    : seq_item(mreg, DCM_MatrixSequence, 0);
   std::vector<double> v;
   if (!ms || !get_doubles(ms, DCM_FrameOfReferenceTransformationMatrix, v) || v.size() != 16)
     return rert_err_set(err, RERT_EINPUT, "%s: %s: FrameOfReferenceTransformationMatrix "
@@ -239,6 +242,8 @@ static void put_reg_common(DcmDataset *ds, const rert_dicom_ident &id, const cha
   put(ds, DCM_ContentLabel, "RERT_REG");
   put(ds, DCM_ContentDescription, opts && opts->note ? std::string(opts->note).substr(0, 64) : "");
   put(ds, DCM_ContentCreatorName, "");
+  put(ds, DCM_DeviceSerialNumber, "0");
+  put(ds, DCM_Laterality, "");
 }
 
 extern "C" int io_write_spatial_registration(const char *path, const rert_rigid_registration *r,
@@ -295,8 +300,12 @@ extern "C" int io_write_deformable_registration(const char *path,
   put_doubles(g, DCM_ImagePositionPatient, f.origin_mm, 3);
   put_doubles(g, DCM_ImageOrientationPatient, f.dir, 6);
   Uint32 dims[3] = {(Uint32)f.nx, (Uint32)f.ny, (Uint32)f.nz};
-  for (int i = 0; i < 3; i++) g->putAndInsertUint32(DCM_GridDimensions, dims[i], i);
-  for (int i = 0; i < 3; i++) g->putAndInsertFloat64(DCM_GridResolution, f.spacing_mm[i], i);
+  DcmUnsignedLong *gd = new DcmUnsignedLong(DcmTag(DCM_GridDimensions));
+  gd->putUint32Array(dims, 3);
+  g->insert(gd, OFTrue);
+  DcmFloatingPointDouble *gr = new DcmFloatingPointDouble(DcmTag(DCM_GridResolution));
+  gr->putFloat64Array(f.spacing_mm, 3);
+  g->insert(gr, OFTrue);
   size_t n = (size_t)f.nx * f.ny * f.nz * 3;
   g->putAndInsertFloat32Array(DCM_VectorGridData, f.u_mm, (unsigned long)n);
   return save_atomic(ff, path, err);

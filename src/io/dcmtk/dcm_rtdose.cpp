@@ -13,6 +13,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <dcmtk/dcmdata/dcrleerg.h>
+
 #include "io/dcmtk/dcm_internal.h"
 #include "io/dcmtk/dcm_pixels.h"
 #include "io/io_internal.h"
@@ -45,7 +47,8 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   if ((rc = get_doubles_req(ds, DCM_PixelSpacing, 2, path, ps, err))) return rc;
   if (!(ps[0] > 0 && ps[1] > 0))
     return rert_err_set(err, RERT_EINPUT, "%s: PixelSpacing (0028,0030) must be positive", w);
-  if (frames > 1 || has(ds, DCM_GridFrameOffsetVector)) {
+  /* a single frame needs no offsets (some writers leave a stale vector: ignored) */
+  if (frames > 1) {
     if ((rc = get_doubles_req(ds, DCM_GridFrameOffsetVector, (size_t)frames, path, gf, err)))
       return rc;
   } else {
@@ -154,6 +157,7 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   io_meta_from_text(get_str(ds, DCM_ImageComments).c_str(), &d.meta);
   snprintf(d.meta.provenance, sizeof d.meta.provenance, "%s", short_path(path));
   const size_t plane = (size_t)cols * rows;
+  if ((rc = pixels_check(ds, path, plane * (size_t)frames, (size_t)1 << 31, err))) return rc;
   std::vector<float> raw(plane * (size_t)frames);
   rc = pixels_to_float(ds, path, raw.size(), scaling, 0.0, raw.data(), err);
   if (rc) return rc;
@@ -196,6 +200,7 @@ extern "C" int io_read_rtdose(const char *path, rert_rtdose *out, rert_err *err)
 static int write_dose(const char *path, const rert_rtdose *d, const char *const *plan_uids,
                       int nplans, const char *image_comments, const io_write_opts *opts,
                       rert_err *err) {
+  register_codecs();
   const rert_volume &v = d->dose;
   if (v.nx < 1 || v.ny < 1 || v.nz < 1 || !v.data)
     return rert_err_set(err, RERT_EINPUT, "%s: empty dose grid", path);
@@ -217,13 +222,18 @@ static int write_dose(const char *path, const rert_rtdose *d, const char *const 
                           "stores unsigned doses; clamp or offset the map first)", path, x);
     mx = std::max(mx, x);
   }
-  double scale = mx > 0 ? (double)mx / 4294967295.0 * (1 + 1e-9) : 1.0;
+  const int enc = io_get_dose_encoding();
+  const bool b16 = enc == IO_DOSE_16_RAW;
+  const double top = b16 ? 65535.0 : 4294967295.0;
+  double scale = mx > 0 ? (double)mx / top * (1 + 1e-9) : 1.0;
   std::string sstr = fmt_double(scale, 12);
   scale = atof(sstr.c_str());
-  std::vector<Uint32> px(nvox);
+  std::vector<Uint32> px(b16 ? 0 : nvox);
+  std::vector<Uint16> px16(b16 ? nvox : 0);
   for (size_t i = 0; i < nvox; i++) {
-    double q = std::nearbyint(v.data[i] / scale);
-    px[i] = (Uint32)std::min(4294967295.0, std::max(0.0, q));
+    double q = std::min(top, std::max(0.0, std::nearbyint(v.data[i] / scale)));
+    if (b16) px16[i] = (Uint16)q;
+    else px[i] = (Uint32)q;
   }
   DcmFileFormat ff;
   DcmDataset *ds = ff.getDataset();
@@ -244,9 +254,9 @@ static int write_dose(const char *path, const rert_rtdose *d, const char *const 
   ds->putAndInsertTagKey(DCM_FrameIncrementPointer, DCM_GridFrameOffsetVector);
   put_int(ds, DCM_Rows, v.ny);
   put_int(ds, DCM_Columns, v.nx);
-  put_int(ds, DCM_BitsAllocated, 32);
-  put_int(ds, DCM_BitsStored, 32);
-  put_int(ds, DCM_HighBit, 31);
+  put_int(ds, DCM_BitsAllocated, b16 ? 16 : 32);
+  put_int(ds, DCM_BitsStored, b16 ? 16 : 32);
+  put_int(ds, DCM_HighBit, b16 ? 15 : 31);
   put_int(ds, DCM_PixelRepresentation, 0);
   put(ds, DCM_DoseUnits, d->units == DOSE_UNITS_RELATIVE ? "RELATIVE" : "GY");
   put(ds, DCM_DoseType, d->type == DOSE_TYPE_EFFECTIVE ? "EFFECTIVE"
@@ -275,8 +285,34 @@ static int write_dose(const char *path, const rert_rtdose *d, const char *const 
     }
   }
   if (image_comments && *image_comments) put(ds, DCM_ImageComments, image_comments);
-  ds->putAndInsertUint16Array(DCM_PixelData, (const Uint16 *)px.data(), (unsigned long)(2 * nvox));
+  if (b16) ds->putAndInsertUint16Array(DCM_PixelData, px16.data(), (unsigned long)nvox);
+  else ds->putAndInsertUint16Array(DCM_PixelData, (const Uint16 *)px.data(), (unsigned long)(2 * nvox));
+  if (enc == IO_DOSE_32_RLE) {
+    if (ds->chooseRepresentation(EXS_RLELossless, NULL).bad() || !ds->canWriteXfer(EXS_RLELossless))
+      return rert_err_set(err, RERT_EINTERNAL, "%s: RLE encoding of the dose grid failed", path);
+    return save_atomic(ff, path, err, EXS_RLELossless);
+  }
   return save_atomic(ff, path, err);
+}
+
+static int g_encoding = -1; /* -1: not set, read RERT_DOSE_ENCODING once */
+
+extern "C" int io_set_dose_encoding(int encoding) {
+  if (encoding != IO_DOSE_32_RLE && encoding != IO_DOSE_32_RAW && encoding != IO_DOSE_16_RAW)
+    return -1;
+  int old = io_get_dose_encoding();
+  g_encoding = encoding;
+  return old;
+}
+
+extern "C" int io_get_dose_encoding(void) {
+  if (g_encoding < 0) {
+    const char *e = getenv("RERT_DOSE_ENCODING");
+    g_encoding = IO_DOSE_32_RLE;
+    if (e && !strcmp(e, "raw32")) g_encoding = IO_DOSE_32_RAW;
+    else if (e && !strcmp(e, "raw16")) g_encoding = IO_DOSE_16_RAW;
+  }
+  return g_encoding;
 }
 
 extern "C" int io_write_rtdose(const char *path, const rert_rtdose *d, const io_write_opts *opts,

@@ -245,7 +245,7 @@ extern "C" int io_write_rtplan(const char *path, const rert_rtplan *p, const io_
     put(it, DCM_FinalCumulativeMetersetWeight, "1");
     put_int(it, DCM_NumberOfControlPoints, 2);
     if (p->is_ion) {
-      put(it, DCM_ScanMode, "MODULATED");
+      put(it, DCM_ScanMode, "NONE");
       put_int(it, DCM_NumberOfRangeShifters, 0);
       put_int(it, DCM_NumberOfLateralSpreadingDevices, 0);
       put_int(it, DCM_NumberOfRangeModulators, 0);
@@ -272,8 +272,10 @@ extern "C" int io_write_rtplan(const char *path, const rert_rtplan *p, const io_
         put(cp, DCM_BeamLimitingDeviceRotationDirection, "NONE");
         put(cp, DCM_PatientSupportAngle, "0");
         put(cp, DCM_PatientSupportRotationDirection, "NONE");
-        put(cp, DCM_TableTopEccentricAngle, "0");
-        put(cp, DCM_TableTopEccentricRotationDirection, "NONE");
+        if (!p->is_ion) {
+          put(cp, DCM_TableTopEccentricAngle, "0");
+          put(cp, DCM_TableTopEccentricRotationDirection, "NONE");
+        }
         put(cp, DCM_IsocenterPosition, "0\\0\\0");
         put(cp, DCM_NominalBeamEnergy, p->is_ion ? "150" : "6");
       }

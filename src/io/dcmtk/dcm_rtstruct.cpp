@@ -161,6 +161,8 @@ extern "C" int io_write_rtstruct(const char *path, const rert_structure_set *s,
   DcmDataset *ds = ff.getDataset();
   put_common(ds, id, UID_RTStructureSetStorage, "RTSTRUCT", opts);
   put(ds, DCM_OperatorsName, "");
+  put(ds, DCM_FrameOfReferenceUID, id.frame_of_reference_uid);
+  put(ds, DCM_PositionReferenceIndicator, "");
   put(ds, DCM_StructureSetLabel, s->label[0] ? s->label : "rert");
   put(ds, DCM_StructureSetDate, today_da());
   put(ds, DCM_StructureSetTime, now_tm());
