@@ -89,6 +89,13 @@ static int parse_at(const rert_args *a, ctx *c, rert_err *err) {
   return RERT_OK;
 }
 
+/* R prints NA for undefined values */
+static const char *fmtv(char *buf, size_t n, const char *fmt, double v) {
+  if (isnan(v)) snprintf(buf, n, "NA");
+  else snprintf(buf, n, fmt, v);
+  return buf;
+}
+
 static const char *glabel(const rert_survdata *d, int g) { return d->group ? d->levels[g] : "all"; }
 
 static int run_km(const rert_args *a, ctx *c, rert_err *err) {
@@ -190,17 +197,21 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
              c->d.dropped ? "" : "");
       if (c->d.dropped) printf("%d row(s) dropped for missing values\n", c->d.dropped);
       printf("%-16s %6s %7s %10s %10s %10s\n", "group", "n", "events", "median", "lower", "upper");
-      for (int g = 0; g < ng; g++)
-        printf("%-16s %6d %7d %10.6g %10.6g %10.6g\n", glabel(&c->d, g), km[g].n, km[g].n_events,
-               km[g].median, km[g].median_lower, km[g].median_upper);
+      for (int g = 0; g < ng; g++) {
+        char b1[32], b2[32], b3[32];
+        printf("%-16s %6d %7d %10s %10s %10s\n", glabel(&c->d, g), km[g].n, km[g].n_events,
+               fmtv(b1, 32, "%.6g", km[g].median), fmtv(b2, 32, "%.6g", km[g].median_lower),
+               fmtv(b3, 32, "%.6g", km[g].median_upper));
+      }
       for (int g = 0; g < ng; g++) {
         printf("\n%s:\n%10s %7s %8s %10s %10s %10s %10s\n", glabel(&c->d, g), "time", "n.risk",
                "n.event", "survival", "std.err", "lower", "upper");
         for (int i = 0; i < km[g].nt; i++) {
           if (cli_flag(a, "table") ? !km[g].n_event[i] : 1) continue;
-          printf("%10g %7d %8d %10.6f %10.6f %10.6f %10.6f\n", km[g].time[i], km[g].n_risk[i],
-                 km[g].n_event[i], km[g].surv[i], sqrt(km[g].var_surv[i]), km[g].lower[i],
-                 km[g].upper[i]);
+          char b1[32], b2[32], b3[32];
+          printf("%10g %7d %8d %10.6f %10s %10s %10s\n", km[g].time[i], km[g].n_risk[i],
+                 km[g].n_event[i], km[g].surv[i], fmtv(b1, 32, "%.6f", sqrt(km[g].var_surv[i])),
+                 fmtv(b2, 32, "%.6f", km[g].lower[i]), fmtv(b3, 32, "%.6f", km[g].upper[i]));
         }
         for (int i = 0; i < c->nticks && !cli_flag(a, "table"); i++) {
           double tt = c->ticks[i];
@@ -208,9 +219,12 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
           for (int q = 0; q < km[g].nt && km[g].time[q] <= tt; q++) j = q;
           int ev = 0;
           for (int q = 0; q <= j; q++) ev += km[g].n_event[q];
-          printf("%10g %7d %8d %10.6f %10.6f %10.6f %10.6f\n", tt, surv_km_risk_at(&km[g], tt),
-                 ev, j < 0 ? 1.0 : km[g].surv[j], j < 0 ? 0.0 : sqrt(km[g].var_surv[j]),
-                 j < 0 ? 1.0 : km[g].lower[j], j < 0 ? 1.0 : km[g].upper[j]);
+          char b1[32], b2[32], b3[32];
+          printf("%10g %7d %8d %10.6f %10s %10s %10s\n", tt, surv_km_risk_at(&km[g], tt), ev,
+                 j < 0 ? 1.0 : km[g].surv[j],
+                 fmtv(b1, 32, "%.6f", j < 0 ? 0.0 : sqrt(km[g].var_surv[j])),
+                 fmtv(b2, 32, "%.6f", j < 0 ? 1.0 : km[g].lower[j]),
+                 fmtv(b3, 32, "%.6f", j < 0 ? 1.0 : km[g].upper[j]));
         }
       }
       if (!cli_flag(a, "table")) printf("\n(n.event = cumulative events up to the time)\n");
@@ -417,7 +431,8 @@ static int run_cif(const rert_args *a, ctx *c, rert_err *err) {
             json_add_num(e, "variance", var);
             cJSON_AddItemToArray(at, e);
           } else {
-            printf("%10g %10.6f %12.8f\n", tt, est, var);
+            char b1[32], b2[32];
+            printf("%10g %10s %12s\n", tt, fmtv(b1, 32, "%.6f", est), fmtv(b2, 32, "%.8f", var));
           }
         }
       }
