@@ -212,8 +212,8 @@ void io_index_free(io_index *ix);
  * the message, prefixed "OVERRIDDEN: ", into err so the caller records it in every output (an  *
  * empty err->msg means nothing was found).                                                      */
 
-/* PatientID, PatientName and PatientBirthDate must agree (empty birth dates are not compared;
- * names compare case-insensitively ignoring trailing '^'). */
+/* PatientID, PatientName and PatientBirthDate must agree (an empty name or birth date, as left by
+ * partial anonymisation, is not compared; names compare case-insensitively ignoring trailing '^'). */
 int io_check_same_patient(const rert_dicom_ident *const *ids, int n, int allow, rert_err *err);
 
 typedef struct {
