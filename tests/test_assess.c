@@ -119,3 +119,21 @@ Test(assess, bad_input_exit_2_with_json_path) {
   remove(path);
   rmdir(dir);
 }
+
+Test(assess, ars_command_rates_histogram) {
+  /* §10.7: C2a definitive reRT [1,0,8,3,1,0,0,0,0] → raw median 3, 4 outside > 3 → M*, 5 */
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s ars --counts 1,0,8,3,1,0,0,0,0 --json", RERT_BIN);
+  FILE *p = popen(cmd, "r");
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, p);
+  buf[n] = 0;
+  cr_assert_eq(pclose(p), 0);
+  cJSON *d = cJSON_Parse(buf);
+  cr_assert_not_null(d, "%s", buf);
+  cr_assert_str_eq(cJSON_GetObjectItem(d, "category")->valuestring, "M*");
+  cr_assert_float_eq(cJSON_GetObjectItem(d, "median")->valuedouble, 5.0, 1e-12);
+  cr_assert_float_eq(cJSON_GetObjectItem(d, "raw_median")->valuedouble, 3.0, 1e-12);
+  cr_assert_eq(cJSON_GetObjectItem(d, "outside_tier")->valueint, 4);
+  cJSON_Delete(d);
+}

@@ -22,6 +22,8 @@ typedef struct {
   int progress;            /* print step progress on stderr */
   const char *created_utc; /* NULL = now (tests pass a fixed time for byte-identical output) */
   const char *command_line;/* recorded in the provenance section */
+  const char *const *protocols; /* extra protocols (data/protocols/NAME.json) besides the case's */
+  int nprotocols;
 } consult_opts;
 
 typedef struct {

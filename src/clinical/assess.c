@@ -20,7 +20,7 @@
 #include "rert/tissue.h"
 
 clinical_options clinical_options_default(void) {
-  clinical_options o = {RPA_ORIGIN_RT_INTERVAL, BOUNDARY_DAWSON, ARS_RULE_OUTSIDE_TIER, 0};
+  clinical_options o = {RPA_ORIGIN_RT_INTERVAL, BOUNDARY_DAWSON, ARS_RULE_OUTSIDE_TIER, 0, NULL, 0, NAN};
   return o;
 }
 
@@ -76,6 +76,36 @@ int clinical_cumulative_point_eqd2(const rert_case *c, const char *organ, const 
     }
     *found += contributed;
   }
+  for (int q = 0; q < 3; q++)
+    if (has[q] && (isnan(*eqd2_gy) || side[q] > *eqd2_gy)) *eqd2_gy = side[q];
+  return RERT_OK;
+}
+
+int clinical_cumulative_eqd2(const rert_case *c, const clinical_options *o, const char *organ,
+                             const char *metric, double ab, double *eqd2_gy, int *found, rert_err *err) {
+  double side[3] = {0, 0, 0};
+  int has[3] = {0, 0, 0};
+  *found = 0;
+  *eqd2_gy = NAN;
+  for (int i = 0; o && i < o->norgan_doses; i++) {
+    const clinical_organ_dose *d = &o->organ_doses[i];
+    int s = organ_side(d->organ, organ);
+    if (s < 0 || (metric && strcmp(d->metric, metric) != 0)) continue;
+    /* the accumulation converts with the organ's α/β from data/tissues.json; the toxicity data
+     * names the same values (carotid, mandible, plexus 3; CNS 2) — a mismatch is reported */
+    if (isfinite(d->alpha_beta_gy) && fabs(d->alpha_beta_gy - ab) > 1e-9)
+      return rert_err_set(err, RERT_EINPUT,
+                          "clinical assessment: %s EQD2 of %s is at alpha/beta %g, the assessment needs %g",
+                          d->organ, d->course_id, d->alpha_beta_gy, ab);
+    if (s == 0) {
+      for (int q = 0; q < 3; q++) { side[q] += d->eqd2_gy; has[q] = 1; }
+    } else {
+      side[s] += d->eqd2_gy;
+      has[s] = 1;
+    }
+    (*found)++;
+  }
+  if (!*found) return clinical_cumulative_point_eqd2(c, organ, metric, ab, eqd2_gy, found, err);
   for (int q = 0; q < 3; q++)
     if (has[q] && (isnan(*eqd2_gy) || side[q] > *eqd2_gy)) *eqd2_gy = side[q];
   return RERT_OK;
@@ -141,8 +171,11 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
   const case_clinical *k = &c->clinical;
   cJSON *tox = cJSON_AddObjectToObject(root, "toxicity");
   cJSON_AddStringToObject(tox, "dose_basis",
-                          "per-course point doses from the case file, EQD2 per course, summed without recovery "
-                          "discount (sums of per-course maxima over-estimate a cumulative maximum)");
+                          opt->norgan_doses > 0
+                              ? "per-course organ EQD2 metrics from the DICOM accumulation (unrecovered), summed "
+                                "over courses (sums of per-course maxima over-estimate a cumulative maximum)"
+                              : "per-course point doses from the case file, EQD2 per course, summed without recovery "
+                                "discount (sums of per-course maxima over-estimate a cumulative maximum)");
   int rc = RERT_OK, n;
   risk_result r;
   const case_course *planned = casefile_planned_course(c);
@@ -154,7 +187,7 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
 
   /* carotid blowout */
   carotid_inputs ci;
-  if ((rc = clinical_cumulative_point_eqd2(c, "A_Carotid", NULL, ab_car, &ci.cumulative_eqd2_gy, &n, err))) return rc;
+  if ((rc = clinical_cumulative_eqd2(c, opt, "A_Carotid", NULL, ab_car, &ci.cumulative_eqd2_gy, &n, err))) return rc;
   ci.encasement_deg = k->carotid_encasement_deg;
   ci.invasion = k->carotid_invasion;
   ci.ulceration_or_fistula = (k->mucosal_ulceration == CASE_YES || k->fistula == CASE_YES) ? CASE_YES
@@ -169,7 +202,7 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
   cJSON_AddItemToObject(tox, "carotid_blowout", risk_json(&r));
 
   double d;
-  if ((rc = clinical_cumulative_point_eqd2(c, "Bone_Mandible", NULL, ab_orn, &d, &n, err))) return rc;
+  if ((rc = clinical_cumulative_eqd2(c, opt, "Bone_Mandible", NULL, ab_orn, &d, &n, err))) return rc;
   if ((rc = risk_orn(d, k->dental_status, k->planned_extractions, &r, err))) return rc;
   cJSON_AddItemToObject(tox, "mandible_orn", risk_json(&r));
 
@@ -179,7 +212,7 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
     rert_err e2;
     if (casefile_interval_months(c, prior, &interval, &e2)) interval = NAN;
   }
-  if ((rc = clinical_cumulative_point_eqd2(c, "BrachialPlex", NULL, ab_bp, &d, &n, err))) return rc;
+  if ((rc = clinical_cumulative_eqd2(c, opt, "BrachialPlex", NULL, ab_bp, &d, &n, err))) return rc;
   if ((rc = risk_brachial_plexus(interval, d, &r, err))) return rc;
   cJSON_AddItemToObject(tox, "brachial_plexopathy", risk_json(&r));
 
@@ -191,10 +224,15 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
   for (int i = 0; i < c->ncourses; i++) {
     const case_course *kc = &c->courses[i];
     double e = NAN;
-    for (int j = 0; j < kc->npoints; j++) {
+    for (int j = 0; j < opt->norgan_doses; j++) {
+      const clinical_organ_dose *od = &opt->organ_doses[j];
+      if (strcmp(od->course_id, kc->id) || organ_side(od->organ, "SpinalCord") < 0) continue;
+      if (isnan(e) || od->eqd2_gy > e) e = od->eqd2_gy;
+    }
+    for (int j = 0; isnan(e) && j < kc->npoints; j++) {
       const case_point_dose *p = &kc->points[j];
       if (organ_side(casefile_map_structure(c, p->organ), "SpinalCord") < 0) continue;
-      double v;
+      double v = NAN;
       if ((rc = point_eqd2(c, kc, p, ab_cord, &v, err))) return rc;
       if (isnan(e) || v > e) e = v;
     }
@@ -220,7 +258,7 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
     cJSON_AddStringToObject(o, "source", "Nieder C et al. IJROBP 2005;61:851-855 and 2006;66:1446-1449");
   }
 
-  if ((rc = clinical_cumulative_point_eqd2(c, "Lobe_Temporal", NULL, ab_tl, &d, &n, err))) return rc;
+  if ((rc = clinical_cumulative_eqd2(c, opt, "Lobe_Temporal", NULL, ab_tl, &d, &n, err))) return rc;
   if ((rc = risk_temporal_lobe(d, &r, err))) return rc;
   cJSON_AddItemToObject(tox, "temporal_lobe_necrosis", risk_json(&r));
 
@@ -252,7 +290,7 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
         else if ((rc = tissue_default_alpha_beta("oar", &abt, err))) return rc;
         double eqd2;
         int nf;
-        if ((rc = clinical_cumulative_point_eqd2(c, organ, p->metric, abt, &eqd2, &nf, err))) return rc;
+        if ((rc = clinical_cumulative_eqd2(c, opt, organ, p->metric, abt, &eqd2, &nf, err))) return rc;
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "organ", organ);
         cJSON_AddStringToObject(o, "endpoint", lp[q].endpoint);
@@ -321,6 +359,11 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
   if (in.ars_reirradiation < 0) cJSON_AddNullToObject(ji, "ars_reirradiation");
   else cJSON_AddBoolToObject(ji, "ars_reirradiation", in.ars_reirradiation);
   cJSON_AddStringToObject(ji, "ars_reirradiation_reason", in.ars_reason);
+  json_add_num(ji, "interval_months", in.interval_months);
+  if (in.interval_below_minimum)
+    cJSON_AddStringToObject(ji, "interval_note",
+                            "interval below 6 months: RTOG reRT trials required >= 6 months since the prior "
+                            "course; the exception is an inadequate initial course (S2)");
   cJSON_AddStringToObject(ji, "source", in.source);
 
   /* recurrence pattern */
@@ -332,12 +375,15 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
     cJSON_AddStringToObject(jp, "basis", "clinician judges the lesion a second primary");
     cJSON_AddStringToObject(jp, "advice", rr.advice);
     cJSON_AddStringToObject(jp, "source", rr.source);
-  } else if (!isnan(k->recurrence_overlap_fraction)) {
+  } else if (!isnan(o->overlap_fraction) || !isnan(k->recurrence_overlap_fraction)) {
     recurrence_result rr;
-    if ((rc = recurrence_classify(k->recurrence_overlap_fraction, o->boundary, &rr, err))) goto fail;
+    int from_dicom = !isnan(o->overlap_fraction);
+    double f = from_dicom ? o->overlap_fraction : k->recurrence_overlap_fraction;
+    if ((rc = recurrence_classify(f, o->boundary, &rr, err))) goto fail;
     cJSON_AddStringToObject(jp, "class", rr.label);
     json_add_num(jp, "overlap_fraction", rr.overlap_fraction);
-    cJSON_AddStringToObject(jp, "basis", "$.clinical.recurrence_overlap_fraction");
+    cJSON_AddStringToObject(jp, "basis", from_dicom ? "recurrence ROI against the mapped prior dose (DICOM)"
+                                                    : "$.clinical.recurrence_overlap_fraction");
     cJSON_AddStringToObject(jp, "advice", rr.advice);
     cJSON_AddStringToObject(jp, "source", rr.source);
   } else {

@@ -18,7 +18,6 @@
 #include <math.h>
 
 #include "consult/consult_ctx.h"
-#include "consult/consult_seams.h"
 
 static const char *const step_names[] = {
     "load case file",   "read DICOM",         "register and map doses", "structure masks",
@@ -64,7 +63,10 @@ static int write_derived(consult_ctx *c, const char *dir, const char *name, cons
   int np = 0;
   for (int i = 0; i < c->cs.ncourses; i++)
     if (c->dose[i].referenced_plan_uid[0]) plans[np++] = c->dose[i].referenced_plan_uid;
-  io_write_opts wo = {note, "rert"};
+  io_write_opts wo;
+  memset(&wo, 0, sizeof wo);
+  wo.note = note;
+  wo.software = "rert";
   char path[2200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   rc = io_write_derived_dose(path, &w, &c->dose[c->iref].ident, plans, np, &wo, NULL, err);

@@ -1,9 +1,4 @@
 /* consult_ctx.h — state shared by the consult steps (internal to src/consult).
- *
- * INTEGRATION SEAM: the consult orchestrates modules that were written in parallel. Functions of
- * geom, dvh and accumulate are referenced weakly (consult_seams.h) so that the tree links in
- * every merge state; a step whose module is missing fails with "module X is not in this build".
- * Once all modules are merged the weak declarations can be deleted without other changes.
  */
 #ifndef RERT_CONSULT_CTX_H
 #define RERT_CONSULT_CTX_H

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "consult/consult_ctx.h"
-#include "consult/consult_seams.h"
 #include "rert/dosemeta.h"
 #include "rert/rbe.h"
+#include "rert/clinical.h"
 
 #ifndef RERT_VERSION
 #define RERT_VERSION "0.0.0"
@@ -42,11 +42,11 @@ static void section_courses(consult_ctx *c, rert_report *r) {
   static const report_column cols[] = {
       {"course_id", "Course", 0, NULL},          {"role", "Role", 0, NULL},
       {"start_date", "First fraction", 0, NULL}, {"end_date", "Last fraction", 0, NULL},
-      {"interval_months", "Interval to new course (months)", 1, NULL},
+      {"interval_months", "Interval (months)", 1, NULL},
       {"modality", "Modality", 0, NULL},         {"technique", "Technique", 0, NULL},
       {"prescription_gy", "Prescription (Gy)", 2, NULL},
       {"fractions", "Fractions", 0, NULL},       {"dose_per_fraction_gy", "Gy/fx", 2, NULL},
-      {"rbe_model", "RBE model", 0, NULL},       {"dose_max_gy", "Dose max in grid (Gy)", 2, NULL}};
+      {"rbe_model", "RBE model", 0, NULL},       {"dose_max_gy", "RTDOSE max (Gy)", 2, NULL}};
   cJSON *rows = report_add_table(s, "courses", "Courses as given in the case file; dose maximum read from each RTDOSE.",
                                  cols, (int)(sizeof cols / sizeof cols[0]));
   for (int i = 0; i < c->cs.ncourses; i++) {
@@ -102,7 +102,7 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
     add_num(row, "alpha_beta_gy", c->res.struct_alpha_beta_gy[k]);
     cJSON_AddStringToObject(row, "recovery_model", c->in.structs[k].recovery[il >= 0 ? il : 0]);
     add_num(row, "recovered_fraction_pct", il >= 0 ? 100.0 * c->res.recovered_fraction[il][k] : NAN);
-    add_num(row, "volume_cc", geom_mask_volume_cc ? geom_mask_volume_cc(&c->mask[k]) : NAN);
+    add_num(row, "volume_cc", geom_mask_volume_cc(&c->mask[k]));
   }
   snprintf(buf, sizeof buf,
            "Voxels outside every listed structure: alpha/beta %.1f Gy (targets %.1f Gy), recovery '%s'.",
@@ -167,13 +167,10 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
   cJSON *s = report_add_section(r, "constraints", "4. Constraint evaluation (nominal and worst case)");
   static const report_column cols[] = {
       {"structure", "Structure", 0, NULL},   {"metric", "Metric", 0, NULL},
-      {"tier", "Tier", 0, "tier"},           {"scope", "Scope", 0, NULL},
-      {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
-      {"value", "Value", 2, NULL},           {"comparator", "", 0, NULL},
-      {"limit", "Limit", 2, NULL},           {"unit", "Unit", 0, NULL},
+      {"tier", "Tier", 0, "tier"},           {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
+      {"value", "Value", 2, NULL},           {"limit_text", "Limit", 0, NULL},
       {"margin", "Margin", 2, NULL},         {"verdict", "Nominal", 0, "verdict"},
-      {"worst_value", "Worst-case value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"},
-      {"source", "Source", 0, NULL}};
+      {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"}};
   for (int p = 0; p < c->nprot; p++) {
     const accum_evaluation *ev = &c->ev[p];
     char cap[600];
@@ -189,11 +186,14 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       cJSON_AddStringToObject(row, "metric", e->c->metric.text);
       cJSON_AddStringToObject(row, "tier", protocol_tier_name(e->c->tier));
       cJSON_AddStringToObject(row, "scope", protocol_scope_name(e->c->scope));
-      add_num(row, "alpha_beta_gy", e->alpha_beta_gy);
+      add_num(row, "alpha_beta_gy", e->alpha_beta_gy > 0 ? e->alpha_beta_gy : NAN);
       add_num(row, "value", e->value);
       cJSON_AddStringToObject(row, "comparator", protocol_cmp_name(e->c->cmp));
       add_num(row, "limit", e->limit);
       cJSON_AddStringToObject(row, "unit", e->c->limit_unit);
+      char lt[64];
+      snprintf(lt, sizeof lt, "%s %.2f %s", protocol_cmp_name(e->c->cmp), e->limit, e->c->limit_unit);
+      cJSON_AddStringToObject(row, "limit_text", lt);
       add_num(row, "margin", e->margin);
       add_num(row, "margin_pct", e->margin_pct);
       cJSON_AddStringToObject(row, "verdict", verdict_word(e->verdict));
@@ -207,6 +207,23 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       cJSON_AddBoolToObject(row, "source_verified", e->c->verified);
       sum->nconstraints++;
     }
+    /* sources once per protocol (each row also carries its own in report.json) */
+    char src[2048] = "";
+    size_t used = 0;
+    for (int k = 0; k < ev->nrows; k++) {
+      const char *sname = ev->rows[k].c->source;
+      if (strstr(src, sname)) continue;
+      int w = snprintf(src + used, sizeof src - used, "%s%s%s", used ? "; " : "Sources: ", sname,
+                       ev->rows[k].c->verified ? "" : " (unverified)");
+      if (w < 0 || (size_t)w >= sizeof src - used) break;
+      used += (size_t)w;
+    }
+    if (used) report_add_paragraph(s, src);
+    if (ev->interval_months == ev->interval_months) {
+      char iv[160];
+      snprintf(iv, sizeof iv, "Interval used for interval-dependent limits: %.1f months (n/a rows: the interval condition does not hold).", ev->interval_months);
+      report_add_paragraph(s, iv);
+    }
   }
 }
 
@@ -217,7 +234,7 @@ static void add_curve(cJSON *dvh, const char *label, const char *kind, const rer
   rert_err e;
   memset(&d, 0, sizeof d);
   if (dvh_compute_mask(m, dose, NULL, &d, &e) != RERT_OK || d.nbins <= 0 || !(d.inside_cc > 0)) {
-    if (dvh_free) dvh_free(&d);
+    dvh_free(&d);
     return;
   }
   int step = d.nbins / 80 + 1, n = 0;
@@ -241,10 +258,6 @@ static void add_curve(cJSON *dvh, const char *label, const char *kind, const rer
 
 static void section_dvh(consult_ctx *c, rert_report *r) {
   cJSON *s = report_add_section(r, "dvh", "5. Dose-volume histograms (EQD2)");
-  if (!dvh_compute_mask) {
-    report_add_note(s, "warning", "DVH module not in this build: no DVH plots.");
-    return;
-  }
   report_add_paragraph(s, "Each course in EQD2 at the structure's alpha/beta (dashed), the prior courses after recovery (dotted), the cumulative EQD2 (black) and, when computed, the worst case within the registration uncertainty (red dashed). Red markers are the hard limits of the first protocol: a line for Dmax/Dxcc-type limits, a diamond at (dose, volume) for Dx%.");
   for (int k = 0; k < c->nroi; k++) {
     const char *name = c->in.structs[k].name;
@@ -265,6 +278,7 @@ static void section_dvh(consult_ctx *c, rert_report *r) {
       for (int q = 0; q < c->ev[0].nrows; q++) {
         const accum_eval_row *e = &c->ev[0].rows[q];
         if (strcmp(e->structure, name) != 0 || !protocol_tier_is_hard(e->c->tier)) continue;
+        if (e->verdict == VERDICT_NOT_APPLICABLE || e->verdict == VERDICT_NOT_EVALUATED) continue;
         if (strcmp(e->c->limit_unit, "Gy") != 0 || e->c->scope != SCOPE_CUMULATIVE) continue;
         char lab[96];
         snprintf(lab, sizeof lab, "%s %g Gy", e->c->metric.text, e->limit);
@@ -280,7 +294,7 @@ static void section_dvh(consult_ctx *c, rert_report *r) {
 static int section_slices(consult_ctx *c, rert_report *r, rert_err *err) {
   cJSON *s = report_add_section(r, "slices", "6. Cumulative EQD2 through the recurrence");
   double centre[3];
-  if (c->irec >= 0 && geom_mask_centroid_mm && geom_mask_centroid_mm(&c->mask[c->irec], centre, err) == RERT_OK) {
+  if (c->irec >= 0 && geom_mask_centroid_mm(&c->mask[c->irec], centre, err) == RERT_OK) {
     report_add_paragraph(s, "Planes through the centroid of the recurrence; cumulative EQD2 isodose lines (per-voxel alpha/beta, recovered prior) over the reference CT; structure outlines as contoured.");
   } else {
     double ijk[3] = {(c->grid.nx - 1) / 2.0, (c->grid.ny - 1) / 2.0, (c->grid.nz - 1) / 2.0};
@@ -379,27 +393,92 @@ static void section_budget(consult_ctx *c, rert_report *r) {
   }
 }
 
+/* One assessment object of clinical_assess() as item/value rows (nested keys joined by '.',
+ * lists joined by '; '), so every number it reports appears in the report. */
+static void flatten(cJSON *rows, const char *prefix, const cJSON *o) {
+  const cJSON *v;
+  cJSON_ArrayForEach(v, o) {
+    char key[256];
+    snprintf(key, sizeof key, "%s%s%s", prefix, *prefix ? "." : "", v->string ? v->string : "");
+    if (cJSON_IsObject(v)) {
+      flatten(rows, key, v);
+      continue;
+    }
+    char *txt = NULL;
+    if (cJSON_IsString(v)) {
+      txt = strdup(v->valuestring);
+    } else if (cJSON_IsArray(v)) {
+      size_t cap = 1, len = 0;
+      txt = calloc(1, 1);
+      const cJSON *e;
+      cJSON_ArrayForEach(e, v) {
+        char *t = cJSON_IsString(e) ? strdup(e->valuestring) : cJSON_PrintUnformatted(e);
+        if (!t || !txt) { free(t); break; }
+        size_t tl = strlen(t);
+        char *q = realloc(txt, cap + tl + 2);
+        if (!q) { free(t); break; }
+        txt = q;
+        cap += tl + 2;
+        len += (size_t)sprintf(txt + len, "%s%s", len ? "; " : "", t);
+        free(t);
+      }
+    } else {
+      txt = cJSON_PrintUnformatted(v);
+    }
+    if (!txt) continue;
+    if (*txt) {
+      cJSON *row = report_table_row(rows);
+      cJSON_AddStringToObject(row, "item", key);
+      cJSON_AddStringToObject(row, "value", txt);
+    }
+    free(txt);
+  }
+}
+
 static void section_clinical(consult_ctx *c, rert_report *r) {
   cJSON *s = report_add_section(r, "clinical", "8. Clinical assessment");
-  /* INTEGRATION SEAM: RPA class, intent, recurrence pattern, toxicity risks and ARS guidance
-   * come from clinical.h (not merged on this branch). Until then the report lists the case
-   * facts those assessments use, so the reader can apply them. */
-  const case_clinical *k = &c->cs.clinical;
-  if (!c->cs.has_clinical) {
-    report_add_paragraph(s, "The case file has no clinical section.");
+  /* recurrence pattern from DICOM: overlap of the recurrence with the 95 % isodose of the most
+   * recent prior course, mapped onto the reference (domain-reference 7.3) */
+  const case_course *last = casefile_last_prior(&c->cs);
+  if (c->irec >= 0 && last) {
+    int il = (int)(last - c->cs.courses);
+    double f;
+    recurrence_result rr;
+    rert_err e;
+    if (recurrence_overlap_fraction(&c->maskvol[c->irec], &c->mapped[il], last->prescription_gy, &f, &e) == RERT_OK &&
+        recurrence_classify(f, BOUNDARY_DAWSON, &rr, &e) == RERT_OK) {
+      char fs[32], rx[32];
+      snprintf(fs, sizeof fs, "%.3f", f);
+      snprintf(rx, sizeof rx, "%.2f Gy", last->prescription_gy);
+      report_add_kv_table(s, "recurrence_pattern",
+                          "Recurrence pattern from DICOM: fraction f of the recurrence inside the 95 % isodose of the most recent prior course (mapped onto the reference).",
+                          "Recurrence structure", c->in.structs[c->irec].name, "Prior course", last->id,
+                          "Prior prescription", rx, "Overlap fraction f", fs, "Class (f >= 0.95 in-field, Dawson)",
+                          rr.label, "Target-volume advice", rr.advice, "Source", rr.source, NULL);
+    } else {
+      report_add_note(s, "warning", e.msg);
+    }
+  }
+  clinical_options co = clinical_options_default();
+  cJSON *cj = NULL;
+  rert_err e;
+  if (clinical_assess(&c->cs, &co, &cj, &e) != RERT_OK) {
+    report_add_note(s, "warning", e.msg);
     return;
   }
-  char age[32], ecog[16], kps[16];
-  snprintf(age, sizeof age, isfinite(k->age_years) ? "%.0f" : "unknown", k->age_years);
-  snprintf(ecog, sizeof ecog, k->ecog >= 0 ? "%d" : "unknown", k->ecog);
-  snprintf(kps, sizeof kps, isfinite(k->kps) ? "%.0f" : "unknown", k->kps);
-  report_add_kv_table(s, "clinical_facts", "Case facts used by the assessments (case file $.clinical).",
-                      "Age (years)", age, "ECOG", ecog, "KPS", kps, "Histology", k->histology,
-                      "Subsite", k->subsite, "rT / rN", k->rT, "Recurrence extent", k->recurrence_extent,
-                      "Feeding tube", casefile_tri_name(k->feeding_tube), "Tracheostomy",
-                      casefile_tri_name(k->tracheostomy), "Resectable", casefile_tri_name(k->resectable),
-                      "Goals of care", k->goals_of_care, NULL);
-  report_add_note(s, "info", "RPA class, intent, recurrence pattern, toxicity risks and ARS guidance: clinical module not integrated in this build.");
+  report_add_paragraph(s, "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. Toxicity tiers here use the case file's point doses; the DICOM-derived cumulative values are in the constraint table.");
+  static const char *const parts[] = {"rpa", "intent", "toxicity", "ars"};
+  static const char *const titles[] = {"Recursive partitioning (MIRI RPA)", "Treatment intent", "Toxicity risk", "ARS appropriate-use guidance"};
+  static const report_column cols[] = {{"item", "Item", 0, NULL}, {"value", "Value", 0, NULL}};
+  for (int q = 0; q < 4; q++) {
+    const cJSON *o = cJSON_GetObjectItem(cj, parts[q]);
+    if (!o) continue;
+    char id[32];
+    snprintf(id, sizeof id, "clinical_%s", parts[q]);
+    cJSON *rows = report_add_table(s, id, titles[q], cols, 2);
+    flatten(rows, "", o);
+  }
+  cJSON_Delete(cj);
 }
 
 static void section_provenance(consult_ctx *c, rert_report *r) {

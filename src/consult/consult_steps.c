@@ -16,7 +16,6 @@
 #include <strings.h>
 
 #include "consult/consult_ctx.h"
-#include "consult/consult_seams.h"
 #include "rert/imageio.h"
 
 static void add_input(consult_ctx *c, const char *role, const char *path) {
@@ -247,7 +246,6 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     int rc = course_field(c, i, &f, err);
     if (!rc) {
       if (c->reg[i].has_field) {
-        c->has_upper = c->has_upper; /* QA on every computed or imported deformable field */
         if (reg_qa_field(&f, NULL, NULL, &c->reg[i].qa, err) == RERT_OK) c->reg[i].has_qa = 1;
       }
       rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,
@@ -268,8 +266,6 @@ static int is_target_roi(const rert_roi *r) {
 }
 
 int consult_step_masks(consult_ctx *c, rert_err *err) {
-  CONSULT_NEED(geom_mask_from_roi, "geom", err);
-  CONSULT_NEED(geom_mask_to_volume, "geom", err);
   c->irec = -1;
   for (int r = 0; r < c->ss.nrois && c->nroi < CONSULT_MAX_ROIS; r++) {
     const rert_roi *roi = &c->ss.rois[r];
@@ -337,8 +333,6 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
 }
 
 int consult_step_accumulate(consult_ctx *c, rert_err *err) {
-  CONSULT_NEED(accumulate_run, "accumulate", err);
-  CONSULT_NEED(accum_input_init, "accumulate", err);
   if (c->o->uncertainty_mm > 0) {
     for (int i = 0; i < c->cs.ncourses; i++) {
       rert_volume lo;
@@ -368,37 +362,50 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
 }
 
 int consult_step_evaluate(consult_ctx *c, rert_err *err) {
-  CONSULT_NEED(accumulate_evaluate, "accumulate", err);
-  if (c->cs.nprotocols == 0)
-    return rert_err_set(err, RERT_EINPUT, "%s: $.protocols: name at least one protocol (rert protocols list)",
+  const char *names[RERT_CASE_MAX_PROTOCOLS];
+  int n = 0;
+  for (int p = 0; p < c->cs.nprotocols && n < RERT_CASE_MAX_PROTOCOLS; p++) names[n++] = c->cs.protocols[p];
+  for (int p = 0; p < c->o->nprotocols; p++) {
+    int dup = 0;
+    for (int q = 0; q < n; q++) dup |= strcmp(names[q], c->o->protocols[p]) == 0;
+    if (dup) continue;
+    if (n >= RERT_CASE_MAX_PROTOCOLS)
+      return rert_err_set(err, RERT_EINPUT, "--protocol: more than %d protocols", RERT_CASE_MAX_PROTOCOLS);
+    names[n++] = c->o->protocols[p];
+  }
+  if (n == 0)
+    return rert_err_set(err, RERT_EINPUT,
+                        "%s: $.protocols is empty and no --protocol was given (rert protocols list)",
                         c->o->case_path);
-  for (int p = 0; p < c->cs.nprotocols; p++) {
-    int rc = protocol_load(c->cs.protocols[p], &c->prot[p], err);
+  for (int p = 0; p < n; p++) {
+    int rc = protocol_load(names[p], &c->prot[p], err);
     if (rc) return rc;
     c->nprot = p + 1;
     rc = accumulate_evaluate(&c->in, &c->prot[p], &c->ev[p], err);
-    if (rc) return rert_err_prefix(err, rc, "protocol %s", c->cs.protocols[p]);
+    if (rc) return rert_err_prefix(err, rc, "protocol %s", names[p]);
   }
   return RERT_OK;
 }
 
-/* Most binding hard failure of an evaluation (smallest margin), "" if none. */
+/* Most binding hard failure of an evaluation (smallest margin; nominal or worst case), "" if none. */
 static void limiting_row(const accum_evaluation *ev, char *buf, size_t n) {
   buf[0] = '\0';
   double worst = INFINITY;
   for (int r = 0; r < ev->nrows; r++) {
     const accum_eval_row *row = &ev->rows[r];
-    if (row->verdict != VERDICT_FAIL || !protocol_tier_is_hard(row->c->tier)) continue;
-    if (row->margin < worst) {
+    int nominal = row->verdict == VERDICT_FAIL;
+    int wc = row->has_worst && row->worst_verdict == VERDICT_FAIL;
+    if (!(nominal || wc) || !protocol_tier_is_hard(row->c->tier)) continue;
+    if (!buf[0] || row->margin < worst) {
       worst = row->margin;
-      snprintf(buf, n, "%s %s %s %g %s", row->structure, row->c->metric.text,
-               protocol_cmp_name(row->c->cmp), row->limit, row->c->limit_unit);
+      snprintf(buf, n, "%s %s %s %g %s%s", row->structure, row->c->metric.text,
+               protocol_cmp_name(row->c->cmp), row->limit, row->c->limit_unit,
+               nominal ? "" : " (worst case)");
     }
   }
 }
 
 int consult_step_budget(consult_ctx *c, rert_err *err) {
-  CONSULT_NEED(accumulate_budget, "accumulate", err);
   const case_course *pl = casefile_planned_course(&c->cs);
   if (!pl) return RERT_OK; /* prior-only sum: nothing to budget */
   c->budget_fractions = pl->fractions;
@@ -406,7 +413,7 @@ int consult_step_budget(consult_ctx *c, rert_err *err) {
                              pl->interfraction_interval_h, &c->remaining, &c->maxnew, err);
   if (rc) return rert_err_prefix(err, rc, "remaining tolerance");
   c->has_budget = 1;
-  if (!accumulate_evaluate_scaled) return RERT_OK;
+
   /* Regimen solver: for each fraction count, the largest multiple of the planned dose
    * distribution with no hard failure in the primary protocol (bisection on the scale). */
   int opts[CONSULT_MAX_SOLVER], nopt = 0;
@@ -465,7 +472,7 @@ void consult_ctx_free(consult_ctx *c) {
   if (c->has_ct) rtdata_free_image_series(&c->ct);
   if (c->has_ss) rtdata_free_structure_set(&c->ss);
   for (int k = 0; k < c->nroi; k++) {
-    if (geom_mask_free) geom_mask_free(&c->mask[k]);
+    geom_mask_free(&c->mask[k]);
     volume_free(&c->maskvol[k]);
   }
   if (c->has_res) accum_result_free(&c->res);

@@ -81,8 +81,9 @@ typedef struct {
 } raster_ctx;
 
 static void raster_piece(void *vctx, const double p0[3], const double p1[3], double len,
-                         double w) {
+                         double db, double dc) {
   raster_ctx *c = vctx;
+  double w = db * dc;
   int v[3], inside = 1;
   for (int q = 0; q < 3; q++) {
     double mid = 0.5 * (p0[q] + p1[q]);
@@ -108,12 +109,13 @@ int geom_mask_from_roi(const rert_roi *roi, const rert_volume *grid, const rert_
   if (rc) return rc;
   set_grid(out, grid);
   int ss = opt && opt->supersample > 0 ? opt->supersample : 4;
+  if (ss > 64) ss = 64; /* beyond this, rows cost time and add nothing */
   geom_shape s;
   shape_gridmap g;
   /* thickness of a single-plane ROI: as asked, else the grid spacing along the normal */
   double thick = opt ? opt->slice_thickness_mm : 0;
   if (!(thick > 0)) {
-    rc = geom_shape_build(roi, 1.0, &s, err); /* provisional, to learn the normal */
+    rc = geom_shape_build(roi, 1.0, 0, &s, err); /* provisional, to learn the normal */
     if (rc) return rc;
     if (s.nplanes == 1) {
       double ijk[3], zero[3] = {0, 0, 0}, t[3];
@@ -126,9 +128,9 @@ int geom_mask_from_roi(const rert_roi *roi, const rert_volume *grid, const rert_
     }
     geom_shape_free(&s);
   }
-  rc = geom_shape_build(roi, thick, &s, err);
+  rc = geom_shape_build(roi, thick, 0, &s, err);
   if (rc) return rc;
-  shape_gridmap_init(&g, &s, &out->grid);
+  shape_gridmap_init(&g, &s, &out->grid, 1);
 
   /* box: index-space image of the shape's (a, b, c) extent, ±1 voxel, clipped to the grid */
   double amin = INFINITY, amax = -INFINITY, bmin = INFINITY, bmax = -INFINITY;

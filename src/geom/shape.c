@@ -14,6 +14,7 @@
 #define PLANE_TOL_MM 0.05    /* contours closer than this along the normal share a plane */
 #define PLANAR_TOL_MM 0.5    /* max distance of a contour point from its contour's plane */
 #define PARALLEL_COS 0.999   /* contour normals must agree within ~2.5° */
+#define MAX_COORD_MM 1e5     /* 100 m: beyond this a coordinate is corrupt, not anatomy */
 
 static double dot3(const double *a, const double *b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 static void cross3(const double *a, const double *b, double *o) {
@@ -95,8 +96,8 @@ void geom_shape_free(geom_shape *s) {
   memset(s, 0, sizeof *s);
 }
 
-int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shape *s,
-                     rert_err *err) {
+int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check_self,
+                     geom_shape *s, rert_err *err) {
   memset(s, 0, sizeof *s);
   rert_roi_info *info = &s->info;
   const char *nm = roi->name[0] ? roi->name : "(unnamed)";
@@ -108,7 +109,7 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shap
     if (ct->type != CONTOUR_CLOSED_PLANAR || ct->npoints < 3 || !ct->xyz_mm) continue;
     int finite = 1;
     for (int i = 0; i < 3 * ct->npoints; i++)
-      if (!isfinite(ct->xyz_mm[i])) finite = 0;
+      if (!isfinite(ct->xyz_mm[i]) || fabs(ct->xyz_mm[i]) > MAX_COORD_MM) finite = 0;
     if (!finite) continue;
     double nv[3];
     newell(ct->xyz_mm, ct->npoints, nv);
@@ -147,7 +148,7 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shap
     }
     int finite = 1;
     for (int i = 0; i < 3 * ct->npoints; i++)
-      if (!isfinite(ct->xyz_mm[i])) finite = 0;
+      if (!isfinite(ct->xyz_mm[i]) || fabs(ct->xyz_mm[i]) > MAX_COORD_MM) finite = 0;
     double nv[3];
     newell(ct->xyz_mm, ct->npoints, nv);
     double l = sqrt(dot3(nv, nv));
@@ -295,7 +296,7 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shap
     double cc = 0.5 * (s->planes[pl].c_lo + s->planes[pl].c_hi);
     for (int a = 0; a < 3; a++)
       cen[a] += dv * (ci[u].ca * s->e1[a] + ci[u].cb * s->e2[a] + cc * s->n[a]);
-    if (self_intersects(v, cstart[u + 1] - cstart[u])) info->nself_intersecting++;
+    if (check_self && self_intersects(v, cstart[u + 1] - cstart[u])) info->nself_intersecting++;
   }
   info->volume_cc = vol / 1000.0;
   for (int a = 0; a < 3; a++) {
@@ -324,14 +325,15 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shap
 int geom_roi_info(const rert_roi *roi, double default_thickness_mm, rert_roi_info *info,
                   rert_err *err) {
   geom_shape s;
-  int rc = geom_shape_build(roi, default_thickness_mm, &s, err);
+  int rc = geom_shape_build(roi, default_thickness_mm, 1, &s, err);
   if (rc) return rc;
   *info = s.info;
   geom_shape_free(&s);
   return RERT_OK;
 }
 
-void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid) {
+void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid, int half) {
+  g->half = half;
   double zero[3] = {0, 0, 0}, t[3];
   volume_world_to_index(grid, zero, g->I0);
   volume_world_to_index(grid, s->e1, t);
@@ -343,11 +345,33 @@ void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume
   g->n[0] = grid->nx, g->n[1] = grid->ny, g->n[2] = grid->nz;
 }
 
-/* Split [alo, ahi] of the row through R (index at a = 0) where any index coordinate crosses a
- * multiple of 0.5, and emit the pieces. */
-static void emit_row(const shape_gridmap *g, const double R[3], double alo, double ahi, double w,
-                     shape_piece_fn fn, void *ctx) {
-  double next[3], step[3];
+/* Grid-border crossings (index −0.5 and n−0.5) of x ↦ base + x·k inside (lo, hi), sorted. */
+static int border_points(const shape_gridmap *g, const double base[3], const double k[3],
+                         const int use[3], double lo, double hi, double out[6]) {
+  int n = 0;
+  for (int q = 0; q < 3; q++) {
+    if (!use[q] || fabs(k[q]) < 1e-12) continue;
+    double e[2] = {-0.5, g->n[q] - 0.5};
+    for (int i = 0; i < 2; i++) {
+      double x = (e[i] - base[q]) / k[q];
+      if (x > lo && x < hi) out[n++] = x;
+    }
+  }
+  for (int i = 1; i < n; i++)
+    for (int j = i; j > 0 && out[j - 1] > out[j]; j--) {
+      double t = out[j];
+      out[j] = out[j - 1], out[j - 1] = t;
+    }
+  return n;
+}
+
+/* Split [alo, ahi] of the row through R (index at a = 0) where an index coordinate crosses a
+ * cell face (shape_gridmap.half) or the grid border, and emit the pieces. */
+static void emit_split(const shape_gridmap *g, const double R[3], double alo, double ahi,
+                       double db, double dc, shape_piece_fn fn, void *ctx) {
+  double next[4], step[4], u = g->half ? 0.5 : 1.0, bp[6];
+  static const int all[3] = {1, 1, 1};
+  int nbp = g->half ? 0 : border_points(g, R, g->Ia, all, alo, ahi, bp), ib = 0;
   for (int q = 0; q < 3; q++) {
     double ia = g->Ia[q];
     if (fabs(ia) < 1e-12) {
@@ -355,44 +379,88 @@ static void emit_row(const shape_gridmap *g, const double R[3], double alo, doub
       step[q] = INFINITY;
       continue;
     }
-    double t0 = 2.0 * (R[q] + alo * ia);
+    double t0 = (R[q] + alo * ia) / u;
     double tn = ia > 0 ? floor(t0) + 1.0 : ceil(t0) - 1.0;
-    next[q] = (0.5 * tn - R[q]) / ia;
-    step[q] = 0.5 / fabs(ia);
+    next[q] = (u * tn - R[q]) / ia;
+    step[q] = u / fabs(ia);
   }
+  next[3] = nbp ? bp[0] : INFINITY;
   double a = alo, p0[3], p1[3];
   for (int q = 0; q < 3; q++) p0[q] = R[q] + a * g->Ia[q];
   while (a < ahi) {
     double an = ahi;
-    for (int q = 0; q < 3; q++)
+    for (int q = 0; q < 4; q++)
       if (next[q] < an) an = next[q];
     if (an > a + 1e-9) {
       for (int q = 0; q < 3; q++) p1[q] = R[q] + an * g->Ia[q];
-      fn(ctx, p0, p1, an - a, w);
+      fn(ctx, p0, p1, an - a, db, dc);
       memcpy(p0, p1, sizeof p0);
     }
     for (int q = 0; q < 3; q++)
       while (next[q] <= an + 1e-9) next[q] += step[q];
+    while (next[3] <= an + 1e-9) next[3] = ++ib < nbp ? bp[ib] : INFINITY;
     a = an;
   }
 }
 
+static void emit_whole(const shape_gridmap *g, const double R[3], double a0, double a1, double db,
+                       double dc, shape_piece_fn fn, void *ctx) {
+  if (!(a1 > a0 + 1e-9)) return;
+  double p0[3], p1[3];
+  for (int q = 0; q < 3; q++) p0[q] = R[q] + a0 * g->Ia[q], p1[q] = R[q] + a1 * g->Ia[q];
+  fn(ctx, p0, p1, a1 - a0, db, dc);
+}
+
+/* Emit the pieces of [alo, ahi] on the row through R (index at a = 0): split where an index
+ * coordinate crosses a cell face (shape_gridmap.half) or the grid border inside the grid; the
+ * parts beyond the grid go out whole (they only count as outside volume, and a far-off contour
+ * cannot make the loop run long). */
+static void emit_row(const shape_gridmap *g, const double R[3], double alo, double ahi, double db,
+                     double dc, shape_piece_fn fn, void *ctx) {
+  double ain = -INFINITY, aout = INFINITY;
+  for (int q = 0; q < 3; q++) {
+    double ia = g->Ia[q], lo = -0.5, hi = g->n[q] - 0.5;
+    if (fabs(ia) < 1e-12) {
+      if (R[q] < lo || R[q] > hi) ain = INFINITY, aout = -INFINITY;
+      continue;
+    }
+    double x0 = (lo - R[q]) / ia, x1 = (hi - R[q]) / ia;
+    if (x0 > x1) {
+      double t = x0;
+      x0 = x1, x1 = t;
+    }
+    ain = fmax(ain, x0), aout = fmin(aout, x1);
+  }
+  if (!(aout > ain) || aout <= alo || ain >= ahi) {
+    emit_whole(g, R, alo, ahi, db, dc, fn, ctx);
+    return;
+  }
+  double s0 = fmax(alo, ain), s1 = fmin(ahi, aout);
+  emit_whole(g, R, alo, s0, db, dc, fn, ctx);
+  emit_split(g, R, s0, s1, db, dc, fn, ctx);
+  emit_whole(g, R, s1, ahi, db, dc, fn, ctx);
+}
+
 /* Sample positions over [lo, hi]: split first where a grid index that depends on this coordinate
- * alone (coefficient k[q], others zero) crosses a multiple of 0.5 (voxel faces and trilinear
- * cell faces: axis-aligned grids become exact in that direction), then into equal parts of at
- * most `step`. Returns the count; mid/width are malloc'ed. */
-static int sample_axis(double lo, double hi, double step, const double base[3], const double k[3],
-                       const int alone[3], double **mid, double **wid) {
+ * alone (coefficient k[q], others zero) crosses a cell face (and the grid border), so that
+ * axis-aligned grids are exact in that direction, then into equal parts of at most `step`.
+ * Returns the count; mid/width are malloc'ed. */
+static int sample_axis(const shape_gridmap *g, double lo, double hi, double step,
+                       const double base[3], const double k[3], const int alone[3], double **mid,
+                       double **wid) {
   int nb = 0, cap = 16;
+  double u = g->half ? 0.5 : 1.0;
   double *br = malloc(cap * sizeof(double));
   if (!br) return -1;
   br[nb++] = lo;
-  for (int q = 0; q < 3; q++) {
-    if (!alone[q] || fabs(k[q]) < 1e-12) continue;
-    double t0 = 2 * (base[q] + lo * k[q]), t1 = 2 * (base[q] + hi * k[q]);
+  double bp[6];
+  int nbp = g->half ? 0 : border_points(g, base, k, alone, lo, hi, bp);
+  for (int q = 0; q < 3 + nbp; q++) {
+    if (q < 3 && (!alone[q] || fabs(k[q]) < 1e-12)) continue;
+    double t0 = q < 3 ? (base[q] + lo * k[q]) / u : 0, t1 = q < 3 ? (base[q] + hi * k[q]) / u : 0;
     double tl = fmin(t0, t1), th = fmax(t0, t1);
-    for (double t = floor(tl) + 1; t < th; t += 1) {
-      double x = (0.5 * t - base[q]) / k[q];
+    for (double t = q < 3 ? floor(tl) + 1 : 0; q < 3 ? t < th : t < 1; t += 1) {
+      double x = q < 3 ? (u * t - base[q]) / k[q] : bp[q - 3];
       if (x <= lo || x >= hi) continue;
       if (nb + 2 > cap) {
         cap *= 2;
@@ -436,8 +504,8 @@ int shape_scan_plane(const geom_shape *s, int pi, const shape_gridmap *g, double
     alonec[q] = fabs(g->Ia[q]) < 1e-12 && fabs(g->Ib[q]) < 1e-12;
   }
   double *bm = NULL, *bw = NULL, *cm = NULL, *cw = NULL;
-  int nrows = sample_axis(P->bmin, P->bmax, step_mm, g->I0, g->Ib, aloneb, &bm, &bw);
-  int m = nrows < 0 ? -1 : sample_axis(P->c_lo, P->c_hi, step_mm, g->I0, g->Ic, alonec, &cm, &cw);
+  int nrows = sample_axis(g, P->bmin, P->bmax, step_mm, g->I0, g->Ib, aloneb, &bm, &bw);
+  int m = nrows < 0 ? -1 : sample_axis(g, P->c_lo, P->c_hi, step_mm, g->I0, g->Ic, alonec, &cm, &cw);
   double *xs = malloc((size_t)P->ne * sizeof(double));
   if (nrows < 0 || m < 0 || !xs) {
     free(bm), free(bw), free(cm), free(cw), free(xs);
@@ -463,7 +531,7 @@ int shape_scan_plane(const geom_shape *s, int pi, const shape_gridmap *g, double
       double c = cm[sidx], R[3];
       for (int q = 0; q < 3; q++) R[q] = g->I0[q] + b * g->Ib[q] + c * g->Ic[q];
       for (int k = 0; k + 1 < nx; k += 2)
-        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], bw[r] * cw[sidx], fn, ctx);
+        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], bw[r], cw[sidx], fn, ctx);
     }
   }
   free(bm), free(bw), free(cm), free(cw), free(xs);

@@ -37,21 +37,24 @@ typedef struct {
   rert_roi_info info;
 } geom_shape;
 
-int geom_shape_build(const rert_roi *roi, double default_thickness_mm, geom_shape *s,
-                     rert_err *err);
+/* check_self: also count self-intersecting contours (O(n²) per contour; for reports only). */
+int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check_self,
+                     geom_shape *s, rert_err *err);
 void geom_shape_free(geom_shape *s);
 
 /* Affine map (a, b, c) → continuous grid index of `grid`: idx = I0 + a·Ia + b·Ib + c·Ic. */
 typedef struct {
   double I0[3], Ia[3], Ib[3], Ic[3];
   int n[3];
+  int half; /* 1: split at every multiple of 0.5 (voxel faces: masks); 0: at integers (trilinear
+               cell faces: DVHs) and at the grid border −0.5 / n−0.5 only */
 } shape_gridmap;
-void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid);
+void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid, int half);
 
 /* One piece of a scanline inside the shape: continuous grid index of its two ends, its length
- * in mm and the cross-section weight (row spacing × sub-slab thickness, mm²). */
+ * in mm, and the row's width along e2 (db) and n (dc) in mm; its volume is len·db·dc. */
 typedef void (*shape_piece_fn)(void *ctx, const double p0[3], const double p1[3], double len_mm,
-                               double w_mm2);
+                               double db_mm, double dc_mm);
 
 /* Integrate plane `pi` of the shape with rows at spacing ≤ step_mm (along e2 and n). Thread-safe
  * (no shared state besides ctx). Returns RERT_EINTERNAL only on allocation failure. */

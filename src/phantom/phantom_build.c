@@ -172,7 +172,7 @@ static int build_rtstruct(const rert_phantom_model *m, int c, const rert_image_s
     double box[4], zr[2];
     double w;
     roi_box(m, r, c, box, zr, &w);
-    double step = fmin(1.5, fmax(0.4, w / 20.0));
+    double step = fmin(1.5, fmax(0.3, w / 40.0)); /* ≥ 40 samples across the ROI */
     /* one contour list per slice, filled in parallel, then concatenated in slice order */
     int nz = k->ct.nz;
     rert_contour **per = calloc((size_t)nz, sizeof *per);
@@ -264,7 +264,8 @@ static int build_rtplan(const rert_phantom_model *m, int c, const rert_structure
     return rert_err_set(err, RERT_EINTERNAL, "phantom: out of memory");
   p->fraction_groups[0].number = 1;
   p->fraction_groups[0].fractions_planned = k->fractions;
-  p->fraction_groups[0].nbeams = 0;
+  /* static-field IMRT: 7 coplanar beams; SBRT: 9 (io writes minimal beams with RadiationType) */
+  p->fraction_groups[0].nbeams = strcmp(k->technique, "SBRT") == 0 ? 9 : 7;
   for (int l = 0; l < k->nlevels; l++) {
     rert_prescription *rx = &p->prescriptions[l];
     rx->target_dose_gy = k->level[l].dose_gy;

@@ -2,8 +2,9 @@
  * courses with dates/fractions/prescriptions and the paths of their DICOM objects, the
  * ground-truth registrations, and the structure map. The consult reads this file.
  *
- * Schema "rert-case/1" (owned by the clinical module, docs/case-file.md). Everything that
- * depends on that schema is in case_json() so it can follow schema changes in one place.
+ * Schema "rert-case/1" (owned by the clinical module, include/rert/casefile.h, docs/case-file.md;
+ * phantom-only keys start with x_). Everything that depends on that schema is in case_json() so
+ * it can follow schema changes in one place.
  * Paths are relative to the case file's directory.
  */
 #include <math.h>
@@ -45,11 +46,34 @@ void phantom_paths_registration(const rert_phantom_model *m, int from, int to,
            m->course[to].id);
 }
 
+/* Ground truth for scoring: fraction of the latest GTV's volume inside the 95 % isodose of prior
+ * course `prior`, by sampling the GTV every 0.5 mm (course-own space) and mapping each sample
+ * into the prior course through the known deformation. */
+static double overlap_fraction(const rert_phantom_model *m, int prior) {
+  int last = m->ncourses - 1;
+  const rert_phantom_prim *g = &m->roi[m->course[last].gtv_roi].part[0];
+  double rmax = fmax(g->semi[0], fmax(g->semi[1], g->semi[2]));
+  int n = (int)ceil(rmax / 0.5);
+  long in = 0, hot = 0;
+  double thr = 0.95 * m->course[prior].prescription_gy;
+#pragma omp parallel for collapse(2) reduction(+ : in, hot) schedule(static)
+  for (int k = -n; k <= n; k++)
+    for (int j = -n; j <= n; j++)
+      for (int i = -n; i <= n; i++) {
+        double x[3] = {g->centre[0] + 0.5 * i, g->centre[1] + 0.5 * j, g->centre[2] + 0.5 * k}, y[3];
+        if (phantom_prim_level(g, x) > 0) continue;
+        in++;
+        phantom_map_between(m, last, prior, x, y);
+        if (phantom_dose_gy(m, prior, y) >= thr) hot++;
+      }
+  return in ? (double)hot / (double)in : 0.0;
+}
+
 static cJSON *case_json(const rert_phantom_model *m) {
   int last = m->ncourses - 1;
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "schema", "rert-case/1");
-  cJSON_AddStringToObject(root, "description",
+  cJSON_AddStringToObject(root, "comment",
                           "rert synthetic head-and-neck re-irradiation patient (rert phantom)");
   cJSON *pt = cJSON_AddObjectToObject(root, "patient");
   cJSON_AddStringToObject(pt, "id", m->patient_id);
@@ -63,27 +87,40 @@ static cJSON *case_json(const rert_phantom_model *m) {
   cJSON_AddNumberToObject(cl, "age_years", age_years(m->birth_date, m->course[last].start_date));
   cJSON_AddNumberToObject(cl, "ecog", 1);
   cJSON_AddStringToObject(cl, "histology", "squamous");
-  cJSON_AddStringToObject(cl, "p16", "negative");
+  cJSON_AddNumberToObject(cl, "kps", 80);
+  cJSON_AddBoolToObject(cl, "p16", 0);
   cJSON_AddStringToObject(cl, "subsite", "oropharynx");
   cJSON_AddStringToObject(cl, "rT", "rT2");
   cJSON_AddStringToObject(cl, "rN", "rN0");
   const rert_phantom_roi *gtv = &m->roi[m->course[last].gtv_roi];
   json_add_num(cl, "recurrence_volume_cc", phantom_prim_volume_mm3(&gtv->part[0]) / 1000.0);
+  double dmax = gtv->part[0].semi[0];
+  for (int a = 1; a < 3; a++)
+    if (gtv->part[0].semi[a] > dmax) dmax = gtv->part[0].semi[a];
+  json_add_num(cl, "recurrence_size_cm", 2.0 * dmax / 10.0); /* greatest diameter */
+  cJSON_AddStringToObject(cl, "recurrence_extent", "local");
   add_date(cl, "diagnosis_date", date_from_days(date_to_days(m->course[0].ct_date) - 33));
   add_date(cl, "recurrence_date", date_from_days(date_to_days(m->course[last].ct_date) - 21));
   cJSON_AddBoolToObject(cl, "prior_surgery", 0);
   cJSON_AddBoolToObject(cl, "neck_dissection", 0);
-  cJSON_AddBoolToObject(cl, "flap", 0);
+  cJSON_AddBoolToObject(cl, "flap_reconstruction", 0);
   cJSON_AddBoolToObject(cl, "resectable", 0);
   cJSON_AddBoolToObject(cl, "accepts_surgery", 0);
+  cJSON *sv = cJSON_AddObjectToObject(cl, "salvage_surgery");
+  cJSON_AddStringToObject(sv, "status", "none");
   cJSON *od = cJSON_AddObjectToObject(cl, "organ_dysfunction");
   cJSON_AddBoolToObject(od, "feeding_tube", 0);
   cJSON_AddBoolToObject(od, "tracheostomy", 0);
   cJSON_AddBoolToObject(od, "soft_tissue_defect", 0);
   cJSON_AddBoolToObject(cl, "distant_metastases", 0);
-  cJSON_AddNumberToObject(cl, "carotid_encasement_deg", 0);
+  cJSON *ca = cJSON_AddObjectToObject(cl, "carotid");
+  cJSON_AddNumberToObject(ca, "encasement_deg", 0);
+  cJSON_AddBoolToObject(ca, "invasion", 0);
   cJSON_AddBoolToObject(cl, "mucosal_ulceration", 0);
-  cJSON_AddStringToObject(cl, "dental_status", "dental assessment before course 1, no extractions");
+  cJSON *dn = cJSON_AddObjectToObject(cl, "dental");
+  cJSON_AddStringToObject(dn, "status", "good");
+  cJSON_AddBoolToObject(dn, "planned_extractions", 0);
+  cJSON_AddStringToObject(cl, "goals_of_care", "curative");
 
   cJSON *cs = cJSON_AddArrayToObject(root, "courses");
   for (int c = 0; c < m->ncourses; c++) {
@@ -99,7 +136,9 @@ static cJSON *case_json(const rert_phantom_model *m) {
     cJSON_AddNumberToObject(o, "fractions", k->fractions);
     cJSON_AddNumberToObject(o, "fractions_per_day", 1);
     json_add_num(o, "prescription_gy", k->prescription_gy);
-    cJSON_AddStringToObject(o, "target_roi", m->roi[k->ptv_roi].name);
+    cJSON_AddBoolToObject(o, "elective_nodes", k->nlevels > 1);
+    if (c == 0) cJSON_AddStringToObject(o, "systemic", "cisplatin");
+    cJSON_AddStringToObject(o, "x_target_roi", m->roi[k->ptv_roi].name);
     phantom_course_paths p;
     phantom_paths_course(m, c, &p);
     cJSON *d = cJSON_AddObjectToObject(o, "dicom");
@@ -120,9 +159,9 @@ static cJSON *case_json(const rert_phantom_model *m) {
     cJSON_AddStringToObject(o, "type", "deformable");
     cJSON_AddStringToObject(o, "dicom", p.dicom);
     cJSON_AddStringToObject(o, "mha", p.mha);
-    cJSON_AddStringToObject(o, "convention",
+    cJSON_AddStringToObject(o, "x_convention",
                             "pull-back: course-'from' point = x + u(x) for x on the 'to' grid");
-    cJSON_AddBoolToObject(o, "ground_truth", 1);
+    cJSON_AddBoolToObject(o, "x_ground_truth", 1);
     cJSON_AddItemToArray(rg, o);
   }
   cJSON *sm = cJSON_AddObjectToObject(root, "structure_map");
@@ -132,6 +171,15 @@ static cJSON *case_json(const rert_phantom_model *m) {
   cJSON_AddStringToObject(rv, "default", "none");
   cJSON_AddObjectToObject(rv, "per_organ");
   cJSON_AddArrayToObject(root, "protocols");
+  cJSON *gt = cJSON_AddObjectToObject(root, "x_ground_truth");
+  cJSON_AddStringToObject(gt, "comment",
+                          "analytic values of the synthetic patient for scoring (docs/phantom.md)");
+  cJSON *ov = cJSON_AddObjectToObject(gt, "recurrence_overlap_fraction");
+  for (int c = 0; c < last; c++)
+    json_add_num(ov, m->course[c].id, overlap_fraction(m, c));
+  cJSON_AddStringToObject(gt, "recurrence_overlap_definition",
+                          "fraction of the recurrence GTV volume inside the prior course's 95 % "
+                          "isodose, analytic (0.5 mm sampling through the known deformation)");
   return root;
 }
 

@@ -70,9 +70,35 @@ static int append_contour(rert_contour **cs, int *n, double *xy, int np, double 
   return RERT_OK;
 }
 
+/* Shrink the search box to where the ROI can be on this plane: a coarse pass at 4h keeps the
+ * samples whose implicit value (≈ signed distance) is below 4h, i.e. within one coarse step of
+ * the surface, so nothing the fine pass would find is lost. Returns 0 if the plane misses it. */
+static int tighten_box(const rert_phantom_model *m, int roi, int c, double z, double h,
+                       const double box[4], double out[4]) {
+  double H = 4.0 * h;
+  int nx = (int)ceil((box[1] - box[0]) / H) + 1, ny = (int)ceil((box[3] - box[2]) / H) + 1;
+  double lo[2] = {1e30, 1e30}, hi[2] = {-1e30, -1e30};
+  int any = 0;
+  for (int j = 0; j < ny; j++)
+    for (int i = 0; i < nx; i++) {
+      double p[3] = {box[0] + i * H, box[2] + j * H, z};
+      if (phantom_roi_level(m, roi, c, p) < H) {
+        any = 1;
+        lo[0] = fmin(lo[0], p[0]), hi[0] = fmax(hi[0], p[0]);
+        lo[1] = fmin(lo[1], p[1]), hi[1] = fmax(hi[1], p[1]);
+      }
+    }
+  if (!any) return 0;
+  out[0] = fmax(box[0], lo[0] - 2 * H), out[1] = fmin(box[1], hi[0] + 2 * H);
+  out[2] = fmax(box[2], lo[1] - 2 * H), out[3] = fmin(box[3], hi[1] + 2 * H);
+  return 1;
+}
+
 int phantom_contour_slice(const rert_phantom_model *m, int roi, int c, double z, double h,
-                          const double box[4], rert_contour **contours, int *ncontours,
+                          const double box_in[4], rert_contour **contours, int *ncontours,
                           rert_err *err) {
+  double box[4];
+  if (!tighten_box(m, roi, c, z, h, box_in, box)) return RERT_OK;
   int nx = (int)ceil((box[1] - box[0]) / h) + 1, ny = (int)ceil((box[3] - box[2]) / h) + 1;
   if (nx < 3 || ny < 3) return RERT_OK;
   size_t ng = (size_t)nx * ny;

@@ -244,9 +244,13 @@ static int write_all(const rert_report *r, FILE *f) {
       } else if (strcmp(type, "image") == 0) {
         const report_image *im = report_find_image(r, str(b, "image_id"));
         if (!im) continue;
+        int maxdim = 1; /* one scale for every picture, as in the PDF */
+        for (int q = 0; q < r->nimages; q++) {
+          if (r->images[q].width_px > maxdim) maxdim = r->images[q].width_px;
+          if (r->images[q].height_px > maxdim) maxdim = r->images[q].height_px;
+        }
         fprintf(f, "<figure><img alt=\"%s\" width=\"%d\" height=\"%d\" src=\"data:image/png;base64,",
-                im->id, im->width_px * 300 / (im->width_px > im->height_px ? im->width_px : im->height_px),
-                im->height_px * 300 / (im->width_px > im->height_px ? im->width_px : im->height_px));
+                im->id, im->width_px * 320 / maxdim, im->height_px * 320 / maxdim);
         base64(f, im->png, im->png_len);
         fputs("\"><figcaption>", f);
         esc(f, str(b, "caption"));

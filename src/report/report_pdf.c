@@ -140,29 +140,54 @@ static void draw_table(pdf_ctx *c, const cJSON *b) {
   double *wid = calloc((size_t)nc, sizeof *wid);
   if (!wid) return;
   char cell[1024];
-  /* natural width: the longest header word or the longest cell, capped so that no column
-   * takes the page; then scaled to the content width */
+  /* Column widths: each column needs at least its longest word (header or cell; capped) and
+   * would like its longest unwrapped cell (capped). When the natural widths do not fit, every
+   * column gets its minimum and the rest of the page is shared in proportion to what each
+   * column still wants, so numbers stay on one line and long texts wrap. */
+  double *minw = calloc((size_t)nc, sizeof *minw);
+  if (!minw) {
+    free(wid);
+    return;
+  }
   int j = 0;
   const cJSON *col, *row;
   cJSON_ArrayForEach(col, cols) {
-    double w = 0;
-    char lab[256];
-    snprintf(lab, sizeof lab, "%s", str(col, "label"));
-    for (char *save = NULL, *t = strtok_r(lab, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
-      double ww = report_text_width(c->cr, t, REPORT_FONT " Bold 7");
-      if (ww > w) w = ww;
+    double natural = 0, longest_word = 0;
+    for (int r = -1; r < cJSON_GetArraySize(rows); r++) {
+      const cJSON *rw = r >= 0 ? cJSON_GetArrayItem(rows, r) : NULL;
+      cell_text(col, rw, cell, sizeof cell);
+      const char *font = rw ? REPORT_FONT " 7" : REPORT_FONT " Bold 7";
+      if (rw) {
+        double ww = report_text_width(c->cr, cell, font);
+        if (ww > natural) natural = ww;
+      }
+      /* header words may break inside a word when space is short; cell words should not */
+      for (char *save = NULL, *t = strtok_r(cell, " /", &save); t; t = strtok_r(NULL, " /", &save)) {
+        double ww = report_text_width(c->cr, t, font);
+        if (!rw && ww > 28) ww = 28;
+        if (ww > longest_word) longest_word = ww;
+      }
     }
-    cJSON_ArrayForEach(row, rows) {
-      report_format_cell(col, row, cell, sizeof cell);
-      double ww = report_text_width(c->cr, cell, REPORT_FONT " 7");
-      if (ww > w) w = ww;
-    }
-    if (w > 180) w = 180;
-    wid[j++] = w + 6;
+    if (longest_word > 70) longest_word = 70;
+    if (natural < longest_word) natural = longest_word;
+    if (natural > 220) natural = 220;
+    minw[j] = longest_word + 5;
+    wid[j++] = natural + 5;
   }
-  double tot = 0;
-  for (j = 0; j < nc; j++) tot += wid[j];
-  for (j = 0; j < nc; j++) wid[j] *= CONTENT_W / tot;
+  double tot = 0, totmin = 0;
+  for (j = 0; j < nc; j++) {
+    tot += wid[j];
+    totmin += minw[j];
+  }
+  if (tot <= CONTENT_W) {
+    for (j = 0; j < nc; j++) wid[j] *= CONTENT_W / tot;
+  } else if (totmin >= CONTENT_W) {
+    for (j = 0; j < nc; j++) wid[j] = minw[j] * CONTENT_W / totmin;
+  } else {
+    double extra = CONTENT_W - totmin, want = tot - totmin;
+    for (j = 0; j < nc; j++) wid[j] = minw[j] + (wid[j] - minw[j]) * extra / want;
+  }
+  free(minw);
 
   const char *cap = str(b, "caption");
   double hh = row_height(c, cols, NULL, wid);
@@ -193,13 +218,16 @@ static cairo_status_t read_png(void *closure, unsigned char *data, unsigned int 
   return CAIRO_STATUS_SUCCESS;
 }
 
-static void grid_cell(pdf_ctx *c, const char *type, int per_row, double h, double *x, double *w) {
+/* need_h: the tallest cell this row may get (checked when a row starts, so a row never runs
+ * off the page); h: this cell's height */
+static void grid_cell(pdf_ctx *c, const char *type, int per_row, double need_h, double h, double *x,
+                      double *w) {
   if (!c->grid_type || strcmp(c->grid_type, type) != 0 || c->grid_col >= per_row) {
     grid_flush(c);
     c->grid_type = type;
   }
   *w = (CONTENT_W - 10.0 * (per_row - 1)) / per_row;
-  if (c->grid_col == 0) need(c, h);
+  if (c->grid_col == 0) need(c, need_h);
   *x = MARGIN + c->grid_col * (*w + 10);
   if (h > c->grid_row_h) c->grid_row_h = h;
   c->grid_col++;
@@ -207,7 +235,7 @@ static void grid_cell(pdf_ctx *c, const char *type, int per_row, double h, doubl
 
 static void draw_dvh(pdf_ctx *c, const cJSON *b) {
   double x, w, h = 175;
-  grid_cell(c, "dvh", 2, h, &x, &w);
+  grid_cell(c, "dvh", 2, h, h, &x, &w);
   cairo_save(c->cr);
   cairo_translate(c->cr, x, c->y);
   report_draw_dvh(c->cr, b, w, h);
@@ -218,12 +246,19 @@ static void draw_image(pdf_ctx *c, const cJSON *b) {
   const report_image *im = report_find_image(c->r, str(b, "image_id"));
   if (!im) return;
   double wcell = (CONTENT_W - 20.0) / 3;
-  double scale = wcell / im->width_px;
+  /* one scale for every picture (the largest side of any picture fills a cell), so the three
+   * planes are shown at the same mm per point */
+  int maxdim = 1;
+  for (int q = 0; q < c->r->nimages; q++) {
+    if (c->r->images[q].width_px > maxdim) maxdim = c->r->images[q].width_px;
+    if (c->r->images[q].height_px > maxdim) maxdim = c->r->images[q].height_px;
+  }
+  double scale = wcell / maxdim;
   double hpic = im->height_px * scale;
   const char *cap = str(b, "caption");
   double hcap = report_text_height(c->cr, wcell, cap, REPORT_FONT " 6.5");
   double x, w;
-  grid_cell(c, "image", 3, hpic + hcap + 4, &x, &w);
+  grid_cell(c, "image", 3, wcell + 3 * hcap + 4, hpic + hcap + 4, &x, &w);
   struct { const unsigned char *p; size_t left; } s = {im->png, im->png_len};
   cairo_surface_t *img = cairo_image_surface_create_from_png_stream(read_png, &s);
   if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {

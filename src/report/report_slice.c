@@ -141,7 +141,9 @@ int report_render_slice_png(const report_slice_spec *spec, report_plane plane,
   }
   double ext_u = hi[m.ua] - lo[m.ua], ext_v = hi[m.va] - lo[m.va];
   int max_px = spec->max_px > 16 ? spec->max_px : 480;
-  m.mm_per_px = (ext_u > ext_v ? ext_u : ext_v) / max_px;
+  /* one scale for the three planes: the longest side of the dose box spans max_px */
+  double ext_max = fmax(hi[0] - lo[0], fmax(hi[1] - lo[1], hi[2] - lo[2]));
+  m.mm_per_px = ext_max / max_px;
   if (!(m.mm_per_px > 0)) return rert_err_set(err, RERT_EINTERNAL, "report slice: empty dose grid");
   int w = (int)lround(ext_u / m.mm_per_px), h = (int)lround(ext_v / m.mm_per_px);
   if (w < 8) w = 8;

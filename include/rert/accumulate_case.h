@@ -1,0 +1,33 @@
+/* accumulate_case.h — building an accumulation input from a case file: read every course's
+ * RTDOSE (and RTPLAN for the fraction-count interlock), map each prior course onto the
+ * reference course's dose grid through its registration (register: pull-back warp), add lower/
+ * upper bound maps for an uncertainty radius, and rasterise the reference RTSTRUCT into
+ * fractional masks (geom). Implements domain-reference §3.10 (sum on the reference anatomy).
+ */
+#ifndef RERT_ACCUMULATE_CASE_H
+#define RERT_ACCUMULATE_CASE_H
+
+#include "rert/accumulate.h"
+#include "rert/casefile.h"
+#include "rert/rtdata.h"
+
+typedef struct {
+  accum_input in;
+  rert_volume dose[ACCUM_MAX_COURSES], lower[ACCUM_MAX_COURSES], upper[ACCUM_MAX_COURSES];
+  rert_volume mask[ACCUM_MAX_STRUCTS];
+  rert_dicom_ident reference_ident;   /* of the reference course's RTDOSE (for writing) */
+  double planned_prescription_gy;     /* NaN when no planned course */
+  double uncertainty_mm;
+  char mapping[ACCUM_MAX_COURSES][160]; /* how each course reached the reference grid */
+  char plan_uid[ACCUM_MAX_COURSES][RERT_UID_LEN]; /* RTPLAN SOP UID per course (RTDOSE reference) */
+} accum_case;
+
+typedef struct {
+  double uncertainty_mm;   /* 0 = none; > 0: min/max filter of each mapped prior dose */
+  accum_ab_rule rule;
+} accum_case_opts;
+
+int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *ac, rert_err *err);
+void accum_case_free(accum_case *ac);
+
+#endif

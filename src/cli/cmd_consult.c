@@ -1,0 +1,93 @@
+/* cmd_consult.c — `rert consult CASE.json --out DIR`: the whole re-irradiation consult, from the
+ * case file's DICOM objects to report.pdf / report.html / report.json and derived RTDOSEs
+ * (rert/consult.h). Exit 0 all hard constraints pass, 1 a hard constraint fails (the report is
+ * still written), 2 bad input, 3 internal error; 2 and 3 write nothing. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "rert/consult.h"
+
+static const rert_opt consult_opts_tbl[] = {
+    {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs (created)", NULL, 0},
+    {"uncertainty-mm", OPT_NUM, "3", "registration uncertainty radius for the worst case (0 = none)", "mm", 1},
+    {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
+    {"created", OPT_STR, NULL, "creation time written into the report (ISO 8601, e.g. 2026-01-01T00:00:00Z) instead of now; for reproducible output", NULL, 0},
+    {"no-progress", OPT_FLAG, NULL, "no progress indicator on stderr (it is shown only on a terminal anyway)", NULL, 0},
+    {0}};
+
+int consult_print_result(const rert_args *a, const consult_summary *s, int rc);
+
+int consult_print_result(const rert_args *a, const consult_summary *s, int rc) {
+  if (cli_json(a)) {
+    cJSON *o = cJSON_CreateObject();
+    cJSON_AddStringToObject(o, "out_dir", s->out_dir);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/report.pdf", s->out_dir);
+    cJSON_AddStringToObject(o, "report_pdf", p);
+    snprintf(p, sizeof p, "%s/report.html", s->out_dir);
+    cJSON_AddStringToObject(o, "report_html", p);
+    snprintf(p, sizeof p, "%s/report.json", s->out_dir);
+    cJSON_AddStringToObject(o, "report_json", p);
+    cJSON_AddNumberToObject(o, "files", s->nfiles);
+    cJSON_AddNumberToObject(o, "constraint_rows", s->nconstraints);
+    cJSON_AddNumberToObject(o, "hard_failures", s->hard_failures);
+    cJSON_AddNumberToObject(o, "worst_case_hard_failures", s->worst_hard_failures);
+    cJSON_AddStringToObject(o, "verdict", rc == RERT_OK ? "pass" : "fail");
+    cli_print_json(o);
+  } else {
+    printf("rert consult: report in %s/report.pdf (also report.html, report.json; %d files)\n",
+           s->out_dir, s->nfiles);
+    printf("  %d constraint rows; hard failures: %d nominal, %d worst case -> %s\n",
+           s->nconstraints, s->hard_failures, s->worst_hard_failures,
+           rc == RERT_OK ? "PASS" : "FAIL (see the constraint table)");
+  }
+  return rc;
+}
+
+static int run_consult(const rert_args *a, rert_err *err) {
+  const char *out = cli_str(a, "out");
+  if (!out || !*out) return rert_err_set(err, RERT_EINPUT, "consult: --out DIR is required");
+  consult_opts o;
+  memset(&o, 0, sizeof o);
+  o.case_path = cli_pos(a, 0);
+  o.out_dir = out;
+  int rc = cli_num(a, "uncertainty-mm", &o.uncertainty_mm, err);
+  if (rc) return rc;
+  if (o.uncertainty_mm < 0 || o.uncertainty_mm > 20)
+    return rert_err_set(err, RERT_EINPUT, "--uncertainty-mm: %g is outside 0..20 mm", o.uncertainty_mm);
+  o.created_utc = cli_str(a, "created");
+  const char *prots[64];
+  o.nprotocols = cli_list_count(a, "protocol");
+  if (o.nprotocols > 64) return rert_err_set(err, RERT_EINPUT, "--protocol: too many");
+  for (int i = 0; i < o.nprotocols; i++) prots[i] = cli_list_item(a, "protocol", i);
+  o.protocols = prots;
+  o.progress = !cli_flag(a, "no-progress") && isatty(2);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "rert consult %s --out %s --uncertainty-mm %g", o.case_path, out, o.uncertainty_mm);
+  o.command_line = cmd;
+  consult_summary s;
+  rc = consult_run(&o, &s, err);
+  if (rc != RERT_OK && rc != RERT_EVERDICT) return rc;
+  return consult_print_result(a, &s, rc);
+}
+
+const rert_cmd rert_cmd_consult = {
+    "consult",
+    "run the re-irradiation consult on a case file and write the report",
+    "CASE.json",
+    "Runs the whole pipeline on the case file's DICOM objects: checks the inputs (same patient, "
+    "dose units, frames), maps every course onto the reference course's dose grid (imported "
+    "registration, or rigid + demons CT registration), converts each course to EQD2 with per-voxel "
+    "alpha/beta, discounts prior courses for recovery, sums, evaluates the case's protocols "
+    "nominally and in the worst case within the registration uncertainty radius, computes the "
+    "remaining-tolerance map and the regimen solver, and writes report.pdf, report.html, "
+    "report.json and derived RTDOSEs (cumulative EQD2, worst case, remaining EQD2, maximum new "
+    "dose) into DIR. Output is written to a temporary directory and moved into place at the end; "
+    "a failure names the step and writes nothing. Exit 1 when a hard constraint fails (the "
+    "report is written). See docs/report.md.",
+    consult_opts_tbl,
+    "rert consult case.json --out consult/\n"
+    "rert consult case.json --out consult/ --uncertainty-mm 5 --json",
+    1, 1, run_consult};
