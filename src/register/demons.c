@@ -18,7 +18,7 @@
 void reg_demons_opts_default(reg_demons_opts *o) {
   memset(o, 0, sizeof *o);
   o->levels = 3;
-  o->iterations[0] = 60, o->iterations[1] = 40, o->iterations[2] = 20;
+  o->iterations[0] = 40, o->iterations[1] = 20, o->iterations[2] = 5;
   for (int l = 3; l < 8; l++) o->iterations[l] = 20;
   o->sigma_fluid_mm = 3.0;
   o->sigma_diffusion_mm = 6.0;
