@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "rert/imageio.h"
 #include "rert/register.h"
 #include "support/reg_synth.h"
@@ -148,4 +150,36 @@ Test(cli, register_small_pair_and_bad_inputs) {
   cr_assert_eq(run("warp --moving f.mha --field u.mha --out w.mha --lower a.mha"), 2);
   volume_free(&F), volume_free(&M), volume_free(&body);
   rtdata_free_vfield(&t), rtdata_free_vfield(&u), rtdata_free_vfield(&z);
+}
+
+Test(cli, dicom_registration_and_rtstruct_masks) {
+  /* The phantom writes the same analytic course-1 → course-2 field twice: as a MetaImage and as a
+   * DICOM Deformable Spatial Registration. Importing the DICOM object (pull-back, identity
+   * pre/post) must reproduce the MetaImage field exactly (vector error 0), and ROI masks taken
+   * from the RTSTRUCT must be non-empty. */
+  cr_assert_eq(run("phantom --out ph --size small"), 0);
+  cr_assert_eq(run("regqa --field ph/registration/REG_course1_to_course2.dcm --truth "
+                   "ph/registration/field_course1_to_course2.mha --mask ph/course2/RS_course2.dcm:External "
+                   "--roi Parotid_L=ph/course2/RS_course2.dcm:Parotid_L --json"),
+               0);
+  char p[512], buf[16384] = {0};
+  snprintf(p, sizeof p, "%s/out.txt", dir);
+  FILE *f = fopen(p, "r");
+  fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  cJSON *o = cJSON_Parse(buf);
+  cr_assert(o, "%s", buf);
+  cJSON *ve = cJSON_GetObjectItem(o, "vector_error");
+  cr_assert(ve);
+  cr_assert_float_eq(cJSON_GetObjectItem(ve, "max_mm")->valuedouble, 0, 1e-4);
+  cr_assert_gt(cJSON_GetObjectItem(ve, "points")->valuedouble, 1000);
+  cJSON *rois = cJSON_GetObjectItem(o, "rois");
+  cr_assert_gt(cJSON_GetObjectItem(cJSON_GetArrayItem(rois, 0), "voxels")->valuedouble, 10);
+  cJSON_Delete(o);
+  /* dose mapping straight from DICOM: RTDOSE + REG onto the course-2 dose grid */
+  cr_assert_eq(run("warp --moving ph/course1/RD_course1.dcm --field ph/registration/REG_course1_to_course2.dcm "
+                   "--like ph/course2/RD_course2.dcm --out d.mha"),
+               0);
+  /* a rigid-looking request without a grid is refused */
+  cr_assert_eq(run("regqa --field ph/course2/RD_course2.dcm"), 2);
 }
