@@ -183,3 +183,31 @@ Test(cli, dicom_registration_and_rtstruct_masks) {
   /* a rigid-looking request without a grid is refused */
   cr_assert_eq(run("regqa --field ph/course2/RD_course2.dcm"), 2);
 }
+
+Test(cli, local_radius_from_inverse_consistency) {
+  /* reverse field w = −u + (0, 2, 0): ICE |u + w(x + u)| = 2 mm everywhere, so the locally
+   * estimated bounds must equal the fixed-radius 2 mm bounds */
+  write_ramp_and_shift();
+  rert_vfield w;
+  rert_err e;
+  char p[512];
+  snprintf(p, sizeof p, "%s/u.nii.gz", dir);
+  cr_assert(imageio_read_vfield(p, &w, &e) == RERT_OK);
+  for (size_t q = 0; q < reg_vfield_count(&w); q++)
+    w.u_mm[3 * q] = -1.5f, w.u_mm[3 * q + 1] = 2.0f, w.u_mm[3 * q + 2] = 1.0f;
+  snprintf(p, sizeof p, "%s/w.mha", dir);
+  cr_assert(imageio_write_vfield(p, &w, &e) == RERT_OK);
+  rtdata_free_vfield(&w);
+  cr_assert_eq(run("warp --moving ramp.mha --field u.nii.gz --out a.mha --radius-mm 2 --lower lo1.mha --upper hi1.mha"), 0);
+  cr_assert_eq(run("warp --moving ramp.mha --field u.nii.gz --out b.mha --reverse-field w.mha --lower lo2.mha --upper hi2.mha"), 0);
+  const char *names[2][2] = {{"lo1.mha", "lo2.mha"}, {"hi1.mha", "hi2.mha"}};
+  for (int t = 0; t < 2; t++) {
+    rert_volume a, b;
+    snprintf(p, sizeof p, "%s/%s", dir, names[t][0]);
+    cr_assert(imageio_read_volume(p, &a, &e) == RERT_OK);
+    snprintf(p, sizeof p, "%s/%s", dir, names[t][1]);
+    cr_assert(imageio_read_volume(p, &b, &e) == RERT_OK);
+    for (size_t q = 0; q < volume_count(&a); q++) cr_assert_float_eq(a.data[q], b.data[q], 1e-4, "voxel %zu", q);
+    volume_free(&a), volume_free(&b);
+  }
+}
