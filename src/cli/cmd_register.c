@@ -19,13 +19,13 @@ static const rert_opt OPTS[] = {
     {"out", OPT_STR, NULL, "output deformation field (.mha/.nii): u(x) on the fixed grid, moving = x + u(x)", NULL, 0},
     {"warped", OPT_STR, NULL, "resampled moving image (default <out>_warped.mha)", NULL, 0},
     {"qa", OPT_STR, NULL, "QA summary JSON (default <out>_qa.json)", NULL, 0},
-    {"mask", OPT_STR, NULL, "body/ROI mask image (nonzero inside) restricting the metric and forces", NULL, 0},
+    {"mask", OPT_STR, NULL, "mask restricting the forces and QA: image (nonzero inside) or RTSTRUCT.dcm:ROI (e.g. RS.dcm:External)", NULL, 0},
     {"rigid-min-gain", OPT_NUM, "0.15", "keep identity unless rigid lowers the coarse MSE by this fraction (0 = always rigid)", "", 0},
     {"rigid-only", OPT_FLAG, NULL, "stop after the rigid step (field = rigid transform)", NULL, 0},
     {"no-rigid", OPT_FLAG, NULL, "skip the rigid step (images already aligned)", NULL, 0},
     {"inverse", OPT_STR, NULL, "also register moving→fixed, write that field here and report inverse consistency", NULL, 0},
     {"levels", OPT_INT, "3", "demons pyramid levels", NULL, 0},
-    {"iterations", OPT_LIST, "60,40,20", "demons iterations per level, coarse first", NULL, 0},
+    {"iterations", OPT_LIST, "40,20,5", "demons iterations per level, coarse first", NULL, 0},
     {"grid-mm", OPT_NUM, "2", "finest demons grid spacing in mm (0 = fixed image spacing); the field is written on this grid", "mm", 1},
     {"sigma-fluid-mm", OPT_NUM, "3.0", "Gaussian sigma on each update (mm)", "mm", 1},
     {"sigma-diffusion-mm", OPT_NUM, "6.0", "Gaussian sigma on the total field (mm)", "mm", 1},
@@ -90,7 +90,7 @@ static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume
       o.iterations[i] = (int)v;
     }
   } else if (o.levels != 3) {
-    for (int i = 0; i < o.levels; i++) o.iterations[i] = i == o.levels - 1 ? 20 : 40;
+    for (int i = 0; i < o.levels; i++) o.iterations[i] = i == o.levels - 1 ? 5 : 30;
   }
   if ((rc = cli_num(a, "grid-mm", &o.grid_mm, err)) || (rc = cli_num(a, "sigma-fluid-mm", &o.sigma_fluid_mm, err)) ||
       (rc = cli_num(a, "sigma-diffusion-mm", &o.sigma_diffusion_mm, err)) || (rc = cli_num(a, "max-step-mm", &o.max_step_mm, err)))
@@ -112,7 +112,7 @@ static int run(const rert_args *a, rert_err *err) {
   else regcli_derive(out, "_warped.mha", warped_p, sizeof warped_p);
   if (cli_str(a, "qa")) snprintf(qa_p, sizeof qa_p, "%s", cli_str(a, "qa"));
   else regcli_derive(out, "_qa.json", qa_p, sizeof qa_p);
-  rert_volume F, M, mask_raw, mask;
+  rert_volume F, M, mask;
   memset(&mask, 0, sizeof mask);
   int rc = regcli_load_image(fp, &F, err);
   if (rc) return rc;
@@ -123,11 +123,7 @@ static int run(const rert_args *a, rert_err *err) {
   }
   const rert_volume *mk = NULL;
   if (cli_str(a, "mask")) {
-    rc = regcli_load_image(cli_str(a, "mask"), &mask_raw, err);
-    if (!rc) {
-      rc = regcli_mask_on(&mask_raw, &F, &mask, err);
-      volume_free(&mask_raw);
-    }
+    rc = regcli_load_mask(cli_str(a, "mask"), &F, &mask, err);
     if (rc) goto done_images;
     mk = &mask;
   }

@@ -16,9 +16,9 @@ static const rert_opt OPTS[] = {
     {"inverse", OPT_STR, NULL, "reverse (moving→fixed) field for the inverse-consistency error", NULL, 0},
     {"fixed", OPT_STR, NULL, "fixed image, for HU similarity before/after", NULL, 0},
     {"moving", OPT_STR, NULL, "moving image, for HU similarity before/after", NULL, 0},
-    {"mask", OPT_STR, NULL, "restrict statistics to this mask (nonzero inside)", NULL, 0},
+    {"mask", OPT_STR, NULL, "restrict statistics to this mask: image (nonzero inside) or RTSTRUCT.dcm:ROI", NULL, 0},
     {"landmarks", OPT_STR, NULL, "CSV of landmark pairs: [name,]x_f,y_f,z_f,x_m,y_m,z_m (LPS mm)", NULL, 0},
-    {"roi", OPT_LIST, NULL, "NAME=mask.mha: per-ROI mean displacement and Jacobian (repeatable)", NULL, 0},
+    {"roi", OPT_LIST, NULL, "NAME=mask.mha or NAME=RTSTRUCT.dcm:ROI: per-ROI mean displacement and Jacobian (repeatable)", NULL, 0},
     {"truth", OPT_STR, NULL, "reference (e.g. ground-truth) field: vector error mean/p95/max inside --mask and each --roi", NULL, 0},
     {"jacobian", OPT_STR, NULL, "write the Jacobian determinant map here", NULL, 0},
     {"max-folded-pct", OPT_NUM, NULL, "verdict: exit 1 if more voxels than this percentage fold", "", 0},
@@ -39,7 +39,7 @@ static int run(const rert_args *a, rert_err *err) {
   memset(&w, 0, sizeof w), memset(&tr, 0, sizeof tr);
   rert_volume tgrid;
   memset(&tgrid, 0, sizeof tgrid);
-  rert_volume grid, mask, mraw, F, M, W, R0, dj;
+  rert_volume grid, mask, F, M, W, R0, dj;
   memset(&mask, 0, sizeof mask), memset(&F, 0, sizeof F), memset(&M, 0, sizeof M), memset(&W, 0, sizeof W);
   memset(&R0, 0, sizeof R0), memset(&dj, 0, sizeof dj);
   int rc = regcli_load_field(fp, NULL, &u, err);
@@ -49,10 +49,7 @@ static int run(const rert_args *a, rert_err *err) {
   cJSON_AddStringToObject(root, "field", fp);
   if (cli_str(a, "inverse") && (rc = regcli_load_field(cli_str(a, "inverse"), NULL, &w, err))) goto done;
   if (cli_str(a, "mask")) {
-    if ((rc = regcli_load_image(cli_str(a, "mask"), &mraw, err))) goto done;
-    rc = regcli_mask_on(&mraw, &grid, &mask, err);
-    volume_free(&mraw);
-    if (rc) goto done;
+    if ((rc = regcli_load_mask(cli_str(a, "mask"), &grid, &mask, err))) goto done;
   }
   reg_qa_stats s;
   if ((rc = reg_qa_field(&u, w.u_mm ? &w : NULL, mask.data ? &mask : NULL, &s, err))) goto done;
@@ -149,14 +146,14 @@ static int run(const rert_args *a, rert_err *err) {
       }
       char name[128];
       snprintf(name, sizeof name, "%.*s", (int)(eq - item), item);
-      rert_volume rm, ron;
-      if ((rc = regcli_load_image(eq + 1, &rm, err))) goto done;
-      rc = regcli_mask_on(&rm, &grid, &ron, err);
-      rert_volume rm_keep = rm;
-      if (rc) {
-        volume_free(&rm);
+      rert_volume ron;
+      if ((rc = regcli_load_mask(eq + 1, &grid, &ron, err))) goto done;
+      rert_volume rm_keep;
+      if ((rc = volume_alloc_like(&rm_keep, &ron, err))) {
+        volume_free(&ron);
         goto done;
       }
+      memcpy(rm_keep.data, ron.data, sizeof(float) * volume_count(&ron));
       reg_qa_stats rs;
       rc = reg_qa_field(&u, w.u_mm ? &w : NULL, &ron, &rs, err);
       /* mean displacement VECTOR as well as magnitude (TG-132 reports both) */

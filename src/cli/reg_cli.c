@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "rert/dicomio.h"
+#include "rert/geom.h"
 #include "rert/imageio.h"
 
 static int is_dicom_path(const char *path) {
@@ -87,4 +88,39 @@ void regcli_derive(const char *out, const char *suffix, char *buf, size_t n) {
     }
   }
   snprintf(buf, n, "%.*s%s", (int)len, out, suffix);
+}
+
+int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err) {
+  const char *sep = strstr(spec, ".dcm:");
+  if (!sep) sep = strstr(spec, ".DCM:");
+  if (!sep) {
+    rert_volume raw;
+    int rc = regcli_load_image(spec, &raw, err);
+    if (rc) return rc;
+    rc = regcli_mask_on(&raw, grid, out, err);
+    volume_free(&raw);
+    return rc;
+  }
+  char path[4096];
+  snprintf(path, sizeof path, "%.*s", (int)(sep + 4 - spec), spec);
+  const char *roi_name = sep + 5;
+  rert_structure_set ss;
+  int rc = io_read_rtstruct(path, &ss, err);
+  if (rc) return rc;
+  const rert_roi *roi = rtdata_find_roi(&ss, roi_name);
+  if (!roi) {
+    rtdata_free_structure_set(&ss);
+    return rert_err_set(err, RERT_EINPUT, "%s: no ROI named '%s'", path, roi_name);
+  }
+  rert_volume g = *grid;
+  g.data = NULL;
+  rert_mask m;
+  rc = geom_mask_from_roi(roi, &g, NULL, &m, err);
+  rtdata_free_structure_set(&ss);
+  if (rc) return rc;
+  rc = geom_mask_to_volume(&m, out, err);
+  geom_mask_free(&m);
+  if (rc) return rc;
+  for (size_t i = 0; i < volume_count(out); i++) out->data[i] = out->data[i] >= 0.5f;
+  return RERT_OK;
 }

@@ -9,6 +9,9 @@ int regcli_load_image(const char *path, rert_volume *v, rert_err *err);
 int regcli_load_field(const char *path, const rert_volume *like, rert_vfield *f, rert_err *err);
 /* Nearest-neighbour resampling of a mask (nonzero inside) onto `grid`'s geometry. */
 int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume *out, rert_err *err);
+/* A mask on `grid`: either an image file (nonzero inside; nearest-neighbour resampled) or
+ * "RTSTRUCT.dcm:ROI" (the ROI rasterised onto the grid by geom, occupancy ≥ 0.5 inside). */
+int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err);
 /* "<out without .mha/.mhd/.nii/.nii.gz><suffix>" */
 void regcli_derive(const char *out, const char *suffix, char *buf, size_t n);
 #endif
