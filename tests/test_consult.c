@@ -173,6 +173,8 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   char pd[4400];
   snprintf(pd, sizeof pd, "%s/cumulative_eqd2.dcm", a);
   cr_assert_eq(stat(pd, &st), 0, "cumulative EQD2 RTDOSE written");
+  snprintf(pd, sizeof pd, "%s/recurrence_parts.dcm", a);
+  cr_assert_eq(stat(pd, &st), 0, "derived RTSTRUCT written");
   check_cumulative_eqd2(a);
 }
 
