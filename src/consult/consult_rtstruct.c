@@ -25,14 +25,15 @@ typedef struct {
 static int hkey(int i, int j, int W) { return 2 * ((j + 1) * (W + 2) + (i + 1)); }
 static int vkey(int i, int j, int W) { return 2 * ((j + 1) * (W + 2) + (i + 1)) + 1; }
 
-static void key_point(int key, int W, double *x, double *y) {
+/* t: position of the crossing along the edge (0 at node (i, j)) */
+static void key_point(int key, int W, double t, double *x, double *y) {
   int node = key / 2, i = node % (W + 2) - 1, j = node / (W + 2) - 1;
   if (key % 2 == 0) {
-    *x = i + 0.5;
+    *x = i + t;
     *y = j;
   } else {
     *x = i;
-    *y = j + 0.5;
+    *y = j + t;
   }
 }
 
@@ -54,19 +55,23 @@ static int add_contour(rert_roi *roi, const rert_volume *g, int k, const double 
   return 0;
 }
 
-/* Contours of mask m (W×H×D, 1 inside) on grid g into roi. */
-static int mask_contours(const unsigned char *m, const rert_volume *g, rert_roi *roi) {
+/* Contours of the 0.5 level of occupancy m (W×H×D, 0..1) on grid g into roi; the crossing on an
+ * edge is placed by linear interpolation of the occupancy (sub-voxel, keeps volume). */
+static int mask_contours(const float *m, const rert_volume *g, rert_roi *roi) {
   int W = g->nx, H = g->ny;
   size_t nkeys = (size_t)2 * (W + 2) * (H + 2) + 2;
   int *first = malloc(nkeys * sizeof *first), *second = malloc(nkeys * sizeof *second);
+  double *pos = malloc(nkeys * sizeof *pos);
   size_t cap = 1024;
   seg *s = malloc(cap * sizeof *s);
   double *px = NULL, *py = NULL;
   int rc = 0;
-  if (!first || !second || !s) rc = -1;
+  if (!first || !second || !s || !pos) rc = -1;
   for (int k = 0; k < g->nz && !rc; k++) {
-    const unsigned char *sl = m + (size_t)W * H * k;
-#define IN(i, j) ((i) >= 0 && (j) >= 0 && (i) < W && (j) < H && sl[(size_t)(j) * W + (i)])
+    const float *sl = m + (size_t)W * H * k;
+#define VAL(i, j) ((i) >= 0 && (j) >= 0 && (i) < W && (j) < H ? (double)sl[(size_t)(j) * W + (i)] : 0.0)
+#define IN(i, j) (VAL(i, j) >= 0.5)
+#define CROSS(v0, v1) ((0.5 - (v0)) / ((v1) - (v0)))
     size_t ns = 0;
     for (int j = -1; j < H && !rc; j++)
       for (int i = -1; i < W && !rc; i++) {
@@ -74,10 +79,11 @@ static int mask_contours(const unsigned char *m, const rert_volume *g, rert_roi 
         int code = a | b << 1 | c << 2 | d << 3;
         if (code == 0 || code == 15) continue;
         int e[4], ne = 0; /* crossings in order top, right, bottom, left */
-        if (a != b) e[ne++] = hkey(i, j, W);
-        if (b != c) e[ne++] = vkey(i + 1, j, W);
-        if (c != d) e[ne++] = hkey(i, j + 1, W);
-        if (d != a) e[ne++] = vkey(i, j, W);
+        double va = VAL(i, j), vb = VAL(i + 1, j), vc = VAL(i + 1, j + 1), vd = VAL(i, j + 1);
+        if (a != b) { e[ne] = hkey(i, j, W); pos[e[ne++]] = CROSS(va, vb); }
+        if (b != c) { e[ne] = vkey(i + 1, j, W); pos[e[ne++]] = CROSS(vb, vc); }
+        if (c != d) { e[ne] = hkey(i, j + 1, W); pos[e[ne++]] = CROSS(vd, vc); }
+        if (d != a) { e[ne] = vkey(i, j, W); pos[e[ne++]] = CROSS(va, vd); }
         int pairs[2][2], np = 0;
         if (ne == 2) {
           pairs[np][0] = e[0], pairs[np++][1] = e[1];
@@ -98,6 +104,8 @@ static int mask_contours(const unsigned char *m, const rert_volume *g, rert_roi 
         }
       }
 #undef IN
+#undef VAL
+#undef CROSS
     if (rc || ns == 0) continue;
     /* edge → the (at most two) segments that touch it */
     for (size_t q = 0; q < ns; q++) first[s[q].a] = first[s[q].b] = second[s[q].a] = second[s[q].b] = -1;
@@ -118,7 +126,7 @@ static int mask_contours(const unsigned char *m, const rert_volume *g, rert_roi 
       int n = 0, q = (int)q0, key = s[q0].a;
       while (q >= 0 && !s[q].used) {
         s[q].used = 1;
-        key_point(key, W, &px[n], &py[n]);
+        key_point(key, W, pos[key], &px[n], &py[n]);
         n++;
         key = s[q].a == key ? s[q].b : s[q].a; /* leave through the other edge */
         q = first[key] == q ? second[key] : first[key];
@@ -128,6 +136,7 @@ static int mask_contours(const unsigned char *m, const rert_volume *g, rert_roi 
   }
   free(first);
   free(second);
+  free(pos);
   free(s);
   free(px);
   free(py);
@@ -139,7 +148,7 @@ int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_er
   if (c->irec < 0 || !last || !(last->prescription_gy > 0)) return RERT_OK;
   int il = (int)(last - c->cs.courses);
   size_t n = volume_count(&c->maskvol[c->irec]);
-  unsigned char *in = calloc(n, 1), *out = calloc(n, 1);
+  float *in = calloc(n, sizeof *in), *out = calloc(n, sizeof *out);
   rert_structure_set ss;
   memset(&ss, 0, sizeof ss);
   rert_roi rois[2];
@@ -148,9 +157,9 @@ int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_er
   if (!in || !out) rc = rert_err_set(err, RERT_EINTERNAL, "derived RTSTRUCT: out of memory");
   const double thr = 0.95 * last->prescription_gy;
   for (size_t v = 0; v < n && !rc; v++) {
-    if (c->maskvol[c->irec].data[v] < 0.5f) continue;
-    if (c->mapped[il].data[v] >= thr) in[v] = 1;
-    else out[v] = 1;
+    float f = c->maskvol[c->irec].data[v];
+    if (c->mapped[il].data[v] >= thr) in[v] = f;
+    else out[v] = f;
   }
   static const char *names[2] = {"GTV_Rec_InField", "GTV_Rec_Marginal"};
   static const unsigned char rgb[2][3] = {{255, 0, 0}, {255, 160, 0}};
