@@ -51,40 +51,8 @@ mkdir -p "$WORK/peer"
 run rert_consult_imported "$RERT" consult "$P/case.json" --out "$WORK/rert_imported" --protocol care_s0,s4_textbook --no-progress
 run rert_consult_computed "$RERT" consult "$P/case_noreg.json" --out "$WORK/rert_computed" --protocol care_s0,s4_textbook --no-progress
 
-# peer pipeline
-cat >"$WORK/peer/reg.txt" <<CFG
-[GLOBAL]
-fixed=$WORK/peer/ct2.mha
-moving=$WORK/peer/ct1.mha
-vf_out=$WORK/peer/vf.mha
-[STAGE]
-xform=rigid
-optim=versor
-impl=itk
-max_its=40
-res=4 4 2
-[STAGE]
-xform=bspline
-impl=plastimatch
-max_its=40
-grid_spac=30 30 30
-res=2 2 1
-CFG
-peer() {
-  set -e
-  plastimatch convert --input "$P/course1/CT" --output-img "$WORK/peer/ct1.mha"
-  plastimatch convert --input "$P/course2/CT" --output-img "$WORK/peer/ct2.mha"
-  plastimatch register "$WORK/peer/reg.txt"
-  plastimatch convert --input-dose-img "$P/course1/RD_course1.dcm" --output-dose-img "$WORK/peer/d1.mha"
-  plastimatch convert --input-dose-img "$P/course2/RD_course2.dcm" --output-dose-img "$WORK/peer/d2.mha"
-  plastimatch warp --input "$WORK/peer/d1.mha" --xf "$WORK/peer/vf.mha" --fixed "$WORK/peer/d2.mha" \
-    --output-img "$WORK/peer/d1w.mha" --output-type float
-  /usr/bin/python3 "$HERE/consult_peer.py" "$P/course2/RD_course2.dcm" "$WORK/peer/d1w.mha" \
-    "$P/course2/RS_course2.dcm" "$N1" "$N2" "$WORK/peer"
-}
-export P WORK HERE N1 N2
-export -f peer 2>/dev/null || true
-run peer_pipeline sh -c "$(typeset -f peer 2>/dev/null || sed -n '/^peer() {/,/^}/p' "$0"); peer"
+# peer pipeline (bench/consult_peer.sh)
+run peer_pipeline sh "$HERE/consult_peer.sh" "$P" "$WORK/peer" "$N1" "$N2"
 
 awk '/^rert_consult_imported/{a=$2} /^rert_consult_computed/{b=$2} /^peer_pipeline/{p=$2}
      END { printf "ratio peer/rert: %.1fx (imported registration), %.1fx (computed registration); goal >= 10x\n", p/a, p/b }' "$WORK/results.txt"
