@@ -41,9 +41,10 @@ run() { # name, command...
   if [ "$st" -gt 1 ]; then echo "$name failed ($st):"; tail -5 "$WORK/$name.log"; exit 1; fi
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$WORK/$name.time")
   rss=$(awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$WORK/$name.time")
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$WORK/$name.time")
   secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  echo "$name $secs $rss" >>"$WORK/results.txt"
-  printf '%-28s %8.2f s  peak RSS %6s MiB\n' "$name" "$secs" "$rss"
+  echo "$name $secs $rss $cpu" >>"$WORK/results.txt"
+  printf '%-28s %8.2f s wall %8.2f s cpu  peak RSS %6s MiB\n' "$name" "$secs" "$cpu" "$rss"
 }
 rm -f "$WORK/results.txt"
 rm -rf "$WORK/rert_imported" "$WORK/rert_computed" "$WORK/peer"
@@ -54,5 +55,6 @@ run rert_consult_computed "$RERT" consult "$P/case_noreg.json" --out "$WORK/rert
 # peer pipeline (bench/consult_peer.sh)
 run peer_pipeline sh "$HERE/consult_peer.sh" "$P" "$WORK/peer" "$N1" "$N2"
 
-awk '/^rert_consult_imported/{a=$2} /^rert_consult_computed/{b=$2} /^peer_pipeline/{p=$2}
-     END { printf "ratio peer/rert: %.1fx (imported registration), %.1fx (computed registration); goal >= 10x\n", p/a, p/b }' "$WORK/results.txt"
+awk '/^rert_consult_imported/{a=$2; ac=$4} /^rert_consult_computed/{b=$2; bc=$4} /^peer_pipeline/{p=$2; pc=$4}
+     END { printf "wall ratio peer/rert: %.1fx (imported registration), %.1fx (computed registration); goal >= 10x\n", p/a, p/b;
+           printf "cpu ratio peer/rert:  %.1fx (imported registration), %.1fx (computed registration)\n", pc/ac, pc/bc }' "$WORK/results.txt"
