@@ -20,5 +20,6 @@ if(RERT_FUZZ AND EXISTS ${CMAKE_SOURCE_DIR}/tests/fuzz/CMakeLists.txt)
   # coverage instrumentation + sanitizers for the library the targets exercise
   target_compile_options(rertlib PRIVATE -fsanitize=fuzzer-no-link,address,undefined)
   target_link_options(rertlib INTERFACE -fsanitize=address,undefined)
+  enable_testing() # this file is included before the top-level enable_testing()
   add_subdirectory(${CMAKE_SOURCE_DIR}/tests/fuzz ${CMAKE_BINARY_DIR}/fuzz)
 endif()

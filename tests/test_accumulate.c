@@ -452,3 +452,47 @@ Test(accumulate, solver_sbrt_and_conventional) {
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
 }
+
+/* Limit models through a "case" row: s4_textbook cord D0.1cc ≤ 60 with recovery "case"; the case
+ * gives the cord ng2021_130 (limit × 1.3 → 78, prior not discounted) — cord prior 50 Gy/25 fx
+ * (EQD2 50) + new 20 Gy/10 fx (EQD2 20) = 70 ≤ 78 → PASS, margin 8 (§3.5: 60 × 1.3 = 78). With
+ * care_uplift at 30 months the factor is 1.2 → limit 72, margin 2; at 12 months 1.0 → 60, FAIL. */
+static accum_eval_row cord_row(const char *rec, rert_date start2) {
+  rert_volume d1, d2, cord;
+  grid(&d1); fill(&d1, 50);
+  grid(&d2); fill(&d2, 20);
+  slab(&cord, 0, 3);
+  accum_input in;
+  accum_input_init(&in);
+  course(&in, "c1", &d1, 25, D(2020, 12, 1), D(2021, 1, 1), 0);
+  course(&in, "c2", &d2, 10, start2, start2, 1);
+  accum_structure *s = structure(&in, "SpinalCord", &cord, 0);
+  snprintf(s->recovery[0], sizeof s->recovery[0], "%s", rec);
+  rert_protocol p;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("s4_textbook", &p, &err), RERT_OK, "%s", err.msg);
+  accum_evaluation ev;
+  cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
+  accum_eval_row out = {0};
+  for (int i = 0; i < ev.nrows; i++)
+    if (!strcmp(ev.rows[i].c->id, "cord_d01cc")) { out = ev.rows[i]; out.c = NULL; }
+  accum_evaluation_free(&ev);
+  protocol_free(&p);
+  volume_free(&d1); volume_free(&d2); volume_free(&cord);
+  return out;
+}
+Test(accumulate, limit_models_via_case_rows) {
+  accum_eval_row r = cord_row("ng2021_130", D(2023, 7, 1));
+  cr_assert_float_eq(r.value, 70, 1e-4);
+  cr_assert_float_eq(r.limit, 78, 1e-9);
+  cr_assert_eq(r.verdict, VERDICT_PASS);
+  r = cord_row("care_uplift", D(2023, 7, 1)); /* 2021-01-01 → 2023-07-01: 911 d = 29.9 mo */
+  cr_assert_float_eq(r.limit, 72, 1e-9);
+  cr_assert_float_eq(r.margin, 2, 1e-4);
+  r = cord_row("care_uplift", D(2022, 1, 5)); /* 369 d = 12.1 months: no uplift */
+  cr_assert_float_eq(r.limit, 60, 1e-9);
+  cr_assert_eq(r.verdict, VERDICT_FAIL);
+  r = cord_row("s4_stepwise", D(2022, 1, 5)); /* 12.1 mo ≥ 12: 0.5·50 + 20 = 45 ≤ 60 (365 d would be 11.99 mo) */
+  cr_assert_float_eq(r.value, 45, 1e-4);
+  cr_assert_eq(r.verdict, VERDICT_PASS);
+}

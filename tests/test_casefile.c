@@ -69,6 +69,9 @@ Test(casefile, errors_name_json_path) {
                "$.courses: expected an array of at least one course");
   expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
                ",\"clinical\":{\"ecgo\":1}}", "$.clinical: unknown field 'ecgo'");
+  /* fuzz finding: a key with a newline must not break the one-line message */
+  expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
+               ",\"clinical\":{\"ec\\nog\":1}}", "unknown field 'ec og'");
   expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
                ",\"clinical\":{\"ecog\":7}}", "$.clinical.ecog: 7 is outside [0, 4]");
   expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES

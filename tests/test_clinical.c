@@ -95,6 +95,21 @@ Test(recurrence, overlap_fraction_from_mask) {
   double f;
   cr_assert_eq(recurrence_overlap_fraction(&m, &d, 70.0, &f, &err), RERT_OK, "%s", err.msg);
   cr_assert_float_eq(f, 2.5 / 3.5, 1e-9);
+  /* the same through a geom.h box mask: box = voxels 2..3 (j = 1 row) with weights 1, 0.5 →
+   * both inside (70, 80 ≥ 66.5) → f = 1 */
+  rert_mask bm;
+  memset(&bm, 0, sizeof bm);
+  bm.grid = d;
+  bm.grid.data = NULL;
+  bm.lo[1] = 1;
+  bm.n[0] = 2; bm.n[1] = 1; bm.n[2] = 1;
+  float bw[2] = {1, 0.5f};
+  bm.frac = bw;
+  cr_assert_eq(recurrence_overlap_fraction_mask(&bm, &d, 70.0, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(f, 1.0, 1e-12);
+  bm.lo[1] = 0; /* row j = 0: 66.5 in (w 1), 60 out (w 0.5) → 1/1.5 */
+  cr_assert_eq(recurrence_overlap_fraction_mask(&bm, &d, 70.0, &f, &err), RERT_OK);
+  cr_assert_float_eq(f, 1.0 / 1.5, 1e-9);
   d.nx = 1; /* geometry mismatch */
   cr_assert_eq(recurrence_overlap_fraction(&m, &d, 70.0, &f, &err), RERT_EINPUT);
   d.nx = 2;
@@ -311,4 +326,158 @@ Test(assess_hook, organ_doses_and_overlap_from_dicom_replace_point_doses) {
   cr_assert_eq(clinical_assess(&c, &o, &rep, &err), RERT_EINPUT);
   cr_assert(strstr(err.msg, "alpha/beta 10") != NULL, "%s", err.msg);
   casefile_free(&c);
+}
+
+/* ---- data files: every clinical number carries a source and a verified flag (project rule) ---- */
+#include "rert/data.h"
+
+static int walk_missing(const cJSON *o, char *where, size_t n) {
+  if (cJSON_IsObject(o)) {
+    int numeric_entry = cJSON_GetObjectItem(o, "value") || cJSON_GetObjectItem(o, "td50_gy") ||
+                        cJSON_GetObjectItem(o, "counts") || cJSON_GetObjectItem(o, "gtv_to_ctv");
+    if (numeric_entry && !(cJSON_IsString(cJSON_GetObjectItem(o, "source")) &&
+                           cJSON_IsBool(cJSON_GetObjectItem(o, "verified")))) {
+      char *s = cJSON_PrintUnformatted(o);
+      snprintf(where, n, "%.200s", s);
+      free(s);
+      return 1;
+    }
+  }
+  const cJSON *c;
+  cJSON_ArrayForEach(c, o) if (walk_missing(c, where, n)) return 1;
+  return 0;
+}
+
+Test(data, clinical_numbers_have_source_and_verified) {
+  const char *files[] = {"ars_2022.json", "miri_rpa.json", "intent_targets.json", "recurrence_pattern.json",
+                         "target_margins.json", "toxicity_risk.json", "ntcp_lkb.json", "sphic_eligibility.json"};
+  for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+    cJSON *d;
+    rert_err err;
+    cr_assert_eq(data_load_json(files[i], &d, &err), RERT_OK, "%s", err.msg);
+    char where[256] = "";
+    cr_assert(!walk_missing(d, where, sizeof where), "%s: entry without source/verified: %s", files[i], where);
+    cJSON_Delete(d);
+  }
+}
+
+Test(ars_match, decision_rules) {
+  /* §8.3 decision rules on small cases; expected panel case from the rule text */
+  const char *base =
+      "{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"M\"},\"clinical\":{\"histology\":\"%s\",%s"
+      "\"organ_dysfunction\":{\"feeding_tube\":%s,\"tracheostomy\":false,\"soft_tissue_defect\":false}},"
+      "\"courses\":[{\"id\":\"c1\",\"role\":\"prior\",\"start_date\":\"2019-01-07\",\"end_date\":\"%s\","
+      "\"modality\":\"photon\",\"fractions\":35,\"prescription_gy\":70},"
+      "{\"id\":\"c2\",\"role\":\"planned\",\"start_date\":\"2021-01-04\",\"modality\":\"photon\","
+      "\"fractions\":5,\"prescription_gy\":40}]}";
+  struct { const char *hist, *extra, *peg, *end, *expect; } v[] = {
+      /* 2019-02-22 → 2021-01-04 = 682 d = 22.4 mo; PEG → RPA III; unresectable → KQ4 */
+      {"squamous", "\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "true", "2019-02-22", "4"},
+      /* no dysfunction → RPA II → KQ3 */
+      {"squamous", "\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "false", "2019-02-22", "3"},
+      /* 2020-08-04 → 2021-01-04 = 153 d = 5.0 mo < 6 (RTOG, S2), rapid not stated → KQ1 */
+      {"squamous", "\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "true", "2020-08-04", "1"},
+      /* same but rapid_progression explicitly false → KQ4 */
+      {"squamous", "\"rapid_progression\":false,\"resectable\":false,\"salvage_surgery\":{\"status\":\"none\"},", "true", "2020-08-04", "4"},
+      {"squamous", "\"resectable\":true,\"accepts_surgery\":true,\"salvage_surgery\":{\"status\":\"planned\"},", "false", "2019-02-22", "2a"},
+      {"squamous", "\"salvage_surgery\":{\"status\":\"done\",\"margins\":\"negative\",\"ene\":true},", "false", "2019-02-22", "2b"},
+      {"mucoepidermoid", "\"resectable\":false,", "false", "2019-02-22", "5"},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char json[2048];
+    snprintf(json, sizeof json, base, v[i].hist, v[i].extra, v[i].peg, v[i].end);
+    rert_case c;
+    load(json, &c);
+    rpa_result r;
+    ars_match m;
+    rert_err err = {{0}};
+    cr_assert_eq(rpa_assess_case(&c, RPA_ORIGIN_RT_INTERVAL, &r, &err), RERT_OK, "%s", err.msg);
+    cr_assert_eq(ars_match_case(&c, &r, ARS_RULE_OUTSIDE_TIER, &m, &err), RERT_OK, "%s", err.msg);
+    cr_assert_str_eq(m.case_id, v[i].expect, "vector %zu: %s", i, m.match_reason);
+    casefile_free(&c);
+  }
+}
+
+Test(rpa, case_level_time_origin) {
+  /* diagnosis 2018-07-02, prior RT ended 2019-05-03, reRT starts 2021-01-04:
+   * diagnosis interval 917 d = 30.1 mo (> 24), RT interval 612 d = 20.1 mo (≤ 24). */
+  const char *fmt =
+      "{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"O\"},\"clinical\":{\"histology\":\"squamous\","
+      "\"diagnosis_date\":\"2018-07-02\",\"salvage_surgery\":{\"status\":\"%s\"},"
+      "\"organ_dysfunction\":{\"feeding_tube\":%s,\"tracheostomy\":false,\"soft_tissue_defect\":false}},"
+      "\"courses\":[{\"id\":\"c1\",\"role\":\"prior\",\"start_date\":\"2019-03-20\",\"end_date\":\"2019-05-03\","
+      "\"modality\":\"photon\",\"fractions\":35,\"prescription_gy\":70},"
+      "{\"id\":\"c2\",\"role\":\"planned\",\"start_date\":\"2021-01-04\",\"modality\":\"photon\","
+      "\"fractions\":30,\"prescription_gy\":60}]}";
+  struct { const char *salv, *peg; rpa_origin o; int cls; } v[] = {
+      {"done", "false", RPA_ORIGIN_RT_INTERVAL, 2}, {"done", "false", RPA_ORIGIN_DIAGNOSIS, 1},
+      {"done", "false", RPA_ORIGIN_S2_LITERAL, 1},  {"none", "true", RPA_ORIGIN_RT_INTERVAL, 3},
+      {"none", "true", RPA_ORIGIN_DIAGNOSIS, 2},    {"none", "true", RPA_ORIGIN_S2_LITERAL, 3},
+  };
+  for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+    char json[2048];
+    snprintf(json, sizeof json, fmt, v[i].salv, v[i].peg);
+    rert_case c;
+    load(json, &c);
+    rpa_result r;
+    rert_err err = {{0}};
+    cr_assert_eq(rpa_assess_case(&c, v[i].o, &r, &err), RERT_OK, "%s", err.msg);
+    cr_assert_eq(r.rpa_class, v[i].cls, "vector %zu (%s)", i, r.rationale);
+    casefile_free(&c);
+  }
+}
+
+Test(assess_hook, organ_doses_from_accumulation) {
+  /* 2×1×1 grid; A_Carotid_L mask (1, 0.2) with threshold 0.5 → only voxel 0 belongs.
+   * course EQD2 maps: course1 (70, 90), course2 (50, 100) → rows Dmax 70 and 50 at α/β 3;
+   * the 90/100 Gy voxel outside the organ must not count. */
+  static accum_input in;
+  static accum_result res;
+  memset(&in, 0, sizeof in);
+  memset(&res, 0, sizeof res);
+  rert_volume mask = {0};
+  rert_err err = {{0}};
+  mask.nx = 2; mask.ny = 1; mask.nz = 1;
+  for (int a = 0; a < 3; a++) mask.spacing_mm[a] = 1.0;
+  cr_assert_eq(volume_alloc(&mask, &err), RERT_OK);
+  mask.data[0] = 1.0f;
+  mask.data[1] = 0.2f;
+  in.nstructs = 1;
+  snprintf(in.structs[0].name, sizeof in.structs[0].name, "A_Carotid_L");
+  in.structs[0].mask = &mask;
+  in.mask_threshold = 0.5;
+  in.ncourses = 2;
+  snprintf(in.courses[0].id, sizeof in.courses[0].id, "course1");
+  snprintf(in.courses[1].id, sizeof in.courses[1].id, "course2");
+  res.ncourses = 2;
+  res.struct_alpha_beta_gy[0] = 3.0;
+  float v[2][2] = {{70, 90}, {50, 100}};
+  for (int c = 0; c < 2; c++) {
+    cr_assert_eq(volume_alloc_like(&res.course_eqd2[c], &mask, &err), RERT_OK);
+    memcpy(res.course_eqd2[c].data, v[c], sizeof v[c]);
+  }
+  clinical_organ_dose od[8];
+  int n;
+  cr_assert_eq(clinical_organ_doses_from_accum(&in, &res, od, 8, &n, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(od[0].course_id, "course1");
+  cr_assert_float_eq(od[0].eqd2_gy, 70.0, 1e-6);
+  cr_assert_float_eq(od[1].eqd2_gy, 50.0, 1e-6);
+  cr_assert_float_eq(od[1].alpha_beta_gy, 3.0, 1e-12);
+  /* fed to the assessment: 70 + 50 = 120 Gy, not > 120 → no dose factor */
+  rert_case c;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/examples/ars_case2a.json", RERT_SOURCE_DIR);
+  cr_assert_eq(casefile_load(path, &c, &err), RERT_OK, "%s", err.msg);
+  clinical_options o = clinical_options_default();
+  o.organ_doses = od;
+  o.norgan_doses = n;
+  double cum;
+  int found;
+  cr_assert_eq(clinical_cumulative_eqd2(&c, &o, "A_Carotid", NULL, 3.0, &cum, &found, &err), RERT_OK);
+  cr_assert_float_eq(cum, 120.0, 1e-6);
+  cr_assert_eq(found, 2);
+  casefile_free(&c);
+  for (int k = 0; k < 2; k++) volume_free(&res.course_eqd2[k]);
+  volume_free(&mask);
 }

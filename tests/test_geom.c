@@ -301,6 +301,18 @@ Test(geom, bad_input) {
   cr_assert_eq(geom_roi_info(&r, 1, &info, &err), RERT_EINPUT);
   roi_free(&r);
 
+  /* far away (50 m): entirely outside, reported, and fast; beyond 100 m: corrupt, refused */
+  box_roi(&r, 5e4, 5e4 + 10, 0, 10, 0, 1, 10);
+  grid_init(&g, 30, 1.0, 0.0);
+  cr_assert_eq(geom_mask_from_roi(&r, &g, NULL, &m, &err), RERT_OK);
+  cr_assert_float_eq(m.outside_cc, 1.0, 1e-9);
+  cr_assert_float_eq(geom_mask_volume_cc(&m), 0.0, 1e-12);
+  geom_mask_free(&m);
+  roi_free(&r);
+  box_roi(&r, 1e9, 1e9 + 10, 0, 10, 0, 1, 10);
+  cr_assert_eq(geom_mask_from_roi(&r, &g, NULL, &m, &err), RERT_EINPUT);
+  roi_free(&r);
+
   /* half outside: box x ∈ [−10, 10] on a grid whose first voxel edge is x = −0.5 */
   box_roi(&r, -9.5, 10.5, 0, 10, 0, 1, 10);
   grid_init(&g, 30, 1.0, 0.0);

@@ -103,10 +103,12 @@ static void write_eqd2_all(rert_volume *v) {
   for (int enc = 0; enc < 3; enc++) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", tmpdir, enc_file(enc));
-    io_write_opts o = {"peer test", NULL, enc};
+    io_write_opts o = {"peer test", NULL};
+    io_set_dose_encoding(enc);
     rert_err e;
     cr_assert_eq(io_write_derived_dose(path, v, &src, &plan, 1, &o, NULL, &e), RERT_OK, "%s", e.msg);
   }
+  io_set_dose_encoding(IO_DOSE_32_RLE);
 }
 
 Test(io_peer, dciodvfy_all_writers) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "rert/dicomio.h"
@@ -176,8 +177,9 @@ Test(io_roundtrip, rtdose_all_encodings) {
     rert_rtdose d, r;
     rert_err e;
     make_dose(&d);
-    io_write_opts o = {NULL, NULL, enc[t]};
-    cr_assert_eq(io_write_rtdose(tp("d.dcm"), &d, &o, &e), RERT_OK, "%s", e.msg);
+    io_set_dose_encoding(enc[t]);
+    cr_assert_eq(io_get_dose_encoding(), enc[t]);
+    cr_assert_eq(io_write_rtdose(tp("d.dcm"), &d, NULL, &e), RERT_OK, "%s", e.msg);
     cr_assert_eq(io_read_rtdose(tp("d.dcm"), &r, &e), RERT_OK, "%s", e.msg);
     float mn, mx;
     volume_minmax(&d.dose, &mn, &mx);
@@ -196,6 +198,8 @@ Test(io_roundtrip, rtdose_all_encodings) {
     rtdata_free_rtdose(&d);
     rtdata_free_rtdose(&r);
   }
+  io_set_dose_encoding(IO_DOSE_32_RLE);
+  cr_assert_eq(io_set_dose_encoding(99), -1);
 }
 
 /* A grid whose slice axis runs against row × column is written with negative relative offsets;
@@ -233,7 +237,7 @@ Test(io_roundtrip, derived_dose_meta_and_uids) {
   strcpy(eqd2.meta.provenance, "course1+course2");
   strcpy(eqd2.meta.description, "cumulative EQD2; SpinalCord a/b 2");
   const char *plans[2] = {"1.2.3.4.1", "1.2.3.4.2"};
-  io_write_opts o = {"override: different-patients", NULL, IO_DOSE_32_RLE};
+  io_write_opts o = {"override: different-patients", NULL};
   rert_dicom_ident nid;
   cr_assert_eq(io_write_derived_dose(tp("eqd2.dcm"), &eqd2, &src.ident, plans, 2, &o, &nid, &e),
                RERT_OK, "%s", e.msg);
@@ -422,4 +426,59 @@ Test(io_roundtrip, uids) {
   cr_assert_eq(io_make_uid(a, NULL), RERT_OK);
   cr_assert_eq(io_make_uid(b, NULL), RERT_OK);
   cr_assert_str_neq(a, b);
+}
+
+/* A small export written by rert: the index must group the 6 CT slices into one series and
+ * resolve RTSTRUCT → series, RTPLAN → RTSTRUCT and RTDOSE → RTPLAN (UIDs set by hand above). */
+Test(io_roundtrip, scan_export_and_rert_info) {
+  rert_image_series ct;
+  rert_err e;
+  make_ct(&ct, 1);
+  cr_assert_eq(io_write_ct_series(tp("exp/CT"), &ct, NULL, &e), RERT_OK, "%s", e.msg);
+  rert_structure_set s;
+  memset(&s, 0, sizeof s);
+  ident(&s.ident, "rs", "RTSTRUCT");
+  cr_assert_eq(io_write_rtstruct(tp("exp/RS.dcm"), &s, &ct, NULL, &e), RERT_OK, "%s", e.msg);
+  rert_rtplan p;
+  memset(&p, 0, sizeof p);
+  ident(&p.ident, "plan", "RTPLAN");
+  strcpy(p.referenced_structure_set_uid, s.ident.sop_instance_uid);
+  rert_fraction_group fg = {1, 35, 1, 0};
+  p.nfraction_groups = 1; p.fraction_groups = &fg;
+  cr_assert_eq(io_write_rtplan(tp("exp/RP.dcm"), &p, NULL, &e), RERT_OK, "%s", e.msg);
+  rert_rtdose d;
+  make_dose(&d);
+  strcpy(d.referenced_plan_uid, p.ident.sop_instance_uid);
+  d.summation = SUM_PLAN;
+  cr_assert_eq(io_write_rtdose(tp("exp/RD.dcm"), &d, NULL, &e), RERT_OK, "%s", e.msg);
+  FILE *junk = fopen(tp("exp/notes.txt"), "w");
+  cr_assert_not_null(junk);
+  fputs("not dicom\n", junk);
+  fclose(junk);
+  io_index ix;
+  cr_assert_eq(io_scan_dir(tp("exp"), &ix, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(ix.nobjects, 4);
+  cr_assert_eq(ix.nskipped, 1);
+  cr_assert_eq(ix.objects[0].kind, IO_KIND_IMAGE); /* sorted: image, RTSTRUCT, RTPLAN, RTDOSE */
+  cr_assert_eq(ix.objects[0].nfiles, 6);
+  cr_assert_eq(ix.objects[0].nframes, 6);
+  cr_assert_eq(ix.objects[1].kind, IO_KIND_RTSTRUCT);
+  cr_assert_str_eq(ix.objects[1].ref_series_uid, ct.ident.series_instance_uid);
+  cr_assert_eq(ix.objects[2].kind, IO_KIND_RTPLAN);
+  cr_assert_str_eq(ix.objects[2].ref_struct_uid, s.ident.sop_instance_uid);
+  cr_assert_eq(ix.objects[2].fractions_planned, 35);
+  cr_assert_eq(ix.objects[3].kind, IO_KIND_RTDOSE);
+  cr_assert_str_eq(ix.objects[3].ref_plan_uid, p.ident.sop_instance_uid);
+  cr_assert_str_eq(ix.objects[3].dose_summation, "PLAN");
+  io_index_free(&ix);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "%s info '%s' --json | grep -c '\"kind\"' | grep -qx 4", RERT_BIN, tp("exp"));
+  cr_assert_eq(system(cmd), 0, "rert info --json lists 4 objects");
+  snprintf(cmd, sizeof cmd, "%s info '%s' | grep -q 'RTDOSE.*RD.dcm'", RERT_BIN, tp("exp"));
+  cr_assert_eq(system(cmd), 0);
+  snprintf(cmd, sizeof cmd, "%s info '%s/none' >/dev/null 2>&1", RERT_BIN, tmpdir);
+  int st = system(cmd);
+  cr_assert_eq(WEXITSTATUS(st), 2, "missing directory is bad input (exit 2)");
+  rtdata_free_rtdose(&d);
+  rtdata_free_image_series(&ct);
 }

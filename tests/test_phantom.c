@@ -227,3 +227,40 @@ Test(phantom, three_courses_and_bad_options) {
   cr_assert_eq(phantom_model_init(&m3, 3, PHANTOM_SMALL, 4, &e), RERT_EINPUT);
   cr_assert_eq(phantom_model_init(&m3, 3, PHANTOM_SMALL, 1, &e), RERT_EINPUT);
 }
+
+/* Three courses: the course-2 → course-3 field composes the inverse of T₂ with T₃. Check by hand:
+ * applying T₂ (docs/phantom.md formula) to x + u(x) must give T₃(x). */
+static void hand_T(const rert_phantom_course *k, const double x[3], double y[3]) {
+  y[0] = k->scale_centre[0] + k->scale_xy * (x[0] - k->scale_centre[0]);
+  y[1] = k->scale_centre[1] + k->scale_xy * (x[1] - k->scale_centre[1]);
+  y[2] = x[2];
+  for (int b = 0; b < k->nbumps; b++) {
+    double r2 = 0;
+    for (int a = 0; a < 3; a++) r2 += pow(x[a] - k->bump_centre[b][a], 2);
+    for (int a = 0; a < 3; a++)
+      y[a] += k->bump_amp_mm[b][a] * exp(-r2 / (2 * pow(k->bump_sigma_mm[b], 2)));
+  }
+}
+
+Test(phantom, field_course2_to_course3_composes_maps) {
+  rert_phantom_model m3;
+  rert_err e;
+  cr_assert_eq(phantom_model_init(&m3, 5, PHANTOM_SMALL, 3, &e), RERT_OK);
+  rert_deformable_registration r;
+  cr_assert_eq(phantom_build_registration(&m3, 1, 2, &r, &e), RERT_OK, "%s", e.msg);
+  const rert_vfield *f = &r.field;
+  int pts[][3] = {{24, 19, 22}, {10, 30, 5}, {40, 5, 40}, {20, 15, 20}};
+  for (size_t t = 0; t < sizeof pts / sizeof *pts; t++) {
+    int i = pts[t][0], j = pts[t][1], k = pts[t][2];
+    double x[3] = {f->origin_mm[0] + i * f->spacing_mm[0], f->origin_mm[1] + j * f->spacing_mm[1],
+                   f->origin_mm[2] + k * f->spacing_mm[2]};
+    size_t idx = (size_t)i + (size_t)f->nx * ((size_t)j + (size_t)f->ny * k);
+    double moved[3], via2[3], via3[3];
+    for (int a = 0; a < 3; a++) moved[a] = x[a] + f->u_mm[3 * idx + a];
+    hand_T(&m3.course[1], moved, via2);
+    hand_T(&m3.course[2], x, via3);
+    for (int a = 0; a < 3; a++) cr_assert_float_eq(via2[a], via3[a], 1e-3, "point %zu", t);
+  }
+  cr_assert_str_neq(r.fixed_frame_uid, r.moving_frame_uid);
+  rtdata_free_deformable_registration(&r);
+}

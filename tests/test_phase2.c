@@ -94,6 +94,28 @@ Test(simon, simon_1989_table) {
   cr_assert(mm.r1 == 0 && mm.n1 == 12 && mm.r == 2 && mm.n == 16);
 }
 
+Test(simon, simon_1989_table_more) {
+  /* Simon 1989 Table 1: {p0, p1, alpha, beta, opt r1, n1, r, n, EN0, minimax r1, n1, r, n, EN0} */
+  const double t[][14] = {
+      {0.3, 0.5, 0.05, 0.2, 5, 15, 18, 46, 23.6, 6, 19, 16, 39, 25.7},
+      {0.2, 0.4, 0.10, 0.1, 3, 17, 10, 37, 26.0, 3, 19, 10, 36, 28.3},
+      {0.05, 0.25, 0.10, 0.1, 0, 9, 2, 24, 14.5, 0, 13, 2, 20, 16.4},
+      {0.4, 0.6, 0.05, 0.2, 7, 16, 23, 46, 24.5, 17, 34, 20, 39, 34.4},
+      {0.1, 0.3, 0.10, 0.1, 1, 12, 5, 35, 19.8, 1, 16, 4, 25, 20.4},
+  };
+  for (int i = 0; i < 5; i++) {
+    rert_simon_design o, m;
+    rert_err err;
+    cr_assert_eq(phase2_simon_search(t[i][0], t[i][1], t[i][2], t[i][3], 100, &o, &m, &err), 0);
+    cr_assert(o.r1 == t[i][4] && o.n1 == t[i][5] && o.r == t[i][6] && o.n == t[i][7],
+              "row %d optimal %d/%d %d/%d", i, o.r1, o.n1, o.r, o.n);
+    NEAR(o.en0, t[i][8], 0.05);
+    cr_assert(m.r1 == t[i][9] && m.n1 == t[i][10] && m.r == t[i][11] && m.n == t[i][12],
+              "row %d minimax %d/%d %d/%d", i, m.r1, m.n1, m.r, m.n);
+    NEAR(m.en0, t[i][13], 0.05);
+  }
+}
+
 Test(simon, eval_and_bad_input) {
   rert_simon_design d;
   rert_err err;

@@ -277,3 +277,22 @@ Test(cif, gray_test_two_and_three_groups) {
   NEAR(g.stat, 0.8179833891561, 1e-9);
   dfree(&d);
 }
+
+Test(km, median_midpoint_rule) {
+  /* S = 0.75, 0.5, 0.25, 0: S is exactly 0.5 on [2, 3) -> median (2 + 3)/2 = 2.5 (R 4.2.2
+   * print(survfit)). With the curve ending flat at 0.5 after t = 2 (censored at 3 and 4)
+   * print(survfit) gives 2 while quantile(fit, 0.5) gives (2 + 4)/2 = 3. */
+  double t[] = {1, 2, 3, 4};
+  int e1[] = {1, 1, 1, 1}, e2[] = {1, 1, 0, 0};
+  rert_km km;
+  rert_err err;
+  cr_assert_eq(surv_km_fit(t, e1, 4, RERT_CI_LOG, 0.95, &km, &err), 0);
+  NEAR(km.median, 2.5, 0);
+  surv_km_free(&km);
+  cr_assert_eq(surv_km_fit(t, e2, 4, RERT_CI_LOG, 0.95, &km, &err), 0);
+  NEAR(km.median, 2.0, 0);
+  NEAR(surv_km_quantile(&km, 0.5, NULL, NULL), 3.0, 0);
+  NEAR(km.median_lower, 1.0, 0); /* R: 0.95LCL 1, UCL NA */
+  cr_assert(isnan(km.median_upper));
+  surv_km_free(&km);
+}

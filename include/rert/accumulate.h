@@ -114,6 +114,7 @@ typedef struct {
   double alpha_beta_gy;
   char alpha_beta_why[96];
   char recovery_used[160];
+  char contributions[256];     /* max per-course contribution inside the structure */
   char explanation[1024];
 } accum_eval_row;
 

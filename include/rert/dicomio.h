@@ -36,9 +36,9 @@ int io_series_fill_slice_uids(rert_image_series *s, rert_err *err);
 /* Reading                                                                                       */
 
 typedef struct {
-  /* Image series: accept slices whose spacing varies by more than 1 % of the mean (or a missing
-   * slice). The volume then uses the mean spacing and rert_image_series.uneven_spacing is set;
-   * the default (0) is an error naming the two slices. */
+  /* Image series: accept slices whose gap differs from the median gap by more than 1 % (or a
+   * missing slice). The stack is then resampled linearly along the normal at the median gap and
+   * rert_image_series.uneven_spacing is set; the default (0) is an error naming the two slices. */
   int allow_uneven_slices;
   /* Image series: which series to read when a folder holds several (NULL/"" = the only one;
    * several → error listing them). */
@@ -94,9 +94,9 @@ const char *io_kind_name(io_kind k);
 /* ------------------------------------------------------------------------------------------- */
 /* Writing                                                                                       */
 
-/* RTDOSE pixel encodings. Debian's dciodvfy aborts on every uncompressed 32-bit PixelData
- * (assertion in its OW reader) and plastimatch 1.9 cannot decode RLE, so no single 32-bit
- * encoding satisfies both; the default is the one that passes dciodvfy and pydicom. */
+/* RTDOSE pixel encodings (io_set_dose_encoding). Debian's dciodvfy aborts on every uncompressed
+ * 32-bit PixelData (assertion in its OW reader) and plastimatch 1.9 cannot decode RLE, so no
+ * single 32-bit encoding satisfies both; the default is the one that passes dciodvfy and pydicom. */
 enum {
   IO_DOSE_32_RLE = 0, /* default: 32-bit unsigned, RLE Lossless transfer syntax (dciodvfy,
                          pydicom, DCMTK) */
@@ -111,9 +111,14 @@ typedef struct {
   const char *note;
   /* Manufacturer model name stored in the file ("rert" when NULL). */
   const char *software;
-  /* RTDOSE pixel encoding (see docs/io.md "RTDOSE encoding"). */
-  int dose_encoding;
 } io_write_opts;
+
+/* The RTDOSE pixel encoding used by every dose writer in this process (an output-format
+ * preference like a locale, so io_write_opts stays two fields). Default IO_DOSE_32_RLE, or the
+ * environment variable RERT_DOSE_ENCODING = rle32 | raw32 | raw16 when set. Returns the previous
+ * value, or -1 (and changes nothing) for an unknown encoding. */
+int io_set_dose_encoding(int encoding);
+int io_get_dose_encoding(void);
 
 /* CT (or MR when ident.modality is "MR") slices CT.<k+1>.dcm into `dir` (created). Pixels are
  * stored as signed 16-bit with RescaleSlope/Intercept chosen to hold the volume's range;

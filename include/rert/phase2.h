@@ -9,6 +9,7 @@
  * The Simon search mirrors clinfun::ph2simon: for every N the design with the smallest EN(p0)
  * (first found in n1 ascending, r1 descending, r descending order, i.e. the largest feasible r);
  * minimax = smallest N (ties: smallest EN0), optimal = smallest EN0 (ties: smallest N).
+ * Like clinfun, the search returns only designs with a futility stop (r1 >= 0) and r <= n2 + r1.
  */
 #ifndef RERT_PHASE2_H
 #define RERT_PHASE2_H

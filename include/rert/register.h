@@ -123,6 +123,8 @@ typedef struct {
   int iterations;          /* Gauss-Newton iterations per level (default 30) */
   double sample_step_mm;   /* metric sampling stride at full resolution (default 4 mm) */
   double hu_min, hu_max;   /* clamp CT intensities (default −1000, 2000) */
+  double min_gain;         /* keep identity unless the rigid fit lowers the coarse-level MSE by
+                              this fraction (default 0.15; 0 = always accept the rigid fit) */
   int verbose;             /* progress on stderr */
 } reg_rigid_opts;
 void reg_rigid_opts_default(reg_rigid_opts *o);
@@ -135,13 +137,14 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
 typedef struct {
   int levels;               /* default 3 (4×, 2×, 1×) */
   int iterations[8];        /* per level, coarse first (default 60, 40, 20) */
-  double sigma_fluid_mm;    /* Gaussian σ on the update field (default 1.0 mm) */
-  double sigma_diffusion_mm;/* Gaussian σ on the total field (default 1.5 mm) */
+  double sigma_fluid_mm;    /* Gaussian σ on the update field at the finest level (default 3 mm) */
+  double sigma_diffusion_mm;/* Gaussian σ on the total field at the finest level (default 6 mm) */
   double max_step_mm;       /* cap on an update vector length (default 2.0 mm) */
   double hu_min, hu_max;    /* clamp CT intensities (default −1000, 1500) */
   int symmetric;            /* symmetric (ESM) forces (default 1) */
-  double grid_mm;           /* finest working/output grid spacing, mm (default 0 = the fixed
+  double grid_mm;           /* finest working/output grid spacing, mm (default 2 mm; 0 = the fixed
                                image's own spacing; coarser axes are never refined) */
+  int sigma_scale_levels;   /* σ scale with the level's grid (constant in voxels; default 1) */
   int verbose;
 } reg_demons_opts;
 void reg_demons_opts_default(reg_demons_opts *o);
@@ -150,6 +153,13 @@ void reg_demons_opts_default(reg_demons_opts *o);
  * Output field on fixed's grid. `mask` (fixed grid, nonzero inside) or NULL restricts forces. */
 int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_volume *mask,
                const reg_demons_opts *o, const rert_vfield *init, rert_vfield *out, rert_err *err);
+
+/* The `rert register` pipeline: rigid (skipped when ro is NULL), then demons initialised with
+ * the rigid result (skipped when dopt is NULL: the field is then the rigid transform on the
+ * fixed grid). m_fixed_to_moving receives the rigid matrix (identity when skipped). */
+int reg_register_ct(const rert_volume *fixed, const rert_volume *moving, const rert_volume *mask,
+                    const reg_rigid_opts *ro, const reg_demons_opts *dopt,
+                    double m_fixed_to_moving[16], rert_vfield *out, rert_err *err);
 
 /* ---------------- QA (AAPM TG-132) ---------------- */
 
@@ -177,6 +187,12 @@ int reg_landmark_tre(const rert_vfield *u, const double *fixed_xyz, const double
  * z_moving (LPS mm); optional leading name column. Returns arrays of 3n doubles. */
 int reg_landmarks_read_csv(const char *path, double **fixed_xyz, double **moving_xyz, int *n,
                            rert_err *err);
+
+/* Vector error |est(x) − ref(x)| at the grid points of `ref` (est sampled trilinearly), over
+ * `mask` (on ref's grid, nonzero inside) or all points: validation against a known field. */
+typedef struct { double mean_mm, p95_mm, max_mm; size_t n; } reg_vector_error;
+int reg_vfield_error(const rert_vfield *est, const rert_vfield *ref, const rert_volume *mask,
+                     reg_vector_error *out, rert_err *err);
 
 /* Percentile (0..100) of n values (copies; linear interpolation between order statistics). */
 double reg_percentile(const float *v, size_t n, double pct);

@@ -33,7 +33,7 @@ typedef struct {
   double *var_surv;   /* Greenwood Var[S] (NAN where undefined: S = 0) */
   double *se_log;     /* Greenwood SE of log S = sqrt(sum d/(n(n-d))) (R's std.err) */
   double *lower, *upper;
-  double median, median_lower, median_upper; /* NAN when not reached */
+  double median, median_lower, median_upper; /* as print.survfit; NAN when not reached */
   double conf_level;
   rert_ci_type ci;
 } rert_km;
@@ -43,7 +43,8 @@ int surv_km_fit(const double *time, const int *status, int n, rert_ci_type ci, d
 void surv_km_free(rert_km *km);
 double surv_km_value_at(const rert_km *km, double t); /* S(t), right-continuous */
 int surv_km_risk_at(const rert_km *km, double t);     /* number at risk at time t (T >= t) */
-/* Quantile time: smallest t with S(t) <= 1 - p, using R's midpoint rule for flat stretches. */
+/* Quantile time as R quantile.survfit: smallest t with S(t) <= 1 - p, midpoint rule for flat
+ * stretches (differs from the printed median only when the curve ends flat at 1 - p). */
 double surv_km_quantile(const rert_km *km, double p, double *lower, double *upper);
 
 /* ---- log-rank (k groups, rho = 0 as R survdiff) ---- */

@@ -46,14 +46,19 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
   if (r && *r->dicom) {
     rert_dicom_ident id;
     if (io_read_ident(r->dicom, &id, err)) return RERT_EINPUT;
-    rert_deformable_registration dr;
-    memset(&dr, 0, sizeof dr);
-    if (!io_read_deformable_registration(r->dicom, &dr, err)) {
+    /* choose the reader by SOP class: Deformable (…66.3) or Spatial (…66.1) Registration */
+    if (!strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.3")) {
+      rert_deformable_registration dr;
+      memset(&dr, 0, sizeof dr);
+      if (io_read_deformable_registration(r->dicom, &dr, err)) return RERT_EINPUT;
       int rc = reg_vfield_from_dicom_deformable(&dr, grid, f, err);
       rtdata_free_deformable_registration(&dr);
       snprintf(how, hn, "DICOM deformable registration %s", r->dicom);
       return rc;
     }
+    if (strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.1"))
+      return rert_err_set(err, RERT_EINPUT, "%s: not a DICOM (deformable) spatial registration (SOP class %s)",
+                          r->dicom, id.sop_class_uid);
     rert_rigid_registration rr;
     memset(&rr, 0, sizeof rr);
     if (io_read_spatial_registration(r->dicom, &rr, err)) return RERT_EINPUT;
@@ -76,6 +81,114 @@ static int is_target_roi(const rert_roi *r, const char *name) {
          !strncasecmp(name, "ITV", 3);
 }
 
+/* Point-dose case (no DICOM): one 1-cc voxel per organ named in any course's point_doses, so
+ * every metric of that organ equals its point dose. Doses stated as EQD2 are converted back to
+ * the course's physical dose with the stated α/β (exact LQ inverse, §1.2) so the engine can
+ * re-convert them at whatever α/β a constraint assumes. A planned course without a point for an
+ * organ gets its prescription (uniform target dose: the organ is assumed inside the target);
+ * a prior course without one gets 0 Gy — both are stated in the mapping text. */
+static int load_points(const rert_case *cf, accum_case *ac, rert_err *err) {
+  accum_input *in = &ac->in;
+  char organs[ACCUM_MAX_STRUCTS][64];
+  int no = 0;
+  for (int c = 0; c < cf->ncourses; c++)
+    for (int p = 0; p < cf->courses[c].npoints; p++) {
+      const char *o = cf->courses[c].points[p].organ;
+      int seen = 0;
+      for (int k = 0; k < no; k++) seen |= !strcmp(organs[k], o);
+      if (seen) continue;
+      if (no >= ACCUM_MAX_STRUCTS) return rert_err_set(err, RERT_EINPUT, "%s: too many point-dose organs", cf->path);
+      snprintf(organs[no++], sizeof organs[0], "%s", o);
+    }
+  if (no == 0)
+    return rert_err_set(err, RERT_EINPUT, "%s: no course has an rtdose or point_doses; nothing to accumulate", cf->path);
+  rert_volume g;
+  memset(&g, 0, sizeof g);
+  g.nx = no;
+  g.ny = g.nz = 1;
+  g.spacing_mm[0] = g.spacing_mm[1] = g.spacing_mm[2] = 10.0; /* 1 cc voxels */
+  int rc = RERT_OK;
+  for (int c = 0; c < cf->ncourses && !rc; c++) {
+    const case_course *co = &cf->courses[c];
+    accum_course *k = &in->courses[c];
+    if (!co->has_start_date || !co->has_end_date)
+      return rert_err_set(err, RERT_EINPUT, "%s: course %s needs start_date and end_date (recovery interval)", cf->path, co->id);
+    ac->dose[c] = g;
+    if ((rc = volume_alloc(&ac->dose[c], err))) break;
+    ac->dose[c].meta.quantity = QTY_PHYSICAL;
+    memset(k, 0, sizeof *k);
+    snprintf(k->id, sizeof k->id, "%s", co->id);
+    k->is_new = co->role == COURSE_PLANNED && co == casefile_planned_course(cf);
+    size_t L = 0;
+    ac->mapping[c][0] = 0;
+    for (int o = 0; o < no; o++) {
+      const case_point_dose *pd = NULL;
+      for (int p = 0; p < co->npoints; p++)
+        if (!strcmp(co->points[p].organ, organs[o])) pd = &co->points[p];
+      double D;
+      if (pd && pd->is_eqd2) {
+        if (!(pd->alpha_beta_gy > 0))
+          return rert_err_set(err, RERT_EINPUT, "%s: course %s point %s: eqd2 needs alpha_beta_gy", cf->path, co->id, pd->organ);
+        /* D(D/n + a)/(2 + a) = E solved for D */
+        double a = pd->alpha_beta_gy, E = pd->dose_gy, n = co->fractions;
+        D = E > 0 ? n * (-a + sqrt(a * a + 4 * (2 + a) * E / n)) / 2 : 0;
+      } else if (pd) {
+        D = pd->dose_gy;
+      } else {
+        D = k->is_new && co->prescription_gy > 0 ? co->prescription_gy : 0;
+        L += (size_t)snprintf(ac->mapping[c] + L, L < sizeof ac->mapping[c] ? sizeof ac->mapping[c] - L : 0, "%s%s=%s",
+                              L ? ", " : "no point for ", organs[o], k->is_new ? "prescription" : "0 Gy");
+        if (L >= sizeof ac->mapping[c]) L = sizeof ac->mapping[c] - 1;
+      }
+      ac->dose[c].data[o] = (float)D;
+    }
+    if (!ac->mapping[c][0]) snprintf(ac->mapping[c], sizeof ac->mapping[c], "point doses");
+  }
+  if (rc) return rc;
+  for (int o = 0; o < no; o++) {
+    rert_volume *m = &ac->mask[o];
+    *m = g;
+    if ((rc = volume_alloc(m, err))) return rc;
+    m->data[o] = 1;
+    accum_structure *st = &in->structs[o];
+    memset(st, 0, sizeof *st);
+    snprintf(st->name, sizeof st->name, "%s", organs[o]);
+    st->mask = m;
+    st->is_target = !strncasecmp(organs[o], "GTV", 3) || !strncasecmp(organs[o], "CTV", 3) ||
+                    !strncasecmp(organs[o], "PTV", 3);
+    st->alpha_beta_gy = NAN;
+    const char *rm = casefile_recovery_model(cf, organs[o]);
+    for (int c = 0; c < cf->ncourses; c++) snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
+  }
+  in->nstructs = no;
+  return RERT_OK;
+}
+
+static void fill_course_common(const rert_case *cf, const case_course *co, accum_course *k, accum_case *ac) {
+  k->modality = co->modality;
+  k->rbe = co->rbe;
+  k->fractions = co->fractions;
+  k->fractions_per_day = co->fractions_per_day > 0 ? co->fractions_per_day : 1;
+  k->interfraction_interval_h = co->interfraction_interval_h;
+  k->repair_halftime_h = NAN;
+  k->start = co->start_date;
+  k->end = co->end_date;
+  k->is_new = co->role == COURSE_PLANNED && co == casefile_planned_course(cf);
+  if (k->is_new) ac->planned_prescription_gy = co->prescription_gy;
+}
+
+static int read_conversion(const rert_case *cf, int c, accum_course *k, rert_err *err) {
+  /* explicit RBE conversion: courses[i].x_rbe_convert_to in the case file (site extension) */
+  const cJSON *cs = cJSON_GetObjectItemCaseSensitive(cf->root, "courses");
+  const cJSON *cj = cJSON_GetArrayItem(cs, c);
+  const cJSON *cv = cJSON_GetObjectItemCaseSensitive(cj, "x_rbe_convert_to");
+  if (!cJSON_IsString(cv)) return RERT_OK;
+  if (rbe_model_parse(cv->valuestring, &k->convert_to, err))
+    return rert_err_prefix(err, RERT_EINPUT, "%s: courses[%d].x_rbe_convert_to", cf->path, c);
+  k->convert_to_set = 1;
+  return RERT_OK;
+}
+
 int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *ac, rert_err *err) {
   memset(ac, 0, sizeof *ac);
   accum_input *in = &ac->in;
@@ -86,10 +199,24 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
   snprintf(in->default_recovery, sizeof in->default_recovery, "%s",
            *cf->recovery_default ? cf->recovery_default : "none");
   const case_course *ref = casefile_reference(cf);
-  if (!ref || !*ref->rtdose)
-    return rert_err_set(err, RERT_EINPUT, "%s: the reference course needs an rtdose (voxel accumulation)", cf->path);
   if (cf->ncourses > ACCUM_MAX_COURSES)
     return rert_err_set(err, RERT_EINPUT, "%s: at most %d courses", cf->path, ACCUM_MAX_COURSES);
+  int any_dose = 0;
+  for (int c = 0; c < cf->ncourses; c++) any_dose |= cf->courses[c].rtdose[0] != 0;
+  if (!any_dose) {
+    int rc = load_points(cf, ac, err);
+    for (int c = 0; !rc && c < cf->ncourses; c++) {
+      fill_course_common(cf, &cf->courses[c], &in->courses[c], ac);
+      snprintf(in->courses[c].id, sizeof in->courses[c].id, "%s", cf->courses[c].id);
+      in->courses[c].dose = &ac->dose[c];
+      rc = read_conversion(cf, c, &in->courses[c], err);
+    }
+    if (rc) { accum_case_free(ac); return rc; }
+    in->ncourses = cf->ncourses;
+    return RERT_OK;
+  }
+  if (!ref || !*ref->rtdose)
+    return rert_err_set(err, RERT_EINPUT, "%s: the reference course needs an rtdose (voxel accumulation)", cf->path);
   rert_rtdose rd_ref;
   memset(&rd_ref, 0, sizeof rd_ref);
   if (io_read_rtdose(ref->rtdose, &rd_ref, err)) return RERT_EINPUT;
@@ -149,27 +276,8 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
     }
     if (rc) break;
     k->dose = &ac->dose[c];
-    k->modality = co->modality;
-    k->rbe = co->rbe;
-    k->fractions = co->fractions;
-    k->fractions_per_day = co->fractions_per_day > 0 ? co->fractions_per_day : 1;
-    k->interfraction_interval_h = co->interfraction_interval_h;
-    k->repair_halftime_h = NAN;
-    k->start = co->start_date;
-    k->end = co->end_date;
-    k->is_new = co->role == COURSE_PLANNED && co == casefile_planned_course(cf);
-    if (k->is_new) ac->planned_prescription_gy = co->prescription_gy;
-    /* explicit RBE conversion: courses[i].x_rbe_convert_to in the case file (site extension) */
-    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(cf->root, "courses");
-    const cJSON *cj = cJSON_GetArrayItem(cs, c);
-    const cJSON *cv = cJSON_GetObjectItemCaseSensitive(cj, "x_rbe_convert_to");
-    if (cJSON_IsString(cv)) {
-      if ((rc = rbe_model_parse(cv->valuestring, &k->convert_to, err))) {
-        rert_err_prefix(err, RERT_EINPUT, "%s: courses[%d].x_rbe_convert_to", cf->path, c);
-        break;
-      }
-      k->convert_to_set = 1;
-    }
+    fill_course_common(cf, co, k, ac);
+    if ((rc = read_conversion(cf, c, k, err))) break;
     in->ncourses++;
   }
   if (rc) { rtdata_free_rtdose(&rd_ref); accum_case_free(ac); return rc; }

@@ -128,6 +128,8 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
     if (mk[v] > 0) { idx[j] = v; w[j] = mk[v] * pp->voxel_cc; j++; }
 
   int rc = RERT_OK;
+  double cmax[ACCUM_MAX_COURSES];
+  for (int k = 0; k < nc; k++) cmax[k] = 0;
   for (int pass = 0; pass < 2 && !rc; pass++) {
     int any_upper = 0;
     for (int k = 0; k < nc; k++) any_upper |= in->courses[k].dose_upper != NULL;
@@ -142,9 +144,14 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
         const rert_volume *dv = pass == 1 && co->dose_upper ? co->dose_upper : co->dose;
         double D = accum_course_dose(pp, co, k, dv->data[v]);
         if (is_new) D *= scale;
-        if (c->quantity == PQ_DOSE) { sum += D; continue; }
+        if (c->quantity == PQ_DOSE) {
+          sum += D;
+          if (pass == 0 && D > cmax[k]) cmax[k] = D;
+          continue;
+        }
         double q = D > 0 ? accum_eqd2(D, n[k], h[k], ab) : 0;
         if (!is_new && !rec[k].is_limit) q = accum_recover(&rec[k], q, pp->interval_months[k], ab);
+        if (pass == 0 && q > cmax[k]) cmax[k] = q;
         sum += q;
       }
       if (c->quantity == PQ_BED) sum *= 1.0 + 2.0 / ab;
@@ -158,6 +165,17 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
   }
   free(idx); free(val); free(w);
   if (rc) return rert_err_prefix(err, rc, "constraint %s, structure %s", c->id, st->name);
+  {
+    size_t L = 0;
+    row->contributions[0] = 0;
+    for (int k = 0; k < nc; k++) {
+      if (c->scope == SCOPE_NEW_COURSE && k != ni) continue;
+      int w2 = snprintf(row->contributions + L, sizeof row->contributions - L, "%s%s %.2f%s", L ? ", " : "",
+                        in->courses[k].id, cmax[k], k == ni ? " (new)" : "");
+      if (w2 < 0 || (size_t)w2 >= sizeof row->contributions - L) break;
+      L += (size_t)w2;
+    }
+  }
 
   if (!c->has_limit) {
     row->verdict = VERDICT_NOT_APPLICABLE;
@@ -239,8 +257,8 @@ static int evaluate_core(const accum_input *in, const rert_protocol *p, const ne
                  c->metric.text, row->value);
       else
         snprintf(row->explanation, sizeof row->explanation,
-                 "%s; recovery %s; %s; %s %.2f %s %.4g %s%s -> %s (margin %.2f, %.1f%%)", qty,
-                 c->scope == SCOPE_CUMULATIVE ? row->recovery_used : "n/a (new course only)", iv,
+                 "%s; recovery %s; max per course in structure: %s; %s; %s %.2f %s %.4g %s%s -> %s (margin %.2f, %.1f%%)", qty,
+                 c->scope == SCOPE_CUMULATIVE ? row->recovery_used : "n/a (new course only)", row->contributions, iv,
                  c->metric.text, row->value, protocol_cmp_name(c->cmp), row->limit, c->limit_unit,
                  row->limit != c->limit ? " (limit x recovery limit factor)" : "",
                  accum_verdict_name(row->verdict), row->margin, row->margin_pct);

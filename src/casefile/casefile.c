@@ -28,7 +28,12 @@ static int fail(const vctx *v, const char *jpath, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(what, sizeof what, fmt, ap);
   va_end(ap);
-  return rert_err_set(v->err, RERT_EINPUT, "%s: %s: %s", v->file, jpath, what);
+  int rc = rert_err_set(v->err, RERT_EINPUT, "%s: %s: %s", v->file, jpath, what);
+  /* keys and values from the file are echoed: keep the message on one line */
+  if (v->err)
+    for (char *p = v->err->msg; *p; p++)
+      if ((unsigned char)*p < 0x20) *p = ' ';
+  return rc;
 }
 
 static void jp(char *out, size_t n, const char *base, const char *key) {
@@ -288,6 +293,7 @@ static int parse_clinical(const vctx *v, const cJSON *root, rert_case *c) {
     static const char *const ST[] = {"none", "planned", "done", NULL};
     char st[16] = "";
     if ((rc = get_enum(v, o, S, "status", 1, ST, st, sizeof st))) return rc;
+    x->has_salvage = 1;
     x->salvage = strcmp(st, "done") == 0 ? SALVAGE_DONE : strcmp(st, "planned") == 0 ? SALVAGE_PLANNED : SALVAGE_NONE;
     static const char *const MG[] = {"negative", "close", "positive", NULL};
     if ((rc = get_enum(v, o, S, "margins", 0, MG, x->salvage_margins, sizeof x->salvage_margins))) return rc;

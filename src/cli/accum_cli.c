@@ -121,6 +121,7 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
     }
 #undef NUM
     cJSON_AddStringToObject(x, "recovery", row->recovery_used);
+    cJSON_AddStringToObject(x, "contributions", row->contributions);
     cJSON_AddStringToObject(x, "explanation", row->explanation);
     cJSON_AddStringToObject(x, "source", row->c->source);
     cJSON_AddBoolToObject(x, "verified", row->c->verified);

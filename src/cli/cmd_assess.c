@@ -56,6 +56,8 @@ static void print_text(const cJSON *d) {
   if (!isnan(jnum(r, "planned_bed10_gy")))
     printf("  planned course: BED10 %.1f Gy, EQD2 %.1f Gy (%s range)\n", jnum(r, "planned_bed10_gy"),
            jnum(r, "planned_eqd2_gy"), js(r, "bed10_range"));
+  if (!isnan(jnum(r, "interval_months"))) printf("  interval since prior RT: %.1f months\n", jnum(r, "interval_months"));
+  if (js(r, "interval_note")[0]) printf("  NOTE: %s\n", js(r, "interval_note"));
   const cJSON *ars = cJSON_GetObjectItemCaseSensitive(r, "ars_reirradiation");
   printf("  ARS re-irradiation definition: %s — %s\n  source: %s\n",
          cJSON_IsTrue(ars) ? "met" : cJSON_IsFalse(ars) ? "not met" : "unknown", js(r, "ars_reirradiation_reason"),
@@ -87,7 +89,7 @@ static void print_text(const cJSON *d) {
   printf("\n  match: %s\n", js(r, "match_reason"));
   if (js(r, "recommendation")[0]) printf("  recommendation: %s\n", js(r, "recommendation"));
   cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "options"))
-    printf("  %-3s median %-3g SOR %-4s %s%s\n", js(m, "category"), jnum(m, "median"), js(m, "strength_of_recommendation"),
+    printf("  %-3s median %-3g SOR %-6s %s%s\n", js(m, "category"), jnum(m, "median"), js(m, "strength_of_recommendation"),
            js(m, "treatment"), js(m, "extraction_artefact")[0] ? " [histogram column-shift corrected]" : "");
   if (js(r, "source")[0]) printf("  source: %s\n", js(r, "source"));
   r = cJSON_GetObjectItemCaseSensitive(d, "trial_sphic");

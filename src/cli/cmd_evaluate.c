@@ -26,9 +26,16 @@ static int run(const rert_args *a, rert_err *err) {
   if (!rc && !root) {
     printf("case %s: %d course(s), %d structure(s) on the reference grid; uncertainty radius %.1f mm\n", cf.path,
            ac->in.ncourses, ac->in.nstructs, ac->uncertainty_mm);
-    for (int c = 0; c < ac->in.ncourses; c++)
-      printf("  %s: %d fx%s, mapped by %s\n", ac->in.courses[c].id, ac->in.courses[c].fractions,
-             ac->in.courses[c].is_new ? " (planned)" : "", ac->mapping[c]);
+    for (int c = 0; c < ac->in.ncourses; c++) {
+      const accum_course *k = &ac->in.courses[c];
+      double t;
+      rert_err e2;
+      char iv[64] = "";
+      if (!k->is_new && !accumulate_interval_months(&ac->in, c, &t, &e2))
+        snprintf(iv, sizeof iv, ", %.1f months before the new course", t);
+      printf("  %s: %d fx, %s %s%s%s, mapped by %s\n", k->id, k->fractions, rbe_modality_name(k->modality),
+             rbe_model_name(k->rbe), k->is_new ? " (planned)" : "", iv, ac->mapping[c]);
+    }
   }
   for (int i = 0; i < np && !rc; i++) {
     accum_evaluation ev;

@@ -14,20 +14,21 @@
 #include "rert/imageio.h"
 
 static const rert_opt OPTS[] = {
-    {"fixed", OPT_STR, NULL, "reference CT (the anatomy doses are mapped onto): .mha/.nii", NULL, 0},
-    {"moving", OPT_STR, NULL, "CT of the other course: .mha/.nii", NULL, 0},
+    {"fixed", OPT_STR, NULL, "reference CT (the anatomy doses are mapped onto): DICOM series directory, .mha or .nii", NULL, 0},
+    {"moving", OPT_STR, NULL, "CT of the other course: DICOM series directory, .mha or .nii", NULL, 0},
     {"out", OPT_STR, NULL, "output deformation field (.mha/.nii): u(x) on the fixed grid, moving = x + u(x)", NULL, 0},
     {"warped", OPT_STR, NULL, "resampled moving image (default <out>_warped.mha)", NULL, 0},
     {"qa", OPT_STR, NULL, "QA summary JSON (default <out>_qa.json)", NULL, 0},
     {"mask", OPT_STR, NULL, "body/ROI mask image (nonzero inside) restricting the metric and forces", NULL, 0},
+    {"rigid-min-gain", OPT_NUM, "0.15", "keep identity unless rigid lowers the coarse MSE by this fraction (0 = always rigid)", "", 0},
     {"rigid-only", OPT_FLAG, NULL, "stop after the rigid step (field = rigid transform)", NULL, 0},
     {"no-rigid", OPT_FLAG, NULL, "skip the rigid step (images already aligned)", NULL, 0},
     {"inverse", OPT_STR, NULL, "also register moving→fixed, write that field here and report inverse consistency", NULL, 0},
     {"levels", OPT_INT, "3", "demons pyramid levels", NULL, 0},
     {"iterations", OPT_LIST, "60,40,20", "demons iterations per level, coarse first", NULL, 0},
-    {"grid-mm", OPT_NUM, "0", "finest demons grid spacing in mm (0 = fixed image spacing)", "mm", 1},
-    {"sigma-fluid-mm", OPT_NUM, "1.0", "Gaussian sigma on each update (mm)", "mm", 1},
-    {"sigma-diffusion-mm", OPT_NUM, "1.5", "Gaussian sigma on the total field (mm)", "mm", 1},
+    {"grid-mm", OPT_NUM, "2", "finest demons grid spacing in mm (0 = fixed image spacing); the field is written on this grid", "mm", 1},
+    {"sigma-fluid-mm", OPT_NUM, "3.0", "Gaussian sigma on each update (mm)", "mm", 1},
+    {"sigma-diffusion-mm", OPT_NUM, "6.0", "Gaussian sigma on the total field (mm)", "mm", 1},
     {"max-step-mm", OPT_NUM, "2.0", "demons normaliser: largest update step (mm)", "mm", 1},
     {"quiet", OPT_FLAG, NULL, "no progress on stderr", NULL, 0},
     {0}};
@@ -69,16 +70,11 @@ static double now_s(void) {
 static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume *mask, const rert_args *a,
                    int verbose, double mrig[16], rert_vfield *field, rert_err *err) {
   int rc;
-  double id[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
-  memcpy(mrig, id, sizeof id);
-  if (!cli_flag(a, "no-rigid")) {
-    reg_rigid_opts ro;
-    reg_rigid_opts_default(&ro);
-    ro.verbose = verbose;
-    double rms;
-    rc = reg_rigid(F, M, mask, &ro, NULL, mrig, &rms, err);
-    if (rc) return rc;
-  }
+  reg_rigid_opts ro;
+  reg_rigid_opts_default(&ro);
+  ro.verbose = verbose;
+  if ((rc = cli_num(a, "rigid-min-gain", &ro.min_gain, err))) return rc;
+  if (ro.min_gain < 0 || ro.min_gain >= 1) return rert_err_set(err, RERT_EINPUT, "--rigid-min-gain must be in [0, 1)");
   reg_demons_opts o;
   reg_demons_opts_default(&o);
   o.verbose = verbose;
@@ -101,32 +97,8 @@ static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume
     return rc;
   if (!(o.max_step_mm > 0) || o.grid_mm < 0 || o.sigma_fluid_mm < 0 || o.sigma_diffusion_mm < 0)
     return rert_err_set(err, RERT_EINPUT, "--max-step-mm must be > 0; grid and sigmas ≥ 0");
-  /* the rigid result as an initial field: a coarse grid is exact for an affine map */
-  rert_volume cg = *F;
-  cg.data = NULL;
-  for (int q = 0; q < 3; q++) {
-    double sp = fmax(F->spacing_mm[q], 4.0);
-    int n = (q == 0 ? F->nx : q == 1 ? F->ny : F->nz);
-    int m = (int)ceil((n - 1) * F->spacing_mm[q] / sp) + 1;
-    cg.spacing_mm[q] = m > 1 ? (n - 1) * F->spacing_mm[q] / (m - 1) : F->spacing_mm[q];
-    if (q == 0) cg.nx = m;
-    else if (q == 1) cg.ny = m;
-    else cg.nz = m;
-  }
-  rert_vfield init;
-  if ((rc = reg_vfield_alloc_like(&init, &cg, err))) return rc;
-  reg_vfield_set_affine(&init, mrig);
-  if (cli_flag(a, "rigid-only")) {
-    rert_vfield full;
-    rc = reg_vfield_alloc_like(&full, F, err);
-    if (!rc) reg_vfield_set_affine(&full, mrig);
-    rtdata_free_vfield(&init);
-    *field = full;
-    return rc;
-  }
-  rc = reg_demons(F, M, mask, &o, &init, field, err);
-  rtdata_free_vfield(&init);
-  return rc;
+  return reg_register_ct(F, M, mask, cli_flag(a, "no-rigid") ? NULL : &ro, cli_flag(a, "rigid-only") ? NULL : &o, mrig,
+                         field, err);
 }
 
 static int run(const rert_args *a, rert_err *err) {

@@ -19,6 +19,7 @@ static const rert_opt OPTS[] = {
     {"mask", OPT_STR, NULL, "restrict statistics to this mask (nonzero inside)", NULL, 0},
     {"landmarks", OPT_STR, NULL, "CSV of landmark pairs: [name,]x_f,y_f,z_f,x_m,y_m,z_m (LPS mm)", NULL, 0},
     {"roi", OPT_LIST, NULL, "NAME=mask.mha: per-ROI mean displacement and Jacobian (repeatable)", NULL, 0},
+    {"truth", OPT_STR, NULL, "reference (e.g. ground-truth) field: vector error mean/p95/max inside --mask and each --roi", NULL, 0},
     {"jacobian", OPT_STR, NULL, "write the Jacobian determinant map here", NULL, 0},
     {"max-folded-pct", OPT_NUM, NULL, "verdict: exit 1 if more voxels than this percentage fold", "", 0},
     {0}};
@@ -34,8 +35,10 @@ static int run(const rert_args *a, rert_err *err) {
   if (!fp) return rert_err_set(err, RERT_EINPUT, "--field is required");
   if ((cli_str(a, "fixed") != NULL) != (cli_str(a, "moving") != NULL))
     return rert_err_set(err, RERT_EINPUT, "--fixed and --moving go together");
-  rert_vfield u, w;
-  memset(&w, 0, sizeof w);
+  rert_vfield u, w, tr;
+  memset(&w, 0, sizeof w), memset(&tr, 0, sizeof tr);
+  rert_volume tgrid;
+  memset(&tgrid, 0, sizeof tgrid);
   rert_volume grid, mask, mraw, F, M, W, R0, dj;
   memset(&mask, 0, sizeof mask), memset(&F, 0, sizeof F), memset(&M, 0, sizeof M), memset(&W, 0, sizeof W);
   memset(&R0, 0, sizeof R0), memset(&dj, 0, sizeof dj);
@@ -120,6 +123,21 @@ static int run(const rert_args *a, rert_err *err) {
     free(fx), free(mx), free(per);
     if (rc) goto done;
   }
+  if (cli_str(a, "truth")) {
+    if ((rc = regcli_load_field(cli_str(a, "truth"), NULL, &tr, err))) goto done;
+    reg_vfield_geometry(&tr, &tgrid);
+    rert_volume mt;
+    memset(&mt, 0, sizeof mt);
+    if (mask.data && (rc = regcli_mask_on(&mask, &tgrid, &mt, err))) goto done;
+    reg_vector_error ve;
+    rc = reg_vfield_error(&u, &tr, mt.data ? &mt : NULL, &ve, err);
+    volume_free(&mt);
+    if (rc) goto done;
+    const char *k[] = {"mean_mm", "p95_mm", "max_mm", "points"};
+    double v[] = {ve.mean_mm, ve.p95_mm, ve.max_mm, (double)ve.n};
+    cJSON_AddItemToObject(root, "vector_error", num_obj(k, v, 4));
+    if (!cli_json(a)) printf("vector error   mean %.2f  p95 %.2f  max %.2f mm over %zu points\n", ve.mean_mm, ve.p95_mm, ve.max_mm, ve.n);
+  }
   int nroi = cli_list_count(a, "roi");
   if (nroi) {
     cJSON *rois = cJSON_AddArrayToObject(root, "rois");
@@ -134,8 +152,11 @@ static int run(const rert_args *a, rert_err *err) {
       rert_volume rm, ron;
       if ((rc = regcli_load_image(eq + 1, &rm, err))) goto done;
       rc = regcli_mask_on(&rm, &grid, &ron, err);
-      volume_free(&rm);
-      if (rc) goto done;
+      rert_volume rm_keep = rm;
+      if (rc) {
+        volume_free(&rm);
+        goto done;
+      }
       reg_qa_stats rs;
       rc = reg_qa_field(&u, w.u_mm ? &w : NULL, &ron, &rs, err);
       /* mean displacement VECTOR as well as magnitude (TG-132 reports both) */
@@ -147,7 +168,10 @@ static int run(const rert_args *a, rert_err *err) {
           cnt++;
         }
       volume_free(&ron);
-      if (rc) goto done;
+      if (rc) {
+        volume_free(&rm_keep);
+        goto done;
+      }
       cJSON *o = cJSON_CreateObject();
       cJSON_AddStringToObject(o, "name", name);
       cJSON_AddNumberToObject(o, "voxels", (double)rs.n_voxels);
@@ -157,6 +181,23 @@ static int run(const rert_args *a, rert_err *err) {
       cJSON_AddNumberToObject(o, "jacobian_mean", rs.detj_mean);
       cJSON_AddNumberToObject(o, "jacobian_min", rs.detj_min);
       cJSON_AddNumberToObject(o, "jacobian_max", rs.detj_max);
+      if (tr.u_mm) {
+        rert_volume rt;
+        memset(&rt, 0, sizeof rt);
+        reg_vector_error ve;
+        rc = regcli_mask_on(&rm_keep, &tgrid, &rt, err);
+        if (!rc) rc = reg_vfield_error(&u, &tr, &rt, &ve, err);
+        volume_free(&rt);
+        if (rc) {
+          volume_free(&rm_keep);
+          cJSON_Delete(o);
+          goto done;
+        }
+        cJSON_AddNumberToObject(o, "vector_error_mean_mm", ve.mean_mm);
+        cJSON_AddNumberToObject(o, "vector_error_p95_mm", ve.p95_mm);
+        if (!cli_json(a)) printf("    %-10s vector error mean %.2f  p95 %.2f mm (%zu points)\n", name, ve.mean_mm, ve.p95_mm, ve.n);
+      }
+      volume_free(&rm_keep);
       cJSON_AddItemToArray(rois, o);
       if (!cli_json(a))
         printf("ROI %-10s  n=%zu  mean |u| %.2f mm  mean u (%.2f, %.2f, %.2f) mm  det J mean %.3f [%.3f, %.3f]\n", name,
@@ -178,7 +219,7 @@ static int run(const rert_args *a, rert_err *err) {
   }
 done:
   cJSON_Delete(root);
-  rtdata_free_vfield(&u), rtdata_free_vfield(&w);
+  rtdata_free_vfield(&u), rtdata_free_vfield(&w), rtdata_free_vfield(&tr);
   volume_free(&mask), volume_free(&F), volume_free(&M), volume_free(&W), volume_free(&R0), volume_free(&dj);
   return rc;
 }

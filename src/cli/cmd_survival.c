@@ -17,6 +17,7 @@ static const rert_opt opts[] = {
     {"event", OPT_STR, "status", "column with status: 0/1, or 1/2 as R Surv(); for cif the cause codes", NULL, 0},
     {"group", OPT_STR, NULL, "column defining groups (curves per group; log-rank and Gray tests)", NULL, 0},
     {"covariate", OPT_LIST, NULL, "cox: covariate column (numeric, or text = factor with the first sorted level as reference)", NULL, 0},
+    {"factor", OPT_LIST, NULL, "cox: treat these numeric covariates as factors (R factor())", NULL, 0},
     {"conf-type", OPT_STR, "log", "km: CI transform log (R default), log-log or plain", NULL, 0},
     {"conf-level", OPT_NUM, "0.95", "confidence level", "", 0},
     {"ties", OPT_STR, "efron", "cox: tie handling efron (R default) or breslow", NULL, 0},
@@ -52,10 +53,11 @@ static void nice_ticks(const rert_survdata *d, double **ticks, int *n) {
   double tmax = 0;
   for (int i = 0; i < d->n; i++) tmax = fmax(tmax, d->time[i]);
   if (tmax <= 0) tmax = 1;
+  /* about five intervals, step 1, 2 or 5 times a power of ten */
   double raw = tmax / 5, mag = pow(10, floor(log10(raw))), step = mag;
-  if (raw / mag > 5) step = 10 * mag;
-  else if (raw / mag > 2) step = 5 * mag;
-  else if (raw / mag > 1) step = 2 * mag;
+  if (raw / mag >= 7) step = 10 * mag;
+  else if (raw / mag >= 3) step = 5 * mag;
+  else if (raw / mag >= 1.5) step = 2 * mag;
   int k = (int)floor(tmax / step) + 1;
   *ticks = malloc((size_t)k * sizeof **ticks);
   if (!*ticks) {
@@ -87,6 +89,13 @@ static int parse_at(const rert_args *a, ctx *c, rert_err *err) {
   return RERT_OK;
 }
 
+/* R prints NA for undefined values */
+static const char *fmtv(char *buf, size_t n, const char *fmt, double v) {
+  if (isnan(v)) snprintf(buf, n, "NA");
+  else snprintf(buf, n, fmt, v);
+  return buf;
+}
+
 static const char *glabel(const rert_survdata *d, int g) { return d->group ? d->levels[g] : "all"; }
 
 static int run_km(const rert_args *a, ctx *c, rert_err *err) {
@@ -114,7 +123,11 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
     rert_plot_curve *pc = calloc((size_t)ng, sizeof *pc);
     int **risk = calloc((size_t)ng, sizeof *risk);
     double **cens = calloc((size_t)ng, sizeof *cens);
-    for (int g = 0; pc && risk && cens && g < ng; g++) {
+    char (*lab)[128] = calloc((size_t)ng, sizeof *lab);
+    for (int g = 0; pc && risk && cens && lab && g < ng; g++) {
+      /* R-style curve names: column=level */
+      if (c->d.group) snprintf(lab[g], sizeof lab[g], "%s=%s", cli_str(a, "group"), glabel(&c->d, g));
+      else snprintf(lab[g], sizeof lab[g], "all");
       risk[g] = malloc((size_t)(c->nticks + 1) * sizeof(int));
       cens[g] = malloc((size_t)(km[g].nt + 1) * sizeof(double));
       if (!risk[g] || !cens[g]) continue;
@@ -122,17 +135,17 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
       int nc = 0;
       for (int i = 0; i < km[g].nt; i++)
         if (km[g].n_censor[i]) cens[g][nc++] = km[g].time[i];
-      pc[g] = (rert_plot_curve){glabel(&c->d, g), km[g].nt, km[g].time, km[g].surv, 1.0,
-                                cens[g], nc, risk[g]};
+      pc[g] = (rert_plot_curve){lab[g], km[g].nt, km[g].time, km[g].surv, 1.0,
+                                cens[g], nc, risk[g], NULL, g, 0};
     }
-    rc = pc && risk && cens ? surv_plot_svg(cli_str(a, "plot"), "Kaplan-Meier estimate",
+    rc = pc && risk && cens && lab ? surv_plot_svg(cli_str(a, "plot"), "Kaplan-Meier estimate",
                                             "Survival probability", pc, ng, c->ticks, c->nticks, err)
                             : rert_err_set(err, RERT_EINTERNAL, "out of memory");
     for (int g = 0; g < ng; g++) {
       if (risk) free(risk[g]);
       if (cens) free(cens[g]);
     }
-    free(pc), free(risk), free(cens);
+    free(pc), free(risk), free(cens), free(lab);
   }
   if (!rc) {
     if (cli_json(a)) {
@@ -184,17 +197,21 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
              c->d.dropped ? "" : "");
       if (c->d.dropped) printf("%d row(s) dropped for missing values\n", c->d.dropped);
       printf("%-16s %6s %7s %10s %10s %10s\n", "group", "n", "events", "median", "lower", "upper");
-      for (int g = 0; g < ng; g++)
-        printf("%-16s %6d %7d %10.6g %10.6g %10.6g\n", glabel(&c->d, g), km[g].n, km[g].n_events,
-               km[g].median, km[g].median_lower, km[g].median_upper);
+      for (int g = 0; g < ng; g++) {
+        char b1[32], b2[32], b3[32];
+        printf("%-16s %6d %7d %10s %10s %10s\n", glabel(&c->d, g), km[g].n, km[g].n_events,
+               fmtv(b1, 32, "%.6g", km[g].median), fmtv(b2, 32, "%.6g", km[g].median_lower),
+               fmtv(b3, 32, "%.6g", km[g].median_upper));
+      }
       for (int g = 0; g < ng; g++) {
         printf("\n%s:\n%10s %7s %8s %10s %10s %10s %10s\n", glabel(&c->d, g), "time", "n.risk",
                "n.event", "survival", "std.err", "lower", "upper");
         for (int i = 0; i < km[g].nt; i++) {
           if (cli_flag(a, "table") ? !km[g].n_event[i] : 1) continue;
-          printf("%10g %7d %8d %10.6f %10.6f %10.6f %10.6f\n", km[g].time[i], km[g].n_risk[i],
-                 km[g].n_event[i], km[g].surv[i], sqrt(km[g].var_surv[i]), km[g].lower[i],
-                 km[g].upper[i]);
+          char b1[32], b2[32], b3[32];
+          printf("%10g %7d %8d %10.6f %10s %10s %10s\n", km[g].time[i], km[g].n_risk[i],
+                 km[g].n_event[i], km[g].surv[i], fmtv(b1, 32, "%.6f", sqrt(km[g].var_surv[i])),
+                 fmtv(b2, 32, "%.6f", km[g].lower[i]), fmtv(b3, 32, "%.6f", km[g].upper[i]));
         }
         for (int i = 0; i < c->nticks && !cli_flag(a, "table"); i++) {
           double tt = c->ticks[i];
@@ -202,9 +219,12 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
           for (int q = 0; q < km[g].nt && km[g].time[q] <= tt; q++) j = q;
           int ev = 0;
           for (int q = 0; q <= j; q++) ev += km[g].n_event[q];
-          printf("%10g %7d %8d %10.6f %10.6f %10.6f %10.6f\n", tt, surv_km_risk_at(&km[g], tt),
-                 ev, j < 0 ? 1.0 : km[g].surv[j], j < 0 ? 0.0 : sqrt(km[g].var_surv[j]),
-                 j < 0 ? 1.0 : km[g].lower[j], j < 0 ? 1.0 : km[g].upper[j]);
+          char b1[32], b2[32], b3[32];
+          printf("%10g %7d %8d %10.6f %10s %10s %10s\n", tt, surv_km_risk_at(&km[g], tt), ev,
+                 j < 0 ? 1.0 : km[g].surv[j],
+                 fmtv(b1, 32, "%.6f", j < 0 ? 0.0 : sqrt(km[g].var_surv[j])),
+                 fmtv(b2, 32, "%.6f", j < 0 ? 1.0 : km[g].lower[j]),
+                 fmtv(b3, 32, "%.6f", j < 0 ? 1.0 : km[g].upper[j]));
         }
       }
       if (!cli_flag(a, "table")) printf("\n(n.event = cumulative events up to the time)\n");
@@ -359,8 +379,9 @@ static int run_cif(const rert_args *a, ctx *c, rert_err *err) {
         if (!v) continue;
         for (int i = 0; i < cf[g].nt; i++) v[i] = cf[g].cif[(size_t)i * cf[g].ncause + k];
         snprintf(lab[g * K + k], 96, "%s cause %g", glabel(&c->d, g), c->d.cause_code[k]);
+        /* colour = group, line style = cause; one numbers-at-risk row per group */
         pc[g * K + k] = (rert_plot_curve){lab[g * K + k], cf[g].nt, cf[g].time, v, 0.0, NULL, 0,
-                                          k == 0 ? risk[g] : NULL};
+                                          k == 0 ? risk[g] : NULL, glabel(&c->d, g), g, k % 3};
       }
     }
     rc = okm ? surv_plot_svg(cli_str(a, "plot"), "Cumulative incidence (Aalen-Johansen)",
@@ -401,6 +422,8 @@ static int run_cif(const rert_args *a, ctx *c, rert_err *err) {
           }
           double est = j < 0 ? 0 : cf[g].cif[(size_t)j * K + k];
           double var = j < 0 ? 0 : cf[g].var[(size_t)j * K + k];
+          /* beyond the group's last follow-up time the estimate is undefined (cmprsk: NA) */
+          if (cf[g].nt > 0 && tt > cf[g].time[cf[g].nt - 1]) est = var = NAN;
           if (root) {
             cJSON *e = cJSON_CreateObject();
             json_add_num(e, "time", tt);
@@ -408,7 +431,8 @@ static int run_cif(const rert_args *a, ctx *c, rert_err *err) {
             json_add_num(e, "variance", var);
             cJSON_AddItemToArray(at, e);
           } else {
-            printf("%10g %10.6f %12.8f\n", tt, est, var);
+            char b1[32], b2[32];
+            printf("%10g %10s %12s\n", tt, fmtv(b1, 32, "%.6f", est), fmtv(b2, 32, "%.8f", var));
           }
         }
       }
@@ -457,8 +481,23 @@ static int run(const rert_args *a, rert_err *err) {
     return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   }
   for (int i = 0; i < ncov; i++) cov[i] = cli_list_item(a, "covariate", i);
+  int nfac = cli_list_count(a, "factor");
+  const char *fac[64];
+  if (nfac > 64) nfac = 64;
+  for (int i = 0; i < nfac; i++) {
+    fac[i] = cli_list_item(a, "factor", i);
+    int found = 0;
+    for (int q = 0; q < ncov; q++) found |= !strcmp(cov[q], fac[i]);
+    if (!found) {
+      free(cov);
+      csv_free(&c.csv);
+      return rert_err_set(err, RERT_EINPUT, "--factor %s is not one of the --covariate columns",
+                          fac[i]);
+    }
+  }
   rert_survdata_spec spec = {cli_str(a, "time"), cli_str(a, "event"), cli_str(a, "group"),
-                             kind == 2 ? cov : NULL, kind == 2 ? ncov : 0, kind == 3, cen};
+                             kind == 2 ? cov : NULL, kind == 2 ? ncov : 0, fac, nfac,
+                             kind == 3, cen};
   rc = survdata_load(&c.csv, &spec, &c.d, err);
   free(cov);
   if (!rc) rc = parse_at(a, &c, err);
@@ -490,6 +529,7 @@ const rert_cmd rert_cmd_survival = {
     "rert survival km lung.csv --time time --event status --group sex --plot km.svg\n"
     "rert survival logrank aml.csv --group x\n"
     "rert survival cox aml.csv --covariate x --ties breslow --json\n"
+    "rert survival cox lung.csv --covariate age,ph.ecog --factor ph.ecog\n"
     "rert survival cif crr.csv --group group --failcode 1 --at 5,10,20",
     2,
     2,

@@ -12,8 +12,8 @@
 #include "rert/imageio.h"
 
 static const rert_opt OPTS[] = {
-    {"moving", OPT_STR, NULL, "map to warp (dose, image or mask on the moving course's grid): .mha/.nii", NULL, 0},
-    {"field", OPT_STR, NULL, "pull-back field on the fixed grid (as written by rert register, plastimatch --output-vf or transformix -def)", NULL, 0},
+    {"moving", OPT_STR, NULL, "map to warp (dose, image or mask on the moving course's grid): RTDOSE .dcm, DICOM series dir, .mha/.nii", NULL, 0},
+    {"field", OPT_STR, NULL, "pull-back field on the fixed grid (.mha/.nii as written by rert register, plastimatch --output-vf or transformix -def; or a DICOM (deformable) spatial registration .dcm)", NULL, 0},
     {"out", OPT_STR, NULL, "warped map (.mha/.nii)", NULL, 0},
     {"like", OPT_STR, NULL, "image whose grid the output uses (default: the field's grid)", NULL, 0},
     {"nearest", OPT_FLAG, NULL, "nearest-neighbour instead of trilinear interpolation", NULL, 0},
@@ -45,14 +45,17 @@ static int run(const rert_args *a, rert_err *err) {
   rert_vfield u, w;
   memset(&w, 0, sizeof w);
   if ((rc = regcli_load_image(mp, &M, err))) return rc;
-  if ((rc = regcli_load_field(fp, &M, &u, err))) {
+  if (cli_str(a, "like") && (rc = regcli_load_image(cli_str(a, "like"), &like, err))) {
     volume_free(&M);
+    return rc;
+  }
+  if ((rc = regcli_load_field(fp, like.data ? &like : NULL, &u, err))) {
+    volume_free(&M), volume_free(&like);
     return rc;
   }
   rert_volume grid;
   reg_vfield_geometry(&u, &grid);
-  if (cli_str(a, "like")) {
-    if ((rc = regcli_load_image(cli_str(a, "like"), &like, err))) goto done;
+  if (like.data) {
     grid = like;
     grid.data = NULL;
   }

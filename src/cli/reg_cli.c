@@ -6,19 +6,65 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "rert/dicomio.h"
 #include "rert/imageio.h"
+
+static int is_dicom_path(const char *path) {
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) return 1;
+  size_t n = strlen(path);
+  return n > 4 && !strcasecmp(path + n - 4, ".dcm");
+}
 
 int regcli_load_image(const char *path, rert_volume *v, rert_err *err) {
   if (!path) return rert_err_set(err, RERT_EINPUT, "missing image path");
   if (imageio_format_of(path) != IMAGEIO_FMT_UNKNOWN) return imageio_read_volume(path, v, err);
-  return rert_err_set(err, RERT_EINPUT, "%s: unsupported image (use .mha, .mhd, .nii or .nii.gz)", path);
+  if (!is_dicom_path(path))
+    return rert_err_set(err, RERT_EINPUT, "%s: unsupported image (use a DICOM series directory, RTDOSE .dcm, .mha, .mhd, .nii or .nii.gz)", path);
+  struct stat st;
+  int rc;
+  if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    rert_dicom_ident id;
+    if ((rc = io_read_ident(path, &id, err))) return rc;
+    if (!strcmp(id.modality, "RTDOSE")) {
+      rert_rtdose d;
+      if ((rc = io_read_rtdose(path, &d, err))) return rc;
+      *v = d.dose;
+      d.dose.data = NULL;
+      rtdata_free_rtdose(&d);
+      return RERT_OK;
+    }
+  }
+  rert_image_series s;
+  if ((rc = io_read_image_series(path, NULL, &s, err))) return rc;
+  *v = s.image;
+  s.image.data = NULL;
+  rtdata_free_image_series(&s);
+  return RERT_OK;
 }
 
 int regcli_load_field(const char *path, const rert_volume *like, rert_vfield *f, rert_err *err) {
-  (void)like;
   if (!path) return rert_err_set(err, RERT_EINPUT, "missing --field");
   if (imageio_format_of(path) != IMAGEIO_FMT_UNKNOWN) return imageio_read_vfield(path, f, err);
-  return rert_err_set(err, RERT_EINPUT, "%s: unsupported field (use .mha, .mhd, .nii or .nii.gz)", path);
+  size_t n = strlen(path);
+  if (!(n > 4 && !strcasecmp(path + n - 4, ".dcm")))
+    return rert_err_set(err, RERT_EINPUT, "%s: unsupported field (use .mha, .mhd, .nii, .nii.gz or a DICOM REG .dcm)", path);
+  rert_dicom_ident id;
+  int rc = io_read_ident(path, &id, err);
+  if (rc) return rc;
+  if (!strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.3")) { /* Deformable Spatial Registration */
+    rert_deformable_registration r;
+    if ((rc = io_read_deformable_registration(path, &r, err))) return rc;
+    rert_volume g;
+    reg_vfield_geometry(&r.field, &g);
+    rc = reg_vfield_from_dicom_deformable(&r, like ? like : &g, f, err);
+    rtdata_free_deformable_registration(&r);
+    return rc;
+  }
+  rert_rigid_registration r;
+  if ((rc = io_read_spatial_registration(path, &r, err))) return rc;
+  if (!like) return rert_err_set(err, RERT_EINPUT, "%s: a rigid registration needs a grid (--like)", path);
+  return reg_vfield_from_dicom_rigid(&r, like, f, err);
 }
 
 int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume *out, rert_err *err) {

@@ -6,7 +6,8 @@
  *   distant metastases            → no panel scenario (all S2 cases are locoregional-only)
  *   non-squamous histology        → KQ5, case 5
  *   salvage resection done        → KQ2, case 2b (adjuvant question)
- *   rapid progression             → KQ1, case 1 (rapid, large, incurable recurrence)
+ *   rapid progression (or, when not stated, an interval below the 6 months RTOG trials
+ *   required, S2)                 → KQ1, case 1 (rapid, large, incurable recurrence)
  *   resectable, accepts surgery, acceptable function → KQ2, case 2a
  *   otherwise (unresectable or declines surgery):
  *       MIRI RPA class III        → KQ4, case 4 (SBRT role, unfavourable prognosis)
@@ -89,6 +90,17 @@ int ars_match_case(const rert_case *c, const rpa_result *rpa, ars_rule rule, ars
              "distant metastases: the ARS panel scenarios are locoregional-only; R1 (systemic therapy +/- palliative RT) applies");
     return RERT_OK;
   }
+  /* S2: RTOG reRT trials required >= 6 months since the prior course (data/intent_targets.json) */
+  double min_months = 0;
+  {
+    cJSON *doc;
+    int rc0 = data_load_json("intent_targets.json", &doc, err);
+    if (rc0) return rc0;
+    rc0 = json_get_number(cJSON_GetObjectItemCaseSensitive(doc, "minimum_interval_months"), "value", &min_months,
+                          "intent_targets.json: minimum_interval_months", err);
+    cJSON_Delete(doc);
+    if (rc0) return rc0;
+  }
   if (k->histology_squamous < 0)
     return rert_err_set(err, RERT_EINPUT, "%s: $.clinical.histology: missing; needed to match an ARS key question", c->path);
   if (k->histology_squamous == 0) {
@@ -98,9 +110,15 @@ int ars_match_case(const rert_case *c, const rpa_result *rpa, ars_rule rule, ars
     id = "2b";
     snprintf(why, sizeof why, "salvage resection done (margins %s, ENE %s) -> KQ2 adjuvant scenario",
              k->salvage_margins[0] ? k->salvage_margins : "unknown", casefile_tri_name(k->salvage_ene));
-  } else if (k->rapid_progression == CASE_YES) {
+  } else if (k->rapid_progression == CASE_YES ||
+             (k->rapid_progression == CASE_UNKNOWN && rpa && min_months > 0 && rpa->interval_months < min_months)) {
     id = "1";
-    snprintf(why, sizeof why, "rapid locoregional recurrence -> KQ1 (incurable, RPA class %d)", rpa ? rpa->rpa_class : 0);
+    if (k->rapid_progression == CASE_YES)
+      snprintf(why, sizeof why, "rapid locoregional recurrence -> KQ1 (incurable, RPA class %d)", rpa ? rpa->rpa_class : 0);
+    else
+      snprintf(why, sizeof why,
+               "recurrence %.1f months after prior RT, below the %g months RTOG reRT trials required (S2) -> KQ1",
+               rpa->interval_months, min_months);
   } else if (k->resectable == CASE_YES && k->accepts_surgery != CASE_NO && k->acceptable_function != CASE_NO) {
     id = "2a";
     snprintf(why, sizeof why, "resectable with acceptable function, patient %s surgery -> KQ2",

@@ -232,7 +232,7 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
     for (int j = 0; isnan(e) && j < kc->npoints; j++) {
       const case_point_dose *p = &kc->points[j];
       if (organ_side(casefile_map_structure(c, p->organ), "SpinalCord") < 0) continue;
-      double v;
+      double v = NAN;
       if ((rc = point_eqd2(c, kc, p, ab_cord, &v, err))) return rc;
       if (isnan(e) || v > e) e = v;
     }
@@ -359,6 +359,11 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
   if (in.ars_reirradiation < 0) cJSON_AddNullToObject(ji, "ars_reirradiation");
   else cJSON_AddBoolToObject(ji, "ars_reirradiation", in.ars_reirradiation);
   cJSON_AddStringToObject(ji, "ars_reirradiation_reason", in.ars_reason);
+  json_add_num(ji, "interval_months", in.interval_months);
+  if (in.interval_below_minimum)
+    cJSON_AddStringToObject(ji, "interval_note",
+                            "interval below 6 months: RTOG reRT trials required >= 6 months since the prior "
+                            "course; the exception is an inadequate initial course (S2)");
   cJSON_AddStringToObject(ji, "source", in.source);
 
   /* recurrence pattern */

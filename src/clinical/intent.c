@@ -35,7 +35,7 @@ int intent_assess_case(const rert_case *c, intent_result *out, rert_err *err) {
   cJSON *doc;
   int rc = data_load_json("intent_targets.json", &doc, err);
   if (rc) return rc;
-  double ab, new_min, prior_min, prior_max;
+  double ab, new_min, prior_min, prior_max, min_months = NAN;
   const cJSON *abo = cJSON_GetObjectItemCaseSensitive(doc, "alpha_beta_gy");
   const cJSON *ars = cJSON_GetObjectItemCaseSensitive(doc, "ars_reirradiation");
   rc = json_get_number(abo, "value", &ab, "intent_targets.json: alpha_beta_gy", err);
@@ -44,6 +44,8 @@ int intent_assess_case(const rert_case *c, intent_result *out, rert_err *err) {
   if (!rc) rc = json_get_number(ars, "new_course_eqd2_min_gy", &new_min, "intent_targets.json: ars_reirradiation", err);
   if (!rc) rc = json_get_number(ars, "prior_eqd2_min_gy", &prior_min, "intent_targets.json: ars_reirradiation", err);
   if (!rc) rc = json_get_number(ars, "prior_eqd2_max_gy", &prior_max, "intent_targets.json: ars_reirradiation", err);
+  if (!rc) rc = json_get_number(cJSON_GetObjectItemCaseSensitive(doc, "minimum_interval_months"), "value", &min_months,
+                                "intent_targets.json: minimum_interval_months", err);
   const char *s1 = "", *s2 = "";
   if (!rc) rc = json_get_string(cJSON_GetObjectItemCaseSensitive(doc, "curative_bed10_gy"), "source", &s1, "intent_targets.json", err);
   if (!rc) rc = json_get_string(ars, "source", &s2, "intent_targets.json", err);
@@ -51,6 +53,13 @@ int intent_assess_case(const rert_case *c, intent_result *out, rert_err *err) {
   cJSON_Delete(doc);
   if (rc) return rc;
 
+  out->interval_months = NAN;
+  const case_course *last = casefile_last_prior(c);
+  if (last) {
+    rert_err e2;
+    if (casefile_interval_months(c, last, &out->interval_months, &e2)) out->interval_months = NAN;
+  }
+  out->interval_below_minimum = isfinite(out->interval_months) && out->interval_months < min_months;
   const case_course *planned = casefile_planned_course(c);
   if (planned) {
     if ((rc = course_bed(planned, ab, &out->planned_bed10_gy, err))) return rc;

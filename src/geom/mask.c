@@ -81,8 +81,9 @@ typedef struct {
 } raster_ctx;
 
 static void raster_piece(void *vctx, const double p0[3], const double p1[3], double len,
-                         double w) {
+                         double db, double dc) {
   raster_ctx *c = vctx;
+  double w = db * dc;
   int v[3], inside = 1;
   for (int q = 0; q < 3; q++) {
     double mid = 0.5 * (p0[q] + p1[q]);
@@ -108,6 +109,7 @@ int geom_mask_from_roi(const rert_roi *roi, const rert_volume *grid, const rert_
   if (rc) return rc;
   set_grid(out, grid);
   int ss = opt && opt->supersample > 0 ? opt->supersample : 4;
+  if (ss > 64) ss = 64; /* beyond this, rows cost time and add nothing */
   geom_shape s;
   shape_gridmap g;
   /* thickness of a single-plane ROI: as asked, else the grid spacing along the normal */

@@ -14,6 +14,7 @@
 #define PLANE_TOL_MM 0.05    /* contours closer than this along the normal share a plane */
 #define PLANAR_TOL_MM 0.5    /* max distance of a contour point from its contour's plane */
 #define PARALLEL_COS 0.999   /* contour normals must agree within ~2.5° */
+#define MAX_COORD_MM 1e5     /* 100 m: beyond this a coordinate is corrupt, not anatomy */
 
 static double dot3(const double *a, const double *b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 static void cross3(const double *a, const double *b, double *o) {
@@ -108,7 +109,7 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check
     if (ct->type != CONTOUR_CLOSED_PLANAR || ct->npoints < 3 || !ct->xyz_mm) continue;
     int finite = 1;
     for (int i = 0; i < 3 * ct->npoints; i++)
-      if (!isfinite(ct->xyz_mm[i])) finite = 0;
+      if (!isfinite(ct->xyz_mm[i]) || fabs(ct->xyz_mm[i]) > MAX_COORD_MM) finite = 0;
     if (!finite) continue;
     double nv[3];
     newell(ct->xyz_mm, ct->npoints, nv);
@@ -147,7 +148,7 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check
     }
     int finite = 1;
     for (int i = 0; i < 3 * ct->npoints; i++)
-      if (!isfinite(ct->xyz_mm[i])) finite = 0;
+      if (!isfinite(ct->xyz_mm[i]) || fabs(ct->xyz_mm[i]) > MAX_COORD_MM) finite = 0;
     double nv[3];
     newell(ct->xyz_mm, ct->npoints, nv);
     double l = sqrt(dot3(nv, nv));
@@ -366,8 +367,8 @@ static int border_points(const shape_gridmap *g, const double base[3], const dou
 
 /* Split [alo, ahi] of the row through R (index at a = 0) where an index coordinate crosses a
  * cell face (shape_gridmap.half) or the grid border, and emit the pieces. */
-static void emit_row(const shape_gridmap *g, const double R[3], double alo, double ahi, double w,
-                     shape_piece_fn fn, void *ctx) {
+static void emit_split(const shape_gridmap *g, const double R[3], double alo, double ahi,
+                       double db, double dc, shape_piece_fn fn, void *ctx) {
   double next[4], step[4], u = g->half ? 0.5 : 1.0, bp[6];
   static const int all[3] = {1, 1, 1};
   int nbp = g->half ? 0 : border_points(g, R, g->Ia, all, alo, ahi, bp), ib = 0;
@@ -392,7 +393,7 @@ static void emit_row(const shape_gridmap *g, const double R[3], double alo, doub
       if (next[q] < an) an = next[q];
     if (an > a + 1e-9) {
       for (int q = 0; q < 3; q++) p1[q] = R[q] + an * g->Ia[q];
-      fn(ctx, p0, p1, an - a, w);
+      fn(ctx, p0, p1, an - a, db, dc);
       memcpy(p0, p1, sizeof p0);
     }
     for (int q = 0; q < 3; q++)
@@ -400,6 +401,44 @@ static void emit_row(const shape_gridmap *g, const double R[3], double alo, doub
     while (next[3] <= an + 1e-9) next[3] = ++ib < nbp ? bp[ib] : INFINITY;
     a = an;
   }
+}
+
+static void emit_whole(const shape_gridmap *g, const double R[3], double a0, double a1, double db,
+                       double dc, shape_piece_fn fn, void *ctx) {
+  if (!(a1 > a0 + 1e-9)) return;
+  double p0[3], p1[3];
+  for (int q = 0; q < 3; q++) p0[q] = R[q] + a0 * g->Ia[q], p1[q] = R[q] + a1 * g->Ia[q];
+  fn(ctx, p0, p1, a1 - a0, db, dc);
+}
+
+/* Emit the pieces of [alo, ahi] on the row through R (index at a = 0): split where an index
+ * coordinate crosses a cell face (shape_gridmap.half) or the grid border inside the grid; the
+ * parts beyond the grid go out whole (they only count as outside volume, and a far-off contour
+ * cannot make the loop run long). */
+static void emit_row(const shape_gridmap *g, const double R[3], double alo, double ahi, double db,
+                     double dc, shape_piece_fn fn, void *ctx) {
+  double ain = -INFINITY, aout = INFINITY;
+  for (int q = 0; q < 3; q++) {
+    double ia = g->Ia[q], lo = -0.5, hi = g->n[q] - 0.5;
+    if (fabs(ia) < 1e-12) {
+      if (R[q] < lo || R[q] > hi) ain = INFINITY, aout = -INFINITY;
+      continue;
+    }
+    double x0 = (lo - R[q]) / ia, x1 = (hi - R[q]) / ia;
+    if (x0 > x1) {
+      double t = x0;
+      x0 = x1, x1 = t;
+    }
+    ain = fmax(ain, x0), aout = fmin(aout, x1);
+  }
+  if (!(aout > ain) || aout <= alo || ain >= ahi) {
+    emit_whole(g, R, alo, ahi, db, dc, fn, ctx);
+    return;
+  }
+  double s0 = fmax(alo, ain), s1 = fmin(ahi, aout);
+  emit_whole(g, R, alo, s0, db, dc, fn, ctx);
+  emit_split(g, R, s0, s1, db, dc, fn, ctx);
+  emit_whole(g, R, s1, ahi, db, dc, fn, ctx);
 }
 
 /* Sample positions over [lo, hi]: split first where a grid index that depends on this coordinate
@@ -492,7 +531,7 @@ int shape_scan_plane(const geom_shape *s, int pi, const shape_gridmap *g, double
       double c = cm[sidx], R[3];
       for (int q = 0; q < 3; q++) R[q] = g->I0[q] + b * g->Ib[q] + c * g->Ic[q];
       for (int k = 0; k + 1 < nx; k += 2)
-        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], bw[r] * cw[sidx], fn, ctx);
+        if (xs[k + 1] > xs[k]) emit_row(g, R, xs[k], xs[k + 1], bw[r], cw[sidx], fn, ctx);
     }
   }
   free(bm), free(bw), free(cm), free(cw), free(xs);

@@ -52,9 +52,9 @@ typedef struct {
 void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid, int half);
 
 /* One piece of a scanline inside the shape: continuous grid index of its two ends, its length
- * in mm and the cross-section weight (row spacing × sub-slab thickness, mm²). */
+ * in mm, and the row's width along e2 (db) and n (dc) in mm; its volume is len·db·dc. */
 typedef void (*shape_piece_fn)(void *ctx, const double p0[3], const double p1[3], double len_mm,
-                               double w_mm2);
+                               double db_mm, double dc_mm);
 
 /* Integrate plane `pi` of the shape with rows at spacing ≤ step_mm (along e2 and n). Thread-safe
  * (no shared state besides ctx). Returns RERT_EINTERNAL only on allocation failure. */

@@ -110,7 +110,7 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
                         dir);
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/') n--;
-  char target[4096], stage[4096];
+  char target[4096], stage[4096 + 16];
   if (n + 32 >= sizeof target) return rert_err_set(err, RERT_EINPUT, "%s: path too long", dir);
   memcpy(target, dir, n);
   target[n] = 0;
@@ -129,7 +129,8 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
   snprintf(note, sizeof note, "rert phantom --seed %llu --size %s --courses %d", m->seed,
            m->size == PHANTOM_CLINICAL ? "clinical" : "small", m->ncourses);
   /* raw 32-bit RTDOSE: readable by every peer tool (pydicom, plastimatch, dicompyler-core) */
-  io_write_opts wo = {note, "rert phantom", IO_DOSE_32_RAW};
+  io_write_opts wo = {note, "rert phantom"};
+  int old_encoding = io_set_dose_encoding(IO_DOSE_32_RAW);
   /* keep the caller's SOURCE_DATE_EPOCH (if any) to restore it afterwards */
   const char *old_env = getenv("SOURCE_DATE_EPOCH");
   char old_epoch[64] = "";
@@ -144,6 +145,7 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
     rc = phantom_write_case(m, path, err);
   if (had_env) setenv("SOURCE_DATE_EPOCH", old_epoch, 1);
   else unsetenv("SOURCE_DATE_EPOCH");
+  io_set_dose_encoding(old_encoding);
   if (!rc) {
     chmod(stage, 0755); /* mkdtemp makes 0700 */
     if (exists) rmdir(target);

@@ -20,13 +20,14 @@ void reg_demons_opts_default(reg_demons_opts *o) {
   o->levels = 3;
   o->iterations[0] = 60, o->iterations[1] = 40, o->iterations[2] = 20;
   for (int l = 3; l < 8; l++) o->iterations[l] = 20;
-  o->sigma_fluid_mm = 1.0;
-  o->sigma_diffusion_mm = 1.5;
+  o->sigma_fluid_mm = 3.0;
+  o->sigma_diffusion_mm = 6.0;
   o->max_step_mm = 2.0;
   o->hu_min = -1000;
   o->hu_max = 1500;
   o->symmetric = 1;
-  o->grid_mm = 0;
+  o->grid_mm = 2.0;
+  o->sigma_scale_levels = 1;
 }
 
 static void field_resample(const rert_vfield *src, const rert_volume *g, float *dst) {
@@ -129,6 +130,9 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
     int iters = o.iterations[o.levels - 1 - l];
     double minsp = fmin(F.spacing_mm[0], fmin(F.spacing_mm[1], F.spacing_mm[2]));
     double mse = 0;
+    /* σ are given for the finest level and scale with the grid (constant in voxels, as in
+     * ITK/plastimatch demons): coarse levels smooth more in mm, capturing global motion */
+    double sig_scale = o.sigma_scale_levels ? f : 1.0;
     for (int it = 0; it <= iters; it++) {
       /* warp */
       double sse = 0;
@@ -177,7 +181,7 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
         }
         if (m2 > vmax) vmax = m2;
       }
-      reg_gauss_smooth(v, 3, nf, F.spacing_mm, o.sigma_fluid_mm);
+      reg_gauss_smooth(v, 3, nf, F.spacing_mm, o.sigma_fluid_mm * sig_scale);
       /* exp(v): scaling and squaring until each step is < half the smallest voxel */
       vmax = sqrt(vmax);
       int nsq = 0;
@@ -195,7 +199,7 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
       compose_on(&gf, v, s.u_mm, tmp);
       float *t = s.u_mm;
       s.u_mm = tmp, tmp = t;
-      reg_gauss_smooth(s.u_mm, 3, nf, F.spacing_mm, o.sigma_diffusion_mm);
+      reg_gauss_smooth(s.u_mm, 3, nf, F.spacing_mm, o.sigma_diffusion_mm * sig_scale);
     }
     free(mk), free(gF), free(gW), free(v), free(tmp);
     volume_free(&F), volume_free(&M), volume_free(&W);

@@ -198,3 +198,42 @@ int reg_landmarks_read_csv(const char *path, double **fx, double **mx, int *n, r
   *fx = a, *mx = b, *n = cnt;
   return RERT_OK;
 }
+
+int reg_vfield_error(const rert_vfield *est, const rert_vfield *ref, const rert_volume *mask, reg_vector_error *out,
+                     rert_err *err) {
+  memset(out, 0, sizeof *out);
+  size_t n = reg_vfield_count(ref);
+  if (mask && (size_t)mask->nx * mask->ny * mask->nz != n)
+    return rert_err_set(err, RERT_EINPUT, "vector error: mask is not on the reference field's grid");
+  float *e = malloc(sizeof(float) * (n ? n : 1));
+  if (!e) return rert_err_set(err, RERT_EINTERNAL, "vector error: out of memory");
+  reg_grid gr, ge;
+  reg_grid_from_vfield(&gr, ref);
+  reg_grid_from_vfield(&ge, est);
+  size_t c = 0;
+  double s = 0, mx = 0;
+  for (int k = 0; k < ref->nz; k++)
+    for (int j = 0; j < ref->ny; j++)
+      for (int i = 0; i < ref->nx; i++) {
+        size_t idx = i + (size_t)ref->nx * (j + (size_t)ref->ny * k);
+        if (mask && mask->data[idx] == 0) continue;
+        double x[3], p[3], u[3];
+        reg_grid_world(&gr, i, j, k, x);
+        reg_grid_index(&ge, x, p);
+        reg_interp_vec(est->u_mm, ge.n, p, u);
+        double d = 0;
+        for (int a = 0; a < 3; a++) d += (u[a] - ref->u_mm[3 * idx + a]) * (u[a] - ref->u_mm[3 * idx + a]);
+        d = sqrt(d);
+        e[c++] = (float)d;
+        s += d;
+        if (d > mx) mx = d;
+      }
+  out->n = c;
+  if (c) {
+    out->mean_mm = s / c;
+    out->max_mm = mx;
+    out->p95_mm = reg_percentile(e, c, 95);
+  }
+  free(e);
+  return RERT_OK;
+}

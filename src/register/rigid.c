@@ -18,6 +18,7 @@ void reg_rigid_opts_default(reg_rigid_opts *o) {
   o->hu_min = -1000;
   o->hu_max = 2000;
   o->verbose = 0;
+  o->min_gain = 0.15;
 }
 
 static void body_com(const rert_volume *v, const rert_volume *mask, double c[3]) {
@@ -98,8 +99,18 @@ static double accumulate(const rert_volume *F, const rert_volume *mask, const re
             y[r] = yr[r] + c[r] + t[r];
           }
           reg_grid_index(&gm, y, p);
-          float mv = reg_interp_scalar(M->data, gm.n, p, NAN);
-          if (isnan(mv)) continue;
+          /* points beyond the moving FOV take the nearest border value instead of being
+           * dropped: dropping them lets the optimiser lower the mean cost by pushing poorly
+           * matching samples out of the FOV (a translation bias along z when the two scans
+           * cover different slabs) */
+          for (int a = 0; a < 3; a++) p[a] = p[a] < 0 ? 0 : (p[a] > gm.n[a] - 1 ? gm.n[a] - 1 : p[a]);
+          float mv = reg_interp_scalar(M->data, gm.n, p, 0);
+          if (!gM) {
+            double r0 = mv - F->data[idx];
+            cl += r0 * r0;
+            nl++;
+            continue;
+          }
           reg_interp_vec(gM, gm.n, p, g);
           double res = mv - F->data[idx];
           double J[6] = {yr[1] * g[2] - yr[2] * g[1], yr[2] * g[0] - yr[0] * g[2], yr[0] * g[1] - yr[1] * g[0],
@@ -173,8 +184,29 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
       t[r] = y[r] - c[r];
     }
   } else {
+    /* start from identity (same scanner frame: often already close) or from the body centres of
+     * mass (different frames); keep whichever matches better at the coarsest level. COM alone
+     * is biased when the two scans cut the body at different levels. */
     body_com(moving, NULL, cm);
     for (int a = 0; a < 3; a++) t[a] = cm[a] - c[a];
+    double f = (double)(1 << (o.levels - 1)), base = fmin(fixed->spacing_mm[0], fixed->spacing_mm[1]);
+    double target[3] = {base * f * 1.5, base * f * 1.5, base * f * 1.5};
+    rert_volume F0, M0;
+    if (reg_resample_coarse(fixed, target, (float)o.hu_min, (float)o.hu_max, &F0, err) == RERT_OK) {
+      if (reg_resample_coarse(moving, target, (float)o.hu_min, (float)o.hu_max, &M0, err) == RERT_OK) {
+        int stride[3] = {1, 1, 1};
+        size_t nu;
+        double z[3] = {0, 0, 0};
+        double c_com = accumulate(&F0, NULL, &M0, NULL, stride, R, c, t, NULL, NULL, &nu);
+        double c_id = accumulate(&F0, NULL, &M0, NULL, stride, R, c, z, NULL, NULL, &nu);
+        if (c_id <= c_com) memcpy(t, z, sizeof z);
+        if (o.verbose)
+          fprintf(stderr, "rert register: rigid start: %s (RMS %.1f HU; other %.1f HU)\n",
+                  c_id <= c_com ? "identity" : "centres of mass", sqrt(fmin(c_id, c_com)), sqrt(fmax(c_id, c_com)));
+        volume_free(&M0);
+      }
+      volume_free(&F0);
+    }
   }
   double rms = INFINITY;
   for (int l = o.levels - 1; l >= 0; l--) {
@@ -257,6 +289,25 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
       }
     }
     rms = sqrt(cost);
+    /* early exit: at the coarsest level decide whether the scans are already aligned */
+    if (l == o.levels - 1 && o.min_gain > 0 && !init) {
+      double z[3] = {0, 0, 0}, I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+      size_t nu;
+      int all[3] = {1, 1, 1};
+      double c_rig = accumulate(&F, mk, &M, NULL, all, R, c, t, NULL, NULL, &nu);
+      double c_id = accumulate(&F, mk, &M, NULL, all, I, c, z, NULL, NULL, &nu);
+      if (c_rig > (1 - o.min_gain) * c_id) {
+        if (o.verbose)
+          fprintf(stderr, "rert register: rigid vs identity at the coarsest level: RMS %.1f vs %.1f HU → "
+                          "images already aligned, keeping identity\n", sqrt(c_rig), sqrt(c_id));
+        free(gM);
+        volume_free(&F), volume_free(&M), volume_free(&Fm);
+        static const double idm[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+        memcpy(m_out, idm, sizeof idm);
+        if (final_rms) *final_rms = sqrt(c_id);
+        return RERT_OK;
+      }
+    }
     if (o.verbose)
       fprintf(stderr, "rert register: rigid level %d (%.1f mm): %d iterations, RMS %.1f HU over %zu samples\n",
               o.levels - l, F.spacing_mm[0], it, rms, nused);
@@ -265,5 +316,9 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
   }
   to_matrix(R, c, t, m_out);
   if (final_rms) *final_rms = rms;
+  if (o.verbose)
+    fprintf(stderr, "rert register: rigid result (fixed → moving): translation at body centre %.2f %.2f %.2f mm, "
+                    "rotation %.2f°\n", t[0], t[1], t[2],
+            acos(fmax(-1, fmin(1, (R[0] + R[4] + R[8] - 1) / 2))) * 180 / M_PI);
   return RERT_OK;
 }

@@ -71,11 +71,7 @@ void stats_ci_bounds(double s, double se_log, double z, rert_ci_type ci, double 
     return;
   }
   case RERT_CI_LOGLOG:
-    if (s >= 1) { /* no events yet: the interval is the point */
-      *lo = *hi = 1.0;
-      return;
-    }
-    if (s <= 0) {
+    if (s >= 1 || s <= 0) { /* log(-log S) undefined: R survfit reports NA */
       *lo = *hi = NAN;
       return;
     }
@@ -97,37 +93,50 @@ void stats_ci_bounds(double s, double se_log, double z, rert_ci_type ci, double 
   }
 }
 
-/* survival:::findq on the curve y = 1 - S (non-decreasing), with x[0] = 0, y[0] = 0. */
+typedef struct {
+  double y;
+  int i;
+} val_idx;
+
+static int cmp_val(const void *a, const void *b) {
+  const val_idx *x = a, *y = b;
+  if (x->y < y->y) return -1;
+  if (x->y > y->y) return 1;
+  return x->i - y->i;
+}
+
+/* survival:::findq on the curve y = 1 - S (x[0] = 0, y[0] = 0 prepended). Values repeated
+ * anywhere earlier in the curve are dropped, as R's duplicated() does (NaN counts as a value);
+ * found in O(n log n) by sorting (value, position). */
 double stats_findq(const double *t, const double *s, int nt, double p) {
   const double tol = 1.4901161193847656e-08; /* sqrt(.Machine$double.eps) */
   int m = nt + 1;
   double *x = malloc((size_t)m * sizeof *x), *y = malloc((size_t)m * sizeof *y);
-  if (!x || !y) {
-    free(x), free(y);
-    return NAN;
-  }
-  double xmax = nt > 0 ? t[nt - 1] : 0.0;
-  int k = 0, seen_nan = 0;
-  x[k] = 0, y[k] = 0, k++;
-  double ymax = 0;
-  for (int i = 0; i < nt; i++) {
-    double yi = isnan(s[i]) ? NAN : 1.0 - s[i];
-    if (!isnan(yi) && yi > ymax) ymax = yi;
-    /* drop duplicated y values (keep the first), as duplicated() does, NA included */
-    int dup = 0;
-    if (isnan(yi)) {
-      dup = seen_nan;
-      seen_nan = 1;
-    } else {
-      for (int j = 0; j < k; j++)
-        if (!isnan(y[j]) && y[j] == yi) {
-          dup = 1;
-          break;
-        }
-    }
-    if (!dup) x[k] = t[i], y[k] = yi, k++;
-  }
+  char *dup = calloc((size_t)m, 1);
+  val_idx *vi = malloc((size_t)m * sizeof *vi);
   double q = NAN;
+  if (!x || !y || !dup || !vi) goto done;
+  double xmax = nt > 0 ? t[nt - 1] : 0.0, ymax = 0;
+  y[0] = 0;
+  for (int i = 0; i < nt; i++) {
+    y[i + 1] = isnan(s[i]) ? NAN : 1.0 - s[i];
+    if (!isnan(y[i + 1]) && y[i + 1] > ymax) ymax = y[i + 1];
+  }
+  int nn = 0, first_nan = -1;
+  for (int i = 0; i < m; i++) {
+    if (isnan(y[i])) {
+      if (first_nan >= 0) dup[i] = 1;
+      else first_nan = i;
+    } else {
+      vi[nn++] = (val_idx){y[i], i};
+    }
+  }
+  qsort(vi, (size_t)nn, sizeof *vi, cmp_val);
+  for (int k = 1; k < nn; k++)
+    if (vi[k].y == vi[k - 1].y) dup[vi[k].i] = 1;
+  int k = 0;
+  for (int i = 0; i < m; i++)
+    if (!dup[i]) x[k] = i == 0 ? 0.0 : t[i - 1], y[k] = y[i], k++;
   if (ymax < p) goto done;
   int i1 = -1, i2 = -1, last = -1;
   for (int j = 0; j < k; j++) {
@@ -137,13 +146,31 @@ double stats_findq(const double *t, const double *s, int nt, double p) {
     if (i2 < 0 && y[j] - tol >= p) i2 = j;
   }
   if (i1 < 0) goto done;
-  if (i2 < 0) q = NAN;
-  else q = (x[i1] + x[i2]) / 2;
+  q = i2 < 0 ? NAN : (x[i1] + x[i2]) / 2;
   if (p == 0) q = x[0];
   if (last >= 0 && last == k - 1 && fabs(p - y[k - 1]) < tol) q = (x[i1] + xmax) / 2;
 done:
-  free(x), free(y);
+  free(x), free(y), free(dup), free(vi);
   return q;
+}
+
+/* The median as print.survfit reports it (survival:::survmean's minmin): the first time with
+ * S < 0.5 + tol; if S there equals 0.5 and the curve later drops below it, the midpoint of that
+ * time and the time of the drop. NaN points are ignored. (quantile.survfit differs only when
+ * the curve ends flat at exactly 0.5: it then averages with the last follow-up time.) */
+double stats_minmin(const double *t, const double *s, int nt) {
+  const double tol = 1.4901161193847656e-08;
+  int f = -1;
+  for (int i = 0; i < nt; i++)
+    if (!isnan(s[i]) && s[i] < 0.5 + tol) {
+      f = i;
+      break;
+    }
+  if (f < 0) return NAN;
+  if (fabs(s[f] - 0.5) < tol)
+    for (int j = f + 1; j < nt; j++)
+      if (!isnan(s[j]) && s[j] < s[f]) return (t[f] + t[j]) / 2;
+  return t[f];
 }
 
 int surv_km_fit(const double *time, const int *status, int n, rert_ci_type ci, double conf_level,
@@ -203,7 +230,9 @@ int surv_km_fit(const double *time, const int *status, int n, rert_ci_type ci, d
   }
   out->nt = k;
   free(idx);
-  out->median = surv_km_quantile(out, 0.5, &out->median_lower, &out->median_upper);
+  out->median = stats_minmin(out->time, out->surv, out->nt);
+  out->median_lower = stats_minmin(out->time, out->lower, out->nt);
+  out->median_upper = stats_minmin(out->time, out->upper, out->nt);
   return RERT_OK;
 }
 

@@ -1,9 +1,9 @@
 /* logrank.c — k-sample log-rank test (Mantel–Haenszel; R survival::survdiff with rho = 0).
  *
  * At each distinct event time: E_g += d·n_g/n and V_gh += d(n−d)/(n−1)·(n_g/n)(δ_gh − n_h/n).
- * χ² = (O−E)ᵀ V⁻ (O−E) on k−1 degrees of freedom; groups without variance (empty, or never at
- * risk at an event time) are dropped before one more group is removed to make V invertible,
- * which is what R's generalized inverse amounts to.
+ * χ² = (O−E)ᵀ V⁻ (O−E) on k−1 degrees of freedom; as in R, groups with E = 0 (empty, or never
+ * at risk at an event time) are left out and the first remaining group is dropped to make V
+ * invertible.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -74,9 +74,11 @@ int surv_logrank_test(const double *time, const int *status, const int *group, i
     surv_logrank_free(out);
     return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   }
+  /* as R survdiff: keep groups with expected > 0, drop the first of them */
   for (int g = 0; g < k; g++)
-    if (out->var[g * k + g] > 1e-12) sel[ns++] = g;
+    if (out->expected[g] > 0) sel[ns++] = g;
   ns--;
+  memmove(sel, sel + 1, (size_t)(ns > 0 ? ns : 0) * sizeof *sel);
   out->df = ns > 0 ? ns : 0;
   out->chisq = 0;
   out->p_value = 1.0;

@@ -159,7 +159,10 @@ int phase2_simon_search(double p0, double p1, double alpha_max, double beta_max,
         double p0s = pet0 < 0 ? 0 : pet0;
         double en0 = n1 + (1.0 - p0s) * n2;
         if (have_n && !(en0 < best_n.en0)) continue;
-        for (int r = n - 1; r >= (r1 < 0 ? 0 : r1); r--) {
+        /* clinfun never reports a design without a futility stop (r1 = -1 gives EN0 = N, which
+         * its strict EN test rejects) and searches r only up to n2 + r1 */
+        if (r1 < 0) continue;
+        for (int r = (n2 + r1 < n - 1 ? n2 + r1 : n - 1); r >= r1; r--) {
           if (b0[r] <= alpha_max && b1[r] >= 1.0 - beta_max) {
             best_n = (rert_simon_design){r1, n1, r, n, b0[r], b1[r], p0s, en0,
                                          pet1 < 0 ? 0 : pet1, n1 + (1.0 - pet1) * n2};

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 void survdata_free(rert_survdata *d) {
   if (!d) return;
@@ -31,7 +32,9 @@ static int cmp_label(const void *a, const void *b) {
     double u = strtod(x, NULL), v = strtod(y, NULL);
     return (u > v) - (u < v);
   }
-  return strcmp(x, y);
+  /* R's sort() in an English locale: case-insensitive first, lower case before upper case */
+  int c = strcasecmp(x, y);
+  return c ? c : -strcmp(x, y);
 }
 
 /* distinct labels of column c over the kept rows, sorted as R factor levels */
@@ -207,6 +210,8 @@ int survdata_load(const rert_csv *t, const rert_survdata_spec *spec, rert_survda
     }
     for (int k = 0; k < spec->ncovariates; k++) {
       isnum[k] = 1;
+      for (int q = 0; q < spec->nfactors; q++)
+        if (!strcmp(spec->factors[q], spec->covariates[k])) isnum[k] = 0;
       for (int r = 0; r < t->nrow && isnum[k]; r++)
         if (keep[r]) isnum[k] = is_number(csv_get(t, r, cc[k]), NULL);
       if (isnum[k]) pmax += 1;

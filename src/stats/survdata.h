@@ -31,6 +31,8 @@ typedef struct {
   const char *time_col, *status_col, *group_col;
   const char *const *covariates;
   int ncovariates;
+  const char *const *factors; /* covariates to treat as factors even when numeric (R factor()) */
+  int nfactors;
   int multi;        /* competing risks coding */
   double cencode;   /* multi: censoring code */
 } rert_survdata_spec;

@@ -31,7 +31,9 @@ int surv_plot_svg(const char *path, const char *title, const char *ylabel,
   double tmax = nticks > 0 ? ticks[nticks - 1] : 1;
   for (int k = 0; k < nc; k++)
     if (c[k].nt > 0 && c[k].time[c[k].nt - 1] > tmax) tmax = c[k].time[c[k].nt - 1];
-  double H = T + PH + 60 + 22.0 * (nc + 1) + 20;
+  int nrows = 0;
+  for (int k = 0; k < nc; k++) nrows += c[k].at_risk != NULL;
+  double H = T + PH + 60 + 20.0 * (nrows + 1) + 20;
   double pw = W - L - R;
 #define X(t) (L + (t) / tmax * pw)
 #define Y(v) (T + (1 - (v)) * PH)
@@ -64,9 +66,10 @@ int surv_plot_svg(const char *path, const char *title, const char *ylabel,
   fputs("</text>\n", f);
   /* curves */
   for (int k = 0; k < nc; k++) {
-    const char *col = palette[k % 8];
-    fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\" d=\"M%.2f,%.2f", col, X(0.0),
-            Y(c[k].start));
+    const char *col = palette[c[k].color % 8];
+    const char *dash = c[k].dash == 1 ? " stroke-dasharray=\"8,4\"" : c[k].dash == 2 ? " stroke-dasharray=\"2,3\"" : "";
+    fprintf(f, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"2\"%s d=\"M%.2f,%.2f", col, dash,
+            X(0.0), Y(c[k].start));
     double prev = c[k].start;
     for (int i = 0; i < c[k].nt; i++) {
       double v = isnan(c[k].value[i]) ? prev : c[k].value[i];
@@ -83,21 +86,24 @@ int surv_plot_svg(const char *path, const char *title, const char *ylabel,
               Y(v) - 4, X(t), Y(v) + 4, col);
     }
     /* legend */
-    fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"3\" fill=\"%s\"/>"
-               "<text x=\"%.1f\" y=\"%.1f\">", L + pw - 180, T + 12 + 16.0 * k, col,
-            L + pw - 160, T + 17 + 16.0 * k);
+    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
+               "stroke-width=\"2\"%s/><text x=\"%.1f\" y=\"%.1f\">", L + pw - 185,
+            T + 13 + 16.0 * k, L + pw - 165, T + 13 + 16.0 * k, col, dash, L + pw - 160,
+            T + 17 + 16.0 * k);
     xml_text(f, c[k].label);
     fputs("</text>\n", f);
   }
   /* numbers at risk */
   double ry = Y(0) + 50;
   fprintf(f, "<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">Number at risk</text>\n", ry);
+  int row = 0;
   for (int k = 0; k < nc; k++) {
-    double y = ry + 20 + 20.0 * k;
-    fprintf(f, "<text x=\"10\" y=\"%.1f\" fill=\"%s\">", y, palette[k % 8]);
-    xml_text(f, c[k].label);
+    if (!c[k].at_risk) continue;
+    double y = ry + 20 + 20.0 * row++;
+    fprintf(f, "<text x=\"10\" y=\"%.1f\" fill=\"%s\">", y, palette[c[k].color % 8]);
+    xml_text(f, c[k].risk_label ? c[k].risk_label : c[k].label);
     fputs("</text>\n", f);
-    for (int i = 0; i < nticks && c[k].at_risk; i++)
+    for (int i = 0; i < nticks; i++)
       fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\">%d</text>\n", X(ticks[i]), y,
               c[k].at_risk[i]);
   }

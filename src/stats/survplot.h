@@ -13,7 +13,10 @@ typedef struct {
   double start;        /* value at time 0: 1 for KM, 0 for CIF */
   const double *censor; /* censoring times to mark (may be NULL) */
   int ncensor;
-  const int *at_risk;  /* numbers at risk at each tick (nticks) */
+  const int *at_risk;  /* numbers at risk at each tick (nticks); NULL = no table row */
+  const char *risk_label; /* label of the numbers-at-risk row (NULL = label) */
+  int color;           /* palette index */
+  int dash;            /* 0 solid, 1 dashed, 2 dotted */
 } rert_plot_curve;
 
 int surv_plot_svg(const char *path, const char *title, const char *ylabel,

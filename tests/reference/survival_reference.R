@@ -61,3 +61,14 @@ cat("\n## lung Cox fully converged (eps = 1e-14)\n")
 f <- coxph(Surv(time, status) ~ age + sex, data = lung,
            control = coxph.control(eps = 1e-14, toler.chol = 1e-15, iter.max = 100))
 print(coef(f))
+cat("\n## lung Cox with ph.ecog as a factor (efron, breslow)\n")
+for (t in c("efron", "breslow")) {
+  f <- coxph(Surv(time, status) ~ factor(ph.ecog), data = lung, ties = t,
+             control = coxph.control(eps = 1e-14, toler.chol = 1e-15, iter.max = 100))
+  print(coef(f)); print(sqrt(diag(vcov(f)))); s <- summary(f)
+  cat("LR", s$logtest[1], "Wald", s$waldtest[1], "score", s$sctest[1], "\n")
+}
+cat("\n## lung KM plain CI and by sex\n")
+k <- survfit(Surv(time, status) ~ 1, data = lung, conf.type = "plain"); print(summary(k)$table)
+sk <- summary(k, times = c(365)); print(c(sk$lower, sk$upper))
+print(summary(survfit(Surv(time, status) ~ sex, data = lung))$table)

@@ -33,6 +33,7 @@ struct Slice {
   double slope, intercept;
   std::string series, sop;
   double d;  /* position along the normal */
+  size_t bytes = 0; /* file size, bounds declared value lengths (g_source_bytes) */
 };
 
 bool is_image_modality(const std::string &m) {
@@ -172,6 +173,7 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
     }
   }
   for (Slice *s : sel) {
+    g_source_bytes = s->bytes;
     int rc = pixels_check(s->ff->getDataset(), s->path.c_str(), (size_t)f.rows * f.cols,
                           (size_t)1 << 28, err);
     if (rc) return rc;
@@ -209,6 +211,7 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
   if (!uneven) {
     for (size_t k = 0; k < n; k++) {
       Slice &s = *sel[k];
+      g_source_bytes = s.bytes;
       int rc = pixels_to_float(s.ff->getDataset(), s.path.c_str(), plane, s.slope, s.intercept,
                                im.data + k * plane, err);
       if (rc) { rtdata_free_image_series(out); return rc; }
@@ -227,12 +230,14 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
       double t = (pos - sel[j]->d) / (sel[j + 1]->d - sel[j]->d);
       t = std::min(1.0, std::max(0.0, t));
       if (ia != j) {
+        g_source_bytes = sel[j]->bytes;
         int rc = pixels_to_float(sel[j]->ff->getDataset(), sel[j]->path.c_str(), plane,
                                  sel[j]->slope, sel[j]->intercept, a.data(), err);
         if (rc) { rtdata_free_image_series(out); return rc; }
         ia = j;
       }
       if (ib != j + 1) {
+        g_source_bytes = sel[j + 1]->bytes;
         int rc = pixels_to_float(sel[j + 1]->ff->getDataset(), sel[j + 1]->path.c_str(), plane,
                                  sel[j + 1]->slope, sel[j + 1]->intercept, b.data(), err);
         if (rc) { rtdata_free_image_series(out); return rc; }
@@ -257,6 +262,7 @@ int load_candidates(const std::vector<std::string> &paths, bool strict, std::vec
       if (strict) { if (err) *err = e; return RERT_EINPUT; }
       continue; /* not DICOM: ignore in a folder scan */
     }
+    s.bytes = g_source_bytes;
     int rc = read_slice_header(s, err);
     if (rc == 1) {
       if (strict) return rert_err_set(err, RERT_EINPUT, "%s: not a CT/MR image slice", p.c_str());
@@ -434,8 +440,10 @@ int rertdcm_read_image_buffer(const void *buf, size_t len, rert_image_series *ou
   Slice &s = all[0];
   s.path = "(memory)";
   s.ff.reset(new DcmFileFormat);
-  int rc = load_buffer(buf, len, *s.ff, err);
+  MemFile mf; /* open until read_series has copied the pixels */
+  int rc = load_buffer(buf, len, *s.ff, mf, err);
   if (rc) return rc;
+  s.bytes = len;
   rc = read_slice_header(s, err);
   if (rc == 1) return rert_err_set(err, RERT_EINPUT, "(memory): not a CT/MR image slice");
   if (rc) return rc;

@@ -15,7 +15,9 @@ io_kind rertdcm_kind(DcmDataset *ds) {
   if (c == UID_DeformableSpatialRegistrationStorage) return IO_KIND_DEFORMABLE_REG;
   if (m == "REG") return has(ds, DCM_DeformableRegistrationSequence) ? IO_KIND_DEFORMABLE_REG
                                                                     : IO_KIND_REG;
-  if (has(ds, DCM_PixelData) && has(ds, DCM_ImagePositionPatient) && m != "RTIMAGE")
+  /* headers may be read without PixelData (io_scan_dir stops before it) */
+  if ((has(ds, DCM_PixelData) || has(ds, DCM_Rows)) && has(ds, DCM_ImagePositionPatient) &&
+      m != "RTIMAGE")
     return IO_KIND_IMAGE;
   return IO_KIND_OTHER;
 }
@@ -49,6 +51,7 @@ extern "C" int io_read_buffer(io_kind kind, const void *buf, size_t len, void *o
   if (kind == IO_KIND_IMAGE)
     return rertdcm_read_image_buffer(buf, len, (rert_image_series *)out, err);
   DcmFileFormat ff;
+  MemFile mf;
   int rc;
   switch (kind) {
     case IO_KIND_RTSTRUCT: memset(out, 0, sizeof(rert_structure_set)); break;
@@ -58,7 +61,7 @@ extern "C" int io_read_buffer(io_kind kind, const void *buf, size_t len, void *o
     case IO_KIND_DEFORMABLE_REG: memset(out, 0, sizeof(rert_deformable_registration)); break;
     default: return rert_err_set(err, RERT_EINPUT, "io_read_buffer: unsupported kind");
   }
-  if ((rc = load_buffer(buf, len, ff, err))) return rc;
+  if ((rc = load_buffer(buf, len, ff, mf, err))) return rc;
   DcmDataset *ds = ff.getDataset();
   switch (kind) {
     case IO_KIND_RTSTRUCT:

@@ -222,9 +222,7 @@ static int write_dose(const char *path, const rert_rtdose *d, const char *const 
                           "stores unsigned doses; clamp or offset the map first)", path, x);
     mx = std::max(mx, x);
   }
-  const int enc = opts ? opts->dose_encoding : IO_DOSE_32_RLE;
-  if (enc != IO_DOSE_32_RLE && enc != IO_DOSE_32_RAW && enc != IO_DOSE_16_RAW)
-    return rert_err_set(err, RERT_EINPUT, "%s: unknown RTDOSE encoding %d", path, enc);
+  const int enc = io_get_dose_encoding();
   const bool b16 = enc == IO_DOSE_16_RAW;
   const double top = b16 ? 65535.0 : 4294967295.0;
   double scale = mx > 0 ? (double)mx / top * (1 + 1e-9) : 1.0;
@@ -295,6 +293,26 @@ static int write_dose(const char *path, const rert_rtdose *d, const char *const 
     return save_atomic(ff, path, err, EXS_RLELossless);
   }
   return save_atomic(ff, path, err);
+}
+
+static int g_encoding = -1; /* -1: not set, read RERT_DOSE_ENCODING once */
+
+extern "C" int io_set_dose_encoding(int encoding) {
+  if (encoding != IO_DOSE_32_RLE && encoding != IO_DOSE_32_RAW && encoding != IO_DOSE_16_RAW)
+    return -1;
+  int old = io_get_dose_encoding();
+  g_encoding = encoding;
+  return old;
+}
+
+extern "C" int io_get_dose_encoding(void) {
+  if (g_encoding < 0) {
+    const char *e = getenv("RERT_DOSE_ENCODING");
+    g_encoding = IO_DOSE_32_RLE;
+    if (e && !strcmp(e, "raw32")) g_encoding = IO_DOSE_32_RAW;
+    else if (e && !strcmp(e, "raw16")) g_encoding = IO_DOSE_16_RAW;
+  }
+  return g_encoding;
 }
 
 extern "C" int io_write_rtdose(const char *path, const rert_rtdose *d, const io_write_opts *opts,
