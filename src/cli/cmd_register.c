@@ -25,7 +25,7 @@ static const rert_opt OPTS[] = {
     {"no-rigid", OPT_FLAG, NULL, "skip the rigid step (images already aligned)", NULL, 0},
     {"inverse", OPT_STR, NULL, "also register moving→fixed, write that field here and report inverse consistency", NULL, 0},
     {"levels", OPT_INT, "3", "demons pyramid levels", NULL, 0},
-    {"iterations", OPT_LIST, "60,40,20", "demons iterations per level, coarse first", NULL, 0},
+    {"iterations", OPT_LIST, "40,20,5", "demons iterations per level, coarse first", NULL, 0},
     {"grid-mm", OPT_NUM, "2", "finest demons grid spacing in mm (0 = fixed image spacing); the field is written on this grid", "mm", 1},
     {"sigma-fluid-mm", OPT_NUM, "3.0", "Gaussian sigma on each update (mm)", "mm", 1},
     {"sigma-diffusion-mm", OPT_NUM, "6.0", "Gaussian sigma on the total field (mm)", "mm", 1},
@@ -90,7 +90,7 @@ static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume
       o.iterations[i] = (int)v;
     }
   } else if (o.levels != 3) {
-    for (int i = 0; i < o.levels; i++) o.iterations[i] = i == o.levels - 1 ? 20 : 40;
+    for (int i = 0; i < o.levels; i++) o.iterations[i] = i == o.levels - 1 ? 5 : 30;
   }
   if ((rc = cli_num(a, "grid-mm", &o.grid_mm, err)) || (rc = cli_num(a, "sigma-fluid-mm", &o.sigma_fluid_mm, err)) ||
       (rc = cli_num(a, "sigma-diffusion-mm", &o.sigma_diffusion_mm, err)) || (rc = cli_num(a, "max-step-mm", &o.max_step_mm, err)))

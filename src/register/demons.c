@@ -18,7 +18,7 @@
 void reg_demons_opts_default(reg_demons_opts *o) {
   memset(o, 0, sizeof *o);
   o->levels = 3;
-  o->iterations[0] = 60, o->iterations[1] = 40, o->iterations[2] = 20;
+  o->iterations[0] = 40, o->iterations[1] = 20, o->iterations[2] = 5;
   for (int l = 3; l < 8; l++) o->iterations[l] = 20;
   o->sigma_fluid_mm = 3.0;
   o->sigma_diffusion_mm = 6.0;
@@ -79,6 +79,21 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
   memset(&prev, 0, sizeof prev);
   int have_prev = 0, rc = RERT_OK;
   double base = fmax(fmin(fixed->spacing_mm[0], fixed->spacing_mm[1]), o.grid_mm);
+  /* resample both images once onto the finest working grid; coarser levels are derived from
+   * those (smoothing a 512² CT once instead of once per level) */
+  rert_volume Fb, Mb;
+  {
+    double tb[3] = {base, base, base};
+    rc = reg_resample_coarse(fixed, tb, (float)o.hu_min, (float)o.hu_max, &Fb, err);
+    if (rc) return rc;
+    rc = reg_resample_coarse(moving, tb, (float)o.hu_min, (float)o.hu_max, &Mb, err);
+    if (rc) {
+      volume_free(&Fb);
+      return rc;
+    }
+  }
+  fixed = &Fb;
+  moving = &Mb;
   for (int l = o.levels - 1; l >= 0; l--) {
     double f = (double)(1 << l);
     double target[3] = {base * f, base * f, base * f};
@@ -206,6 +221,7 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
     prev = s;
     have_prev = 1;
   }
+  volume_free(&Fb), volume_free(&Mb);
   if (rc) {
     rtdata_free_vfield(&prev);
     return rc;

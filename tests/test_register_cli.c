@@ -1,0 +1,151 @@
+/* test_register_cli.c — `rert register`, `rert warp`, `rert regqa` end to end on tiny files.
+ * Independent expected values: a constant-translation field applied to a linear ramp (closed
+ * form), the min/max of a ramp over a ball (ramp ± slope·radius), landmark TRE of a known
+ * offset (hand calculation), exit codes from the CLI contract (2 = bad input). */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdarg.h>
+#include <sys/wait.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "rert/imageio.h"
+#include "rert/register.h"
+#include "support/reg_synth.h"
+
+static char dir[256];
+static void setup(void) {
+  snprintf(dir, sizeof dir, "/tmp/rert_regcli_%d", (int)getpid());
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "mkdir -p %s", dir);
+  cr_assert(system(cmd) == 0);
+}
+static void teardown(void) {
+  char cmd[300];
+  snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+  (void)!system(cmd);
+}
+TestSuite(cli, .init = setup, .fini = teardown, .timeout = 300);
+
+static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int run(const char *fmt, ...) {
+  char args[3000], cmd[4096];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(args, sizeof args, fmt, ap);
+  va_end(ap);
+  snprintf(cmd, sizeof cmd, "cd %s && %s %s > out.txt 2> err.txt", dir, RERT_BIN, args);
+  int rc = system(cmd);
+  return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static void write_ramp_and_shift(void) {
+  rert_volume v = synth_grid(20, 18, 12, 2, 2, 3);
+  for (int k = 0; k < v.nz; k++)
+    for (int j = 0; j < v.ny; j++)
+      for (int i = 0; i < v.nx; i++) {
+        double ijk[3] = {i, j, k}, x[3];
+        volume_index_to_world(&v, ijk, x);
+        v.data[i + v.nx * (j + v.ny * k)] = (float)(40 + 2 * x[0] + x[2]); /* Gy-like ramp */
+      }
+  rert_vfield u;
+  rert_err e;
+  cr_assert(reg_vfield_alloc_like(&u, &v, &e) == RERT_OK);
+  for (size_t q = 0; q < reg_vfield_count(&u); q++) u.u_mm[3 * q] = 1.5f, u.u_mm[3 * q + 2] = -1.0f;
+  char p[512];
+  snprintf(p, sizeof p, "%s/ramp.mha", dir);
+  cr_assert(imageio_write_volume(p, &v, &e) == RERT_OK);
+  snprintf(p, sizeof p, "%s/u.nii.gz", dir);
+  cr_assert(imageio_write_vfield(p, &u, &e) == RERT_OK);
+  volume_free(&v), rtdata_free_vfield(&u);
+}
+
+Test(cli, warp_ramp_and_bounds) {
+  write_ramp_and_shift();
+  cr_assert_eq(run("warp --moving ramp.mha --field u.nii.gz --out w.mha --radius-mm 2 --lower lo.mha --upper hi.mha"), 0);
+  char p[512];
+  rert_volume w, lo, hi;
+  rert_err e;
+  snprintf(p, sizeof p, "%s/w.mha", dir);
+  cr_assert(imageio_read_volume(p, &w, &e) == RERT_OK, "%s", e.msg);
+  snprintf(p, sizeof p, "%s/lo.mha", dir);
+  cr_assert(imageio_read_volume(p, &lo, &e) == RERT_OK);
+  snprintf(p, sizeof p, "%s/hi.mha", dir);
+  cr_assert(imageio_read_volume(p, &hi, &e) == RERT_OK);
+  /* interior voxel: warped = 40 + 2(x + 1.5) + (z − 1); over a 2 mm ball on a 2×2×3 mm grid the
+   * reachable lattice offsets are ±1 voxel in i (2 mm) or j; the ramp varies only along i there
+   * (±2 mm · 2 Gy/mm = ±4 Gy) since a ±3 mm z step is outside the ball */
+  int i = 8, j = 9, k = 6;
+  size_t q = i + 20 * (j + 18 * k);
+  double ijk[3] = {i, j, k}, x[3];
+  volume_index_to_world(&w, ijk, x);
+  double want = 40 + 2 * (x[0] + 1.5) + (x[2] - 1.0);
+  cr_assert_float_eq(w.data[q], want, 1e-3);
+  cr_assert_float_eq(lo.data[q], want - 4, 1e-3);
+  cr_assert_float_eq(hi.data[q], want + 4, 1e-3);
+  volume_free(&w), volume_free(&lo), volume_free(&hi);
+}
+
+Test(cli, regqa_landmarks_json_and_verdict) {
+  write_ramp_and_shift();
+  FILE *f;
+  char p[512];
+  snprintf(p, sizeof p, "%s/lm.csv", dir);
+  f = fopen(p, "w");
+  /* moving = fixed + (1.5, 0, −1) exactly for A; B is off by (0, 3, 4) → TRE 5 */
+  fprintf(f, "name,xf,yf,zf,xm,ym,zm\nA,0,0,0,1.5,0,-1\nB,2,2,3,3.5,5,6\n");
+  fclose(f);
+  cr_assert_eq(run("regqa --field u.nii.gz --landmarks lm.csv --json"), 0);
+  snprintf(p, sizeof p, "%s/out.txt", dir);
+  f = fopen(p, "r");
+  char buf[8192] = {0};
+  fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  cr_assert(strstr(buf, "\"mean_mm\":\t2.5") || strstr(buf, "\"mean_mm\": 2.5"), "%s", buf);
+  cr_assert(strstr(buf, "\"folded_voxels\":\t0") || strstr(buf, "\"folded_voxels\": 0"), "%s", buf);
+  /* a constant field never folds: the verdict passes even at 0 % */
+  cr_assert_eq(run("regqa --field u.nii.gz --max-folded-pct 0"), 0);
+}
+
+Test(cli, register_small_pair_and_bad_inputs) {
+  rert_volume F = synth_grid(40, 46, 30, 4, 4, 5), M = synth_grid(40, 46, 30, 4, 4, 5);
+  synth_motion mo = {{0, 0, 3}, {4, -3, 2}, 3.0};
+  rert_vfield t;
+  synth_pair(&mo, &F, &M, &t);
+  char p[512];
+  rert_err e;
+  snprintf(p, sizeof p, "%s/f.mha", dir);
+  cr_assert(imageio_write_volume(p, &F, &e) == RERT_OK);
+  snprintf(p, sizeof p, "%s/m.nii", dir);
+  cr_assert(imageio_write_volume(p, &M, &e) == RERT_OK);
+  snprintf(p, sizeof p, "%s/t.mha", dir);
+  cr_assert(imageio_write_vfield(p, &t, &e) == RERT_OK);
+  cr_assert_eq(run("register --fixed f.mha --moving m.nii --out u.mha --levels 2 --iterations 30,10 --grid-mm 4 --quiet"), 0);
+  snprintf(p, sizeof p, "%s/u_qa.json", dir);
+  cr_assert(access(p, F_OK) == 0);
+  snprintf(p, sizeof p, "%s/u_warped.mha", dir);
+  cr_assert(access(p, F_OK) == 0);
+  rert_vfield u;
+  snprintf(p, sizeof p, "%s/u.mha", dir);
+  cr_assert(imageio_read_vfield(p, &u, &e) == RERT_OK);
+  rert_volume body = synth_body_mask(&F);
+  reg_vector_error ve, v0;
+  rert_vfield z;
+  cr_assert(reg_vfield_alloc_like(&z, &F, &e) == RERT_OK);
+  cr_assert(reg_vfield_error(&u, &t, &body, &ve, &e) == RERT_OK);
+  cr_assert(reg_vfield_error(&z, &t, &body, &v0, &e) == RERT_OK);
+  cr_assert_lt(ve.mean_mm, 0.35 * v0.mean_mm, "%.2f vs identity %.2f mm", ve.mean_mm, v0.mean_mm);
+  /* --truth in regqa reports the same number as the library */
+  cr_assert_eq(run("regqa --field u.mha --truth t.mha"), 0);
+  /* bad inputs: exit 2, no output written */
+  cr_assert_eq(run("register --fixed nope.mha --moving m.nii --out v.mha --quiet"), 2);
+  snprintf(p, sizeof p, "%s/v.mha", dir);
+  cr_assert(access(p, F_OK) != 0);
+  cr_assert_eq(run("register --fixed f.mha --moving m.nii --out v.png --quiet"), 2);
+  cr_assert_eq(run("warp --moving f.mha --field f.mha --out w.mha"), 2); /* scalar file as field */
+  cr_assert_eq(run("warp --moving f.mha --field u.mha --out w.mha --lower a.mha"), 2);
+  volume_free(&F), volume_free(&M), volume_free(&body);
+  rtdata_free_vfield(&t), rtdata_free_vfield(&u), rtdata_free_vfield(&z);
+}
