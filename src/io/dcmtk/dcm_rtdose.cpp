@@ -54,10 +54,15 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   } else {
     gf.assign(1, 0.0);
   }
+  /* Type 1C, required with Pixel Data (PS3.3 C.8.8.3): without it the stored integers are not
+   * doses, and a default of 1 would be off by the (typically 1e-3..1e-6) scale factor. */
   double scaling = 1.0;
   if (get_doubles(ds, DCM_DoseGridScaling, t)) scaling = t[0];
   else if (has(ds, DCM_DoseGridScaling))
     return rert_err_set(err, RERT_EINPUT, "%s: DoseGridScaling (3004,000E) not numeric", w);
+  else
+    return rert_err_set(err, RERT_EINPUT, "%s: DoseGridScaling (3004,000E) missing (required "
+                        "with Pixel Data; stored values cannot be converted to dose)", w);
   if (!(scaling > 0) || !std::isfinite(scaling))
     return rert_err_set(err, RERT_EINPUT, "%s: DoseGridScaling (3004,000E) %g must be > 0", w, scaling);
   out->dose_grid_scaling = scaling;
