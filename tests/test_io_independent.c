@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include "rert/dicomio.h"
@@ -151,7 +152,7 @@ Test(io_independent, ct_series_geometry_and_hu) {
     rtdata_free_image_series(&s);
     n++;
   }
-  cr_assert_geq(n, 8, "only %d CT cases", n);
+  cr_assert_geq(n, 9, "only %d CT cases", n);
 }
 
 Test(io_independent, ct_series_errors) {
@@ -174,6 +175,39 @@ Test(io_independent, ct_series_errors) {
     n++;
   }
   cr_assert_geq(n, 3);
+}
+
+/* A single file of a two-series folder selects that file's series (no SeriesInstanceUID given). */
+Test(io_independent, ct_single_file_selects_its_series) {
+  const cJSON *c;
+  int n = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(manifest(), "cases")) {
+    if (!is_kind(c, "ct") || num(c, "select") != 1) continue;
+    /* any slice of this series (file names carry no series information) */
+    char file[1024] = "";
+    DIR *d = opendir(str(c, "path"));
+    cr_assert_not_null(d);
+    for (struct dirent *de; !file[0] && (de = readdir(d));) {
+      if (de->d_name[0] == '.') continue;
+      char p[1024];
+      snprintf(p, sizeof p, "%s/%s", str(c, "path"), de->d_name);
+      rert_dicom_ident id;
+      rert_err e = {0};
+      if (io_read_ident(p, &id, &e) == RERT_OK &&
+          !strcmp(id.series_instance_uid, str(c, "series_uid")))
+        snprintf(file, sizeof file, "%s", p);
+    }
+    closedir(d);
+    cr_assert(file[0]);
+    rert_image_series s;
+    rert_err e = {0};
+    cr_assert_eq(io_read_image_series(file, NULL, &s, &e), RERT_OK, "%s: %s", file, e.msg);
+    cr_expect_str_eq(s.ident.series_instance_uid, str(c, "series_uid"));
+    check_volume(c, &s.image);
+    rtdata_free_image_series(&s);
+    n++;
+  }
+  cr_assert_eq(n, 2);
 }
 
 static const char *const kSum[] = {"PLAN", "MULTI_PLAN", "FRACTION", "BEAM", "BRACHY",
@@ -211,7 +245,7 @@ Test(io_independent, rtdose_geometry_values_and_attributes) {
     rtdata_free_rtdose(&d);
     n++;
   }
-  cr_assert_geq(n, 10, "only %d dose cases", n);
+  cr_assert_geq(n, 13, "only %d dose cases", n);
 }
 
 Test(io_independent, rtdose_malformed_refused) {

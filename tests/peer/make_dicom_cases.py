@@ -28,9 +28,10 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
 CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+MR_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
 DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 STRUCT_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
@@ -141,7 +142,8 @@ def corners(nx, ny, nz, u, v, sx, sy, frame_pos):
 
 def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, intercept,
              bits_stored=16, signed=True, order="shuffle", drop=None, series_key=None,
-             subdir=None, patient=None, expect=None, transfer=ExplicitVRLittleEndian):
+             subdir=None, patient=None, expect=None, transfer=ExplicitVRLittleEndian,
+             per_slice_intercept=0.0, sign_extend=False, modality="CT"):
     """step: signed distance between consecutive written slices along n = row x col (negative =
     slices written running against the normal)."""
     d = os.path.join(OUT, subdir or name)
@@ -169,17 +171,19 @@ def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, i
         y = ipp[1] + ii * sx * u[1] + jj * sy * v[1]
         z = ipp[2] + ii * sx * u[2] + jj * sy * v[2]
         hu = a + b * x + c * y + dd * z
-        stored = np.rint((hu - intercept) / slope).astype(np.int64)
+        icpt = intercept + per_slice_intercept * s  # some scanners rescale every slice differently
+        stored = np.rint((hu - icpt) / slope).astype(np.int64)
         assert stored.min() >= mn and stored.max() <= mx, (name, stored.min(), stored.max())
         raw = stored.astype(np.int16 if signed else np.uint16).view(np.uint16)
-        if bits_stored < 16:
+        if bits_stored < 16 and not sign_extend:
             raw = raw & np.uint16((1 << bits_stored) - 1)  # high bits zero, sign in bit HighBit
         sop = uid("%s/%d" % (series_key or name, s))
         # file names carry no order information (the reader must sort by position)
         path = os.path.join(d, "IMG%04d.dcm" % (RNG.randrange(10000) * 10 + idx % 10))
         while os.path.exists(path):
             path = path[:-4] + "b.dcm"
-        ds = new_file(path, CT_STORAGE, sop, "CT", series, patient, transfer)
+        ds = new_file(path, MR_STORAGE if modality == "MR" else CT_STORAGE, sop, modality,
+                      series, patient, transfer)
         ds.FrameOfReferenceUID = FRAME
         ds.PositionReferenceIndicator = ""
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
@@ -196,7 +200,7 @@ def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, i
         ds.BitsStored = bits_stored
         ds.HighBit = bits_stored - 1
         ds.PixelRepresentation = 1 if signed else 0
-        ds.RescaleIntercept = "%.9g" % intercept
+        ds.RescaleIntercept = "%.9g" % icpt
         ds.RescaleSlope = "%.9g" % slope
         ds.RescaleType = "HU"
         ds.KVP = "120"
@@ -239,6 +243,10 @@ def ct_cases():
     write_ct("ct_ffs_implicit", [-1, 0, 0, 0, 1, 0], [30.0, -20.0, 10.0], 1.5, 5, 6, 8, 2.0,
              1.5, [0, -1.0, 2.0, 4.0], 1.0, -1000.0, signed=True,
              transfer=ImplicitVRLittleEndian)
+    # RescaleIntercept different on every slice, signed 12 bits sign-extended into 16, MR
+    write_ct("mr_per_slice_rescale", [1, 0, 0, 0, 1, 0], [-3.0, -4.0, -6.0], 3.0, 5, 5, 4, 1.5,
+             2.0, [-50, 2.0, 1.0, -3.0], 0.25, -100.0, bits_stored=12, signed=True,
+             sign_extend=True, per_slice_intercept=7.5, modality="MR")
     # one missing slice: error by default, resampled + flagged with allow_uneven_slices
     d, s = write_ct("ct_missing_slice", [1, 0, 0, 0, 1, 0], [-5.0, -5.0, -10.0], 2.0, 7, 6, 5,
                     1.0, 1.0, [0, 1.0, 1.0, 5.0], 1.0, -1000.0, drop=3)
@@ -273,7 +281,7 @@ PLAN_UID = uid("plan/photon")
 def write_dose(name, iop, ipp, offsets, nx, ny, sx, sy, func, bits=32, gfov="relative",
                units="GY", dtype="PHYSICAL", summation="PLAN", plan_uids=(PLAN_UID,), fg=None,
                beam=None, signed=False, patient=None, omit=(), single_frame=False,
-               expect=True):
+               expect=True, big_endian=False):
     """offsets: positions of the written frames along n relative to ipp (frame 0 at ipp, so
     offsets[0] == 0); written as relative GFOV or as absolute z (first = IPP z)."""
     path = os.path.join(OUT, name + ".dcm")
@@ -298,9 +306,13 @@ def write_dose(name, iop, ipp, offsets, nx, ny, sx, sy, func, bits=32, gfov="rel
     if not signed:
         assert stored.min() >= 0, name
     dt = {(16, False): "<u2", (16, True): "<i2", (32, False): "<u4", (32, True): "<i4"}[(bits, signed)]
+    if big_endian:
+        dt = ">" + dt[1:]
     raw = stored.astype(dt).tobytes()
     sop = uid(name)
-    ds = new_file(path, DOSE_STORAGE, sop, "RTDOSE", uid(name + "/series"), patient)
+    ds = new_file(path, DOSE_STORAGE, sop, "RTDOSE", uid(name + "/series"), patient,
+                  ExplicitVRBigEndian if big_endian else ExplicitVRLittleEndian)
+    ds.is_little_endian = not big_endian
     ds.FrameOfReferenceUID = FRAME
     ds.PositionReferenceIndicator = ""
     ds.ImagePositionPatient = ds_str(ipp)
@@ -401,6 +413,16 @@ def dose_cases():
     write_dose("dose_error_signed", [1, 0, 0, 0, 1, 0], [-10.0, -10.0, -10.0], [0, 5, 10], 5, 5,
                5.0, 5.0, [-2.0, 0.1, 0.05, -0.02], bits=16, signed=True, dtype="ERROR",
                summation="PLAN")
+    # 32-bit signed ERROR grid, CONTROL_POINT summation
+    write_dose("dose_error_signed32_cp", [1, 0, 0, 0, 1, 0], [-4.0, -4.0, -4.0], [0, 4], 3, 4,
+               4.0, 2.0, [-1.0, 0.2, -0.1, 0.05], bits=32, signed=True, dtype="ERROR",
+               summation="CONTROL_POINT")
+    # retired Explicit VR Big Endian, 32-bit, RECORD summation
+    write_dose("dose_bigendian32_record", [1, 0, 0, 0, 1, 0], [-6.0, 2.0, -3.0], [0, 2.5, 5],
+               4, 3, 2.0, 3.0, f1, bits=32, summation="RECORD", big_endian=True)
+    write_dose("dose_bigendian16_fraction_session", [0, 1, 0, 0, 0, -1], [2.0, -6.0, 3.0],
+               [0, 2, 4], 4, 3, 2.0, 3.0, f1, bits=16, summation="FRACTION_SESSION",
+               big_endian=True)
     # ---- malformed
     p = write_dose("bad_dose_no_scaling", [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], [0, 2], 3, 3,
                    2.0, 2.0, f1, omit=("DoseGridScaling",), expect=False)
