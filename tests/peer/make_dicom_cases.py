@@ -257,19 +257,19 @@ def ct_cases():
     d, s2 = write_ct("ct_two_series_B", [0, 1, 0, 0, 0, -1], [5.0, 0.0, 0.0], 2.0, 3, 4, 6, 1.0,
                      1.5, [-100, 3.0, 2.0, 1.0], 1.0, -1000.0, subdir="ct_two_series")
     add_case(kind="ct_error", name="ct_two_series_unselected", path=d, contains="series")
-    # a truncated slice in the middle of a series must not vanish silently
-    d, s = write_ct("ct_truncated_slice", [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], 2.0, 5, 6, 6,
-                    1.0, 1.0, [0, 1, 1, 1], 1.0, -1000.0, expect=False)
-    files = sorted(os.listdir(d))
-    victim = None
-    for f in files:
-        z = float(pydicom.dcmread(os.path.join(d, f), stop_before_pixels=True)
-                  .ImagePositionPatient[2])
-        if abs(z - 4.0) < 1e-6:
-            victim = os.path.join(d, f)
-    data = open(victim, "rb").read()
-    open(victim, "wb").write(data[: len(data) - 40])
-    add_case(kind="ct_error", name="ct_truncated_slice", path=d, contains="")
+    # a truncated slice (in the middle, or the last one) must not vanish silently
+    for name, zcut in (("ct_truncated_slice", 4.0), ("ct_truncated_last", 8.0)):
+        d, s = write_ct(name, [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], 2.0, 5, 6, 6, 1.0, 1.0,
+                        [0, 1, 1, 1], 1.0, -1000.0, expect=False)
+        victim = None
+        for f in sorted(os.listdir(d)):
+            z = float(pydicom.dcmread(os.path.join(d, f), stop_before_pixels=True)
+                      .ImagePositionPatient[2])
+            if abs(z - zcut) < 1e-6:
+                victim = os.path.join(d, f)
+        data = open(victim, "rb").read()
+        open(victim, "wb").write(data[: len(data) - 40])
+        add_case(kind="ct_error", name=name, path=d, contains="corrupt or truncated")
 
 
 # ------------------------------------------------------------------------------------------------
