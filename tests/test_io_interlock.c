@@ -47,6 +47,10 @@ Test(io_interlock, different_patients) {
   strcpy(b.patient_birth_date, "19500102");
   cr_assert_eq(io_check_same_patient(ids, 2, 0, &e), RERT_EINPUT);
   has(&e, "PatientBirthDate (0010,0030)", NULL);
+  /* an emptied name (partial anonymisation) is not a mismatch */
+  b = a;
+  b.patient_name[0] = '\0';
+  cr_assert_eq(io_check_same_patient(ids, 2, 0, &e), RERT_OK, "%s", e.msg);
   /* trailing '^' and case do not make a different patient */
   b = a;
   strcat(b.patient_name, "^^");

@@ -50,7 +50,8 @@ int io_check_same_patient(const rert_dicom_ident *const *ids, int n, int allow, 
     const char *tag = NULL, *va = NULL, *vb = NULL;
     if (strcmp(a->patient_id, b->patient_id) != 0) {
       tag = "PatientID (0010,0020)"; va = a->patient_id; vb = b->patient_id;
-    } else if (!same_name(a->patient_name, b->patient_name)) {
+    } else if (a->patient_name[0] && b->patient_name[0] &&
+               !same_name(a->patient_name, b->patient_name)) {
       tag = "PatientName (0010,0010)"; va = a->patient_name; vb = b->patient_name;
     } else if (a->patient_birth_date[0] && b->patient_birth_date[0] &&
                strcmp(a->patient_birth_date, b->patient_birth_date) != 0) {
