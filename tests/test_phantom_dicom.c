@@ -232,6 +232,7 @@ Test(phantom_dicom, rtplan_fractions_prescriptions_dates) {
     cr_assert_eq(io_read_rtplan(p, &pl, &e), RERT_OK, "%s", e.msg);
     cr_assert_geq(pl.nfraction_groups, 1);
     cr_assert_eq(pl.fraction_groups[0].fractions_planned, want[c].fx);
+    cr_assert_eq(pl.fraction_groups[0].nbeams, 7); /* docs/phantom.md: 7-field IMRT */
     cr_assert_geq(pl.nprescriptions, 1);
     cr_assert_float_eq(pl.prescriptions[0].target_dose_gy, want[c].rx, 1e-6);
     cr_assert_eq(pl.modality, MOD_PHOTON);
@@ -338,6 +339,12 @@ Test(phantom_dicom, case_file) {
   cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "clinical"), "recurrence_volume_cc")
                          ->valuedouble,
                      4.0 / 3.0 * M_PI * 12 * 11 * 14 / 1000.0, 1e-6);
+  /* ground truth for scoring: the recurrence is partly inside the prior 95 % isodose (issue #3) */
+  double f = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "x_ground_truth"),
+                                                     "recurrence_overlap_fraction"),
+                                 "course1")
+                 ->valuedouble;
+  cr_assert(f > 0.1 && f < 0.9, "overlap fraction %g", f);
   cJSON_Delete(c);
 }
 

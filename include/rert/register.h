@@ -123,6 +123,8 @@ typedef struct {
   int iterations;          /* Gauss-Newton iterations per level (default 30) */
   double sample_step_mm;   /* metric sampling stride at full resolution (default 4 mm) */
   double hu_min, hu_max;   /* clamp CT intensities (default −1000, 2000) */
+  double min_gain;         /* keep identity unless the rigid fit lowers the coarse-level MSE by
+                              this fraction (default 0.15; 0 = always accept the rigid fit) */
   int verbose;             /* progress on stderr */
 } reg_rigid_opts;
 void reg_rigid_opts_default(reg_rigid_opts *o);
@@ -135,12 +137,12 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
 typedef struct {
   int levels;               /* default 3 (4×, 2×, 1×) */
   int iterations[8];        /* per level, coarse first (default 60, 40, 20) */
-  double sigma_fluid_mm;    /* Gaussian σ on the update field (default 1.0 mm) */
-  double sigma_diffusion_mm;/* Gaussian σ on the total field (default 1.5 mm) */
+  double sigma_fluid_mm;    /* Gaussian σ on the update field at the finest level (default 3 mm) */
+  double sigma_diffusion_mm;/* Gaussian σ on the total field at the finest level (default 6 mm) */
   double max_step_mm;       /* cap on an update vector length (default 2.0 mm) */
   double hu_min, hu_max;    /* clamp CT intensities (default −1000, 1500) */
   int symmetric;            /* symmetric (ESM) forces (default 1) */
-  double grid_mm;           /* finest working/output grid spacing, mm (default 0 = the fixed
+  double grid_mm;           /* finest working/output grid spacing, mm (default 2 mm; 0 = the fixed
                                image's own spacing; coarser axes are never refined) */
   int sigma_scale_levels;   /* σ scale with the level's grid (constant in voxels; default 1) */
   int verbose;

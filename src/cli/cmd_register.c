@@ -20,14 +20,15 @@ static const rert_opt OPTS[] = {
     {"warped", OPT_STR, NULL, "resampled moving image (default <out>_warped.mha)", NULL, 0},
     {"qa", OPT_STR, NULL, "QA summary JSON (default <out>_qa.json)", NULL, 0},
     {"mask", OPT_STR, NULL, "body/ROI mask image (nonzero inside) restricting the metric and forces", NULL, 0},
+    {"rigid-min-gain", OPT_NUM, "0.15", "keep identity unless rigid lowers the coarse MSE by this fraction (0 = always rigid)", "", 0},
     {"rigid-only", OPT_FLAG, NULL, "stop after the rigid step (field = rigid transform)", NULL, 0},
     {"no-rigid", OPT_FLAG, NULL, "skip the rigid step (images already aligned)", NULL, 0},
     {"inverse", OPT_STR, NULL, "also register moving→fixed, write that field here and report inverse consistency", NULL, 0},
     {"levels", OPT_INT, "3", "demons pyramid levels", NULL, 0},
     {"iterations", OPT_LIST, "60,40,20", "demons iterations per level, coarse first", NULL, 0},
-    {"grid-mm", OPT_NUM, "0", "finest demons grid spacing in mm (0 = fixed image spacing)", "mm", 1},
-    {"sigma-fluid-mm", OPT_NUM, "1.0", "Gaussian sigma on each update (mm)", "mm", 1},
-    {"sigma-diffusion-mm", OPT_NUM, "1.5", "Gaussian sigma on the total field (mm)", "mm", 1},
+    {"grid-mm", OPT_NUM, "2", "finest demons grid spacing in mm (0 = fixed image spacing); the field is written on this grid", "mm", 1},
+    {"sigma-fluid-mm", OPT_NUM, "3.0", "Gaussian sigma on each update (mm)", "mm", 1},
+    {"sigma-diffusion-mm", OPT_NUM, "6.0", "Gaussian sigma on the total field (mm)", "mm", 1},
     {"max-step-mm", OPT_NUM, "2.0", "demons normaliser: largest update step (mm)", "mm", 1},
     {"quiet", OPT_FLAG, NULL, "no progress on stderr", NULL, 0},
     {0}};
@@ -72,6 +73,8 @@ static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume
   reg_rigid_opts ro;
   reg_rigid_opts_default(&ro);
   ro.verbose = verbose;
+  if ((rc = cli_num(a, "rigid-min-gain", &ro.min_gain, err))) return rc;
+  if (ro.min_gain < 0 || ro.min_gain >= 1) return rert_err_set(err, RERT_EINPUT, "--rigid-min-gain must be in [0, 1)");
   reg_demons_opts o;
   reg_demons_opts_default(&o);
   o.verbose = verbose;

@@ -246,7 +246,6 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     int rc = course_field(c, i, &f, err);
     if (!rc) {
       if (c->reg[i].has_field) {
-        c->has_upper = c->has_upper; /* QA on every computed or imported deformable field */
         if (reg_qa_field(&f, NULL, NULL, &c->reg[i].qa, err) == RERT_OK) c->reg[i].has_qa = 1;
       }
       rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,

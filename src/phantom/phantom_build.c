@@ -264,7 +264,8 @@ static int build_rtplan(const rert_phantom_model *m, int c, const rert_structure
     return rert_err_set(err, RERT_EINTERNAL, "phantom: out of memory");
   p->fraction_groups[0].number = 1;
   p->fraction_groups[0].fractions_planned = k->fractions;
-  p->fraction_groups[0].nbeams = 0;
+  /* static-field IMRT: 7 coplanar beams; SBRT: 9 (io writes minimal beams with RadiationType) */
+  p->fraction_groups[0].nbeams = strcmp(k->technique, "SBRT") == 0 ? 9 : 7;
   for (int l = 0; l < k->nlevels; l++) {
     rert_prescription *rx = &p->prescriptions[l];
     rx->target_dose_gy = k->level[l].dose_gy;

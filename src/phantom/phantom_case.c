@@ -46,6 +46,29 @@ void phantom_paths_registration(const rert_phantom_model *m, int from, int to,
            m->course[to].id);
 }
 
+/* Ground truth for scoring: fraction of the latest GTV's volume inside the 95 % isodose of prior
+ * course `prior`, by sampling the GTV every 0.5 mm (course-own space) and mapping each sample
+ * into the prior course through the known deformation. */
+static double overlap_fraction(const rert_phantom_model *m, int prior) {
+  int last = m->ncourses - 1;
+  const rert_phantom_prim *g = &m->roi[m->course[last].gtv_roi].part[0];
+  double rmax = fmax(g->semi[0], fmax(g->semi[1], g->semi[2]));
+  int n = (int)ceil(rmax / 0.5);
+  long in = 0, hot = 0;
+  double thr = 0.95 * m->course[prior].prescription_gy;
+#pragma omp parallel for collapse(2) reduction(+ : in, hot) schedule(static)
+  for (int k = -n; k <= n; k++)
+    for (int j = -n; j <= n; j++)
+      for (int i = -n; i <= n; i++) {
+        double x[3] = {g->centre[0] + 0.5 * i, g->centre[1] + 0.5 * j, g->centre[2] + 0.5 * k}, y[3];
+        if (phantom_prim_level(g, x) > 0) continue;
+        in++;
+        phantom_map_between(m, last, prior, x, y);
+        if (phantom_dose_gy(m, prior, y) >= thr) hot++;
+      }
+  return in ? (double)hot / (double)in : 0.0;
+}
+
 static cJSON *case_json(const rert_phantom_model *m) {
   int last = m->ncourses - 1;
   cJSON *root = cJSON_CreateObject();
@@ -148,6 +171,15 @@ static cJSON *case_json(const rert_phantom_model *m) {
   cJSON_AddStringToObject(rv, "default", "none");
   cJSON_AddObjectToObject(rv, "per_organ");
   cJSON_AddArrayToObject(root, "protocols");
+  cJSON *gt = cJSON_AddObjectToObject(root, "x_ground_truth");
+  cJSON_AddStringToObject(gt, "comment",
+                          "analytic values of the synthetic patient for scoring (docs/phantom.md)");
+  cJSON *ov = cJSON_AddObjectToObject(gt, "recurrence_overlap_fraction");
+  for (int c = 0; c < last; c++)
+    json_add_num(ov, m->course[c].id, overlap_fraction(m, c));
+  cJSON_AddStringToObject(gt, "recurrence_overlap_definition",
+                          "fraction of the recurrence GTV volume inside the prior course's 95 % "
+                          "isodose, analytic (0.5 mm sampling through the known deformation)");
   return root;
 }
 

@@ -20,13 +20,13 @@ void reg_demons_opts_default(reg_demons_opts *o) {
   o->levels = 3;
   o->iterations[0] = 60, o->iterations[1] = 40, o->iterations[2] = 20;
   for (int l = 3; l < 8; l++) o->iterations[l] = 20;
-  o->sigma_fluid_mm = 1.0;
-  o->sigma_diffusion_mm = 1.5;
+  o->sigma_fluid_mm = 3.0;
+  o->sigma_diffusion_mm = 6.0;
   o->max_step_mm = 2.0;
   o->hu_min = -1000;
   o->hu_max = 1500;
   o->symmetric = 1;
-  o->grid_mm = 0;
+  o->grid_mm = 2.0;
   o->sigma_scale_levels = 1;
 }
 

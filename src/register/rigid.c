@@ -18,6 +18,7 @@ void reg_rigid_opts_default(reg_rigid_opts *o) {
   o->hu_min = -1000;
   o->hu_max = 2000;
   o->verbose = 0;
+  o->min_gain = 0.15;
 }
 
 static void body_com(const rert_volume *v, const rert_volume *mask, double c[3]) {
@@ -288,6 +289,25 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
       }
     }
     rms = sqrt(cost);
+    /* early exit: at the coarsest level decide whether the scans are already aligned */
+    if (l == o.levels - 1 && o.min_gain > 0 && !init) {
+      double z[3] = {0, 0, 0}, I[9] = {1, 0, 0, 0, 1, 0, 0, 0, 1};
+      size_t nu;
+      int all[3] = {1, 1, 1};
+      double c_rig = accumulate(&F, mk, &M, NULL, all, R, c, t, NULL, NULL, &nu);
+      double c_id = accumulate(&F, mk, &M, NULL, all, I, c, z, NULL, NULL, &nu);
+      if (c_rig > (1 - o.min_gain) * c_id) {
+        if (o.verbose)
+          fprintf(stderr, "rert register: rigid vs identity at the coarsest level: RMS %.1f vs %.1f HU → "
+                          "images already aligned, keeping identity\n", sqrt(c_rig), sqrt(c_id));
+        free(gM);
+        volume_free(&F), volume_free(&M), volume_free(&Fm);
+        static const double idm[16] = {1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1};
+        memcpy(m_out, idm, sizeof idm);
+        if (final_rms) *final_rms = sqrt(c_id);
+        return RERT_OK;
+      }
+    }
     if (o.verbose)
       fprintf(stderr, "rert register: rigid level %d (%.1f mm): %d iterations, RMS %.1f HU over %zu samples\n",
               o.levels - l, F.spacing_mm[0], it, rms, nused);
