@@ -28,7 +28,8 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
+                         RLELossless)
 
 CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
 MR_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
@@ -143,7 +144,7 @@ def corners(nx, ny, nz, u, v, sx, sy, frame_pos):
 def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, intercept,
              bits_stored=16, signed=True, order="shuffle", drop=None, series_key=None,
              subdir=None, patient=None, expect=None, transfer=ExplicitVRLittleEndian,
-             per_slice_intercept=0.0, sign_extend=False, modality="CT"):
+             per_slice_intercept=0.0, sign_extend=False, modality="CT", rle=False):
     """step: signed distance between consecutive written slices along n = row x col (negative =
     slices written running against the normal)."""
     d = os.path.join(OUT, subdir or name)
@@ -204,7 +205,10 @@ def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, i
         ds.RescaleSlope = "%.9g" % slope
         ds.RescaleType = "HU"
         ds.KVP = "120"
-        ds.add_new(0x7FE00010, "OW", raw.astype("<u2").tobytes())
+        if rle:  # RLE Lossless (pydicom's own encoder)
+            ds.compress(RLELossless, raw.view(np.int16 if signed else np.uint16))
+        else:
+            ds.add_new(0x7FE00010, "OW", raw.astype("<u2").tobytes())
         ds.save_as(path, write_like_original=False)
     if expect is None:
         kept_pos = sorted((positions[s] for s in kept), key=lambda p: dot(p, n))
@@ -247,6 +251,11 @@ def ct_cases():
     write_ct("mr_per_slice_rescale", [1, 0, 0, 0, 1, 0], [-3.0, -4.0, -6.0], 3.0, 5, 5, 4, 1.5,
              2.0, [-50, 2.0, 1.0, -3.0], 0.25, -100.0, bits_stored=12, signed=True,
              sign_extend=True, per_slice_intercept=7.5, modality="MR")
+    # RLE Lossless compressed slices, coronal-ish oblique (rotated 30 deg about z)
+    r = rot("z", 30)
+    u, v = matvec(r, [1, 0, 0]), [0, 0, -1]
+    write_ct("ct_rle_oblique", u + v, [4.0, 6.0, 20.0], 2.5, 4, 7, 6, 1.2, 1.4,
+             [-30, 1.0, 2.0, -2.5], 1.0, -1024.0, signed=True, rle=True)
     # one missing slice: error by default, resampled + flagged with allow_uneven_slices
     d, s = write_ct("ct_missing_slice", [1, 0, 0, 0, 1, 0], [-5.0, -5.0, -10.0], 2.0, 7, 6, 5,
                     1.0, 1.0, [0, 1.0, 1.0, 5.0], 1.0, -1000.0, drop=3)
@@ -281,7 +290,7 @@ PLAN_UID = uid("plan/photon")
 def write_dose(name, iop, ipp, offsets, nx, ny, sx, sy, func, bits=32, gfov="relative",
                units="GY", dtype="PHYSICAL", summation="PLAN", plan_uids=(PLAN_UID,), fg=None,
                beam=None, signed=False, patient=None, omit=(), single_frame=False,
-               expect=True, big_endian=False):
+               expect=True, big_endian=False, rle=False):
     """offsets: positions of the written frames along n relative to ipp (frame 0 at ipp, so
     offsets[0] == 0); written as relative GFOV or as absolute z (first = IPP z)."""
     path = os.path.join(OUT, name + ".dcm")
@@ -355,7 +364,9 @@ def write_dose(name, iop, ipp, offsets, nx, ny, sx, sy, func, bits=32, gfov="rel
         refs.append(it)
     if refs:
         ds.ReferencedRTPlanSequence = Sequence(refs)
-    if "PixelData" not in omit:
+    if "PixelData" not in omit and rle:
+        ds.compress(RLELossless, stored.astype(dt))
+    elif "PixelData" not in omit:
         ds.add_new(0x7FE00010, "OW" if bits > 8 else "OB", raw)
     ds.save_as(path, write_like_original=False)
     if expect:
@@ -423,6 +434,9 @@ def dose_cases():
     write_dose("dose_bigendian16_fraction_session", [0, 1, 0, 0, 0, -1], [2.0, -6.0, 3.0],
                [0, 2, 4], 4, 3, 2.0, 3.0, f1, bits=16, summation="FRACTION_SESSION",
                big_endian=True)
+    # RLE Lossless 16-bit dose (pydicom 2.3 cannot RLE-encode 32 bits), BEAM_SESSION
+    write_dose("dose_rle16_beam_session", [1, 0, 0, 0, 1, 0], [-5.0, -5.0, -5.0], [0, 3, 6], 5,
+               4, 2.5, 2.0, f1, bits=16, summation="BEAM_SESSION", fg=2, beam=3, rle=True)
     # ---- malformed
     p = write_dose("bad_dose_no_scaling", [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], [0, 2], 3, 3,
                    2.0, 2.0, f1, omit=("DoseGridScaling",), expect=False)
@@ -529,7 +543,7 @@ def struct_case():
                     "first_point": [float(x) for x in cs[0].ContourData[:3]] if cs else [],
                     "color": [num * 10 % 256, 128, 255 - num]})
     add_case(kind="rtstruct", name="rtstruct", path=path, rois=exp, frame=FRAME,
-             ref_series=uid("ct_axial_shuffled"), valid=["Body", "Ring", "PTV_islands"],
+             ref_series=uid("ct_axial_shuffled"), valid=["Body", "Ring", "PTV_islands", "Marker"],
              invalid=["Empty", "Tilted"])
 
 
