@@ -256,7 +256,7 @@ Test(io_independent, rtdose_geometry_values_and_attributes) {
     rtdata_free_rtdose(&d);
     n++;
   }
-  cr_assert_geq(n, 14, "only %d dose cases", n);
+  cr_assert_geq(n, 15, "only %d dose cases", n);
 }
 
 Test(io_independent, rtdose_malformed_refused) {
@@ -288,6 +288,10 @@ Test(io_independent, rtdose_interlocks_on_generated_files) {
     {"dose_rel_decreasing_beam.dcm", 0},        /* BEAM, other beams absent */
     {"dose_sagittal_effective.dcm", 0},         /* EFFECTIVE, RBE model unknown */
     {"dose_error_signed.dcm", 0},               /* DoseType ERROR */
+    {"dose_rle16_beam_session.dcm", 0},         /* BEAM_SESSION: one beam of one session */
+    {"dose_bigendian16_fraction_session.dcm", 0}, /* FRACTION_SESSION, no fraction count */
+    {"dose_brachy_session.dcm", 0},             /* BRACHY_SESSION, no session count */
+    {"dose_ffs_abs.dcm", 1},                    /* GY PHYSICAL PLAN */
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     char p[512];

@@ -437,6 +437,9 @@ def dose_cases():
     # RLE Lossless 16-bit dose (pydicom 2.3 cannot RLE-encode 32 bits), BEAM_SESSION
     write_dose("dose_rle16_beam_session", [1, 0, 0, 0, 1, 0], [-5.0, -5.0, -5.0], [0, 3, 6], 5,
                4, 2.5, 2.0, f1, bits=16, summation="BEAM_SESSION", fg=2, beam=3, rle=True)
+    # one brachytherapy session
+    write_dose("dose_brachy_session", [1, 0, 0, 0, 1, 0], [-2.0, -2.0, -2.0], [0, 2], 3, 3,
+               2.0, 2.0, f1, bits=16, summation="BRACHY_SESSION", fg=1)
     # ---- malformed
     p = write_dose("bad_dose_no_scaling", [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], [0, 2], 3, 3,
                    2.0, 2.0, f1, omit=("DoseGridScaling",), expect=False)
