@@ -500,6 +500,9 @@ def struct_case():
     ref.RTReferencedStudySequence = Sequence([st])
     ds.ReferencedFrameOfReferenceSequence = Sequence([ref])
     tilted = [[0, 0, 0], [10, 0, 0], [10, 10, 3], [0, 10, 0]]  # 3rd point 3 mm off the plane
+    # planar but oblique (drawn on an oblique MR: plane rotated 17 deg about x then z)
+    r = matmul(rot("z", 17), rot("x", 17))
+    oblique = [[q(c) for c in matvec(r, p)] for p in ([-8, -8, 0], [8, -8, 0], [8, 8, 0], [-8, 8, 0])]
     rois = [  # number, name, interpreted type, algorithm, contours
         (11, "Body", "EXTERNAL", "AUTOMATIC",
          [contour(square(0, 0, z, 30)) for z in (-5.0, 0.0, 5.0)]),
@@ -511,6 +514,7 @@ def struct_case():
         (20, "Marker", "MARKER", "MANUAL", [contour([[1.5, -2.25, 3.75]], "POINT")]),
         (5, "Empty", "ORGAN", "MANUAL", None),
         (9, "Tilted", "ORGAN", "MANUAL", [contour(tilted)]),
+        (14, "ObliquePlane", "ORGAN", "MANUAL", [contour(oblique)]),
     ]
     ssroi, rcs, obs = [], [], []
     for num, name, itype, alg, cs in rois:
@@ -546,7 +550,7 @@ def struct_case():
                     "first_point": [float(x) for x in cs[0].ContourData[:3]] if cs else [],
                     "color": [num * 10 % 256, 128, 255 - num]})
     add_case(kind="rtstruct", name="rtstruct", path=path, rois=exp, frame=FRAME,
-             ref_series=uid("ct_axial_shuffled"), valid=["Body", "Ring", "PTV_islands", "Marker"],
+             ref_series=uid("ct_axial_shuffled"), valid=["Body", "Ring", "PTV_islands", "Marker", "ObliquePlane"],
              invalid=["Empty", "Tilted"])
 
 
