@@ -485,6 +485,17 @@ Test(io_independent, deformable_registration_grid) {
   cr_assert_eq(n, 1);
 }
 
+static int dciodvfy_errors(const char *path) {
+  if (system("command -v dciodvfy >/dev/null 2>&1") != 0) return 0;
+  char dc[1200];
+  snprintf(dc, sizeof dc, "dciodvfy '%s' 2>&1 | grep -c '^Error'", path);
+  FILE *p = popen(dc, "r");
+  int nerr = -1;
+  cr_assert_eq(fscanf(p, "%d", &nerr), 1);
+  pclose(p);
+  return nerr;
+}
+
 /* rert writes an RTDOSE for an analytic map on an oblique, feet-first-like grid; pydicom (its own
  * geometry from IPP/IOP/PixelSpacing/GFOV) must find f at every voxel centre, for each encoding,
  * and dciodvfy must report no error for the default (32-bit RLE) and 16-bit encodings. */
@@ -540,12 +551,8 @@ Test(io_independent, written_rtdose_read_by_pydicom_and_dciodvfy) {
     snprintf(cmd, sizeof cmd, PY " '%s/tests/peer/check_rtdose.py' '%s' %.17g %.17g %.17g %.17g %.6g",
              RERT_SOURCE_DIR, path, fa, fb, fc, fd, tol);
     cr_expect_eq(system(cmd), 0, "%s: pydicom values differ from the analytic map", encs[q].tag);
-    if (encs[q].dciodvfy && system("command -v dciodvfy >/dev/null 2>&1") == 0) {
-      snprintf(cmd, sizeof cmd, "dciodvfy '%s' 2>&1 | grep -c '^Error'", path);
-      FILE *p = popen(cmd, "r");
-      int nerr = -1;
-      cr_assert_eq(fscanf(p, "%d", &nerr), 1);
-      pclose(p);
+    if (encs[q].dciodvfy) {
+      int nerr = dciodvfy_errors(path);
       cr_expect_eq(nerr, 0, "%s: dciodvfy reports %d errors (run dciodvfy %s)", encs[q].tag, nerr,
                    path);
     }
@@ -605,13 +612,8 @@ Test(io_independent, generated_doses_rewritten_by_rert) {
      * derived MULTI_PLAN maps go through io_write_derived_dose, which takes every plan. */
     const char *sum = str(c, "summation");
     int conformant = strcmp(sum, "MULTI_PLAN") && strcmp(sum, "RECORD");
-    if (conformant && system("command -v dciodvfy >/dev/null 2>&1") == 0) {
-      char dc[1024];
-      snprintf(dc, sizeof dc, "dciodvfy '%s' 2>&1 | grep -c '^Error'", out);
-      FILE *p = popen(dc, "r");
-      int nerr = -1;
-      cr_assert_eq(fscanf(p, "%d", &nerr), 1);
-      pclose(p);
+    if (conformant) {
+      int nerr = dciodvfy_errors(out);
       cr_expect_eq(nerr, 0, "%s: dciodvfy reports %d errors on rert's rewrite (dciodvfy %s)",
                    str(c, "name"), nerr, out);
     }
@@ -620,6 +622,68 @@ Test(io_independent, generated_doses_rewritten_by_rert) {
   cr_assert_geq(n, 10);
   cr_expect_eq(system(cmd), 0, "pydicom disagrees with rert's rewritten doses (see above)");
   free(cmd);
+}
+
+/* The generated RTSTRUCT (POINT, hole, empty ROI), plans (two fraction groups, proton, carbon),
+ * registrations and the oblique CT, read and rewritten by rert: dciodvfy reports no error and
+ * rert reads back the generator's numbers. */
+Test(io_independent, other_objects_rewritten_by_rert) {
+  manifest();
+  const char *tmp = scratch("rewrite_other");
+  char in[1024], out[1024];
+  rert_err e = {0};
+  rert_structure_set rs;
+  snprintf(in, sizeof in, "%s/rtstruct.dcm", CASES_DIR);
+  snprintf(out, sizeof out, "%s/rs.dcm", tmp);
+  cr_assert_eq(io_read_rtstruct(in, &rs, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(io_write_rtstruct(out, &rs, NULL, NULL, &e), RERT_OK, "%s", e.msg);
+  rtdata_free_structure_set(&rs);
+  cr_expect_eq(dciodvfy_errors(out), 0, "dciodvfy %s", out);
+  cr_assert_eq(io_read_rtstruct(out, &rs, &e), RERT_OK, "%s", e.msg);
+  cr_expect_eq(rs.nrois, 7);
+  rtdata_free_structure_set(&rs);
+  const char *plans[] = {"rtplan_photon", "rtplan_photon_boost", "rtionplan_proton",
+                         "rtionplan_carbon"};
+  const int fx0[] = {30, 25, 33, 16};
+  const double rx0[] = {60, 50, 69.96, 64};
+  for (int i = 0; i < 4; i++) {
+    rert_rtplan pl;
+    snprintf(in, sizeof in, "%s/%s.dcm", CASES_DIR, plans[i]);
+    snprintf(out, sizeof out, "%s/%s.dcm", tmp, plans[i]);
+    cr_assert_eq(io_read_rtplan(in, &pl, &e), RERT_OK, "%s", e.msg);
+    cr_assert_eq(io_write_rtplan(out, &pl, NULL, &e), RERT_OK, "%s", e.msg);
+    rert_modality m = pl.modality;
+    rtdata_free_rtplan(&pl);
+    cr_expect_eq(dciodvfy_errors(out), 0, "dciodvfy %s", out);
+    cr_assert_eq(io_read_rtplan(out, &pl, &e), RERT_OK, "%s", e.msg);
+    cr_expect_eq(pl.fraction_groups[0].fractions_planned, fx0[i], "%s", plans[i]);
+    cr_expect(fabs(pl.prescriptions[0].target_dose_gy - rx0[i]) < 1e-9, "%s", plans[i]);
+    cr_expect_eq(pl.modality, m, "%s", plans[i]);
+    rtdata_free_rtplan(&pl);
+  }
+  rert_rigid_registration r, r2;
+  snprintf(in, sizeof in, "%s/reg_rigid.dcm", CASES_DIR);
+  snprintf(out, sizeof out, "%s/reg.dcm", tmp);
+  cr_assert_eq(io_read_spatial_registration(in, &r, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(io_write_spatial_registration(out, &r, NULL, &e), RERT_OK, "%s", e.msg);
+  cr_expect_eq(dciodvfy_errors(out), 0, "dciodvfy %s", out);
+  cr_assert_eq(io_read_spatial_registration(out, &r2, &e), RERT_OK, "%s", e.msg);
+  for (int i = 0; i < 16; i++) cr_expect(fabs(r.matrix[i] - r2.matrix[i]) < 1e-9);
+  rert_deformable_registration d;
+  snprintf(in, sizeof in, "%s/reg_deformable.dcm", CASES_DIR);
+  snprintf(out, sizeof out, "%s/dreg.dcm", tmp);
+  cr_assert_eq(io_read_deformable_registration(in, &d, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(io_write_deformable_registration(out, &d, NULL, &e), RERT_OK, "%s", e.msg);
+  rtdata_free_deformable_registration(&d);
+  cr_expect_eq(dciodvfy_errors(out), 0, "dciodvfy %s", out);
+  rert_image_series im;
+  snprintf(in, sizeof in, "%s/ct_oblique_17", CASES_DIR);
+  snprintf(out, sizeof out, "%s/ct", tmp);
+  cr_assert_eq(io_read_image_series(in, NULL, &im, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(io_write_ct_series(out, &im, NULL, &e), RERT_OK, "%s", e.msg);
+  rtdata_free_image_series(&im);
+  snprintf(out, sizeof out, "%s/ct/CT.1.dcm", tmp);
+  cr_expect_eq(dciodvfy_errors(out), 0, "dciodvfy %s", out);
 }
 
 /* `rert info` on an export assembled from the generated files: the 7 shuffled CT slices are ONE
