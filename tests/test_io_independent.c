@@ -330,6 +330,28 @@ Test(io_independent, mismatched_patients_refused) {
   cr_assert_eq(n, 1);
 }
 
+/* Latin-1 (ISO_IR 100) and UTF-8 (ISO_IR 192) exports of the same patient are one patient, and
+ * rert reports the name in UTF-8 (the generator's Python string, encoded by pydicom). */
+Test(io_independent, character_sets_same_patient) {
+  const cJSON *c;
+  int n = 0;
+  cJSON_ArrayForEach(c, cJSON_GetObjectItem(manifest(), "cases")) {
+    if (!is_kind(c, "same_patient")) continue;
+    rert_dicom_ident a, b;
+    rert_err e = {0};
+    cr_assert_eq(io_read_ident(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "paths"), 0)->valuestring,
+                               &a, &e), RERT_OK, "%s", e.msg);
+    cr_assert_eq(io_read_ident(cJSON_GetArrayItem(cJSON_GetObjectItem(c, "paths"), 1)->valuestring,
+                               &b, &e), RERT_OK, "%s", e.msg);
+    cr_expect_str_eq(a.patient_name, str(c, "patient_name"), "Latin-1 name not converted to UTF-8");
+    cr_expect_str_eq(b.patient_name, str(c, "patient_name"));
+    const rert_dicom_ident *ids[2] = {&a, &b};
+    cr_expect_eq(io_check_same_patient(ids, 2, 0, &e), RERT_OK, "%s", e.msg);
+    n++;
+  }
+  cr_assert_eq(n, 1);
+}
+
 static const rert_roi *roi_by_number(const rert_structure_set *s, int num) {
   for (int r = 0; r < s->nrois; r++)
     if (s->rois[r].number == num) return &s->rois[r];

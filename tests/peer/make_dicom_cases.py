@@ -707,6 +707,25 @@ def dreg_case():
              dims=[nx, ny, nz], origin=origin, spacing=res, pre=pre, samples=samples)
 
 
+def charset_case():
+    """the same patient exported by two systems in different character sets (Latin-1 CT,
+    UTF-8 plan): one person, so the patient interlock must pass; rert reports UTF-8"""
+    pat = {"PatientName": "Müller^Jürgen", "PatientID": "IOV-CS", "PatientBirthDate": "19580212",
+           "PatientSex": "M"}
+    paths = []
+    for cs, name in (("ISO_IR 100", "charset_latin1_ct"), ("ISO_IR 192", "charset_utf8_plan")):
+        path = os.path.join(OUT, name + ".dcm")
+        cls = CT_STORAGE if "ct" in name else PLAN_STORAGE
+        ds = new_file(path, cls, uid(name), "CT" if "ct" in name else "RTPLAN",
+                      uid(name + "/series"), pat)
+        ds.SpecificCharacterSet = cs
+        ds.FrameOfReferenceUID = FRAME
+        ds.save_as(path, write_like_original=False)
+        paths.append(path)
+    add_case(kind="same_patient", name="charset_latin1_vs_utf8", paths=paths,
+             patient_name=pat["PatientName"])
+
+
 def main():
     ct_cases()
     dose_cases()
@@ -714,6 +733,7 @@ def main():
     plan_cases()
     reg_case()
     dreg_case()
+    charset_case()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump({"generator": "make_dicom_cases.py", "pydicom": pydicom.__version__,
                    "cases": MANIFEST}, f, indent=1)
