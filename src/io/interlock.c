@@ -82,7 +82,10 @@ int io_check_dose_usable(const rert_rtdose *d, const rert_rtplan *plan, const io
              "was given", f);
     return refuse(err, allow, msg);
   }
-  if (d->summation == SUM_FRACTION || d->summation == SUM_FRACTION_SESSION) {
+  /* BRACHY_SESSION is one brachytherapy session ("fraction", PS3.3 C.8.8.3.1) like
+   * FRACTION_SESSION: the course dose needs the session count too */
+  if (d->summation == SUM_FRACTION || d->summation == SUM_FRACTION_SESSION ||
+      d->summation == SUM_BRACHY_SESSION) {
     int fx = c.fractions;
     if (!fx && plan) {
       for (int g = 0; g < plan->nfraction_groups; g++)
@@ -90,9 +93,10 @@ int io_check_dose_usable(const rert_rtdose *d, const rert_rtplan *plan, const io
           fx = plan->fraction_groups[g].fractions_planned;
     }
     if (fx <= 0) {
-      snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is FRACTION (one fraction) "
+      snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is %s (one fraction) "
                "and the fraction count is unknown (no RTPLAN NumberOfFractionsPlanned (300A,0078), "
-               "none given)", f);
+               "none given)", f, d->summation == SUM_FRACTION ? "FRACTION"
+               : d->summation == SUM_FRACTION_SESSION ? "FRACTION_SESSION" : "BRACHY_SESSION");
       return refuse(err, allow, msg);
     }
   }

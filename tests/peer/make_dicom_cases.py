@@ -28,9 +28,11 @@ import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
+from pydicom.uid import (ExplicitVRBigEndian, ExplicitVRLittleEndian, ImplicitVRLittleEndian,
+                         RLELossless)
 
 CT_STORAGE = "1.2.840.10008.5.1.4.1.1.2"
+MR_STORAGE = "1.2.840.10008.5.1.4.1.1.4"
 DOSE_STORAGE = "1.2.840.10008.5.1.4.1.1.481.2"
 STRUCT_STORAGE = "1.2.840.10008.5.1.4.1.1.481.3"
 PLAN_STORAGE = "1.2.840.10008.5.1.4.1.1.481.5"
@@ -141,7 +143,8 @@ def corners(nx, ny, nz, u, v, sx, sy, frame_pos):
 
 def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, intercept,
              bits_stored=16, signed=True, order="shuffle", drop=None, series_key=None,
-             subdir=None, patient=None, expect=None, transfer=ExplicitVRLittleEndian):
+             subdir=None, patient=None, expect=None, transfer=ExplicitVRLittleEndian,
+             per_slice_intercept=0.0, sign_extend=False, modality="CT", rle=False):
     """step: signed distance between consecutive written slices along n = row x col (negative =
     slices written running against the normal)."""
     d = os.path.join(OUT, subdir or name)
@@ -169,17 +172,19 @@ def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, i
         y = ipp[1] + ii * sx * u[1] + jj * sy * v[1]
         z = ipp[2] + ii * sx * u[2] + jj * sy * v[2]
         hu = a + b * x + c * y + dd * z
-        stored = np.rint((hu - intercept) / slope).astype(np.int64)
+        icpt = intercept + per_slice_intercept * s  # some scanners rescale every slice differently
+        stored = np.rint((hu - icpt) / slope).astype(np.int64)
         assert stored.min() >= mn and stored.max() <= mx, (name, stored.min(), stored.max())
         raw = stored.astype(np.int16 if signed else np.uint16).view(np.uint16)
-        if bits_stored < 16:
+        if bits_stored < 16 and not sign_extend:
             raw = raw & np.uint16((1 << bits_stored) - 1)  # high bits zero, sign in bit HighBit
         sop = uid("%s/%d" % (series_key or name, s))
         # file names carry no order information (the reader must sort by position)
         path = os.path.join(d, "IMG%04d.dcm" % (RNG.randrange(10000) * 10 + idx % 10))
         while os.path.exists(path):
             path = path[:-4] + "b.dcm"
-        ds = new_file(path, CT_STORAGE, sop, "CT", series, patient, transfer)
+        ds = new_file(path, MR_STORAGE if modality == "MR" else CT_STORAGE, sop, modality,
+                      series, patient, transfer)
         ds.FrameOfReferenceUID = FRAME
         ds.PositionReferenceIndicator = ""
         ds.ImageType = ["ORIGINAL", "PRIMARY", "AXIAL"]
@@ -196,11 +201,14 @@ def write_ct(name, iop, first_ipp, step, nslices, nx, ny, sx, sy, func, slope, i
         ds.BitsStored = bits_stored
         ds.HighBit = bits_stored - 1
         ds.PixelRepresentation = 1 if signed else 0
-        ds.RescaleIntercept = "%.9g" % intercept
+        ds.RescaleIntercept = "%.9g" % icpt
         ds.RescaleSlope = "%.9g" % slope
         ds.RescaleType = "HU"
         ds.KVP = "120"
-        ds.add_new(0x7FE00010, "OW", raw.astype("<u2").tobytes())
+        if rle:  # RLE Lossless (pydicom's own encoder)
+            ds.compress(RLELossless, raw.view(np.int16 if signed else np.uint16))
+        else:
+            ds.add_new(0x7FE00010, "OW", raw.astype("<u2").tobytes())
         ds.save_as(path, write_like_original=False)
     if expect is None:
         kept_pos = sorted((positions[s] for s in kept), key=lambda p: dot(p, n))
@@ -239,6 +247,15 @@ def ct_cases():
     write_ct("ct_ffs_implicit", [-1, 0, 0, 0, 1, 0], [30.0, -20.0, 10.0], 1.5, 5, 6, 8, 2.0,
              1.5, [0, -1.0, 2.0, 4.0], 1.0, -1000.0, signed=True,
              transfer=ImplicitVRLittleEndian)
+    # RescaleIntercept different on every slice, signed 12 bits sign-extended into 16, MR
+    write_ct("mr_per_slice_rescale", [1, 0, 0, 0, 1, 0], [-3.0, -4.0, -6.0], 3.0, 5, 5, 4, 1.5,
+             2.0, [-50, 2.0, 1.0, -3.0], 0.25, -100.0, bits_stored=12, signed=True,
+             sign_extend=True, per_slice_intercept=7.5, modality="MR")
+    # RLE Lossless compressed slices, coronal-ish oblique (rotated 30 deg about z)
+    r = rot("z", 30)
+    u, v = matvec(r, [1, 0, 0]), [0, 0, -1]
+    write_ct("ct_rle_oblique", u + v, [4.0, 6.0, 20.0], 2.5, 4, 7, 6, 1.2, 1.4,
+             [-30, 1.0, 2.0, -2.5], 1.0, -1024.0, signed=True, rle=True)
     # one missing slice: error by default, resampled + flagged with allow_uneven_slices
     d, s = write_ct("ct_missing_slice", [1, 0, 0, 0, 1, 0], [-5.0, -5.0, -10.0], 2.0, 7, 6, 5,
                     1.0, 1.0, [0, 1.0, 1.0, 5.0], 1.0, -1000.0, drop=3)
@@ -249,19 +266,19 @@ def ct_cases():
     d, s2 = write_ct("ct_two_series_B", [0, 1, 0, 0, 0, -1], [5.0, 0.0, 0.0], 2.0, 3, 4, 6, 1.0,
                      1.5, [-100, 3.0, 2.0, 1.0], 1.0, -1000.0, subdir="ct_two_series")
     add_case(kind="ct_error", name="ct_two_series_unselected", path=d, contains="series")
-    # a truncated slice in the middle of a series must not vanish silently
-    d, s = write_ct("ct_truncated_slice", [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], 2.0, 5, 6, 6,
-                    1.0, 1.0, [0, 1, 1, 1], 1.0, -1000.0, expect=False)
-    files = sorted(os.listdir(d))
-    victim = None
-    for f in files:
-        z = float(pydicom.dcmread(os.path.join(d, f), stop_before_pixels=True)
-                  .ImagePositionPatient[2])
-        if abs(z - 4.0) < 1e-6:
-            victim = os.path.join(d, f)
-    data = open(victim, "rb").read()
-    open(victim, "wb").write(data[: len(data) - 40])
-    add_case(kind="ct_error", name="ct_truncated_slice", path=d, contains="")
+    # a truncated slice (in the middle, or the last one) must not vanish silently
+    for name, zcut in (("ct_truncated_slice", 4.0), ("ct_truncated_last", 8.0)):
+        d, s = write_ct(name, [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], 2.0, 5, 6, 6, 1.0, 1.0,
+                        [0, 1, 1, 1], 1.0, -1000.0, expect=False)
+        victim = None
+        for f in sorted(os.listdir(d)):
+            z = float(pydicom.dcmread(os.path.join(d, f), stop_before_pixels=True)
+                      .ImagePositionPatient[2])
+            if abs(z - zcut) < 1e-6:
+                victim = os.path.join(d, f)
+        data = open(victim, "rb").read()
+        open(victim, "wb").write(data[: len(data) - 40])
+        add_case(kind="ct_error", name=name, path=d, contains="corrupt or truncated")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -273,7 +290,7 @@ PLAN_UID = uid("plan/photon")
 def write_dose(name, iop, ipp, offsets, nx, ny, sx, sy, func, bits=32, gfov="relative",
                units="GY", dtype="PHYSICAL", summation="PLAN", plan_uids=(PLAN_UID,), fg=None,
                beam=None, signed=False, patient=None, omit=(), single_frame=False,
-               expect=True):
+               expect=True, big_endian=False, rle=False):
     """offsets: positions of the written frames along n relative to ipp (frame 0 at ipp, so
     offsets[0] == 0); written as relative GFOV or as absolute z (first = IPP z)."""
     path = os.path.join(OUT, name + ".dcm")
@@ -298,9 +315,13 @@ def write_dose(name, iop, ipp, offsets, nx, ny, sx, sy, func, bits=32, gfov="rel
     if not signed:
         assert stored.min() >= 0, name
     dt = {(16, False): "<u2", (16, True): "<i2", (32, False): "<u4", (32, True): "<i4"}[(bits, signed)]
+    if big_endian:
+        dt = ">" + dt[1:]
     raw = stored.astype(dt).tobytes()
     sop = uid(name)
-    ds = new_file(path, DOSE_STORAGE, sop, "RTDOSE", uid(name + "/series"), patient)
+    ds = new_file(path, DOSE_STORAGE, sop, "RTDOSE", uid(name + "/series"), patient,
+                  ExplicitVRBigEndian if big_endian else ExplicitVRLittleEndian)
+    ds.is_little_endian = not big_endian
     ds.FrameOfReferenceUID = FRAME
     ds.PositionReferenceIndicator = ""
     ds.ImagePositionPatient = ds_str(ipp)
@@ -343,7 +364,9 @@ def write_dose(name, iop, ipp, offsets, nx, ny, sx, sy, func, bits=32, gfov="rel
         refs.append(it)
     if refs:
         ds.ReferencedRTPlanSequence = Sequence(refs)
-    if "PixelData" not in omit:
+    if "PixelData" not in omit and rle:
+        ds.compress(RLELossless, stored.astype(dt))
+    elif "PixelData" not in omit:
         ds.add_new(0x7FE00010, "OW" if bits > 8 else "OB", raw)
     ds.save_as(path, write_like_original=False)
     if expect:
@@ -401,6 +424,22 @@ def dose_cases():
     write_dose("dose_error_signed", [1, 0, 0, 0, 1, 0], [-10.0, -10.0, -10.0], [0, 5, 10], 5, 5,
                5.0, 5.0, [-2.0, 0.1, 0.05, -0.02], bits=16, signed=True, dtype="ERROR",
                summation="PLAN")
+    # 32-bit signed ERROR grid, CONTROL_POINT summation
+    write_dose("dose_error_signed32_cp", [1, 0, 0, 0, 1, 0], [-4.0, -4.0, -4.0], [0, 4], 3, 4,
+               4.0, 2.0, [-1.0, 0.2, -0.1, 0.05], bits=32, signed=True, dtype="ERROR",
+               summation="CONTROL_POINT")
+    # retired Explicit VR Big Endian, 32-bit, RECORD summation
+    write_dose("dose_bigendian32_record", [1, 0, 0, 0, 1, 0], [-6.0, 2.0, -3.0], [0, 2.5, 5],
+               4, 3, 2.0, 3.0, f1, bits=32, summation="RECORD", big_endian=True)
+    write_dose("dose_bigendian16_fraction_session", [0, 1, 0, 0, 0, -1], [2.0, -6.0, 3.0],
+               [0, 2, 4], 4, 3, 2.0, 3.0, f1, bits=16, summation="FRACTION_SESSION",
+               big_endian=True)
+    # RLE Lossless 16-bit dose (pydicom 2.3 cannot RLE-encode 32 bits), BEAM_SESSION
+    write_dose("dose_rle16_beam_session", [1, 0, 0, 0, 1, 0], [-5.0, -5.0, -5.0], [0, 3, 6], 5,
+               4, 2.5, 2.0, f1, bits=16, summation="BEAM_SESSION", fg=2, beam=3, rle=True)
+    # one brachytherapy session
+    write_dose("dose_brachy_session", [1, 0, 0, 0, 1, 0], [-2.0, -2.0, -2.0], [0, 2], 3, 3,
+               2.0, 2.0, f1, bits=16, summation="BRACHY_SESSION", fg=1)
     # ---- malformed
     p = write_dose("bad_dose_no_scaling", [1, 0, 0, 0, 1, 0], [0.0, 0.0, 0.0], [0, 2], 3, 3,
                    2.0, 2.0, f1, omit=("DoseGridScaling",), expect=False)
@@ -461,6 +500,9 @@ def struct_case():
     ref.RTReferencedStudySequence = Sequence([st])
     ds.ReferencedFrameOfReferenceSequence = Sequence([ref])
     tilted = [[0, 0, 0], [10, 0, 0], [10, 10, 3], [0, 10, 0]]  # 3rd point 3 mm off the plane
+    # planar but oblique (drawn on an oblique MR: plane rotated 17 deg about x then z)
+    r = matmul(rot("z", 17), rot("x", 17))
+    oblique = [[q(c) for c in matvec(r, p)] for p in ([-8, -8, 0], [8, -8, 0], [8, 8, 0], [-8, 8, 0])]
     rois = [  # number, name, interpreted type, algorithm, contours
         (11, "Body", "EXTERNAL", "AUTOMATIC",
          [contour(square(0, 0, z, 30)) for z in (-5.0, 0.0, 5.0)]),
@@ -472,6 +514,7 @@ def struct_case():
         (20, "Marker", "MARKER", "MANUAL", [contour([[1.5, -2.25, 3.75]], "POINT")]),
         (5, "Empty", "ORGAN", "MANUAL", None),
         (9, "Tilted", "ORGAN", "MANUAL", [contour(tilted)]),
+        (14, "ObliquePlane", "ORGAN", "MANUAL", [contour(oblique)]),
     ]
     ssroi, rcs, obs = [], [], []
     for num, name, itype, alg, cs in rois:
@@ -507,7 +550,7 @@ def struct_case():
                     "first_point": [float(x) for x in cs[0].ContourData[:3]] if cs else [],
                     "color": [num * 10 % 256, 128, 255 - num]})
     add_case(kind="rtstruct", name="rtstruct", path=path, rois=exp, frame=FRAME,
-             ref_series=uid("ct_axial_shuffled"), valid=["Body", "Ring", "PTV_islands"],
+             ref_series=uid("ct_axial_shuffled"), valid=["Body", "Ring", "PTV_islands", "Marker", "ObliquePlane"],
              invalid=["Empty", "Tilted"])
 
 
@@ -664,6 +707,25 @@ def dreg_case():
              dims=[nx, ny, nz], origin=origin, spacing=res, pre=pre, samples=samples)
 
 
+def charset_case():
+    """the same patient exported by two systems in different character sets (Latin-1 CT,
+    UTF-8 plan): one person, so the patient interlock must pass; rert reports UTF-8"""
+    pat = {"PatientName": "Müller^Jürgen", "PatientID": "IOV-CS", "PatientBirthDate": "19580212",
+           "PatientSex": "M"}
+    paths = []
+    for cs, name in (("ISO_IR 100", "charset_latin1_ct"), ("ISO_IR 192", "charset_utf8_plan")):
+        path = os.path.join(OUT, name + ".dcm")
+        cls = CT_STORAGE if "ct" in name else PLAN_STORAGE
+        ds = new_file(path, cls, uid(name), "CT" if "ct" in name else "RTPLAN",
+                      uid(name + "/series"), pat)
+        ds.SpecificCharacterSet = cs
+        ds.FrameOfReferenceUID = FRAME
+        ds.save_as(path, write_like_original=False)
+        paths.append(path)
+    add_case(kind="same_patient", name="charset_latin1_vs_utf8", paths=paths,
+             patient_name=pat["PatientName"])
+
+
 def main():
     ct_cases()
     dose_cases()
@@ -671,6 +733,7 @@ def main():
     plan_cases()
     reg_case()
     dreg_case()
+    charset_case()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:
         json.dump({"generator": "make_dicom_cases.py", "pydicom": pydicom.__version__,
                    "cases": MANIFEST}, f, indent=1)

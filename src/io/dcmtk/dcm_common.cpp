@@ -65,6 +65,15 @@ int load_file(const char *path, DcmFileFormat &ff, rert_err *err, bool until_pix
   if (!ff.getDataset() || ff.getDataset()->card() == 0)
     return rert_err_set(err, RERT_EINPUT, "%s: empty DICOM dataset", path);
   g_source_bytes = (size_t)st.st_size;
+  /* Names and descriptions in UTF-8 whatever SpecificCharacterSet (0008,0005) the writer used:
+   * a Latin-1 CT and a UTF-8 RTDOSE of the same patient must compare equal in the patient
+   * interlock, and rert's text/JSON outputs are UTF-8. Only values affected by the character set
+   * are touched; a set DCMTK cannot convert leaves the values as stored. */
+  DcmDataset *ds = ff.getDataset();
+  OFString cs;
+  if (ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, cs).good() && !cs.empty() &&
+      cs != "ISO_IR 192" && cs != "ISO_IR 6")
+    (void)ff.convertToUTF8();
   return RERT_OK;
 }
 
