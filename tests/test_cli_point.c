@@ -61,6 +61,23 @@ Test(cli_eqd2, proton) {
   cJSON_Delete(j);
 }
 
+/* §1.1 non-uniform fractions: 25 × 2 Gy + 5 × 3 Gy at α/β 2 → BED = 50·2 + 15·(1 + 3/2) = 137.5,
+ * EQD2 = 68.75; 2, 2, 4 Gy at α/β 3 → 4·(1 + 2/3) + 4·(1 + 4/3) = 16 */
+Test(cli_eqd2, nonuniform) {
+  cJSON *j;
+  cr_assert_eq(run_rert_json("eqd2 --fraction-doses-gy 25x2,5x3 --alpha-beta-gy 2", &j), 0);
+  cr_assert_not_null(j);
+  near(json_path_num(j, "bed_gy"), 137.5, 1e-9);
+  near(json_path_num(j, "eqd2_gy"), 68.75, 1e-9);
+  near(json_path_num(j, "schedule.fractions"), 30, 0);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("eqd2 --fraction-doses-gy 2,2,4 --alpha-beta-gy 3", &j), 0);
+  near(json_path_num(j, "bed_gy"), 16.0, 1e-9);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert("eqd2 --fraction-doses-gy 2,2,4 --fractions 4 --alpha-beta-gy 3", NULL, NULL), 2);
+  cr_assert_eq(run_rert("eqd2 --fraction-doses-gy 0x2 --alpha-beta-gy 3", NULL, NULL), 2);
+}
+
 /* bad input: one clear message, exit 2 */
 Test(cli_eqd2, bad_input) {
   char *err = NULL;

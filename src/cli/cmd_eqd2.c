@@ -15,7 +15,8 @@ static const rert_opt eqd2_opts[] = {
     {"dose-gy", OPT_NUM, NULL, "total dose in Gy (plain number)", "Gy", 1},
     {"dose-per-fraction", OPT_NUM, NULL, "dose per fraction with unit, e.g. 2Gy (instead of total)", "Gy", 0},
     {"dose-per-fraction-gy", OPT_NUM, NULL, "dose per fraction in Gy (instead of total)", "Gy", 1},
-    {"fractions", OPT_INT, NULL, "number of fractions (required, >= 1)", NULL, 0},
+    {"fractions", OPT_INT, NULL, "number of fractions (required unless --fraction-doses-gy, >= 1)", NULL, 0},
+    {"fraction-doses-gy", OPT_LIST, NULL, "non-uniform schedule: each fraction's dose in Gy, or COUNTxDOSE runs, e.g. 25x2,5x3", "Gy", 1},
     SCHEDULE_BIO_OPTS,
     {"x-gy", OPT_NUM, "2", "reference dose per fraction of EQDx (2 gives EQD2)", "Gy", 1},
     {"modality", OPT_STR, "photon", "photon, proton, carbon, ion or electron", NULL, 0},
@@ -58,18 +59,25 @@ static int run_eqd2(const rert_args *a, rert_err *err) {
   if (cli_flag(a, "list-tissues")) return list_tissues(a, err);
   schedule s;
   int rc = schedule_from_args(a, "", 1, &s, err);
-  if (rc) return rc;
   double x = 2;
-  if ((rc = cli_num(a, "x-gy", &x, err))) return rc;
+  if (!rc) rc = cli_num(a, "x-gy", &x, err);
+  if (rc) {
+    schedule_free(&s);
+    return rc;
+  }
   schedule_result r;
-  if ((rc = schedule_evaluate(&s, x, &r, err))) return rc;
+  if ((rc = schedule_evaluate(&s, x, &r, err))) {
+    schedule_free(&s);
+    return rc;
+  }
   if (cli_json(a)) {
     cJSON *root = cJSON_CreateObject();
     schedule_to_json(&s, &r, root);
     cli_print_json(root);
-    return RERT_OK;
+  } else {
+    schedule_print(&s, &r, stdout);
   }
-  schedule_print(&s, &r, stdout);
+  schedule_free(&s);
   return RERT_OK;
 }
 
@@ -87,7 +95,8 @@ const rert_cmd rert_cmd_eqd2 = {
     "rert eqd2 --dose 46Gy --fractions 23 --tissue SpinalCord\n"
     "rert eqd2 --dose 72Gy --fractions 60 --alpha-beta-gy 2 --fractions-per-day 2 --interval-h 6 --repair-halftime-h 4\n"
     "rert eqd2 --dose 70Gy --fractions 35 --alpha-beta-gy 10 --time-model pedicini2014\n"
-    "rert eqd2 --dose 44Gy --fractions 5 --alpha-beta-gy 10 --lql-dt-gy 6.2 --json",
+    "rert eqd2 --dose 44Gy --fractions 5 --alpha-beta-gy 10 --lql-dt-gy 6.2 --json\n"
+    "rert eqd2 --fraction-doses-gy 25x2,5x3 --tissue SpinalCord",
     0,
     0,
     run_eqd2};
