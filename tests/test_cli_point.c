@@ -78,6 +78,26 @@ Test(cli_eqd2, nonuniform) {
   cr_assert_eq(run_rert("eqd2 --fraction-doses-gy 0x2 --alpha-beta-gy 3", NULL, NULL), 2);
 }
 
+/* §10.3 inverse problems through the CLI: d for BED10 72 in 30 fx = 2.0; n for BED10 72 at
+ * 2.5 Gy = 23.04 → 24 (BED 75.0); d for EQD2(α/β 3) 60 Gy in 5 fx = (−3 + √249)/2 */
+Test(cli_eqd2, inverse) {
+  cJSON *j;
+  cr_assert_eq(run_rert_json("eqd2 --target-bed-gy 72 --fractions 30 --alpha-beta-gy 10", &j), 0);
+  cr_assert_not_null(j);
+  near(json_path_num(j, "dose_per_fraction_gy"), 2.0, 1e-9);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("eqd2 --target-bed-gy 72 --dose-per-fraction 2.5Gy --alpha-beta-gy 10", &j), 0);
+  near(json_path_num(j, "fractions_real"), 23.04, 1e-9);
+  near(json_path_num(j, "fractions"), 24, 0);
+  near(json_path_num(j, "bed_gy"), 75.0, 1e-9);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("eqd2 --target-eqd2-gy 60 --fractions 5 --alpha-beta-gy 3", &j), 0);
+  near(json_path_num(j, "dose_per_fraction_gy"), (-3 + sqrt(249.0)) / 2, 1e-9);
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "model_dependent"))); /* 6.39 Gy > 6 */
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert("eqd2 --target-bed-gy 72 --alpha-beta-gy 10", NULL, NULL), 2);
+}
+
 /* bad input: one clear message, exit 2 */
 Test(cli_eqd2, bad_input) {
   char *err = NULL;
