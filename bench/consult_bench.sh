@@ -41,9 +41,10 @@ run() { # name, command...
   if [ "$st" -gt 1 ]; then echo "$name failed ($st):"; tail -5 "$WORK/$name.log"; exit 1; fi
   wall=$(awk -F': ' '/Elapsed \(wall clock\)/{print $2}' "$WORK/$name.time")
   rss=$(awk -F': ' '/Maximum resident set size/{printf "%.0f", $2/1024}' "$WORK/$name.time")
+  cpu=$(awk -F': ' '/User time|System time/{s+=$2} END{printf "%.2f", s}' "$WORK/$name.time")
   secs=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
-  echo "$name $secs $rss" >>"$WORK/results.txt"
-  printf '%-28s %8.2f s  peak RSS %6s MiB\n' "$name" "$secs" "$rss"
+  echo "$name $secs $rss $cpu" >>"$WORK/results.txt"
+  printf '%-28s %8.2f s wall %8.2f s cpu  peak RSS %6s MiB\n' "$name" "$secs" "$cpu" "$rss"
 }
 rm -f "$WORK/results.txt"
 rm -rf "$WORK/rert_imported" "$WORK/rert_computed" "$WORK/peer"
@@ -51,40 +52,9 @@ mkdir -p "$WORK/peer"
 run rert_consult_imported "$RERT" consult "$P/case.json" --out "$WORK/rert_imported" --protocol care_s0,s4_textbook --no-progress
 run rert_consult_computed "$RERT" consult "$P/case_noreg.json" --out "$WORK/rert_computed" --protocol care_s0,s4_textbook --no-progress
 
-# peer pipeline
-cat >"$WORK/peer/reg.txt" <<CFG
-[GLOBAL]
-fixed=$WORK/peer/ct2.mha
-moving=$WORK/peer/ct1.mha
-vf_out=$WORK/peer/vf.mha
-[STAGE]
-xform=rigid
-optim=versor
-impl=itk
-max_its=40
-res=4 4 2
-[STAGE]
-xform=bspline
-impl=plastimatch
-max_its=40
-grid_spac=30 30 30
-res=2 2 1
-CFG
-peer() {
-  set -e
-  plastimatch convert --input "$P/course1/CT" --output-img "$WORK/peer/ct1.mha"
-  plastimatch convert --input "$P/course2/CT" --output-img "$WORK/peer/ct2.mha"
-  plastimatch register "$WORK/peer/reg.txt"
-  plastimatch convert --input-dose-img "$P/course1/RD_course1.dcm" --output-dose-img "$WORK/peer/d1.mha"
-  plastimatch convert --input-dose-img "$P/course2/RD_course2.dcm" --output-dose-img "$WORK/peer/d2.mha"
-  plastimatch warp --input "$WORK/peer/d1.mha" --xf "$WORK/peer/vf.mha" --fixed "$WORK/peer/d2.mha" \
-    --output-img "$WORK/peer/d1w.mha" --output-type float
-  /usr/bin/python3 "$HERE/consult_peer.py" "$P/course2/RD_course2.dcm" "$WORK/peer/d1w.mha" \
-    "$P/course2/RS_course2.dcm" "$N1" "$N2" "$WORK/peer"
-}
-export P WORK HERE N1 N2
-export -f peer 2>/dev/null || true
-run peer_pipeline sh -c "$(typeset -f peer 2>/dev/null || sed -n '/^peer() {/,/^}/p' "$0"); peer"
+# peer pipeline (bench/consult_peer.sh)
+run peer_pipeline sh "$HERE/consult_peer.sh" "$P" "$WORK/peer" "$N1" "$N2"
 
-awk '/^rert_consult_imported/{a=$2} /^rert_consult_computed/{b=$2} /^peer_pipeline/{p=$2}
-     END { printf "ratio peer/rert: %.1fx (imported registration), %.1fx (computed registration); goal >= 10x\n", p/a, p/b }' "$WORK/results.txt"
+awk '/^rert_consult_imported/{a=$2; ac=$4} /^rert_consult_computed/{b=$2; bc=$4} /^peer_pipeline/{p=$2; pc=$4}
+     END { printf "wall ratio peer/rert: %.1fx (imported registration), %.1fx (computed registration); goal >= 10x\n", p/a, p/b;
+           printf "cpu ratio peer/rert:  %.1fx (imported registration), %.1fx (computed registration)\n", pc/ac, pc/bc }' "$WORK/results.txt"

@@ -124,6 +124,35 @@ Test(cli_dvh, sphere_metrics_and_outside) {
   free(out);
 }
 
+/* --curve-out: the cumulative curve starts at the structure volume (V(≥0) = V) and the
+ * differential curve sums to it (4/3 π R³, closed form) */
+Test(cli_dvh, curves) {
+  write_case();
+  char args[4096], path[1200];
+  for (int diff = 0; diff < 2; diff++) {
+    snprintf(path, sizeof path, "%s/curve%d.csv", test_tmpdir(), diff);
+    snprintf(args, sizeof args, "dvh --dose %s --struct %s --roi Sphere1cc --metric Volume "
+             "--curve-out %s%s", dose_path, ss_path, path, diff ? " --differential" : "");
+    char *out = NULL;
+    cr_assert_eq(run_rert(args, &out, NULL), 0);
+    free(out);
+    FILE *f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[256];
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    cr_assert(strstr(line, "dose_gy,Sphere1cc_cc"), "%s", line);
+    double dose, v, first = NAN, sum = 0;
+    while (fscanf(f, "%lf,%lf", &dose, &v) == 2) {
+      if (isnan(first)) first = v;
+      sum += v;
+    }
+    fclose(f);
+    double V = an_volume_cc(&sphere);
+    if (diff) cr_assert(fabs(sum - V) < 0.005 * V, "sum %g vs %g", sum, V);
+    else cr_assert(fabs(first - V) < 0.005 * V, "first %g vs %g", first, V);
+  }
+}
+
 Test(cli_dvh, bad_input) {
   write_case();
   char args[4096];

@@ -95,6 +95,21 @@ Test(recurrence, overlap_fraction_from_mask) {
   double f;
   cr_assert_eq(recurrence_overlap_fraction(&m, &d, 70.0, &f, &err), RERT_OK, "%s", err.msg);
   cr_assert_float_eq(f, 2.5 / 3.5, 1e-9);
+  /* the same through a geom.h box mask: box = voxels 2..3 (j = 1 row) with weights 1, 0.5 →
+   * both inside (70, 80 ≥ 66.5) → f = 1 */
+  rert_mask bm;
+  memset(&bm, 0, sizeof bm);
+  bm.grid = d;
+  bm.grid.data = NULL;
+  bm.lo[1] = 1;
+  bm.n[0] = 2; bm.n[1] = 1; bm.n[2] = 1;
+  float bw[2] = {1, 0.5f};
+  bm.frac = bw;
+  cr_assert_eq(recurrence_overlap_fraction_mask(&bm, &d, 70.0, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(f, 1.0, 1e-12);
+  bm.lo[1] = 0; /* row j = 0: 66.5 in (w 1), 60 out (w 0.5) → 1/1.5 */
+  cr_assert_eq(recurrence_overlap_fraction_mask(&bm, &d, 70.0, &f, &err), RERT_OK);
+  cr_assert_float_eq(f, 1.0 / 1.5, 1e-9);
   d.nx = 1; /* geometry mismatch */
   cr_assert_eq(recurrence_overlap_fraction(&m, &d, 70.0, &f, &err), RERT_EINPUT);
   d.nx = 2;
@@ -410,4 +425,59 @@ Test(rpa, case_level_time_origin) {
     cr_assert_eq(r.rpa_class, v[i].cls, "vector %zu (%s)", i, r.rationale);
     casefile_free(&c);
   }
+}
+
+Test(assess_hook, organ_doses_from_accumulation) {
+  /* 2×1×1 grid; A_Carotid_L mask (1, 0.2) with threshold 0.5 → only voxel 0 belongs.
+   * course EQD2 maps: course1 (70, 90), course2 (50, 100) → rows Dmax 70 and 50 at α/β 3;
+   * the 90/100 Gy voxel outside the organ must not count. */
+  static accum_input in;
+  static accum_result res;
+  memset(&in, 0, sizeof in);
+  memset(&res, 0, sizeof res);
+  rert_volume mask = {0};
+  rert_err err = {{0}};
+  mask.nx = 2; mask.ny = 1; mask.nz = 1;
+  for (int a = 0; a < 3; a++) mask.spacing_mm[a] = 1.0;
+  cr_assert_eq(volume_alloc(&mask, &err), RERT_OK);
+  mask.data[0] = 1.0f;
+  mask.data[1] = 0.2f;
+  in.nstructs = 1;
+  snprintf(in.structs[0].name, sizeof in.structs[0].name, "A_Carotid_L");
+  in.structs[0].mask = &mask;
+  in.mask_threshold = 0.5;
+  in.ncourses = 2;
+  snprintf(in.courses[0].id, sizeof in.courses[0].id, "course1");
+  snprintf(in.courses[1].id, sizeof in.courses[1].id, "course2");
+  res.ncourses = 2;
+  res.struct_alpha_beta_gy[0] = 3.0;
+  float v[2][2] = {{70, 90}, {50, 100}};
+  for (int c = 0; c < 2; c++) {
+    cr_assert_eq(volume_alloc_like(&res.course_eqd2[c], &mask, &err), RERT_OK);
+    memcpy(res.course_eqd2[c].data, v[c], sizeof v[c]);
+  }
+  clinical_organ_dose od[8];
+  int n;
+  cr_assert_eq(clinical_organ_doses_from_accum(&in, &res, od, 8, &n, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(od[0].course_id, "course1");
+  cr_assert_float_eq(od[0].eqd2_gy, 70.0, 1e-6);
+  cr_assert_float_eq(od[1].eqd2_gy, 50.0, 1e-6);
+  cr_assert_float_eq(od[1].alpha_beta_gy, 3.0, 1e-12);
+  /* fed to the assessment: 70 + 50 = 120 Gy, not > 120 → no dose factor */
+  rert_case c;
+  char path[1024];
+  snprintf(path, sizeof path, "%s/examples/ars_case2a.json", RERT_SOURCE_DIR);
+  cr_assert_eq(casefile_load(path, &c, &err), RERT_OK, "%s", err.msg);
+  clinical_options o = clinical_options_default();
+  o.organ_doses = od;
+  o.norgan_doses = n;
+  double cum;
+  int found;
+  cr_assert_eq(clinical_cumulative_eqd2(&c, &o, "A_Carotid", NULL, 3.0, &cum, &found, &err), RERT_OK);
+  cr_assert_float_eq(cum, 120.0, 1e-6);
+  cr_assert_eq(found, 2);
+  casefile_free(&c);
+  for (int k = 0; k < 2; k++) volume_free(&res.course_eqd2[k]);
+  volume_free(&mask);
 }

@@ -47,6 +47,10 @@ Test(io_interlock, different_patients) {
   strcpy(b.patient_birth_date, "19500102");
   cr_assert_eq(io_check_same_patient(ids, 2, 0, &e), RERT_EINPUT);
   has(&e, "PatientBirthDate (0010,0030)", NULL);
+  /* an emptied name (partial anonymisation) is not a mismatch */
+  b = a;
+  b.patient_name[0] = '\0';
+  cr_assert_eq(io_check_same_patient(ids, 2, 0, &e), RERT_OK, "%s", e.msg);
   /* trailing '^' and case do not make a different patient */
   b = a;
   strcat(b.patient_name, "^^");
@@ -207,4 +211,28 @@ Test(io_interlock, empty_and_nonplanar_contours) {
   has(&e, "2 point(s)", NULL);
   cr_assert_eq(io_check_structure_set(&s, "BrachialPlex_R", 0, &e), RERT_EINPUT);
   has(&e, "no ROI named", NULL);
+}
+
+/* Inputs found by the fuzz targets (tests/fuzz): a value length field of ~4 GB in a small file.
+ * DCMTK allocates declared lengths when it parses a buffer, so io_read_buffer parses through an
+ * in-memory file (lazy values); both paths must refuse these cleanly. */
+Test(io_interlock, fuzz_regressions_corrupt_lengths) {
+  const char *files[] = {VD "fuzz_oom_1.dcm", VD "fuzz_oom_2.dcm", VD "fuzz_oom_3.dcm"};
+  for (int i = 0; i < 3; i++) {
+    rert_rtdose d;
+    rert_structure_set s;
+    rert_deformable_registration r;
+    rert_err e;
+    cr_assert_neq(io_read_rtdose(files[i], &d, &e), RERT_OK);
+    cr_assert_neq(io_read_rtstruct(files[i], &s, &e), RERT_OK);
+    cr_assert_neq(io_read_deformable_registration(files[i], &r, &e), RERT_OK);
+    FILE *f = fopen(files[i], "rb");
+    cr_assert_not_null(f);
+    static unsigned char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    cr_assert_eq(io_read_buffer(IO_KIND_RTDOSE, buf, n, &d, &e), RERT_EINPUT);
+    has(&e, "(memory)", NULL);
+    cr_assert_eq(io_read_buffer(IO_KIND_DEFORMABLE_REG, buf, n, &r, &e), RERT_EINPUT);
+  }
 }

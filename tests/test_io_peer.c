@@ -262,3 +262,45 @@ Test(io_peer, plastimatch_reads_identical_values) {
   }
   volume_free(&v);
 }
+
+/* An export written by pydicom (tests/data/io/gen_independent.py): geometry and values must match
+ * what pydicom itself computes — expected values printed by pydicom from the same files:
+ *   dose pixel_array[4, 2, 3] × 1.5e-4 = 0.85845 at IPP + 3·3·u + 2·2·v + (GFOV[4] − IPP z)·z
+ *   = (41, 36, −10) mm; CT slices sorted along −x: x = 30, 27.5, 25, stored 0..5 + 100·k,
+ *   HU = 2·stored − 1024. */
+Test(io_peer, independent_generator_geometry) {
+  if (!have_pydicom()) cr_skip_test("python3-pydicom not installed");
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "/usr/bin/python3 -W ignore '%s/tests/data/io/gen_independent.py' '%s' 1>&2",
+           RERT_SOURCE_DIR, tmpdir);
+  cr_assert_eq(system(cmd), 0);
+  char p[512];
+  rert_err e;
+  rert_rtdose d;
+  snprintf(p, sizeof p, "%s/dose.dcm", tmpdir);
+  cr_assert_eq(io_read_rtdose(p, &d, &e), RERT_OK, "%s", e.msg);
+  const rert_volume *v = &d.dose;
+  cr_assert_eq(v->nx, 4);
+  cr_assert_eq(v->ny, 3);
+  cr_assert_eq(v->nz, 5);
+  double ijk[3] = {3, 2, 4}, w[3];
+  volume_index_to_world(v, ijk, w);
+  cr_assert_float_eq(w[0], 41.0, 1e-9);
+  cr_assert_float_eq(w[1], 36.0, 1e-9);
+  cr_assert_float_eq(w[2], -10.0, 1e-9);
+  cr_assert_float_eq(v->data[3 + 4 * (2 + 3 * 4)], 0.85845, 1e-6);
+  cr_assert_float_eq(volume_sample_trilinear(v, w, -1), 0.85845, 1e-6);
+  rtdata_free_rtdose(&d);
+  rert_image_series s;
+  cr_assert_eq(io_read_image_series(tmpdir, NULL, &s, &e), RERT_OK, "%s", e.msg);
+  cr_assert_eq(s.image.nz, 3);
+  cr_assert_float_eq(s.image.dir[6], -1, 1e-12);
+  cr_assert_float_eq(s.image.origin_mm[0], 30.0, 1e-9);
+  cr_assert_float_eq(s.image.spacing_mm[0], 0.5, 1e-12); /* column spacing = PixelSpacing[1] */
+  cr_assert_float_eq(s.image.spacing_mm[1], 1.5, 1e-12);
+  cr_assert_float_eq(s.image.spacing_mm[2], 2.5, 1e-9);
+  for (int k = 0; k < 3; k++)
+    for (int n = 0; n < 6; n++)
+      cr_assert_float_eq(s.image.data[k * 6 + n], 2.0 * (n + 100 * k) - 1024, 1e-4);
+  rtdata_free_image_series(&s);
+}

@@ -232,6 +232,7 @@ Test(phantom_dicom, rtplan_fractions_prescriptions_dates) {
     cr_assert_eq(io_read_rtplan(p, &pl, &e), RERT_OK, "%s", e.msg);
     cr_assert_geq(pl.nfraction_groups, 1);
     cr_assert_eq(pl.fraction_groups[0].fractions_planned, want[c].fx);
+    cr_assert_eq(pl.fraction_groups[0].nbeams, 7); /* docs/phantom.md: 7-field IMRT */
     cr_assert_geq(pl.nprescriptions, 1);
     cr_assert_float_eq(pl.prescriptions[0].target_dose_gy, want[c].rx, 1e-6);
     cr_assert_eq(pl.modality, MOD_PHOTON);
@@ -338,6 +339,24 @@ Test(phantom_dicom, case_file) {
   cr_assert_float_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "clinical"), "recurrence_volume_cc")
                          ->valuedouble,
                      4.0 / 3.0 * M_PI * 12 * 11 * 14 / 1000.0, 1e-6);
+  /* ground truth for scoring: the recurrence is partly inside the prior 95 % isodose (issue #3) */
+  double f = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(c, "x_ground_truth"),
+                                                     "recurrence_overlap_fraction"),
+                                 "course1")
+                 ->valuedouble;
+  cr_assert(f > 0.1 && f < 0.9, "overlap fraction %g", f);
+  /* structure ground truth (1 mm lattice): Parotid_L course 1 = 4/3·π·11·20·22 mm³; Brainstem
+   * course 2 = π·14·13·55 / 1.04² (in-plane scale, no bump reaches it) */
+  const cJSON *st = cJSON_GetObjectItem(cJSON_GetObjectItem(c, "x_ground_truth"), "structures");
+  double vp = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "course1"), "Parotid_L"),
+                                  "volume_cc")->valuedouble;
+  cr_assert_float_eq(vp, 4.0 / 3.0 * M_PI * 11 * 20 * 22 / 1000, 0.01 * 20.27);
+  double vb = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "course2"), "Brainstem"),
+                                  "volume_cc")->valuedouble;
+  cr_assert_float_eq(vb, M_PI * 14 * 13 * 55 / (1.04 * 1.04) / 1000, 0.015 * 29.08);
+  double dg = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "course2"), "GTV_2"),
+                                  "dmean_gy")->valuedouble;
+  cr_assert_float_eq(dg, 60.0, 0.01); /* deep inside PTV_2: the prescription */
   cJSON_Delete(c);
 }
 

@@ -114,6 +114,7 @@ typedef struct {
   case_tri prior_surgery, neck_dissection, flap_reconstruction;
   case_tri resectable, accepts_surgery;
   case_tri acceptable_function;    /* resection with acceptable functional outcome */
+  int has_salvage;                 /* salvage_surgery given (else salvage is unknown) */
   case_salvage_status salvage;     /* salvage resection at recurrence */
   char salvage_margins[16];        /* "negative", "close", "positive", "" */
   case_tri salvage_ene;            /* extranodal extension in the salvage specimen */

@@ -16,8 +16,10 @@
 #ifndef RERT_CLINICAL_H
 #define RERT_CLINICAL_H
 
+#include "rert/accumulate.h"
 #include "rert/casefile.h"
 #include "rert/err.h"
+#include "rert/geom.h"
 #include "rert/volume.h"
 
 #define CLIN_TEXT 512
@@ -126,6 +128,10 @@ int recurrence_classify(double overlap_fraction, recurrence_boundary b, recurren
  * mapped prior dose (map first with the registration, #5). Geometry mismatch → RERT_EINPUT. */
 int recurrence_overlap_fraction(const rert_volume *recurrence_mask, const rert_volume *prior_dose_gy,
                                 double prior_prescription_gy, double *f, rert_err *err);
+/* Same for a geom.h mask (box-stored fractional occupancy) whose grid is the dose grid. */
+int recurrence_overlap_fraction_mask(const rert_mask *recurrence,
+                                     const rert_volume *prior_dose_gy, double prior_prescription_gy,
+                                     double *f, rert_err *err);
 
 /* ---------------- Toxicity risk (§6) ---------------- */
 
@@ -263,6 +269,13 @@ int clinical_cumulative_point_eqd2(const rert_case *c, const char *organ, const 
 int clinical_cumulative_eqd2(const rert_case *c, const clinical_options *o, const char *organ,
                              const char *metric, double alpha_beta_gy, double *eqd2_gy, int *found,
                              rert_err *err);
+/* Build clinical_organ_dose rows from an accumulation (accumulate.h): for every structure of
+ * `in` that is not a target and every course, the maximum of that course's UNRECOVERED EQD2 map
+ * (res->course_eqd2) over voxels with mask ≥ in->mask_threshold, metric "Dmax", at the
+ * structure's α/β (res->struct_alpha_beta_gy). Course ids are in->courses[].id. */
+int clinical_organ_doses_from_accum(const accum_input *in, const accum_result *res,
+                                    clinical_organ_dose *out, int max, int *count, rert_err *err);
+
 /* Run every assessment on a case; *report is a JSON document (caller frees) with one object
  * per assessment, each carrying its "source". Missing facts give "indeterminate" entries; only
  * inconsistent input returns RERT_EINPUT. */

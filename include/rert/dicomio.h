@@ -106,8 +106,9 @@ enum {
 };
 
 typedef struct {
-  /* Free text recorded in the written object (DoseComment / StructureSetDescription /
-   * ImageComments / SeriesDescription suffix): the overrides in force and the command line. */
+  /* Free text recorded in the written object (RTDOSE: ImageComments "note=" of the rert-meta line;
+   * CT: ImageComments; RTSTRUCT: StructureSetDescription; RTPLAN: RTPlanDescription; REG:
+   * ContentDescription, 64 chars): the overrides in force and the command line. */
   const char *note;
   /* Manufacturer model name stored in the file ("rert" when NULL). */
   const char *software;
@@ -145,17 +146,19 @@ int io_write_rtdose(const char *path, const rert_rtdose *d, const io_write_opts 
  * the courses it derives from; DICOM requires at least one reference for these types),
  * DoseComment and SeriesDescription stating quantity, α/β, recovery and RBE model, and the full
  * rert_dose_meta plus opts->note (overrides) as a "rert-meta:" line in ImageComments, which
- * io_read_rtdose parses back. 32-bit grid; negative values are an error. The identity written is
- * returned in new_ident when not NULL. */
+ * io_read_rtdose parses back. Encoding per io_get_dose_encoding() (32-bit by default); negative
+ * values are an error. The identity written is returned in new_ident when not NULL. */
 int io_write_derived_dose(const char *path, const rert_volume *dose,
                           const rert_dicom_ident *source, const char *const *plan_uids,
                           int nplans, const io_write_opts *opts, rert_dicom_ident *new_ident,
                           rert_err *err);
-/* The text io_write_derived_dose puts in DoseComment (≤ 1024 chars) for `meta`. */
+/* The text io_write_derived_dose puts in DoseComment and SeriesDescription (≤ 64 chars, DICOM
+ * LO), e.g. "EQD2 upper a/b=2Gy rec=stepwise RBE=PHYSICAL". */
 void io_describe_dose_meta(const rert_dose_meta *meta, char *buf, size_t bufsz);
 
 /* RTPLAN (or RT ION PLAN when p->is_ion) with fraction groups, dose references (prescriptions),
- * RTPlanDate and the patient setup/beam sequences a minimal valid plan needs (no control points).
+ * RTPlanDate and the patient setup/beam sequences a minimal valid plan needs (two control points
+ * per beam, no MLC).
  * DICOM RT plans have no standard attribute for the delivered treatment dates, so when
  * has_treatment_dates is set they are written into RTPlanDescription as
  * "treatment YYYY-MM-DD..YYYY-MM-DD", which io_read_rtplan parses back. */
@@ -209,8 +212,8 @@ void io_index_free(io_index *ix);
  * the message, prefixed "OVERRIDDEN: ", into err so the caller records it in every output (an  *
  * empty err->msg means nothing was found).                                                      */
 
-/* PatientID, PatientName and PatientBirthDate must agree (empty birth dates are not compared;
- * names compare case-insensitively ignoring trailing '^'). */
+/* PatientID, PatientName and PatientBirthDate must agree (an empty name or birth date, as left by
+ * partial anonymisation, is not compared; names compare case-insensitively ignoring trailing '^'). */
 int io_check_same_patient(const rert_dicom_ident *const *ids, int n, int allow, rert_err *err);
 
 typedef struct {

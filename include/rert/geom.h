@@ -32,7 +32,7 @@ typedef struct {
 } rert_mask;
 
 typedef struct {
-  int supersample;            /* rows per voxel along the two sampled directions; 0 = 4 */
+  int supersample;            /* rows per voxel along the two sampled directions; 0 = 4, ≤ 64 */
   double slice_thickness_mm;  /* thickness of a single-plane ROI; 0 = grid spacing along normal */
 } rert_raster_opts;
 

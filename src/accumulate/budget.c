@@ -106,18 +106,22 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
       }
     }
   }
+  rbe_model new_rbe = pp->new_index >= 0 ? pp->eff_rbe[pp->new_index] : RBE_PHYSICAL;
   free(pp);
   if (rc) { volume_free(remaining); volume_free(maxnew); return rc; }
   memset(&remaining->meta, 0, sizeof remaining->meta);
   remaining->meta.quantity = QTY_REMAINING_EQD2;
   remaining->meta.alpha_beta_gy = 0;
   remaining->meta.eqdx_ref_gy = 2;
+  remaining->meta.rbe_factor = 1;
   snprintf(remaining->meta.description, sizeof remaining->meta.description,
            "remaining cumulative EQD2 under %s (%d limits; NaN = no limit)", p->name, used);
   snprintf(remaining->meta.provenance, sizeof remaining->meta.provenance, "%s", p->name);
   maxnew->meta = remaining->meta;
   maxnew->meta.quantity = QTY_MAX_NEW_DOSE;
   maxnew->meta.fractions = fractions;
+  maxnew->meta.rbe = new_rbe;      /* the new course's dose scale (physical or Gy(RBE)) */
+  maxnew->meta.rbe_factor = 1;
   maxnew->meta.eqdx_ref_gy = 0;
   snprintf(maxnew->meta.description, sizeof maxnew->meta.description,
            "max new dose in %d fx%s under %s (NaN = no limit)", fractions, fpd > 1 ? " (multi-fraction days)" : "", p->name);

@@ -46,14 +46,19 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
   if (r && *r->dicom) {
     rert_dicom_ident id;
     if (io_read_ident(r->dicom, &id, err)) return RERT_EINPUT;
-    rert_deformable_registration dr;
-    memset(&dr, 0, sizeof dr);
-    if (!io_read_deformable_registration(r->dicom, &dr, err)) {
+    /* choose the reader by SOP class: Deformable (…66.3) or Spatial (…66.1) Registration */
+    if (!strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.3")) {
+      rert_deformable_registration dr;
+      memset(&dr, 0, sizeof dr);
+      if (io_read_deformable_registration(r->dicom, &dr, err)) return RERT_EINPUT;
       int rc = reg_vfield_from_dicom_deformable(&dr, grid, f, err);
       rtdata_free_deformable_registration(&dr);
       snprintf(how, hn, "DICOM deformable registration %s", r->dicom);
       return rc;
     }
+    if (strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.1"))
+      return rert_err_set(err, RERT_EINPUT, "%s: not a DICOM (deformable) spatial registration (SOP class %s)",
+                          r->dicom, id.sop_class_uid);
     rert_rigid_registration rr;
     memset(&rr, 0, sizeof rr);
     if (io_read_spatial_registration(r->dicom, &rr, err)) return RERT_EINPUT;

@@ -293,6 +293,7 @@ static int parse_clinical(const vctx *v, const cJSON *root, rert_case *c) {
     static const char *const ST[] = {"none", "planned", "done", NULL};
     char st[16] = "";
     if ((rc = get_enum(v, o, S, "status", 1, ST, st, sizeof st))) return rc;
+    x->has_salvage = 1;
     x->salvage = strcmp(st, "done") == 0 ? SALVAGE_DONE : strcmp(st, "planned") == 0 ? SALVAGE_PLANNED : SALVAGE_NONE;
     static const char *const MG[] = {"negative", "close", "positive", NULL};
     if ((rc = get_enum(v, o, S, "margins", 0, MG, x->salvage_margins, sizeof x->salvage_margins))) return rc;

@@ -80,6 +80,7 @@ static int run(const rert_args *a, rert_err *err) {
     if (!rc && bfx < 1) rc = rert_err_set(err, RERT_EINPUT, "--budget-fractions must be >= 1");
   }
   if (!rc) rc = accumulate_run(&ac->in, res, err);
+  const int bed = cli_flag(a, "bed");
   /* compute everything before writing anything: bad input never leaves partial output */
   rert_volume rem = {0}, mx = {0}, cum_lo = {0}, cum_hi = {0};
   accum_result *bres = NULL;
@@ -108,6 +109,27 @@ static int run(const rert_args *a, rert_err *err) {
       bres[1].cumulative.meta.bound = BOUND_UPPER;
     }
   }
+  /* --bed: BED = EQD2·(1 + 2/(α/β)) voxel by voxel with the α/β map (same rule, same recovery) */
+  if (!rc && bed) {
+    rert_volume *maps[ACCUM_MAX_COURSES + 4];
+    int nm = 0;
+    for (int c = 0; c < ac->in.ncourses; c++) maps[nm++] = &res->course_eqd2[c];
+    maps[nm++] = &res->recovered_prior;
+    maps[nm++] = &res->cumulative;
+    if (bres) { maps[nm++] = &bres[0].cumulative; maps[nm++] = &bres[1].cumulative; }
+    const float *abm = res->alpha_beta.data;
+    size_t N = volume_count(&res->alpha_beta);
+    for (int m = 0; m < nm; m++) {
+      float *x = maps[m]->data;
+#pragma omp parallel for schedule(static)
+      for (size_t v = 0; v < N; v++) x[v] = (float)(x[v] * (1.0 + 2.0 / abm[v]));
+      maps[m]->meta.quantity = QTY_BED;
+      maps[m]->meta.eqdx_ref_gy = 0;
+      char *d = maps[m]->meta.description, *q = strstr(d, "EQD2");
+      if (q) memcpy(q, "BED ", 4);
+    }
+  }
+  const char *qn = bed ? "BED" : "EQD2";
   cJSON *root = cJSON_CreateObject(), *files = cJSON_CreateArray();
   char note[512];
   snprintf(note, sizeof note, "rert accumulate %s; %s", cf.path, res->rule_text);
@@ -116,14 +138,19 @@ static int run(const rert_args *a, rert_err *err) {
   if (!rc) rc = fileio_mkdirs(out, err);
   for (int c = 0; c < ac->in.ncourses && !rc && !point_case; c++) {
     char f[128];
-    snprintf(f, sizeof f, "EQD2_%s.dcm", ac->in.courses[c].id);
+    snprintf(f, sizeof f, "%s_%s.dcm", qn, ac->in.courses[c].id);
     rc = write_map(out, f, &res->course_eqd2[c], ac, c, note, files, err);
   }
-  if (!rc && !point_case) rc = write_map(out, "EQD2_recovered_prior.dcm", &res->recovered_prior, ac, -1, note, files, err);
-  if (!rc && !point_case) rc = write_map(out, "EQD2_cumulative.dcm", &res->cumulative, ac, -1, note, files, err);
+  char fn[64];
+  snprintf(fn, sizeof fn, "%s_recovered_prior.dcm", qn);
+  if (!rc && !point_case) rc = write_map(out, fn, &res->recovered_prior, ac, -1, note, files, err);
+  snprintf(fn, sizeof fn, "%s_cumulative.dcm", qn);
+  if (!rc && !point_case) rc = write_map(out, fn, &res->cumulative, ac, -1, note, files, err);
   if (!rc && !point_case) rc = write_map(out, "alpha_beta.dcm", &res->alpha_beta, ac, -1, note, files, err);
-  if (!rc && bres && !point_case) rc = write_map(out, "EQD2_cumulative_lower.dcm", &bres[0].cumulative, ac, -1, note, files, err);
-  if (!rc && bres && !point_case) rc = write_map(out, "EQD2_cumulative_upper.dcm", &bres[1].cumulative, ac, -1, note, files, err);
+  snprintf(fn, sizeof fn, "%s_cumulative_lower.dcm", qn);
+  if (!rc && bres && !point_case) rc = write_map(out, fn, &bres[0].cumulative, ac, -1, note, files, err);
+  snprintf(fn, sizeof fn, "%s_cumulative_upper.dcm", qn);
+  if (!rc && bres && !point_case) rc = write_map(out, fn, &bres[1].cumulative, ac, -1, note, files, err);
   if (!rc && np == 1 && !point_case) {
     char f[128];
     rc = write_map(out, "remaining_EQD2.dcm", &rem, ac, -1, note, files, err);
@@ -138,6 +165,7 @@ static int run(const rert_args *a, rert_err *err) {
       cJSON_AddNumberToObject(root, "budget_fractions", bfx);
     }
     cJSON_AddStringToObject(root, "alpha_beta_rule", res->rule_text);
+    cJSON_AddStringToObject(root, "quantity", qn);
     json_add_num(root, "uncertainty_mm", ac->uncertainty_mm);
     cJSON *cs = cJSON_AddArrayToObject(root, "courses");
     for (int c = 0; c < ac->in.ncourses; c++) {
@@ -159,8 +187,8 @@ static int run(const rert_args *a, rert_err *err) {
       json_add_num(o, "alpha_beta_gy", res->struct_alpha_beta_gy[s]);
       cJSON_AddStringToObject(o, "recovery", st->recovery[0][0] ? st->recovery[0] : ac->in.default_recovery);
       double m = struct_max(&res->cumulative, st->mask), p = struct_max(&res->recovered_prior, st->mask);
-      if (isnan(m)) cJSON_AddNullToObject(o, "max_cumulative_eqd2_gy"); else json_add_num(o, "max_cumulative_eqd2_gy", m);
-      if (isnan(p)) cJSON_AddNullToObject(o, "max_recovered_prior_eqd2_gy"); else json_add_num(o, "max_recovered_prior_eqd2_gy", p);
+      if (isnan(m)) cJSON_AddNullToObject(o, "max_cumulative_gy"); else json_add_num(o, "max_cumulative_gy", m);
+      if (isnan(p)) cJSON_AddNullToObject(o, "max_recovered_prior_gy"); else json_add_num(o, "max_recovered_prior_gy", p);
       if (np == 1) {
         double r = struct_min(&rem, st->mask), x = struct_min(&mx, st->mask);
         if (isnan(r)) cJSON_AddNullToObject(o, "min_remaining_eqd2_gy"); else json_add_num(o, "min_remaining_eqd2_gy", r);
@@ -187,12 +215,15 @@ static int run(const rert_args *a, rert_err *err) {
     } else {
       printf("%s\n", res->rule_text);
       if (point_case) printf("point-dose case: no DICOM maps written, values per organ below\n");
-      printf("%-16s %-6s %-6s %-18s %14s %14s", "STRUCTURE", "TARGET", "A/B", "RECOVERY", "MAX PRIOR(rec)", "MAX CUM EQD2");
+      char h1[32], h2[32];
+      snprintf(h1, sizeof h1, "MAX PRIOR %s", qn);
+      snprintf(h2, sizeof h2, "MAX CUM %s", qn);
+      printf("%-16s %-6s %-6s %-18s %14s %14s", "STRUCTURE", "TARGET", "A/B", "RECOVERY", h1, h2);
       if (np == 1) printf(" %14s %16s", "MIN REMAINING", "MAX NEW (Gy)");
       printf("\n");
       cJSON *ss = cJSON_GetObjectItem(root, "structures"), *o;
       cJSON_ArrayForEach(o, ss) {
-        cJSON *mp = cJSON_GetObjectItem(o, "max_recovered_prior_eqd2_gy"), *mc = cJSON_GetObjectItem(o, "max_cumulative_eqd2_gy");
+        cJSON *mp = cJSON_GetObjectItem(o, "max_recovered_prior_gy"), *mc = cJSON_GetObjectItem(o, "max_cumulative_gy");
         printf("%-16s %-6s %-6g %-18s %14.2f %14.2f", cJSON_GetObjectItem(o, "name")->valuestring,
                cJSON_IsTrue(cJSON_GetObjectItem(o, "target")) ? "yes" : "no",
                cJSON_GetObjectItem(o, "alpha_beta_gy")->valuedouble, cJSON_GetObjectItem(o, "recovery")->valuestring,
@@ -228,6 +259,7 @@ static int run(const rert_args *a, rert_err *err) {
 
 static const rert_opt opts[] = {
     {"out", OPT_STR, NULL, "output directory for the RTDOSE maps and accumulate.json", NULL, 0},
+    {"bed", OPT_FLAG, NULL, "write BED instead of EQD2 maps (BED = EQD2·(1 + 2/(alpha/beta)) with the alpha/beta map); the structure summary is then BED too", NULL, 0},
     ACCUM_CLI_COMMON_OPTS,
     {"protocol", OPT_LIST, NULL, "with --budget-fractions: write remaining-EQD2 and max-new-dose maps under this protocol", NULL, 0},
     {"budget-fractions", OPT_INT, "30", "fraction count of the max-new-dose map", NULL, 0},

@@ -97,7 +97,7 @@ static int run_ars(const rert_args *a, rert_err *err) {
     printf("ARS case %s (%s): %s\n", m.case_id, m.key_question, m.scenario);
     for (int i = 0; i < m.noptions; i++) {
       const ars_option *x = &m.options[i];
-      printf("  %-3s median %-3g SOR %-4s %s%s\n", ars_category_label(&x->rating), x->rating.reported_median,
+      printf("  %-3s median %-3g SOR %-6s %s%s\n", ars_category_label(&x->rating), x->rating.reported_median,
              x->sor, x->treatment, x->agrees_with_print ? "" : "  [differs from the printed rating]");
     }
     printf("  source: %s\n", m.source);

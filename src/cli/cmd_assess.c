@@ -89,7 +89,7 @@ static void print_text(const cJSON *d) {
   printf("\n  match: %s\n", js(r, "match_reason"));
   if (js(r, "recommendation")[0]) printf("  recommendation: %s\n", js(r, "recommendation"));
   cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "options"))
-    printf("  %-3s median %-3g SOR %-4s %s%s\n", js(m, "category"), jnum(m, "median"), js(m, "strength_of_recommendation"),
+    printf("  %-3s median %-3g SOR %-6s %s%s\n", js(m, "category"), jnum(m, "median"), js(m, "strength_of_recommendation"),
            js(m, "treatment"), js(m, "extraction_artefact")[0] ? " [histogram column-shift corrected]" : "");
   if (js(r, "source")[0]) printf("  source: %s\n", js(r, "source"));
   r = cJSON_GetObjectItemCaseSensitive(d, "trial_sphic");

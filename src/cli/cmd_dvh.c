@@ -26,6 +26,8 @@ static const rert_opt dvh_opts[] = {
     {"csv", OPT_FLAG, NULL, "print the metric table as CSV", NULL, 0},
     {"curve-out", OPT_STR, NULL, "write cumulative DVH curves (dose_gy, one cc column per ROI) as CSV",
      NULL, 0},
+    {"differential", OPT_FLAG, NULL,
+     "--curve-out writes the differential DVH (cc per bin, bin lower edge in dose_gy)", NULL, 0},
     {"bin-gy", OPT_NUM, NULL, "histogram bin width (default min(0.01 Gy, range/5000))", "Gy", 1},
     {"sample-mm", OPT_NUM, NULL, "scanline spacing (default: automatic per ROI)", "mm", 1},
     {"ignore-frame", OPT_FLAG, NULL,
@@ -33,7 +35,7 @@ static const rert_opt dvh_opts[] = {
      NULL, 0},
     {0}};
 
-static int write_curves(const char *path, const rert_dvh *d, int n, rert_err *err) {
+static int write_curves(const char *path, const rert_dvh *d, int n, int diff, rert_err *err) {
   rert_atomic a;
   int rc = atomic_open(&a, path, err);
   if (rc) return rc;
@@ -56,8 +58,10 @@ static int write_curves(const char *path, const rert_dvh *d, int n, rert_err *er
         break;
       }
     fprintf(a.f, "%.4f", dose);
-    for (int r = 0; r < n; r++)
-      fprintf(a.f, ",%.6g", d[r].status == RERT_OK && b <= d[r].nbins ? d[r].cum_cc[b] : NAN);
+    for (int r = 0; r < n; r++) {
+      int ok = d[r].status == RERT_OK && b < d[r].nbins + (diff ? 0 : 1);
+      fprintf(a.f, ",%.6g", ok ? (diff ? d[r].diff_cc[b] : d[r].cum_cc[b]) : (diff ? 0.0 : NAN));
+    }
     fprintf(a.f, "\n");
   }
   return atomic_commit(&a, err);
@@ -144,7 +148,7 @@ static int run_dvh(const rert_args *args, rert_err *err) {
     goto done;
   }
   if (cli_has(args, "curve-out")) {
-    rc = write_curves(cli_str(args, "curve-out"), d, nr, err);
+    rc = write_curves(cli_str(args, "curve-out"), d, nr, cli_flag(args, "differential"), err);
     if (rc) goto out;
   }
 

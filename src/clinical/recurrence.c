@@ -12,6 +12,7 @@
 
 #include "rert/clinical.h"
 #include "rert/data.h"
+#include "rert/geom.h"
 
 int recurrence_boundary_parse(const char *s, recurrence_boundary *b, rert_err *err) {
   if (!strcmp(s, "dawson")) *b = BOUNDARY_DAWSON;
@@ -53,6 +54,46 @@ int recurrence_classify(double f, recurrence_boundary b, recurrence_result *out,
   }
   cJSON_Delete(doc);
   return rc;
+}
+
+static int load_isodose(double *iso, rert_err *err) {
+  cJSON *doc;
+  int rc = data_load_json("recurrence_pattern.json", &doc, err);
+  if (rc) return rc;
+  rc = json_get_number(cJSON_GetObjectItemCaseSensitive(doc, "isodose_fraction"), "value", iso,
+                       "recurrence_pattern.json: isodose_fraction", err);
+  cJSON_Delete(doc);
+  return rc;
+}
+
+int recurrence_overlap_fraction_mask(const rert_mask *m, const rert_volume *dose, double rx_gy,
+                                     double *f, rert_err *err) {
+  if (!m || !dose || !dose->data)
+    return rert_err_set(err, RERT_EINPUT, "recurrence overlap: mask or dose grid is empty");
+  if (!volume_same_geometry(&m->grid, dose))
+    return rert_err_set(err, RERT_EINPUT,
+                        "recurrence overlap: recurrence mask and mapped prior dose are on different grids "
+                        "(resample the dose onto the mask grid first)");
+  if (!(rx_gy > 0)) return rert_err_set(err, RERT_EINPUT, "recurrence overlap: prior prescription must be > 0 Gy");
+  double iso;
+  int rc = load_isodose(&iso, err);
+  if (rc) return rc;
+  const float level = (float)(iso * rx_gy);
+  double in = 0, tot = 0;
+  const int nx = dose->nx, ny = dose->ny;
+#pragma omp parallel for reduction(+ : in, tot) schedule(static)
+  for (int k = 0; k < m->n[2]; k++)
+    for (int j = 0; j < m->n[1]; j++)
+      for (int i = 0; i < m->n[0]; i++) {
+        float w = m->frac[i + (size_t)m->n[0] * (j + (size_t)m->n[1] * k)];
+        if (!(w > 0)) continue;
+        size_t g = (size_t)(m->lo[0] + i) + (size_t)nx * ((size_t)(m->lo[1] + j) + (size_t)ny * (m->lo[2] + k));
+        tot += w;
+        if (dose->data[g] >= level) in += w;
+      }
+  if (!(tot > 0)) return rert_err_set(err, RERT_EINPUT, "recurrence overlap: the recurrence mask is empty");
+  *f = in / tot;
+  return RERT_OK;
 }
 
 int recurrence_overlap_fraction(const rert_volume *mask, const rert_volume *dose, double rx_gy,

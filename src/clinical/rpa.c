@@ -140,10 +140,7 @@ int rpa_assess_case(const rert_case *c, rpa_origin origin, rpa_result *out, rert
   }
   double i1 = origin == RPA_ORIGIN_RT_INTERVAL ? rt_months : dx_months;
   double i3 = origin == RPA_ORIGIN_DIAGNOSIS ? dx_months : rt_months;
-  case_tri resected = k->salvage == SALVAGE_NONE && !cJSON_GetObjectItemCaseSensitive(
-                          cJSON_GetObjectItemCaseSensitive(c->root, "clinical"), "salvage_surgery")
-                          ? CASE_UNKNOWN
-                          : (k->salvage == SALVAGE_NONE ? CASE_NO : CASE_YES);
+  case_tri resected = !k->has_salvage ? CASE_UNKNOWN : k->salvage == SALVAGE_NONE ? CASE_NO : CASE_YES;
   rc = rpa_classify(i1, i3, resected, clinical_organ_dysfunction(k), out, err);
   if (rc) return rc;
   if (k->histology_squamous == 0) {

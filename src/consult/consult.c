@@ -90,8 +90,8 @@ int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *
                          "maximum new physical dose in the planned fractions; voxels without a "
                          "limit are written as 0", nfiles, err);
   }
-  /* INTEGRATION SEAM: the derived RTSTRUCT (recurrence in-field / marginal parts, margins)
-   * needs mask→contour extraction (geom) and the recurrence classification (clinical). */
+  /* derived RTSTRUCT: the recurrence's in-field and marginal parts (margins not yet) */
+  if (!rc) rc = consult_write_rtstruct(c, dir, nfiles, err);
   return rc;
 }
 

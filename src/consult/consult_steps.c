@@ -159,6 +159,17 @@ static const case_registration *find_reg(const rert_case *cs, const char *from, 
   return NULL;
 }
 
+/* v resampled (trilinear) onto the geometry of `like` (its data is not used). */
+static int resample_like(const rert_volume *v, const rert_volume *like, rert_volume *out, rert_err *err) {
+  rert_vfield zero;
+  memset(&zero, 0, sizeof zero);
+  int rc = reg_vfield_alloc_like(&zero, like, err);
+  if (rc) return rc;
+  rc = reg_warp_volume_to(v, &zero, like, REG_INTERP_LINEAR, -1000.0f, out, err);
+  rtdata_free_vfield(&zero);
+  return rc;
+}
+
 /* Field (pull-back, on the reference side) for course i, and a description of how. */
 static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
   const case_course *cc = &c->cs.courses[i], *ref = &c->cs.courses[c->iref];
@@ -210,24 +221,46 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
   char role[96];
   snprintf(role, sizeof role, "CT %s", cc->id);
   add_input_dir(c, role, cc->ct_dir);
+  /* Register on coarse copies: the fixed CT resampled onto the reference dose grid (the field is
+   * only needed there), the moving CT onto its own extent at the same spacing. Full-resolution
+   * CT demons would cost minutes and > 2 GiB on a clinical CT for no gain on the dose grid. */
+  rert_volume fixed, moving;
+  memset(&fixed, 0, sizeof fixed);
+  memset(&moving, 0, sizeof moving);
+  rc = resample_like(&c->ct.image, &c->grid, &fixed, err);
+  if (!rc) {
+    rert_volume mg = mct.image;
+    mg.data = NULL;
+    for (int a = 0; a < 3; a++) {
+      double ext = mct.image.spacing_mm[a] * (a == 0 ? mct.image.nx : a == 1 ? mct.image.ny : mct.image.nz);
+      double sp = c->grid.spacing_mm[a] > mct.image.spacing_mm[a] ? c->grid.spacing_mm[a] : mct.image.spacing_mm[a];
+      int n = (int)(ext / sp);
+      if (n < 1) n = 1;
+      mg.spacing_mm[a] = sp;
+      if (a == 0) mg.nx = n; else if (a == 1) mg.ny = n; else mg.nz = n;
+    }
+    rc = resample_like(&mct.image, &mg, &moving, err);
+  }
   reg_rigid_opts ro;
   reg_rigid_opts_default(&ro);
-  double m[16], rms;
-  rc = reg_rigid(&c->ct.image, &mct.image, NULL, &ro, NULL, m, &rms, err);
+  double m[16], rms = NAN;
+  if (!rc) rc = reg_rigid(&fixed, &moving, NULL, &ro, NULL, m, &rms, err);
   rert_vfield rigid;
   memset(&rigid, 0, sizeof rigid);
-  if (!rc) rc = reg_vfield_alloc_like(&rigid, &c->ct.image, err);
+  if (!rc) rc = reg_vfield_alloc_like(&rigid, &fixed, err);
   if (!rc) {
     reg_vfield_set_affine(&rigid, m);
     reg_demons_opts dopt;
     reg_demons_opts_default(&dopt);
-    rc = reg_demons(&c->ct.image, &mct.image, NULL, &dopt, &rigid, f, err);
+    rc = reg_demons(&fixed, &moving, NULL, &dopt, &rigid, f, err);
   }
+  volume_free(&fixed);
+  volume_free(&moving);
   rtdata_free_vfield(&rigid);
   rtdata_free_image_series(&mct);
   if (rc) return rert_err_prefix(err, rc, "registering course '%s' CT to '%s'", cc->id, ref->id);
   snprintf(rg->method, sizeof rg->method,
-           "computed: rigid (SSD, rms %.1f HU) then diffeomorphic demons, CT to CT", rms);
+           "computed: rigid (SSD, rms %.1f HU) then diffeomorphic demons, CT to CT on the dose-grid spacing", rms);
   rg->has_field = 1;
   return RERT_OK;
 }
@@ -246,7 +279,6 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     int rc = course_field(c, i, &f, err);
     if (!rc) {
       if (c->reg[i].has_field) {
-        c->has_upper = c->has_upper; /* QA on every computed or imported deformable field */
         if (reg_qa_field(&f, NULL, NULL, &c->reg[i].qa, err) == RERT_OK) c->reg[i].has_qa = 1;
       }
       rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,

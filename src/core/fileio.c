@@ -16,6 +16,10 @@ int atomic_temp_path(const char *path, char *tmp, size_t tmpsz, rert_err *err) {
   if (fd < 0)
     return rert_err_set(err, RERT_EINPUT, "%s: cannot create temporary file (%s)", path,
                         strerror(errno));
+  /* mkstemp creates 0600; the final file should get the usual 0666 & ~umask like any output */
+  mode_t mask = umask(0);
+  umask(mask);
+  fchmod(fd, 0666 & ~mask);
   close(fd);
   return RERT_OK;
 }

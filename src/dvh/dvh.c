@@ -298,6 +298,9 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
   double cap = s.info.volume_cc > LARGE_ROI_CC ? smin : 0.5 * smin;
   if (!(opt && opt->sample_mm > 0) && step > cap) step = cap;
   if (step < MIN_STEP_MM) step = MIN_STEP_MM;
+  /* a user-chosen spacing must not turn a body into 10¹⁰ cells */
+  double vmm3 = s.info.volume_cc * 1000.0;
+  if (vmm3 / (step * step * step) > 2e9) step = cbrt(vmm3 / 2e9);
   out->sample_mm = step;
   shape_gridmap g;
   shape_gridmap_init(&g, &s, dose, 0);

@@ -109,6 +109,7 @@ int geom_mask_from_roi(const rert_roi *roi, const rert_volume *grid, const rert_
   if (rc) return rc;
   set_grid(out, grid);
   int ss = opt && opt->supersample > 0 ? opt->supersample : 4;
+  if (ss > 64) ss = 64; /* beyond this, rows cost time and add nothing */
   geom_shape s;
   shape_gridmap g;
   /* thickness of a single-plane ROI: as asked, else the grid spacing along the normal */

@@ -50,7 +50,8 @@ int io_check_same_patient(const rert_dicom_ident *const *ids, int n, int allow, 
     const char *tag = NULL, *va = NULL, *vb = NULL;
     if (strcmp(a->patient_id, b->patient_id) != 0) {
       tag = "PatientID (0010,0020)"; va = a->patient_id; vb = b->patient_id;
-    } else if (!same_name(a->patient_name, b->patient_name)) {
+    } else if (a->patient_name[0] && b->patient_name[0] &&
+               !same_name(a->patient_name, b->patient_name)) {
       tag = "PatientName (0010,0010)"; va = a->patient_name; vb = b->patient_name;
     } else if (a->patient_birth_date[0] && b->patient_birth_date[0] &&
                strcmp(a->patient_birth_date, b->patient_birth_date) != 0) {
@@ -81,7 +82,10 @@ int io_check_dose_usable(const rert_rtdose *d, const rert_rtplan *plan, const io
              "was given", f);
     return refuse(err, allow, msg);
   }
-  if (d->summation == SUM_FRACTION || d->summation == SUM_FRACTION_SESSION) {
+  /* BRACHY_SESSION is one brachytherapy session ("fraction", PS3.3 C.8.8.3.1) like
+   * FRACTION_SESSION: the course dose needs the session count too */
+  if (d->summation == SUM_FRACTION || d->summation == SUM_FRACTION_SESSION ||
+      d->summation == SUM_BRACHY_SESSION) {
     int fx = c.fractions;
     if (!fx && plan) {
       for (int g = 0; g < plan->nfraction_groups; g++)
@@ -89,9 +93,10 @@ int io_check_dose_usable(const rert_rtdose *d, const rert_rtplan *plan, const io
           fx = plan->fraction_groups[g].fractions_planned;
     }
     if (fx <= 0) {
-      snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is FRACTION (one fraction) "
+      snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is %s (one fraction) "
                "and the fraction count is unknown (no RTPLAN NumberOfFractionsPlanned (300A,0078), "
-               "none given)", f);
+               "none given)", f, d->summation == SUM_FRACTION ? "FRACTION"
+               : d->summation == SUM_FRACTION_SESSION ? "FRACTION_SESSION" : "BRACHY_SESSION");
       return refuse(err, allow, msg);
     }
   }

@@ -111,8 +111,8 @@ static int build_ct(const rert_phantom_model *m, int c, rert_image_series *s, re
 
 /* Box that contains ROI r in course c: its course-own bounding box, widened by the largest
  * displacement the map to course c can make there (6 % scaling + ≤ 12 mm bumps). */
-static void roi_box(const rert_phantom_model *m, int r, int c, double box[4], double zr[2],
-                    double *width_mm) {
+void phantom_roi_box(const rert_phantom_model *m, int r, int c, double box[4], double zr[2],
+                     double *width_mm) {
   const rert_phantom_roi *roi = &m->roi[r];
   double lo[3] = {1e9, 1e9, 1e9}, hi[3] = {-1e9, -1e9, -1e9};
   for (int p = 0; p < roi->nparts; p++) {
@@ -171,7 +171,7 @@ static int build_rtstruct(const rert_phantom_model *m, int c, const rert_image_s
     memcpy(o->color_rgb, pr->rgb, 3);
     double box[4], zr[2];
     double w;
-    roi_box(m, r, c, box, zr, &w);
+    phantom_roi_box(m, r, c, box, zr, &w);
     double step = fmin(1.5, fmax(0.3, w / 40.0)); /* ≥ 40 samples across the ROI */
     /* one contour list per slice, filled in parallel, then concatenated in slice order */
     int nz = k->ct.nz;
@@ -264,7 +264,8 @@ static int build_rtplan(const rert_phantom_model *m, int c, const rert_structure
     return rert_err_set(err, RERT_EINTERNAL, "phantom: out of memory");
   p->fraction_groups[0].number = 1;
   p->fraction_groups[0].fractions_planned = k->fractions;
-  p->fraction_groups[0].nbeams = 0;
+  /* static-field IMRT: 7 coplanar beams; SBRT: 9 (io writes minimal beams with RadiationType) */
+  p->fraction_groups[0].nbeams = strcmp(k->technique, "SBRT") == 0 ? 9 : 7;
   for (int l = 0; l < k->nlevels; l++) {
     rert_prescription *rx = &p->prescriptions[l];
     rx->target_dose_gy = k->level[l].dose_gy;

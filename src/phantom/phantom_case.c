@@ -46,6 +46,104 @@ void phantom_paths_registration(const rert_phantom_model *m, int from, int to,
            m->course[to].id);
 }
 
+/* Ground truth for scoring: fraction of the latest GTV's volume inside the 95 % isodose of prior
+ * course `prior`, by sampling the GTV every 0.5 mm (course-own space) and mapping each sample
+ * into the prior course through the known deformation. */
+static double overlap_fraction(const rert_phantom_model *m, int prior) {
+  int last = m->ncourses - 1;
+  const rert_phantom_prim *g = &m->roi[m->course[last].gtv_roi].part[0];
+  double rmax = fmax(g->semi[0], fmax(g->semi[1], g->semi[2]));
+  int n = (int)ceil(rmax / 0.5);
+  long in = 0, hot = 0;
+  double thr = 0.95 * m->course[prior].prescription_gy;
+#pragma omp parallel for collapse(2) reduction(+ : in, hot) schedule(static)
+  for (int k = -n; k <= n; k++)
+    for (int j = -n; j <= n; j++)
+      for (int i = -n; i <= n; i++) {
+        double x[3] = {g->centre[0] + 0.5 * i, g->centre[1] + 0.5 * j, g->centre[2] + 0.5 * k}, y[3];
+        if (phantom_prim_level(g, x) > 0) continue;
+        in++;
+        phantom_map_between(m, last, prior, x, y);
+        if (phantom_dose_gy(m, prior, y) >= thr) hot++;
+      }
+  return in ? (double)hot / (double)in : 0.0;
+}
+
+/* Ground truth per course and structure of that course: volume, maximum and mean dose of the
+ * course's own dose over the continuous (analytic) shape within the course's CT (slab from the
+ * first to the last slice ± half a slice, in-plane field of view), sampled on a 1 mm lattice in
+ * course coordinates. DVH tools working from the
+ * contours and the dose grid should approach these. */
+static void structure_truth(const rert_phantom_model *m, int c, int r, double *volume_cc,
+                            double *dmax_gy, double *dmean_gy) {
+  const rert_phantom_grid *ct = &m->course[c].ct;
+  double box[4], zr[2], w;
+  phantom_roi_box(m, r, c, box, zr, &w);
+  zr[0] -= 2.0, zr[1] += 2.0; /* the box's z range is exact at flat ends */
+  double lo[3], hi[3];
+  for (int a = 0; a < 3; a++) {
+    lo[a] = ct->origin_mm[a] - 0.5 * ct->spacing_mm[a];
+    hi[a] = lo[a] + (a == 0 ? ct->nx : a == 1 ? ct->ny : ct->nz) * ct->spacing_mm[a];
+  }
+  box[0] = fmax(box[0], lo[0]), box[1] = fmin(box[1], hi[0]);
+  box[2] = fmax(box[2], lo[1]), box[3] = fmin(box[3], hi[1]);
+  zr[0] = fmax(zr[0], lo[2]), zr[1] = fmin(zr[1], hi[2]);
+  const double h = 1.0;
+  (void)w;
+  int nx = (int)floor((box[1] - box[0]) / h), ny = (int)floor((box[3] - box[2]) / h);
+  int nz = (int)floor((zr[1] - zr[0]) / h);
+  long n = 0;
+  double sum = 0, mx = 0;
+  if (nx > 0 && ny > 0 && nz > 0) {
+#pragma omp parallel for reduction(+ : n, sum) reduction(max : mx) schedule(dynamic)
+    for (int k = 0; k < nz; k++) {
+      double z = zr[0] + (k + 0.5) * h;
+      /* coarse pass (4 h) for this plane's in-plane extent, as in the contour tracer */
+      int i0 = nx, i1 = -1, j0 = ny, j1 = -1, step = 4;
+      for (int j = 0; j < ny; j += step)
+        for (int i = 0; i < nx; i += step) {
+          double x[3] = {box[0] + (i + 0.5) * h, box[2] + (j + 0.5) * h, z};
+          if (phantom_roi_level(m, r, c, x) < step * h) {
+            if (i < i0) i0 = i;
+            if (i > i1) i1 = i;
+            if (j < j0) j0 = j;
+            if (j > j1) j1 = j;
+          }
+        }
+      if (i1 < 0) continue;
+      i0 = i0 - 2 * step < 0 ? 0 : i0 - 2 * step, j0 = j0 - 2 * step < 0 ? 0 : j0 - 2 * step;
+      i1 = i1 + 2 * step >= nx ? nx - 1 : i1 + 2 * step, j1 = j1 + 2 * step >= ny ? ny - 1 : j1 + 2 * step;
+      for (int j = j0; j <= j1; j++)
+        for (int i = i0; i <= i1; i++) {
+          double x[3] = {box[0] + (i + 0.5) * h, box[2] + (j + 0.5) * h, z};
+          if (phantom_roi_level(m, r, c, x) > 0) continue;
+          double d = phantom_dose_gy(m, c, x);
+          n++;
+          sum += d;
+          if (d > mx) mx = d;
+        }
+    }
+  }
+  *volume_cc = (double)n * h * h * h / 1000.0;
+  *dmax_gy = mx;
+  *dmean_gy = n ? sum / (double)n : 0.0;
+}
+
+static cJSON *organ_truth(const rert_phantom_model *m, int c) {
+  cJSON *o = cJSON_CreateObject();
+  for (int r = 0; r < m->nrois; r++) {
+    const rert_phantom_roi *roi = &m->roi[r];
+    if (r == PH_EXTERNAL || (roi->course != 0 && roi->course != c + 1)) continue;
+    double v, dmax, dmean;
+    structure_truth(m, c, r, &v, &dmax, &dmean);
+    cJSON *e = cJSON_AddObjectToObject(o, roi->name);
+    json_add_num(e, "volume_cc", v);
+    json_add_num(e, "dmax_gy", dmax);
+    json_add_num(e, "dmean_gy", dmean);
+  }
+  return o;
+}
+
 static cJSON *case_json(const rert_phantom_model *m) {
   int last = m->ncourses - 1;
   cJSON *root = cJSON_CreateObject();
@@ -148,6 +246,21 @@ static cJSON *case_json(const rert_phantom_model *m) {
   cJSON_AddStringToObject(rv, "default", "none");
   cJSON_AddObjectToObject(rv, "per_organ");
   cJSON_AddArrayToObject(root, "protocols");
+  cJSON *gt = cJSON_AddObjectToObject(root, "x_ground_truth");
+  cJSON_AddStringToObject(gt, "comment",
+                          "analytic values of the synthetic patient for scoring (docs/phantom.md)");
+  cJSON *ov = cJSON_AddObjectToObject(gt, "recurrence_overlap_fraction");
+  for (int c = 0; c < last; c++)
+    json_add_num(ov, m->course[c].id, overlap_fraction(m, c));
+  cJSON *og = cJSON_AddObjectToObject(gt, "structures");
+  for (int c = 0; c < m->ncourses; c++) cJSON_AddItemToObject(og, m->course[c].id, organ_truth(m, c));
+  cJSON_AddStringToObject(gt, "structures_definition",
+                          "per course: volume, Dmax and Dmean of that course's physical dose over "
+                          "the analytic shape in that course's anatomy, within that course's CT, "
+                          "1 mm lattice");
+  cJSON_AddStringToObject(gt, "recurrence_overlap_definition",
+                          "fraction of the recurrence GTV volume inside the prior course's 95 % "
+                          "isodose, analytic (0.5 mm sampling through the known deformation)");
   return root;
 }
 

@@ -37,14 +37,31 @@ static int in_ellipse(double x, double y, double cx, double cy, double a, double
   return sq((x - cx) / a) + sq((y - cy) / b) <= 1.0;
 }
 
-/* Membership with a bounding-sphere reject first: the CT loop calls this ~10⁸ times. */
+/* Loft section at x[2]: squared normalised radius q² of (x, y) and min(a, b); q² = ∞ outside the
+ * z range. level ≤ 0 ⇔ z in range and q² ≤ 1 (the first-order distance has the sign of q − 1). */
+static double loft_q2(const rert_phantom_prim *p, const double x[3], double *minab) {
+  int n = p->nknots;
+  double z = x[2];
+  if (z < p->kz[0] || z > p->kz[n - 1]) return INFINITY;
+  int s = 0;
+  while (s < n - 2 && z > p->kz[s + 1]) s++;
+  double t = (z - p->kz[s]) / (p->kz[s + 1] - p->kz[s]);
+  double cx = p->kcx[s] + (p->kcx[s + 1] - p->kcx[s]) * t;
+  double cy = p->kcy[s] + (p->kcy[s + 1] - p->kcy[s]) * t;
+  double a = p->ka[s] + (p->ka[s + 1] - p->ka[s]) * t, b = p->kb[s] + (p->kb[s + 1] - p->kb[s]) * t;
+  *minab = a < b ? a : b;
+  return sq((x[0] - cx) / a) + sq((x[1] - cy) / b);
+}
+
+/* Membership with cheap rejects first: the CT loop calls this ~10⁸ times. */
 static int in_prim(const rert_phantom_prim *p, const double x[3]) {
   if (p->kind == PRIM_ELLIPSOID) {
     double r = fmax(p->semi[0], fmax(p->semi[1], p->semi[2]));
     if (sq(x[0] - p->centre[0]) + sq(x[1] - p->centre[1]) + sq(x[2] - p->centre[2]) > r * r)
       return 0;
   } else if (p->kind == PRIM_LOFT) {
-    if (x[2] < p->kz[0] || x[2] > p->kz[p->nknots - 1]) return 0;
+    double mab;
+    return loft_q2(p, x, &mab) <= 1.0;
   } else if (p->kind == PRIM_HALF_ANNULUS) {
     if (x[2] < p->z0 || x[2] > p->z1 || x[1] > p->centre[1]) return 0;
   }
@@ -54,8 +71,15 @@ static int in_prim(const rert_phantom_prim *p, const double x[3]) {
 double phantom_hu_course1(const rert_phantom_model *m, const double p[3]) {
   const double x = p[0], y = p[1], z = p[2];
   const rert_phantom_prim *ext = &m->roi[PH_EXTERNAL].part[0];
-  if (z < ext->kz[0] || z > ext->kz[ext->nknots - 1]) return HU_AIR;
-  double body = phantom_prim_level(ext, p);
+  double minab, q2 = loft_q2(ext, p, &minab);
+  if (q2 > 1.0) return HU_AIR;
+  /* the first-order distance satisfies |d| ≥ (1 − q)·min(a, b): deeper than 10 mm (the deepest
+   * layer boundary used below) needs no exact value */
+  double body;
+  if ((1.0 - sqrt(q2)) * minab > 10.5 && z - ext->kz[0] > 10.5 && ext->kz[ext->nknots - 1] - z > 10.5)
+    body = -11.0;
+  else
+    body = phantom_prim_level(ext, p);
   if (body > 0) return HU_AIR;
   /* airway: trachea → larynx → oro/nasopharynx */
   if (z < 45) {

@@ -44,4 +44,8 @@ typedef struct {
 void phantom_paths_course(const rert_phantom_model *m, int c, phantom_course_paths *p);
 void phantom_paths_registration(const rert_phantom_model *m, int from, int to,
                                 phantom_reg_paths *p);
+/* Axial box [x0, x1, y0, y1] and z range that contain ROI r in course c's coordinates (padded by
+ * the largest displacement the deformation can make), and the ROI's smaller in-plane width. */
+void phantom_roi_box(const rert_phantom_model *m, int r, int c, double box[4], double zr[2],
+                     double *width_mm);
 #endif

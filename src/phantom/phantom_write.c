@@ -48,6 +48,14 @@ static int is_absent_or_empty(const char *path, int *exists) {
   return empty;
 }
 
+/* Files written through rert/fileio.h's mkstemp-based temp files are 0600; the rest of the
+ * output (DICOM via io) is 0666 & ~umask, so give these the same permissions. */
+static void chmod_like_umask(const char *path) {
+  mode_t um = umask(0);
+  umask(um);
+  chmod(path, 0666 & ~um);
+}
+
 static int join(char *out, size_t n, const char *a, const char *b, rert_err *err) {
   int k = snprintf(out, n, "%s/%s", a, b);
   if (k < 0 || (size_t)k >= n) return rert_err_set(err, RERT_EINPUT, "%s: path too long", a);
@@ -98,6 +106,7 @@ static int write_registration(const rert_phantom_model *m, int from, int to, con
     rc = io_write_deformable_registration(path, &r, wo, err);
   if (!rc && !(rc = join(path, sizeof path, root, p.mha, err)))
     rc = imageio_write_vfield(path, &r.field, err);
+  if (!rc) chmod_like_umask(path);
   rtdata_free_deformable_registration(&r);
   return rc;
 }
@@ -143,6 +152,7 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
   char path[4096];
   if (!rc && !(rc = join(path, sizeof path, stage, "case.json", err)))
     rc = phantom_write_case(m, path, err);
+  if (!rc) chmod_like_umask(path);
   if (had_env) setenv("SOURCE_DATE_EPOCH", old_epoch, 1);
   else unsetenv("SOURCE_DATE_EPOCH");
   io_set_dose_encoding(old_encoding);

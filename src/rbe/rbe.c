@@ -76,7 +76,7 @@ int rbe_fixed_factor(rert_modality mod, double *rbe, rert_err *err) {
 }
 
 #define MAXPTS 32
-static int load_points(double *x, double *y, int *n, rert_err *err) {
+static int load_points_file(double *x, double *y, int *n, rert_err *err) {
   cJSON *j;
   int rc = data_load_json("rbe.json", &j, err);
   if (rc) return rc;
@@ -97,6 +97,26 @@ static int load_points(double *x, double *y, int *n, rert_err *err) {
   cJSON_Delete(j);
   if (!rc && *n < 2) rc = rert_err_set(err, RERT_EINPUT, "rbe.json: lem_to_mkm needs >= 2 points");
   return rc;
+}
+
+/* The conversion table is read once per process: voxel-wise conversion calls this per voxel
+ * dose level, and re-parsing data/rbe.json each time dominated accumulation time. */
+static int load_points(double *x, double *y, int *n, rert_err *err) {
+  static int loaded = 0, cached_n = 0;
+  static double cx[MAXPTS], cy[MAXPTS];
+  int rc = RERT_OK;
+#pragma omp critical(rbe_points)
+  {
+    if (!loaded) {
+      rc = load_points_file(cx, cy, &cached_n, err);
+      if (!rc) loaded = 1;
+    }
+  }
+  if (rc) return rc;
+  memcpy(x, cx, sizeof(double) * (size_t)cached_n);
+  memcpy(y, cy, sizeof(double) * (size_t)cached_n);
+  *n = cached_n;
+  return RERT_OK;
 }
 
 int rbe_lem_to_mkm_factor(double d, double *cf, rert_err *err) {

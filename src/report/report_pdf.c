@@ -338,7 +338,7 @@ int report_write_pdf(const rert_report *r, const char *path, rert_err *err) {
   const cJSON *sec;
   cJSON_ArrayForEach(sec, cJSON_GetObjectItem(r->doc, "sections")) {
     grid_flush(&c);
-    need(&c, 60);
+    need(&c, 200); /* keep a heading with the start of its content */
     c.y += 4;
     static const double blue[3] = {0.10, 0.22, 0.45};
     c.y += report_draw_text(c.cr, MARGIN, c.y, CONTENT_W, str(sec, "title"), REPORT_FONT " Bold 11.5", blue) + 4;

@@ -68,7 +68,7 @@ static double prob_from_label(const rert_crm_design *d, double x, double beta) {
 }
 
 double crm_prob(const rert_crm_design *d, int level, double beta) {
-  double x[RERT_CRM_MAX_LEVELS];
+  double x[RERT_CRM_MAX_LEVELS] = {0};
   crm_dose_labels(d, x);
   return prob_from_label(d, x[level - 1], beta);
 }

@@ -2,11 +2,12 @@
  * adapter (see dcm_internal.h). Nothing here interprets RT semantics. */
 #include "io/dcmtk/dcm_internal.h"
 
-#include <dcmtk/dcmdata/dcistrmb.h>
 #include <dcmtk/dcmdata/dcrledrg.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -39,8 +40,21 @@ const char *short_path(const char *path) {
   return path;
 }
 
+thread_local size_t g_source_bytes = 0;
+
+bool length_ok(DcmElement *e) {
+  if (!e) return false;
+  Uint32 n = e->getLength();
+  return n <= DCM_MaxReadLength || g_source_bytes == 0 || (size_t)n <= g_source_bytes;
+}
+
 int load_file(const char *path, DcmFileFormat &ff, rert_err *err, bool until_pixels) {
   register_codecs();
+  struct stat st;
+  if (stat(path, &st) != 0)
+    return rert_err_set(err, RERT_EINPUT, "%s: cannot open (%s)", path, strerror(errno));
+  if (!S_ISREG(st.st_mode))
+    return rert_err_set(err, RERT_EINPUT, "%s: not a regular file", path);
   OFCondition c = until_pixels
                       ? ff.loadFileUntilTag(path, EXS_Unknown, EGL_noChange, DCM_MaxReadLength,
                                             ERM_autoDetect, DCM_PixelData)
@@ -50,21 +64,48 @@ int load_file(const char *path, DcmFileFormat &ff, rert_err *err, bool until_pix
     return rert_err_set(err, RERT_EINPUT, "%s: not a readable DICOM file (%s)", path, c.text());
   if (!ff.getDataset() || ff.getDataset()->card() == 0)
     return rert_err_set(err, RERT_EINPUT, "%s: empty DICOM dataset", path);
+  g_source_bytes = (size_t)st.st_size;
+  /* Names and descriptions in UTF-8 whatever SpecificCharacterSet (0008,0005) the writer used:
+   * a Latin-1 CT and a UTF-8 RTDOSE of the same patient must compare equal in the patient
+   * interlock, and rert's text/JSON outputs are UTF-8. Only values affected by the character set
+   * are touched; a set DCMTK cannot convert leaves the values as stored. */
+  DcmDataset *ds = ff.getDataset();
+  OFString cs;
+  if (ds->findAndGetOFStringArray(DCM_SpecificCharacterSet, cs).good() && !cs.empty() &&
+      cs != "ISO_IR 192" && cs != "ISO_IR 6")
+    (void)ff.convertToUTF8();
   return RERT_OK;
 }
 
-int load_buffer(const void *buf, size_t len, DcmFileFormat &ff, rert_err *err) {
+MemFile::~MemFile() {
+  if (fd >= 0) close(fd);
+}
+
+int load_buffer(const void *buf, size_t len, DcmFileFormat &ff, MemFile &mf, rert_err *err) {
   register_codecs();
-  DcmInputBufferStream is;
-  is.setBuffer(buf, (offile_off_t)len);
-  is.setEos();
-  ff.transferInit();
-  OFCondition c = ff.read(is, EXS_Unknown, EGL_noChange, DCM_MaxReadLength);
-  ff.transferEnd();
-  if (c.bad())
-    return rert_err_set(err, RERT_EINPUT, "(memory): not a readable DICOM stream (%s)", c.text());
-  if (!ff.getDataset() || ff.getDataset()->card() == 0)
-    return rert_err_set(err, RERT_EINPUT, "(memory): empty DICOM dataset");
+  mf.fd = memfd_create("rert-dicom", MFD_CLOEXEC);
+  if (mf.fd < 0)
+    return rert_err_set(err, RERT_EINTERNAL, "(memory): memfd_create failed (%s)", strerror(errno));
+  const char *p = (const char *)buf;
+  size_t left = len;
+  while (left) {
+    ssize_t w = write(mf.fd, p, left);
+    if (w <= 0) return rert_err_set(err, RERT_EINTERNAL, "(memory): write to memfd failed");
+    p += w;
+    left -= (size_t)w;
+  }
+  mf.path = "/proc/self/fd/" + std::to_string(mf.fd);
+  int rc = load_file(mf.path.c_str(), ff, err);
+  if (rc) {
+    /* name the source as memory, not the /proc path */
+    if (err) {
+      std::string m = err->msg;
+      size_t at = m.find(mf.path);
+      if (at != std::string::npos) m.replace(at, mf.path.size(), "(memory)");
+      copy_str(err->msg, sizeof err->msg, m);
+    }
+    return rc;
+  }
   return RERT_OK;
 }
 
@@ -79,7 +120,9 @@ bool has(DcmItem *it, const DcmTagKey &tag) { return it && it->tagExists(tag); }
 
 std::string get_str(DcmItem *it, const DcmTagKey &tag) {
   OFString s;
-  if (!it || it->findAndGetOFStringArray(tag, s).bad()) return "";
+  DcmElement *e = NULL;
+  if (!it || it->findAndGetElement(tag, e).bad() || !length_ok(e) || e->getOFStringArray(s).bad())
+    return "";
   /* trim leading/trailing spaces (DICOM padding) */
   size_t a = 0, b = s.length();
   while (a < b && (s[a] == ' ' || s[a] == '\0')) a++;
@@ -107,7 +150,7 @@ int get_str_req(DcmItem *it, const DcmTagKey &tag, const char *what, char *out, 
 bool get_doubles(DcmItem *it, const DcmTagKey &tag, std::vector<double> &out) {
   out.clear();
   DcmElement *e = NULL;
-  if (!it || it->findAndGetElement(tag, e).bad() || !e) return false;
+  if (!it || it->findAndGetElement(tag, e).bad() || !e || !length_ok(e)) return false;
   unsigned long vm = e->getVM();
   if (e->getLength() == 0) return false;
   DcmEVR vr = e->ident();

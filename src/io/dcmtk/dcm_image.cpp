@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <memory>
@@ -33,7 +34,21 @@ struct Slice {
   double slope, intercept;
   std::string series, sop;
   double d;  /* position along the normal */
+  size_t bytes = 0; /* file size, bounds declared value lengths (g_source_bytes) */
+  std::string corrupt; /* folder scan: a DICOM file (DICM magic) that failed to load: why */
 };
+
+/* A file that carries the DICOM magic ("DICM" after the 128-byte preamble) but cannot be loaded
+ * is a corrupt/truncated DICOM file, not a stray non-DICOM file: it must not vanish from a
+ * series silently (a truncated first/last slice would otherwise shorten the volume). */
+bool has_dicom_magic(const std::string &path) {
+  FILE *f = fopen(path.c_str(), "rb");
+  if (!f) return false;
+  char b[132];
+  bool ok = fread(b, 1, sizeof b, f) == sizeof b && memcmp(b + 128, "DICM", 4) == 0;
+  fclose(f);
+  return ok;
+}
 
 bool is_image_modality(const std::string &m) {
   return !(m == "RTSTRUCT" || m == "RTDOSE" || m == "RTPLAN" || m == "RTIMAGE" || m == "REG" ||
@@ -91,7 +106,8 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
   const char *want = opts && opts->series_uid && *opts->series_uid ? opts->series_uid : NULL;
   std::vector<Slice *> sel;
   std::map<std::string, int> counts;
-  for (auto &s : all) counts[s.series]++;
+  for (auto &s : all)
+    if (s.corrupt.empty()) counts[s.series]++;
   if (counts.empty())
     return rert_err_set(err, RERT_EINPUT, "%s: no CT/MR image slices found", label);
   std::string uid;
@@ -110,7 +126,11 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
     uid = counts.begin()->first;
   }
   for (auto &s : all)
-    if (s.series == uid) sel.push_back(&s);
+    if (!s.corrupt.empty() && (s.series == uid || s.series.empty()))
+      return rert_err_set(err, RERT_EINPUT, "%s: corrupt or truncated DICOM file in the series "
+                          "folder (%s)", s.path.c_str(), s.corrupt.c_str());
+  for (auto &s : all)
+    if (s.series == uid && s.corrupt.empty()) sel.push_back(&s);
   Slice &f = *sel[0];
   double u[3] = {f.iop[0], f.iop[1], f.iop[2]}, v[3] = {f.iop[3], f.iop[4], f.iop[5]};
   if (!norm3(u) || !norm3(v) || std::fabs(u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) > 1e-3)
@@ -172,6 +192,7 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
     }
   }
   for (Slice *s : sel) {
+    g_source_bytes = s->bytes;
     int rc = pixels_check(s->ff->getDataset(), s->path.c_str(), (size_t)f.rows * f.cols,
                           (size_t)1 << 28, err);
     if (rc) return rc;
@@ -209,6 +230,7 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
   if (!uneven) {
     for (size_t k = 0; k < n; k++) {
       Slice &s = *sel[k];
+      g_source_bytes = s.bytes;
       int rc = pixels_to_float(s.ff->getDataset(), s.path.c_str(), plane, s.slope, s.intercept,
                                im.data + k * plane, err);
       if (rc) { rtdata_free_image_series(out); return rc; }
@@ -227,12 +249,14 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
       double t = (pos - sel[j]->d) / (sel[j + 1]->d - sel[j]->d);
       t = std::min(1.0, std::max(0.0, t));
       if (ia != j) {
+        g_source_bytes = sel[j]->bytes;
         int rc = pixels_to_float(sel[j]->ff->getDataset(), sel[j]->path.c_str(), plane,
                                  sel[j]->slope, sel[j]->intercept, a.data(), err);
         if (rc) { rtdata_free_image_series(out); return rc; }
         ia = j;
       }
       if (ib != j + 1) {
+        g_source_bytes = sel[j + 1]->bytes;
         int rc = pixels_to_float(sel[j + 1]->ff->getDataset(), sel[j + 1]->path.c_str(), plane,
                                  sel[j + 1]->slope, sel[j + 1]->intercept, b.data(), err);
         if (rc) { rtdata_free_image_series(out); return rc; }
@@ -255,8 +279,21 @@ int load_candidates(const std::vector<std::string> &paths, bool strict, std::vec
     rert_err e;
     if (load_file(p.c_str(), *s.ff, &e)) {
       if (strict) { if (err) *err = e; return RERT_EINPUT; }
-      continue; /* not DICOM: ignore in a folder scan */
+      if (!has_dicom_magic(p)) continue; /* not DICOM: ignore in a folder scan */
+      /* corrupt DICOM: remember it with its series (if the header still loads) so that reading
+       * that series fails instead of silently losing a slice */
+      DcmFileFormat hdr;
+      rert_err e2;
+      s.corrupt = e.msg;
+      if (load_file(p.c_str(), hdr, &e2, true) == RERT_OK) {
+        DcmDataset *hd = hdr.getDataset();
+        if (!is_image_modality(get_str(hd, DCM_Modality))) continue;
+        s.series = get_str(hd, DCM_SeriesInstanceUID);
+      }
+      all.push_back(std::move(s));
+      continue;
     }
+    s.bytes = g_source_bytes;
     int rc = read_slice_header(s, err);
     if (rc == 1) {
       if (strict) return rert_err_set(err, RERT_EINPUT, "%s: not a CT/MR image slice", p.c_str());
@@ -434,8 +471,10 @@ int rertdcm_read_image_buffer(const void *buf, size_t len, rert_image_series *ou
   Slice &s = all[0];
   s.path = "(memory)";
   s.ff.reset(new DcmFileFormat);
-  int rc = load_buffer(buf, len, *s.ff, err);
+  MemFile mf; /* open until read_series has copied the pixels */
+  int rc = load_buffer(buf, len, *s.ff, mf, err);
   if (rc) return rc;
+  s.bytes = len;
   rc = read_slice_header(s, err);
   if (rc == 1) return rert_err_set(err, RERT_EINPUT, "(memory): not a CT/MR image slice");
   if (rc) return rc;

@@ -34,10 +34,24 @@ extern "C" {
 
 namespace rertdcm {
 
-/* Load a file (pixel data stays lazy) or a memory buffer (fully loaded). */
+/* Load a file (values > 4 KB stay lazy: loaded from the file on first access). */
 int load_file(const char *path, DcmFileFormat &ff, rert_err *err, bool until_pixels = false);
-int load_buffer(const void *buf, size_t len, DcmFileFormat &ff, rert_err *err);
+/* Load a memory buffer through an anonymous in-memory file (memfd), so it is parsed exactly like
+ * a file, lazily: DCMTK would otherwise allocate every declared value length up front (a corrupt
+ * length asks for 4 GB). The MemFile must outlive every access to ff. */
+struct MemFile {
+  int fd = -1;
+  std::string path;
+  ~MemFile();
+};
+int load_buffer(const void *buf, size_t len, DcmFileFormat &ff, MemFile &mf, rert_err *err);
 void register_codecs();
+
+/* Size in bytes of the file/buffer last loaded on this thread. DCMTK allocates a value's declared
+ * length before reading it (for lazily loaded values: on first access), so a corrupt length
+ * field could ask for 4 GB; values declared longer than their source are treated as absent. */
+extern thread_local size_t g_source_bytes;
+bool length_ok(DcmElement *e);
 
 /* Attribute access on an item; `what` is the file name used in messages. */
 std::string get_str(DcmItem *it, const DcmTagKey &tag);           /* "" if absent; whole value */

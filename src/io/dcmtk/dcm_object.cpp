@@ -51,6 +51,7 @@ extern "C" int io_read_buffer(io_kind kind, const void *buf, size_t len, void *o
   if (kind == IO_KIND_IMAGE)
     return rertdcm_read_image_buffer(buf, len, (rert_image_series *)out, err);
   DcmFileFormat ff;
+  MemFile mf;
   int rc;
   switch (kind) {
     case IO_KIND_RTSTRUCT: memset(out, 0, sizeof(rert_structure_set)); break;
@@ -60,7 +61,7 @@ extern "C" int io_read_buffer(io_kind kind, const void *buf, size_t len, void *o
     case IO_KIND_DEFORMABLE_REG: memset(out, 0, sizeof(rert_deformable_registration)); break;
     default: return rert_err_set(err, RERT_EINPUT, "io_read_buffer: unsupported kind");
   }
-  if ((rc = load_buffer(buf, len, ff, err))) return rc;
+  if ((rc = load_buffer(buf, len, ff, mf, err))) return rc;
   DcmDataset *ds = ff.getDataset();
   switch (kind) {
     case IO_KIND_RTSTRUCT:

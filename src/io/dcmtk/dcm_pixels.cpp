@@ -22,6 +22,10 @@ int pixels_check(DcmItem *ds, const char *what, size_t nvox, size_t max_bytes, r
     return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) missing", short_path(what));
   DcmDataset *dset = dynamic_cast<DcmDataset *>(ds);
   DcmXfer xf(dset ? dset->getOriginalXfer() : EXS_LittleEndianExplicit);
+  if (!xf.isEncapsulated() && !length_ok(pe))
+    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) declares %lu bytes, more "
+                        "than the file holds (corrupt length)", short_path(what),
+                        (unsigned long)pe->getLength());
   if (!xf.isEncapsulated() && pe->getLength() < nvox * bytes)
     return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) has %lu bytes, the geometry "
                         "needs %zu (truncated?)", short_path(what), (unsigned long)pe->getLength(),

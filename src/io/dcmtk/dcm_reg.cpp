@@ -187,7 +187,7 @@ int rertdcm_read_dreg(DcmDataset *ds, const char *path, rert_deformable_registra
     return rert_err_set(err, RERT_EINPUT, "%s: deformation grid too large", w);
   DcmElement *e = NULL;
   Float32 *vals = NULL;
-  if (ds == NULL || g->findAndGetElement(DCM_VectorGridData, e).bad() || !e ||
+  if (ds == NULL || g->findAndGetElement(DCM_VectorGridData, e).bad() || !e || !length_ok(e) ||
       e->getFloat32Array(vals).bad() || !vals)
     return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) missing or not OF", w);
   size_t need = (size_t)total;

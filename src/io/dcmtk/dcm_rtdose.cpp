@@ -54,10 +54,15 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   } else {
     gf.assign(1, 0.0);
   }
+  /* Type 1C, required with Pixel Data (PS3.3 C.8.8.3): without it the stored integers are not
+   * doses, and a default of 1 would be off by the (typically 1e-3..1e-6) scale factor. */
   double scaling = 1.0;
   if (get_doubles(ds, DCM_DoseGridScaling, t)) scaling = t[0];
   else if (has(ds, DCM_DoseGridScaling))
     return rert_err_set(err, RERT_EINPUT, "%s: DoseGridScaling (3004,000E) not numeric", w);
+  else
+    return rert_err_set(err, RERT_EINPUT, "%s: DoseGridScaling (3004,000E) missing (required "
+                        "with Pixel Data; stored values cannot be converted to dose)", w);
   if (!(scaling > 0) || !std::isfinite(scaling))
     return rert_err_set(err, RERT_EINPUT, "%s: DoseGridScaling (3004,000E) %g must be > 0", w, scaling);
   out->dose_grid_scaling = scaling;
@@ -250,8 +255,12 @@ static int write_dose(const char *path, const rert_rtdose *d, const char *const 
   put(ds, DCM_SliceThickness, v.nz > 1 ? fmt_double(v.spacing_mm[2]) : "");
   put_int(ds, DCM_SamplesPerPixel, 1);
   put(ds, DCM_PhotometricInterpretation, "MONOCHROME2");
-  put_int(ds, DCM_NumberOfFrames, v.nz);
-  ds->putAndInsertTagKey(DCM_FrameIncrementPointer, DCM_GridFrameOffsetVector);
+  /* GridFrameOffsetVector has VM 2-n: a single-frame grid is written without the Multi-frame
+   * attributes (dciodvfy flags a one-value vector) */
+  if (v.nz > 1) {
+    put_int(ds, DCM_NumberOfFrames, v.nz);
+    ds->putAndInsertTagKey(DCM_FrameIncrementPointer, DCM_GridFrameOffsetVector);
+  }
   put_int(ds, DCM_Rows, v.ny);
   put_int(ds, DCM_Columns, v.nx);
   put_int(ds, DCM_BitsAllocated, b16 ? 16 : 32);
@@ -267,20 +276,29 @@ static int write_dose(const char *path, const rert_rtdose *d, const char *const 
   put(ds, DCM_DoseSummationType, kSumNames[si]);
   std::vector<double> gf((size_t)v.nz);
   for (int k = 0; k < v.nz; k++) gf[k] = sgn * k * v.spacing_mm[2];
-  put_doubles(ds, DCM_GridFrameOffsetVector, gf.data(), gf.size());
+  if (v.nz > 1) put_doubles(ds, DCM_GridFrameOffsetVector, gf.data(), gf.size());
   put(ds, DCM_DoseGridScaling, sstr);
   for (int i = 0; i < nplans; i++) {
     if (!plan_uids[i] || !*plan_uids[i]) continue;
     DcmItem *it = new_item(ds, DCM_ReferencedRTPlanSequence);
     put(it, DCM_ReferencedSOPClassUID, UID_RTPlanStorage);
     put(it, DCM_ReferencedSOPInstanceUID, plan_uids[i]);
-    if (d->summation == SUM_FRACTION || d->summation == SUM_BEAM) {
+    /* PS3.3 C.8.8.3: the fraction group is required for every summation below the plan level,
+     * the beam for BEAM/BEAM_SESSION, the brachy application setup for BRACHY/BRACHY_SESSION */
+    const rert_dose_summation sm = d->summation;
+    const bool beam = sm == SUM_BEAM || sm == SUM_BEAM_SESSION || sm == SUM_CONTROL_POINT;
+    const bool brachy = sm == SUM_BRACHY || sm == SUM_BRACHY_SESSION;
+    if (beam || brachy || sm == SUM_FRACTION || sm == SUM_FRACTION_SESSION) {
       DcmItem *fg = new_item(it, DCM_ReferencedFractionGroupSequence);
       put_int(fg, DCM_ReferencedFractionGroupNumber,
               d->referenced_fraction_group ? d->referenced_fraction_group : 1);
-      if (d->summation == SUM_BEAM) {
+      if (beam) {
         DcmItem *b = new_item(fg, DCM_ReferencedBeamSequence);
         put_int(b, DCM_ReferencedBeamNumber, d->referenced_beam_number ? d->referenced_beam_number : 1);
+      }
+      if (brachy) {
+        DcmItem *b = new_item(fg, DCM_ReferencedBrachyApplicationSetupSequence);
+        put_int(b, DCM_ReferencedBrachyApplicationSetupNumber, 1);
       }
     }
   }
