@@ -4,6 +4,7 @@
  * step, and the cumulative EQD2 of a voxel hit only by the planned course equals the closed-form
  * EQD2 of the planned physical dose there (domain-reference 1.1, computed here from the planned
  * RTDOSE read back, independently of the accumulate module). */
+#define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -123,13 +124,18 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
    * same directory, the second run replacing the first's files */
   char a[4200];
   snprintf(a, sizeof a, "%s/a", test_tmpdir());
-  static const char *files[] = {"report.json", "report.html", "report.pdf"};
-  char *first[3];
-  size_t nfirst[3];
+  /* every output, the derived DICOM objects included (their UIDs are derived from the input
+   * digests, their creation date/time from --created): byte for byte, no tag excepted */
+  static const char *files[] = {"report.json",        "report.html",      "report.pdf",
+                                "cumulative_eqd2.dcm", "worst_case_eqd2.dcm", "remaining_eqd2.dcm",
+                                "max_new_dose.dcm",   "recurrence_parts.dcm"};
+  enum { NF = sizeof files / sizeof files[0] };
+  char *first[NF];
+  size_t nfirst[NF];
   char *e1 = NULL, *e2 = NULL;
   int rc1 = consult(a, &e1);
   cr_assert(rc1 == 0 || rc1 == 1, "consult failed: %s", e1 ? e1 : "");
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NF; i++) {
     char pa[4400];
     snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
     first[i] = slurp(pa, &nfirst[i]);
@@ -139,7 +145,37 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   cr_assert_eq(rc1, rc2, "%s", e2 ? e2 : "");
   free(e1);
   free(e2);
-  for (int i = 0; i < 3; i++) {
+  /* the DICOM creation date/time is --created (2026-01-01T00:00:00Z), as in the report. The
+   * elements are looked up as raw explicit-VR little-endian bytes (PS3.5 7.1.2: group, element,
+   * VR, 16-bit length, value): RTDOSE ContentDate/Time (0008,0023)/(0008,0033), RTSTRUCT
+   * StructureSetDate/Time (3006,0008)/(3006,0009). */
+  static const char rd_date[] = "\x08\x00\x23\x00" "DA\x08\x00" "20260101",
+                    rd_time[] = "\x08\x00\x33\x00" "TM\x06\x00" "000000",
+                    ss_date[] = "\x06\x30\x08\x00" "DA\x08\x00" "20260101",
+                    ss_time[] = "\x06\x30\x09\x00" "TM\x06\x00" "000000";
+  for (int i = 3; i < NF; i++) {
+    int rs = strstr(files[i], "recurrence") != NULL;
+    cr_assert_not_null(memmem(first[i], nfirst[i], rs ? ss_date : rd_date, sizeof rd_date - 1),
+                       "%s: creation date is not --created", files[i]);
+    cr_assert_not_null(memmem(first[i], nfirst[i], rs ? ss_time : rd_time, sizeof rd_time - 1),
+                       "%s: creation time is not --created", files[i]);
+  }
+  /* distinct objects get distinct UIDs (the key includes the output's role) */
+  char sops[NF][RERT_UID_LEN], series[NF][RERT_UID_LEN];
+  for (int i = 3; i < NF; i++) {
+    char pa[4400];
+    snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
+    rert_dicom_ident id;
+    rert_err ie;
+    cr_assert_eq(io_read_ident(pa, &id, &ie), 0, "%s", ie.msg);
+    snprintf(sops[i], RERT_UID_LEN, "%s", id.sop_instance_uid);
+    snprintf(series[i], RERT_UID_LEN, "%s", id.series_instance_uid);
+    for (int q = 3; q < i; q++) {
+      cr_assert_str_neq(sops[i], sops[q], "%s and %s share a SOP Instance UID", files[i], files[q]);
+      cr_assert_str_neq(series[i], series[q], "%s and %s share a Series UID", files[i], files[q]);
+    }
+  }
+  for (int i = 0; i < NF; i++) {
     char pa[4400];
     snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
     size_t n;
@@ -187,6 +223,13 @@ Test(consult, failure_writes_nothing) {
   cr_assert(e && strstr(e, "step 1/9 (load case file)"), "names the step: %s", e ? e : "");
   free(e);
   struct stat st;
+  cr_assert_neq(stat(out, &st), 0, "no output directory after a failure");
+  /* a malformed --created is bad input, refused before anything is read or written */
+  snprintf(args, sizeof args, "consult /nonexistent/case.json --out %s --created 2026-13-01", out);
+  e = NULL;
+  cr_assert_eq(run_rert(args, NULL, &e), 2);
+  cr_assert(e && strstr(e, "--created"), "names the option: %s", e ? e : "");
+  free(e);
   cr_assert_neq(stat(out, &st), 0, "no output directory after a failure");
 }
 

@@ -510,7 +510,7 @@ static void section_summary(consult_ctx *c, rert_report *r, const consult_summar
 int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err) {
   char title[400];
   snprintf(title, sizeof title, "Re-irradiation consult: %s", c->cs.patient_id);
-  int rc = report_init(r, title, c->o->created_utc, err);
+  int rc = report_init(r, title, c->created_utc, err);
   if (rc) return rc;
   consult_summary sum;
   memset(&sum, 0, sizeof sum);

@@ -177,8 +177,7 @@ int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_er
       rc = rert_err_set(err, RERT_EINTERNAL, "derived RTSTRUCT: out of memory");
   }
   if (!rc) {
-    /* identity: patient and frame of the reference dose; fresh study/series/SOP UIDs only when
-     * the reference CT is absent (with a CT the study and frame come from it) */
+    /* identity: patient, study and frame of the reference dose */
     const rert_dicom_ident *src = &c->dose[c->iref].ident;
     snprintf(ss.ident.patient_id, sizeof ss.ident.patient_id, "%s", src->patient_id);
     snprintf(ss.ident.patient_name, sizeof ss.ident.patient_name, "%s", src->patient_name);
@@ -187,6 +186,14 @@ int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_er
     snprintf(ss.ident.study_instance_uid, sizeof ss.ident.study_instance_uid, "%s", src->study_instance_uid);
     snprintf(ss.ident.frame_of_reference_uid, sizeof ss.ident.frame_of_reference_uid, "%s",
              src->frame_of_reference_uid);
+    snprintf(ss.ident.study_date, sizeof ss.ident.study_date, "%s", src->study_date);
+    /* series and instance UIDs from the consult's input digests (deterministic output) */
+    char key[160], k2[200];
+    consult_object_key(c, "recurrence_parts.dcm", key, sizeof key);
+    snprintf(k2, sizeof k2, "%s/series", key);
+    io_make_uid_from(k2, ss.ident.series_instance_uid);
+    snprintf(k2, sizeof k2, "%s/sop", key);
+    io_make_uid_from(k2, ss.ident.sop_instance_uid);
     snprintf(ss.label, sizeof ss.label, "rert recurrence");
     ss.nrois = 2;
     ss.rois = rois;
