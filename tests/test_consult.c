@@ -118,6 +118,88 @@ static void check_cumulative_eqd2(const char *out) {
   free(m);
 }
 
+/* Value of `key` in the row of table `table` (section `sec`) whose `structure` is `st` and (when
+ * metric is not NULL) whose metric is `metric`; NaN when absent. */
+static double table_value(const cJSON *doc, const char *sec, const char *table, const char *st,
+                          const char *metric, const char *key) {
+  const cJSON *s, *b, *r;
+  cJSON_ArrayForEach(s, cJSON_GetObjectItem(doc, "sections")) {
+    if (strcmp(cJSON_GetObjectItem(s, "id")->valuestring, sec)) continue;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(s, "blocks")) {
+      const cJSON *id = cJSON_GetObjectItem(b, "id");
+      if (!cJSON_IsString(id) || strcmp(id->valuestring, table)) continue;
+      cJSON_ArrayForEach(r, cJSON_GetObjectItem(b, "rows")) {
+        const cJSON *sn = cJSON_GetObjectItem(r, "structure"), *mn = cJSON_GetObjectItem(r, "metric");
+        const cJSON *v = cJSON_GetObjectItem(r, key);
+        if (!cJSON_IsString(sn) || strcmp(sn->valuestring, st) || !cJSON_IsNumber(v)) continue;
+        if (metric && (!cJSON_IsString(mn) || strcmp(mn->valuestring, metric))) continue;
+        return v->valuedouble;
+      }
+    }
+  }
+  return NAN;
+}
+
+/* The toxicity tiers' organ doses come from DICOM (section 8 table clinical_organ_doses). The
+ * phantom case has no recovery, so each equals the organ's cumulative-EQD2 Dmax of the constraint
+ * table (same voxels, same α/β). Independently of the accumulate module, the cumulative EQD2 at
+ * the organ's α/β (3 Gy carotid, 2 Gy cord; data/tissues.json, domain-reference 2) is recomputed
+ * at the reference grid points from the two RTDOSEs read back — the prior one sampled where the
+ * phantom's ANALYTIC deformation maps the point — with EQD2 = D·(D/n + α/β)/(2 + α/β)
+ * (domain-reference 1.1). Its maximum over points well inside the organ by the phantom's analytic
+ * shape (level ≤ −1 mm) cannot exceed the reported value, and its maximum over points within
+ * 5 mm of the surface (every voxel the rasterised mask touches at 4 mm spacing lies there) cannot
+ * be below it; tolerance 1.5 % or 0.15 Gy (the vector-field file is sampled and interpolated). */
+static void check_clinical_doses(const cJSON *doc) {
+  static const struct { const char *organ, *table; double ab; } org[] = {
+      {"SpinalCord", "care_s0", 2.0}, {"A_Carotid_L", "s4_textbook", 3.0}, {"A_Carotid_R", "s4_textbook", 3.0}};
+  rert_phantom_model *m = calloc(1, sizeof *m);
+  rert_err err;
+  cr_assert_eq(phantom_model_init(m, 1, PHANTOM_SMALL, 2, &err), 0, "%s", err.msg);
+  char p[4400];
+  rert_rtdose rd1, rd2;
+  memset(&rd1, 0, sizeof rd1);
+  memset(&rd2, 0, sizeof rd2);
+  snprintf(p, sizeof p, "%s/course1/RD_course1.dcm", patient);
+  cr_assert_eq(io_read_rtdose(p, &rd1, &err), 0, "%s", err.msg);
+  snprintf(p, sizeof p, "%s/course2/RD_course2.dcm", patient);
+  cr_assert_eq(io_read_rtdose(p, &rd2, &err), 0, "%s", err.msg);
+  const rert_volume *v = &rd2.dose; /* the reference grid */
+  int n1 = m->course[0].fractions, n2 = m->course[1].fractions;
+  for (size_t o = 0; o < sizeof org / sizeof org[0]; o++) {
+    double tox = table_value(doc, "clinical", "clinical_organ_doses", org[o].organ, NULL,
+                             "cumulative_eqd2_unrecovered_gy");
+    double dmax = table_value(doc, "constraints", org[o].table, org[o].organ, "Dmax", "value");
+    cr_assert(isfinite(tox), "%s: no DICOM organ dose in the clinical section", org[o].organ);
+    cr_assert(isfinite(dmax), "%s: no Dmax row in %s", org[o].organ, org[o].table);
+    cr_assert(fabs(tox - dmax) <= 1e-3, "%s: clinical %.4f Gy vs constraint Dmax %.4f Gy", org[o].organ, tox, dmax);
+    int roi = phantom_roi_index(m, org[o].organ);
+    cr_assert_geq(roi, 0);
+    const double ab = org[o].ab;
+    double inner = -INFINITY, outer = -INFINITY;
+    for (int k = 0; k < v->nz; k++)
+      for (int j = 0; j < v->ny; j++)
+        for (int i = 0; i < v->nx; i++) {
+          double ijk[3] = {i, j, k}, x[3], y[3];
+          volume_index_to_world(v, ijk, x);
+          double lv = phantom_roi_level(m, roi, 1, x);
+          if (lv > 5.0) continue;
+          phantom_map_between(m, 1, 0, x, y);
+          double d1 = volume_sample_trilinear(&rd1.dose, y, 0), d2 = v->data[i + (size_t)v->nx * (j + (size_t)v->ny * k)];
+          double e = d1 * (d1 / n1 + ab) / (2 + ab) + d2 * (d2 / n2 + ab) / (2 + ab);
+          if (e > outer) outer = e;
+          if (lv <= -1.0 && e > inner) inner = e;
+        }
+    double tol = fmax(0.15, 0.015 * tox);
+    cr_assert(inner <= tox + tol && outer >= tox - tol,
+              "%s: clinical %.3f Gy outside [%.3f, %.3f] recomputed from the RTDOSEs", org[o].organ,
+              tox, inner, outer);
+  }
+  rtdata_free_rtdose(&rd1);
+  rtdata_free_rtdose(&rd2);
+  free(m);
+}
+
 Test(consult, deterministic_and_complete, .timeout = 600) {
   need_patient();
   /* identical inputs include --out (it is recorded in the provenance): run twice into the
@@ -200,6 +282,7 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   /* the exit status agrees with the summary */
   double hf = json_path_num(j, "summary.hard_failures");
   cr_assert_eq(rc1 == 1, hf > 0);
+  check_clinical_doses(j);
   /* provenance: the case file's digest is the SHA-256 of its bytes (recomputed here) */
   const char *h = json_path_str(j, "sections.9.blocks.1.rows.0.sha256");
   cr_assert(h && strlen(h) == 64);
