@@ -200,6 +200,8 @@ static void check_clinical_doses(const cJSON *doc) {
   free(m);
 }
 
+static void check_failure_counts(const cJSON *first_doc);
+
 Test(consult, deterministic_and_complete, .timeout = 600) {
   need_patient();
   /* identical inputs include --out (it is recorded in the provenance): run twice into the
@@ -283,6 +285,7 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   double hf = json_path_num(j, "summary.hard_failures");
   cr_assert_eq(rc1 == 1, hf > 0);
   check_clinical_doses(j);
+  check_failure_counts(j);
   /* provenance: the case file's digest is the SHA-256 of its bytes (recomputed here) */
   const char *h = json_path_str(j, "sections.9.blocks.1.rows.0.sha256");
   cr_assert(h && strlen(h) == 64);
@@ -295,6 +298,56 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   snprintf(pd, sizeof pd, "%s/recurrence_parts.dcm", a);
   cr_assert_eq(stat(pd, &st), 0, "derived RTSTRUCT written");
   check_cumulative_eqd2(a);
+}
+
+/* The summary's hard-failure counts keep nominal and worst case apart. A test protocol puts two
+ * mandatory SpinalCord Dmax limits (cumulative EQD2, α/β 2) around the nominal value the first
+ * run reported: 2 Gy below it (fails nominally and in the worst case) and 0.5 Gy above it (passes
+ * nominally; fails in the worst case with a 6 mm radius, which lifts the cord Dmax by ~16 Gy on
+ * this phantom — asserted below from the row itself). So: 1 nominal, 2 worst case; a nominal
+ * count that also took worst-case failures would say 2. */
+static void check_failure_counts(const cJSON *first_doc) {
+  double nom = table_value(first_doc, "constraints", "care_s0", "SpinalCord", "Dmax", "value");
+  cr_assert(isfinite(nom));
+  char proto[4200], out[4200];
+  snprintf(proto, sizeof proto, "%s/split.json", test_tmpdir());
+  snprintf(out, sizeof out, "%s/split_out", test_tmpdir());
+  FILE *f = fopen(proto, "w");
+  cr_assert_not_null(f);
+  const char *src = "test protocol (tests/test_consult.c)";
+  fprintf(f, "{\"schema\": \"rert-protocol/1\", \"name\": \"split\", \"title\": \"test\", "
+             "\"source\": \"%s\", \"verified\": true, \"constraints\": [", src);
+  double lim[2] = {nom - 2.0, nom + 0.5};
+  for (int q = 0; q < 2; q++)
+    fprintf(f, "%s{\"id\": \"cord_%d\", \"organ\": \"SpinalCord\", \"metric\": \"Dmax\", "
+               "\"limit_gy\": %.6f, \"comparator\": \"<=\", \"tier\": \"mandatory\", "
+               "\"scope\": \"cumulative\", \"quantity\": \"EQD2\", \"alpha_beta_gy\": 2, "
+               "\"recovery\": \"none\", \"source\": \"%s\", \"verified\": true}",
+            q ? ", " : "", q, lim[q], src);
+  fprintf(f, "]}\n");
+  fclose(f);
+  char args[13000], *e = NULL, *o = NULL;
+  snprintf(args, sizeof args,
+           "consult %s/case.json --out %s --protocol %s --uncertainty-mm 6 --created 2026-01-01T00:00:00Z",
+           patient, out, proto);
+  int rc = run_rert(args, &o, &e);
+  cr_assert_eq(rc, 1, "a nominal hard failure exits 1: %s", e ? e : "");
+  cr_assert(o && strstr(o, "hard failures: 1 nominal, 2 worst case"), "stdout: %s", o ? o : "");
+  free(e);
+  free(o);
+  char pj[4400];
+  snprintf(pj, sizeof pj, "%s/report.json", out);
+  char *js = slurp(pj, NULL);
+  cJSON *j = cJSON_Parse(js);
+  cr_assert_not_null(j);
+  double wc = table_value(j, "constraints", "split", "SpinalCord", "Dmax", "worst_value");
+  cr_assert(wc > nom + 0.5, "worst-case cord Dmax %.3f does not exceed the second limit %.3f", wc, nom + 0.5);
+  cr_assert_eq(json_path_num(j, "summary.hard_failures"), 1);
+  cr_assert_eq(json_path_num(j, "summary.worst_case_hard_failures"), 2);
+  const char *txt = json_path_str(j, "sections.0.blocks.0.text");
+  cr_assert(txt && strstr(txt, "hard failures: 1 nominal, 2 worst case"), "summary: %s", txt ? txt : "");
+  cJSON_Delete(j);
+  free(js);
 }
 
 Test(consult, failure_writes_nothing) {

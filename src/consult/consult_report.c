@@ -173,11 +173,22 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"}};
   for (int p = 0; p < c->nprot; p++) {
     const accum_evaluation *ev = &c->ev[p];
+    /* accumulate's hard_failures / desirable_failures count a row that fails nominally OR in the
+     * worst case; the report keeps the two apart: nominal counts on the nominal map only */
+    int hard_nom = 0, hard_wc = 0, des_nom = 0, des_wc = 0;
+    for (int k = 0; k < ev->nrows; k++) {
+      const accum_eval_row *e = &ev->rows[k];
+      int fn = e->verdict == VERDICT_FAIL, fw = e->has_worst && e->worst_verdict == VERDICT_FAIL;
+      if (protocol_tier_is_hard(e->c->tier)) hard_nom += fn, hard_wc += fw;
+      else if (e->c->tier == TIER_DESIRABLE) des_nom += fn, des_wc += fw;
+    }
     char cap[600];
-    snprintf(cap, sizeof cap, "Protocol %s: %s. Hard failures: %d; desirable failures: %d; not evaluated: %d.",
-             c->prot[p].name, c->prot[p].title, ev->hard_failures, ev->desirable_failures, ev->not_evaluated);
+    snprintf(cap, sizeof cap,
+             "Protocol %s: %s. Hard failures: %d nominal, %d worst case; desirable failures: %d "
+             "nominal, %d worst case; not evaluated: %d.",
+             c->prot[p].name, c->prot[p].title, hard_nom, hard_wc, des_nom, des_wc, ev->not_evaluated);
     cJSON *rows = report_add_table(s, c->prot[p].name, cap, cols, (int)(sizeof cols / sizeof cols[0]));
-    sum->hard_failures += ev->hard_failures;
+    sum->hard_failures += hard_nom;
     for (int k = 0; k < ev->nrows; k++) {
       const accum_eval_row *e = &ev->rows[k];
       cJSON *row = report_table_row(rows);
@@ -378,7 +389,7 @@ static void section_budget(consult_ctx *c, rert_report *r) {
     const case_course *pl = casefile_planned_course(&c->cs);
     snprintf(buf, sizeof buf,
              "Regimen solver: the planned dose distribution scaled, in other fraction numbers, to the "
-             "largest dose with no hard failure in protocol %s (bisection to 1/128 of 200 %% of "
+             "largest dose with no hard failure, nominal or worst case, in protocol %s (bisection to 1/128 of 200 %% of "
              "the planned %.2f Gy).",
              c->prot[0].name, pl ? pl->prescription_gy : NAN);
     rows = report_add_table(s, "regimens", buf, sc, 5);
@@ -630,8 +641,9 @@ static void section_summary(consult_ctx *c, rert_report *r, const consult_summar
   char buf[1200];
   const case_course *pl = casefile_planned_course(&c->cs);
   snprintf(buf, sizeof buf,
-           "%d constraint rows evaluated in %d protocol(s). Hard failures: %d nominal, %d in the worst "
-           "case within %.1f mm registration uncertainty.%s%s",
+           "%d constraint rows evaluated in %d protocol(s); hard failures: %d nominal, %d worst case "
+           "(doses at their maximum within %.1f mm registration uncertainty; a row can fail in both)."
+           "%s%s",
            sum->nconstraints, c->nprot, sum->hard_failures, sum->worst_hard_failures,
            c->o->uncertainty_mm, pl ? " Planned course: " : "", pl ? pl->id : "");
   report_add_note(s, sum->hard_failures || sum->worst_hard_failures ? "warning" : "info", buf);
