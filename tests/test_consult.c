@@ -202,6 +202,47 @@ static void check_clinical_doses(const cJSON *doc) {
 
 static void check_failure_counts(const cJSON *first_doc);
 
+/* Volume (cc) of one ROI by `rert dvh` (contour integration, half-slice end caps — docs/dvh.md). */
+static double roi_cc(const char *dose, const char *rs, const char *roi) {
+  char args[9000];
+  snprintf(args, sizeof args, "dvh --dose %s --struct %s --roi %s --metric Volume --json", dose, rs, roi);
+  cJSON *j = NULL;
+  if (run_rert_json(args, &j) != 0 || !j) return NAN;
+  char *txt = cJSON_PrintUnformatted(j);
+  double v = NAN;
+  const char *q = txt ? strstr(txt, "\"volume_cc\":") : NULL;
+  if (q) v = strtod(q + 12, NULL);
+  free(txt);
+  cJSON_Delete(j);
+  return v;
+}
+
+/* Derived RTSTRUCT volumes. (a) The in-field and marginal parts add up to the recurrence ROI of
+ * the case's RTSTRUCT (its volume integrated from its own contours by rert dvh) within 3 %.
+ * (b) The phantom's planned course is IMRT → recipe ars_imrt (data/target_margins.json:
+ * "3-7 mm" GTV→CTV, "3-5 mm" CTV→PTV; the lower ends, 3 mm each). Lower bound, Brunn–Minkowski:
+ * growing a body of volume V by a ball of radius m gives at least (V^(1/3) + (4π/3)^(1/3)·m)^3
+ * (equality for a sphere); the margins act on a 3 mm plane spacing across, so the bound is taken
+ * with m − 1.5 mm. Upper bound (a guard against a margin applied twice or in cm, not a tight
+ * value): the same formula with 3·m. */
+static void check_derived_structures(const char *out) {
+  char rs[4400], dose[4400], orig[4400];
+  snprintf(rs, sizeof rs, "%s/recurrence_parts.dcm", out);
+  snprintf(dose, sizeof dose, "%s/cumulative_eqd2.dcm", out);
+  snprintf(orig, sizeof orig, "%s/course2/RS_course2.dcm", patient);
+  double gtv = roi_cc(dose, orig, "GTV_2");
+  double in = roi_cc(dose, rs, "GTV_Rec_InField"), mg = roi_cc(dose, rs, "GTV_Rec_Marginal");
+  double ctv = roi_cc(dose, rs, "CTV_Rec"), ptv = roi_cc(dose, rs, "PTV_Rec");
+  cr_assert(isfinite(gtv) && isfinite(in) && isfinite(mg) && isfinite(ctv) && isfinite(ptv),
+            "volumes %g %g %g %g %g", gtv, in, mg, ctv, ptv);
+  cr_assert(fabs(in + mg - gtv) <= 0.03 * gtv, "parts %.3f + %.3f cc vs recurrence %.3f cc", in, mg, gtv);
+  const double kb = cbrt(4.0 * M_PI / 3.0) / 10.0; /* mm → cm */
+  double lo_ctv = pow(cbrt(gtv) + kb * 1.5, 3), hi_ctv = pow(cbrt(gtv) + kb * 9.0, 3) /* 3·3 mm */;
+  cr_assert(ctv >= lo_ctv && ctv <= hi_ctv, "CTV %.3f cc outside [%.3f, %.3f]", ctv, lo_ctv, hi_ctv);
+  double lo_ptv = pow(cbrt(ctv) + kb * 1.5, 3), hi_ptv = pow(cbrt(ctv) + kb * 9.0, 3);
+  cr_assert(ptv >= lo_ptv && ptv <= hi_ptv, "PTV %.3f cc outside [%.3f, %.3f]", ptv, lo_ptv, hi_ptv);
+}
+
 Test(consult, deterministic_and_complete, .timeout = 600) {
   need_patient();
   /* identical inputs include --out (it is recorded in the provenance): run twice into the
@@ -286,6 +327,7 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   cr_assert_eq(rc1 == 1, hf > 0);
   check_clinical_doses(j);
   check_failure_counts(j);
+  check_derived_structures(a);
   /* provenance: the case file's digest is the SHA-256 of its bytes (recomputed here) */
   const char *h = json_path_str(j, "sections.9.blocks.1.rows.0.sha256");
   cr_assert(h && strlen(h) == 64);

@@ -164,7 +164,7 @@ int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *
                          "maximum new physical dose in the planned fractions; voxels without a "
                          "limit are written as 0", nfiles, err);
   }
-  /* derived RTSTRUCT: the recurrence's in-field and marginal parts (margins not yet) */
+  /* derived RTSTRUCT: the recurrence's in-field and marginal parts, CTV and PTV by the recipe */
   if (!rc) rc = consult_write_rtstruct(c, dir, nfiles, err);
   return rc;
 }
