@@ -574,11 +574,11 @@ static void section_clinical(consult_ctx *c, rert_report *r) {
     static const report_column dcols[] = {
         {"structure", "Structure", 0, NULL},
         {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
-        {"cumulative_eqd2_unrecovered_gy", "Cumulative EQD2, no recovery (Gy)", 2, NULL},
+        {"cumulative_eqd2_unrecovered_gy", "EQD2 sum (Gy)", 2, NULL},
         {"contributions", "Per course at that voxel", 0, NULL},
         {"source", "Source", 0, NULL}};
     cJSON *rows = report_add_table(s, "clinical_organ_doses",
-                                   "Organ doses used for the toxicity tiers (from DICOM).", dcols, 5);
+                                   "Organ doses used for the toxicity tiers (from DICOM): cumulative EQD2 without recovery discount at the organ's alpha/beta, maximum over the organ.", dcols, 5);
     for (int k = 0; k < c->in.nstructs; k++) {
       if (hotv[k] < 0 || !is_toxicity_organ(c->in.structs[k].name)) continue;
       cJSON *row = report_table_row(rows);
@@ -603,8 +603,8 @@ static void section_clinical(consult_ctx *c, rert_report *r) {
       volume_index_to_world(&c->grid, ijk, x);
       cJSON_AddItemToObject(row, "voxel_mm", cJSON_CreateDoubleArray(x, 3));
       char src[256];
-      snprintf(src, sizeof src, "DICOM: per-course EQD2 maps (accumulate), summed voxelwise, max over %s at (%.1f, %.1f, %.1f) mm",
-               c->in.structs[k].name, x[0], x[1], x[2]);
+      snprintf(src, sizeof src, "DICOM accumulation: voxelwise sum, maximum at (%.1f, %.1f, %.1f) mm",
+               x[0], x[1], x[2]);
       cJSON_AddStringToObject(row, "source", src);
     }
   }
