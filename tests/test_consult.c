@@ -4,6 +4,7 @@
  * step, and the cumulative EQD2 of a voxel hit only by the planned course equals the closed-form
  * EQD2 of the planned physical dose there (domain-reference 1.1, computed here from the planned
  * RTDOSE read back, independently of the accumulate module). */
+#define _GNU_SOURCE /* memmem */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -117,19 +118,149 @@ static void check_cumulative_eqd2(const char *out) {
   free(m);
 }
 
+/* Value of `key` in the row of table `table` (section `sec`) whose `structure` is `st` and (when
+ * metric is not NULL) whose metric is `metric`; NaN when absent. */
+static double table_value(const cJSON *doc, const char *sec, const char *table, const char *st,
+                          const char *metric, const char *key) {
+  const cJSON *s, *b, *r;
+  cJSON_ArrayForEach(s, cJSON_GetObjectItem(doc, "sections")) {
+    if (strcmp(cJSON_GetObjectItem(s, "id")->valuestring, sec)) continue;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(s, "blocks")) {
+      const cJSON *id = cJSON_GetObjectItem(b, "id");
+      if (!cJSON_IsString(id) || strcmp(id->valuestring, table)) continue;
+      cJSON_ArrayForEach(r, cJSON_GetObjectItem(b, "rows")) {
+        const cJSON *sn = cJSON_GetObjectItem(r, "structure"), *mn = cJSON_GetObjectItem(r, "metric");
+        const cJSON *v = cJSON_GetObjectItem(r, key);
+        if (!cJSON_IsString(sn) || strcmp(sn->valuestring, st) || !cJSON_IsNumber(v)) continue;
+        if (metric && (!cJSON_IsString(mn) || strcmp(mn->valuestring, metric))) continue;
+        return v->valuedouble;
+      }
+    }
+  }
+  return NAN;
+}
+
+/* The toxicity tiers' organ doses come from DICOM (section 8 table clinical_organ_doses). The
+ * phantom case has no recovery, so each equals the organ's cumulative-EQD2 Dmax of the constraint
+ * table (same voxels, same α/β). Independently of the accumulate module, the cumulative EQD2 at
+ * the organ's α/β (3 Gy carotid, 2 Gy cord; data/tissues.json, domain-reference 2) is recomputed
+ * at the reference grid points from the two RTDOSEs read back — the prior one sampled where the
+ * phantom's ANALYTIC deformation maps the point — with EQD2 = D·(D/n + α/β)/(2 + α/β)
+ * (domain-reference 1.1). Its maximum over points well inside the organ by the phantom's analytic
+ * shape (level ≤ −1 mm) cannot exceed the reported value, and its maximum over points within
+ * 5 mm of the surface (every voxel the rasterised mask touches at 4 mm spacing lies there) cannot
+ * be below it; tolerance 1.5 % or 0.15 Gy (the vector-field file is sampled and interpolated). */
+static void check_clinical_doses(const cJSON *doc) {
+  static const struct { const char *organ, *table; double ab; } org[] = {
+      {"SpinalCord", "care_s0", 2.0}, {"A_Carotid_L", "s4_textbook", 3.0}, {"A_Carotid_R", "s4_textbook", 3.0}};
+  rert_phantom_model *m = calloc(1, sizeof *m);
+  rert_err err;
+  cr_assert_eq(phantom_model_init(m, 1, PHANTOM_SMALL, 2, &err), 0, "%s", err.msg);
+  char p[4400];
+  rert_rtdose rd1, rd2;
+  memset(&rd1, 0, sizeof rd1);
+  memset(&rd2, 0, sizeof rd2);
+  snprintf(p, sizeof p, "%s/course1/RD_course1.dcm", patient);
+  cr_assert_eq(io_read_rtdose(p, &rd1, &err), 0, "%s", err.msg);
+  snprintf(p, sizeof p, "%s/course2/RD_course2.dcm", patient);
+  cr_assert_eq(io_read_rtdose(p, &rd2, &err), 0, "%s", err.msg);
+  const rert_volume *v = &rd2.dose; /* the reference grid */
+  int n1 = m->course[0].fractions, n2 = m->course[1].fractions;
+  for (size_t o = 0; o < sizeof org / sizeof org[0]; o++) {
+    double tox = table_value(doc, "clinical", "clinical_organ_doses", org[o].organ, NULL,
+                             "cumulative_eqd2_unrecovered_gy");
+    double dmax = table_value(doc, "constraints", org[o].table, org[o].organ, "Dmax", "value");
+    cr_assert(isfinite(tox), "%s: no DICOM organ dose in the clinical section", org[o].organ);
+    cr_assert(isfinite(dmax), "%s: no Dmax row in %s", org[o].organ, org[o].table);
+    cr_assert(fabs(tox - dmax) <= 1e-3, "%s: clinical %.4f Gy vs constraint Dmax %.4f Gy", org[o].organ, tox, dmax);
+    int roi = phantom_roi_index(m, org[o].organ);
+    cr_assert_geq(roi, 0);
+    const double ab = org[o].ab;
+    double inner = -INFINITY, outer = -INFINITY;
+    for (int k = 0; k < v->nz; k++)
+      for (int j = 0; j < v->ny; j++)
+        for (int i = 0; i < v->nx; i++) {
+          double ijk[3] = {i, j, k}, x[3], y[3];
+          volume_index_to_world(v, ijk, x);
+          double lv = phantom_roi_level(m, roi, 1, x);
+          if (lv > 5.0) continue;
+          phantom_map_between(m, 1, 0, x, y);
+          double d1 = volume_sample_trilinear(&rd1.dose, y, 0), d2 = v->data[i + (size_t)v->nx * (j + (size_t)v->ny * k)];
+          double e = d1 * (d1 / n1 + ab) / (2 + ab) + d2 * (d2 / n2 + ab) / (2 + ab);
+          if (e > outer) outer = e;
+          if (lv <= -1.0 && e > inner) inner = e;
+        }
+    double tol = fmax(0.15, 0.015 * tox);
+    cr_assert(inner <= tox + tol && outer >= tox - tol,
+              "%s: clinical %.3f Gy outside [%.3f, %.3f] recomputed from the RTDOSEs", org[o].organ,
+              tox, inner, outer);
+  }
+  rtdata_free_rtdose(&rd1);
+  rtdata_free_rtdose(&rd2);
+  free(m);
+}
+
+static void check_failure_counts(const cJSON *first_doc);
+
+/* Volume (cc) of one ROI by `rert dvh` (contour integration, half-slice end caps — docs/dvh.md). */
+static double roi_cc(const char *dose, const char *rs, const char *roi) {
+  char args[9000];
+  snprintf(args, sizeof args, "dvh --dose %s --struct %s --roi %s --metric Volume --json", dose, rs, roi);
+  cJSON *j = NULL;
+  if (run_rert_json(args, &j) != 0 || !j) return NAN;
+  char *txt = cJSON_PrintUnformatted(j);
+  double v = NAN;
+  const char *q = txt ? strstr(txt, "\"volume_cc\":") : NULL;
+  if (q) v = strtod(q + 12, NULL);
+  free(txt);
+  cJSON_Delete(j);
+  return v;
+}
+
+/* Derived RTSTRUCT volumes. (a) The in-field and marginal parts add up to the recurrence ROI of
+ * the case's RTSTRUCT (its volume integrated from its own contours by rert dvh) within 3 %.
+ * (b) The phantom's planned course is IMRT → recipe ars_imrt (data/target_margins.json:
+ * "3-7 mm" GTV→CTV, "3-5 mm" CTV→PTV; the lower ends, 3 mm each). Lower bound, Brunn–Minkowski:
+ * growing a body of volume V by a ball of radius m gives at least (V^(1/3) + (4π/3)^(1/3)·m)^3
+ * (equality for a sphere); the margins act on a 3 mm plane spacing across, so the bound is taken
+ * with m − 1.5 mm. Upper bound (a guard against a margin applied twice or in cm, not a tight
+ * value): the same formula with 3·m. */
+static void check_derived_structures(const char *out) {
+  char rs[4400], dose[4400], orig[4400];
+  snprintf(rs, sizeof rs, "%s/recurrence_parts.dcm", out);
+  snprintf(dose, sizeof dose, "%s/cumulative_eqd2.dcm", out);
+  snprintf(orig, sizeof orig, "%s/course2/RS_course2.dcm", patient);
+  double gtv = roi_cc(dose, orig, "GTV_2");
+  double in = roi_cc(dose, rs, "GTV_Rec_InField"), mg = roi_cc(dose, rs, "GTV_Rec_Marginal");
+  double ctv = roi_cc(dose, rs, "CTV_Rec"), ptv = roi_cc(dose, rs, "PTV_Rec");
+  cr_assert(isfinite(gtv) && isfinite(in) && isfinite(mg) && isfinite(ctv) && isfinite(ptv),
+            "volumes %g %g %g %g %g", gtv, in, mg, ctv, ptv);
+  cr_assert(fabs(in + mg - gtv) <= 0.03 * gtv, "parts %.3f + %.3f cc vs recurrence %.3f cc", in, mg, gtv);
+  const double kb = cbrt(4.0 * M_PI / 3.0) / 10.0; /* mm → cm */
+  double lo_ctv = pow(cbrt(gtv) + kb * 1.5, 3), hi_ctv = pow(cbrt(gtv) + kb * 9.0, 3) /* 3·3 mm */;
+  cr_assert(ctv >= lo_ctv && ctv <= hi_ctv, "CTV %.3f cc outside [%.3f, %.3f]", ctv, lo_ctv, hi_ctv);
+  double lo_ptv = pow(cbrt(ctv) + kb * 1.5, 3), hi_ptv = pow(cbrt(ctv) + kb * 9.0, 3);
+  cr_assert(ptv >= lo_ptv && ptv <= hi_ptv, "PTV %.3f cc outside [%.3f, %.3f]", ptv, lo_ptv, hi_ptv);
+}
+
 Test(consult, deterministic_and_complete, .timeout = 600) {
   need_patient();
   /* identical inputs include --out (it is recorded in the provenance): run twice into the
    * same directory, the second run replacing the first's files */
   char a[4200];
   snprintf(a, sizeof a, "%s/a", test_tmpdir());
-  static const char *files[] = {"report.json", "report.html", "report.pdf"};
-  char *first[3];
-  size_t nfirst[3];
+  /* every output, the derived DICOM objects included (their UIDs are derived from the input
+   * digests, their creation date/time from --created): byte for byte, no tag excepted */
+  static const char *files[] = {"report.json",        "report.html",      "report.pdf",
+                                "cumulative_eqd2.dcm", "worst_case_eqd2.dcm", "remaining_eqd2.dcm",
+                                "max_new_dose.dcm",   "recurrence_parts.dcm"};
+  enum { NF = sizeof files / sizeof files[0] };
+  char *first[NF];
+  size_t nfirst[NF];
   char *e1 = NULL, *e2 = NULL;
   int rc1 = consult(a, &e1);
   cr_assert(rc1 == 0 || rc1 == 1, "consult failed: %s", e1 ? e1 : "");
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NF; i++) {
     char pa[4400];
     snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
     first[i] = slurp(pa, &nfirst[i]);
@@ -139,7 +270,37 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   cr_assert_eq(rc1, rc2, "%s", e2 ? e2 : "");
   free(e1);
   free(e2);
-  for (int i = 0; i < 3; i++) {
+  /* the DICOM creation date/time is --created (2026-01-01T00:00:00Z), as in the report. The
+   * elements are looked up as raw explicit-VR little-endian bytes (PS3.5 7.1.2: group, element,
+   * VR, 16-bit length, value): RTDOSE ContentDate/Time (0008,0023)/(0008,0033), RTSTRUCT
+   * StructureSetDate/Time (3006,0008)/(3006,0009). */
+  static const char rd_date[] = "\x08\x00\x23\x00" "DA\x08\x00" "20260101",
+                    rd_time[] = "\x08\x00\x33\x00" "TM\x06\x00" "000000",
+                    ss_date[] = "\x06\x30\x08\x00" "DA\x08\x00" "20260101",
+                    ss_time[] = "\x06\x30\x09\x00" "TM\x06\x00" "000000";
+  for (int i = 3; i < NF; i++) {
+    int rs = strstr(files[i], "recurrence") != NULL;
+    cr_assert_not_null(memmem(first[i], nfirst[i], rs ? ss_date : rd_date, sizeof rd_date - 1),
+                       "%s: creation date is not --created", files[i]);
+    cr_assert_not_null(memmem(first[i], nfirst[i], rs ? ss_time : rd_time, sizeof rd_time - 1),
+                       "%s: creation time is not --created", files[i]);
+  }
+  /* distinct objects get distinct UIDs (the key includes the output's role) */
+  char sops[NF][RERT_UID_LEN], series[NF][RERT_UID_LEN];
+  for (int i = 3; i < NF; i++) {
+    char pa[4400];
+    snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
+    rert_dicom_ident id;
+    rert_err ie;
+    cr_assert_eq(io_read_ident(pa, &id, &ie), 0, "%s", ie.msg);
+    snprintf(sops[i], RERT_UID_LEN, "%s", id.sop_instance_uid);
+    snprintf(series[i], RERT_UID_LEN, "%s", id.series_instance_uid);
+    for (int q = 3; q < i; q++) {
+      cr_assert_str_neq(sops[i], sops[q], "%s and %s share a SOP Instance UID", files[i], files[q]);
+      cr_assert_str_neq(series[i], series[q], "%s and %s share a Series UID", files[i], files[q]);
+    }
+  }
+  for (int i = 0; i < NF; i++) {
     char pa[4400];
     snprintf(pa, sizeof pa, "%s/%s", a, files[i]);
     size_t n;
@@ -164,6 +325,9 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   /* the exit status agrees with the summary */
   double hf = json_path_num(j, "summary.hard_failures");
   cr_assert_eq(rc1 == 1, hf > 0);
+  check_clinical_doses(j);
+  check_failure_counts(j);
+  check_derived_structures(a);
   /* provenance: the case file's digest is the SHA-256 of its bytes (recomputed here) */
   const char *h = json_path_str(j, "sections.9.blocks.1.rows.0.sha256");
   cr_assert(h && strlen(h) == 64);
@@ -178,6 +342,56 @@ Test(consult, deterministic_and_complete, .timeout = 600) {
   check_cumulative_eqd2(a);
 }
 
+/* The summary's hard-failure counts keep nominal and worst case apart. A test protocol puts two
+ * mandatory SpinalCord Dmax limits (cumulative EQD2, α/β 2) around the nominal value the first
+ * run reported: 2 Gy below it (fails nominally and in the worst case) and 0.5 Gy above it (passes
+ * nominally; fails in the worst case with a 6 mm radius, which lifts the cord Dmax by ~16 Gy on
+ * this phantom — asserted below from the row itself). So: 1 nominal, 2 worst case; a nominal
+ * count that also took worst-case failures would say 2. */
+static void check_failure_counts(const cJSON *first_doc) {
+  double nom = table_value(first_doc, "constraints", "care_s0", "SpinalCord", "Dmax", "value");
+  cr_assert(isfinite(nom));
+  char proto[4200], out[4200];
+  snprintf(proto, sizeof proto, "%s/split.json", test_tmpdir());
+  snprintf(out, sizeof out, "%s/split_out", test_tmpdir());
+  FILE *f = fopen(proto, "w");
+  cr_assert_not_null(f);
+  const char *src = "test protocol (tests/test_consult.c)";
+  fprintf(f, "{\"schema\": \"rert-protocol/1\", \"name\": \"split\", \"title\": \"test\", "
+             "\"source\": \"%s\", \"verified\": true, \"constraints\": [", src);
+  double lim[2] = {nom - 2.0, nom + 0.5};
+  for (int q = 0; q < 2; q++)
+    fprintf(f, "%s{\"id\": \"cord_%d\", \"organ\": \"SpinalCord\", \"metric\": \"Dmax\", "
+               "\"limit_gy\": %.6f, \"comparator\": \"<=\", \"tier\": \"mandatory\", "
+               "\"scope\": \"cumulative\", \"quantity\": \"EQD2\", \"alpha_beta_gy\": 2, "
+               "\"recovery\": \"none\", \"source\": \"%s\", \"verified\": true}",
+            q ? ", " : "", q, lim[q], src);
+  fprintf(f, "]}\n");
+  fclose(f);
+  char args[13000], *e = NULL, *o = NULL;
+  snprintf(args, sizeof args,
+           "consult %s/case.json --out %s --protocol %s --uncertainty-mm 6 --created 2026-01-01T00:00:00Z",
+           patient, out, proto);
+  int rc = run_rert(args, &o, &e);
+  cr_assert_eq(rc, 1, "a nominal hard failure exits 1: %s", e ? e : "");
+  cr_assert(o && strstr(o, "hard failures: 1 nominal, 2 worst case"), "stdout: %s", o ? o : "");
+  free(e);
+  free(o);
+  char pj[4400];
+  snprintf(pj, sizeof pj, "%s/report.json", out);
+  char *js = slurp(pj, NULL);
+  cJSON *j = cJSON_Parse(js);
+  cr_assert_not_null(j);
+  double wc = table_value(j, "constraints", "split", "SpinalCord", "Dmax", "worst_value");
+  cr_assert(wc > nom + 0.5, "worst-case cord Dmax %.3f does not exceed the second limit %.3f", wc, nom + 0.5);
+  cr_assert_eq(json_path_num(j, "summary.hard_failures"), 1);
+  cr_assert_eq(json_path_num(j, "summary.worst_case_hard_failures"), 2);
+  const char *txt = json_path_str(j, "sections.0.blocks.0.text");
+  cr_assert(txt && strstr(txt, "hard failures: 1 nominal, 2 worst case"), "summary: %s", txt ? txt : "");
+  cJSON_Delete(j);
+  free(js);
+}
+
 Test(consult, failure_writes_nothing) {
   char out[4200], args[8600];
   snprintf(out, sizeof out, "%s/never", test_tmpdir());
@@ -187,6 +401,13 @@ Test(consult, failure_writes_nothing) {
   cr_assert(e && strstr(e, "step 1/9 (load case file)"), "names the step: %s", e ? e : "");
   free(e);
   struct stat st;
+  cr_assert_neq(stat(out, &st), 0, "no output directory after a failure");
+  /* a malformed --created is bad input, refused before anything is read or written */
+  snprintf(args, sizeof args, "consult /nonexistent/case.json --out %s --created 2026-13-01", out);
+  e = NULL;
+  cr_assert_eq(run_rert(args, NULL, &e), 2);
+  cr_assert(e && strstr(e, "--created"), "names the option: %s", e ? e : "");
+  free(e);
   cr_assert_neq(stat(out, &st), 0, "no output directory after a failure");
 }
 

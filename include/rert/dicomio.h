@@ -121,6 +121,13 @@ typedef struct {
 int io_set_dose_encoding(int encoding);
 int io_get_dose_encoding(void);
 
+/* Creation date/time written into objects (ContentDate/Time, StructureSetDate/Time, StudyDate
+ * when the identity has none), process-wide like the encoding: epoch_s seconds since 1970 UTC,
+ * or −1 (default) for now — or SOURCE_DATE_EPOCH when that environment variable is set. Returns
+ * the previous setting. The consult sets it to its --created time so its DICOM outputs carry the
+ * same creation time as its report. */
+long long io_set_write_time(long long epoch_s);
+
 /* CT (or MR when ident.modality is "MR") slices CT.<k+1>.dcm into `dir` (created). Pixels are
  * stored as signed 16-bit with RescaleSlope/Intercept chosen to hold the volume's range;
  * s->slice_sop_uids is used when set (else derived from the series UID as
@@ -152,6 +159,14 @@ int io_write_derived_dose(const char *path, const rert_volume *dose,
                           const rert_dicom_ident *source, const char *const *plan_uids,
                           int nplans, const io_write_opts *opts, rert_dicom_ident *new_ident,
                           rert_err *err);
+/* Same, with the new SOP Instance and Series UIDs derived from uid_key (io_make_uid_from of
+ * "<uid_key>/sop" and "<uid_key>/series") instead of drawn at random, so a pipeline that runs
+ * twice on the same inputs writes the same object (the consult keys on its input digests and the
+ * output's role). uid_key NULL or "" = random, as io_write_derived_dose. */
+int io_write_derived_dose_keyed(const char *path, const rert_volume *dose,
+                                const rert_dicom_ident *source, const char *const *plan_uids,
+                                int nplans, const char *uid_key, const io_write_opts *opts,
+                                rert_dicom_ident *new_ident, rert_err *err);
 /* The text io_write_derived_dose puts in DoseComment and SeriesDescription (≤ 64 chars, DICOM
  * LO), e.g. "EQD2 upper a/b=2Gy rec=stepwise RBE=PHYSICAL". */
 void io_describe_dose_meta(const rert_dose_meta *meta, char *buf, size_t bufsz);

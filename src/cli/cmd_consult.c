@@ -13,7 +13,7 @@ static const rert_opt consult_opts_tbl[] = {
     {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs (created)", NULL, 0},
     {"uncertainty-mm", OPT_NUM, "3", "registration uncertainty radius for the worst case (0 = none)", "mm", 1},
     {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
-    {"created", OPT_STR, NULL, "creation time written into the report (ISO 8601, e.g. 2026-01-01T00:00:00Z) instead of now; for reproducible output", NULL, 0},
+    {"created", OPT_STR, NULL, "creation time of the report and DICOM outputs (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z) instead of now or SOURCE_DATE_EPOCH; for reproducible output", NULL, 0},
     {"no-progress", OPT_FLAG, NULL, "no progress indicator on stderr (it is shown only on a terminal anyway)", NULL, 0},
     {0}};
 

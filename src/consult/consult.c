@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "rert/fileio.h"
@@ -50,6 +51,76 @@ static void remove_tree(const char *dir) {
   rmdir(dir);
 }
 
+/* Creation time: --created (ISO 8601 UTC, "YYYY-MM-DDTHH:MM:SS" with an optional "Z"), else
+ * SOURCE_DATE_EPOCH (reproducible-builds convention, as the io module), else now. One value
+ * drives the report's created_utc and the DICOM outputs' content/structure-set date and time. */
+static int resolve_created(consult_ctx *c, rert_err *err) {
+  time_t t;
+  const char *s = c->o->created_utc;
+  if (s && *s) {
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    char z[4] = "";
+    int n = 0;
+    if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n%3s", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &n, z) < 6 ||
+        !(s[n] == '\0' || strcmp(s + n, "Z") == 0) || tm.tm_mon < 1 || tm.tm_mon > 12 ||
+        tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60 ||
+        tm.tm_year < 1970)
+      return rert_err_set(err, RERT_EINPUT,
+                          "--created: '%s' is not a UTC time like 2026-01-01T00:00:00Z", s);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    t = timegm(&tm);
+  } else {
+    const char *e = getenv("SOURCE_DATE_EPOCH");
+    char *end = NULL;
+    long long v = e && *e ? strtoll(e, &end, 10) : -1;
+    t = v >= 0 && end && *end == '\0' ? (time_t)v : time(NULL);
+  }
+  struct tm tm;
+  gmtime_r(&t, &tm);
+  strftime(c->created_utc, sizeof c->created_utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  c->created_epoch_s = (long long)t;
+  return RERT_OK;
+}
+
+/* Key of the derived objects' UIDs: SHA-256 over the rert version, every input's role and
+ * digest (case file, RTDOSEs, plans, CT series, RTSTRUCT, registrations) and the parameters that
+ * change the outputs (uncertainty radius, protocols in order). Not the output directory or the
+ * creation time, so the same consult gives the same UIDs wherever and whenever it is written. */
+static void make_uid_key(consult_ctx *c) {
+  size_t cap = 4096, len = 0;
+  char *b = malloc(cap);
+  if (!b) return;
+#define APPEND(...)                                                                         \
+  do {                                                                                      \
+    int need_ = snprintf(NULL, 0, __VA_ARGS__);                                             \
+    if (need_ > 0 && len + (size_t)need_ + 1 > cap) {                                       \
+      char *q_ = realloc(b, cap = (len + (size_t)need_ + 1) * 2);                           \
+      if (!q_) { free(b); return; }                                                         \
+      b = q_;                                                                               \
+    }                                                                                       \
+    if (need_ > 0) len += (size_t)snprintf(b + len, cap - len, __VA_ARGS__);                \
+  } while (0)
+  APPEND("rert-consult-uid/1 %s\n", RERT_VERSION);
+  const cJSON *it;
+  cJSON_ArrayForEach(it, c->inputs) {
+    const cJSON *role = cJSON_GetObjectItem(it, "role"), *h = cJSON_GetObjectItem(it, "sha256");
+    APPEND("%s\t%s\n", cJSON_IsString(role) ? role->valuestring : "",
+           cJSON_IsString(h) ? h->valuestring : "-");
+  }
+  APPEND("uncertainty_mm %.17g\n", c->o->uncertainty_mm);
+  for (int p = 0; p < c->nprot; p++) APPEND("protocol %s\n", c->prot[p].name);
+#undef APPEND
+  report_sha256_buffer(b, len, c->uid_key);
+  free(b);
+}
+
+void consult_object_key(const consult_ctx *c, const char *role, char *buf, size_t n) {
+  snprintf(buf, n, "%s/%s", c->uid_key, role);
+}
+
 static int write_derived(consult_ctx *c, const char *dir, const char *name, const rert_volume *v,
                          const char *note, int *nfiles, rert_err *err) {
   /* RTDOSE cannot hold negative numbers or NaN: those voxels are written as 0 (said in `note`) */
@@ -69,7 +140,10 @@ static int write_derived(consult_ctx *c, const char *dir, const char *name, cons
   wo.software = "rert";
   char path[2200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
-  rc = io_write_derived_dose(path, &w, &c->dose[c->iref].ident, plans, np, &wo, NULL, err);
+  char key[160];
+  consult_object_key(c, name, key, sizeof key);
+  rc = io_write_derived_dose_keyed(path, &w, &c->dose[c->iref].ident, plans, np, key, &wo, NULL,
+                                   err);
   volume_free(&w);
   if (!rc) (*nfiles)++;
   return rc;
@@ -90,7 +164,7 @@ int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *
                          "maximum new physical dose in the planned fractions; voxels without a "
                          "limit are written as 0", nfiles, err);
   }
-  /* derived RTSTRUCT: the recurrence's in-field and marginal parts (margins not yet) */
+  /* derived RTSTRUCT: the recurrence's in-field and marginal parts, CTV and PTV by the recipe */
   if (!rc) rc = consult_write_rtstruct(c, dir, nfiles, err);
   return rc;
 }
@@ -126,7 +200,13 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   c->notes = cJSON_CreateArray();
   rert_report r;
   memset(&r, 0, sizeof r);
-  int rc = RERT_OK, failed = -1, loaded = 0;
+  int rc = resolve_created(c, err), failed = -1, loaded = 0;
+  if (rc) {
+    cJSON_Delete(c->inputs);
+    cJSON_Delete(c->notes);
+    free(c);
+    return rc;
+  }
   int (*const steps[])(consult_ctx *, rert_err *) = {
       consult_step_load,       consult_step_dicom,    consult_step_register,
       consult_step_masks,      consult_step_accumulate, consult_step_evaluate,
@@ -158,7 +238,13 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
     if (!rc) { snprintf(p, sizeof p, "%s/report.json", c->tmp_dir); rc = report_write_json(&r, p, err); }
     if (!rc) { snprintf(p, sizeof p, "%s/report.html", c->tmp_dir); rc = report_write_html(&r, p, err); }
     if (!rc) { snprintf(p, sizeof p, "%s/report.pdf", c->tmp_dir); rc = report_write_pdf(&r, p, err); }
-    if (!rc) { sum->nfiles = 3; rc = consult_write_dicom(c, c->tmp_dir, &sum->nfiles, err); }
+    if (!rc) {
+      sum->nfiles = 3;
+      make_uid_key(c);
+      long long prev = io_set_write_time(c->created_epoch_s);
+      rc = consult_write_dicom(c, c->tmp_dir, &sum->nfiles, err);
+      io_set_write_time(prev);
+    }
     if (!rc) rc = move_into_place(c->tmp_dir, o->out_dir, err);
     if (rc && c->tmp_dir[0]) remove_tree(c->tmp_dir);
     if (rc) failed = 8;

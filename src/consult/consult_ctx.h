@@ -71,6 +71,9 @@ typedef struct {
   cJSON *inputs;                     /* provenance: [{role, path, sha256}] */
   cJSON *notes;                      /* warnings for the report: ["text", ...] */
   char tmp_dir[1100];
+  char created_utc[32];              /* "YYYY-MM-DDTHH:MM:SSZ": report and DICOM creation time */
+  long long created_epoch_s;
+  char uid_key[65];                  /* SHA-256 of inputs + parameters: derived-object UIDs */
 } consult_ctx;
 
 /* steps (consult_steps.c) */
@@ -86,5 +89,7 @@ int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err);
 int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *err);
 int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_err *err);
 void consult_ctx_free(consult_ctx *c);
+/* "<uid_key>/<role>" into buf: the key a derived DICOM object's UIDs are made from. */
+void consult_object_key(const consult_ctx *c, const char *role, char *buf, size_t n);
 
 #endif

@@ -173,11 +173,22 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"}};
   for (int p = 0; p < c->nprot; p++) {
     const accum_evaluation *ev = &c->ev[p];
+    /* accumulate's hard_failures / desirable_failures count a row that fails nominally OR in the
+     * worst case; the report keeps the two apart: nominal counts on the nominal map only */
+    int hard_nom = 0, hard_wc = 0, des_nom = 0, des_wc = 0;
+    for (int k = 0; k < ev->nrows; k++) {
+      const accum_eval_row *e = &ev->rows[k];
+      int fn = e->verdict == VERDICT_FAIL, fw = e->has_worst && e->worst_verdict == VERDICT_FAIL;
+      if (protocol_tier_is_hard(e->c->tier)) hard_nom += fn, hard_wc += fw;
+      else if (e->c->tier == TIER_DESIRABLE) des_nom += fn, des_wc += fw;
+    }
     char cap[600];
-    snprintf(cap, sizeof cap, "Protocol %s: %s. Hard failures: %d; desirable failures: %d; not evaluated: %d.",
-             c->prot[p].name, c->prot[p].title, ev->hard_failures, ev->desirable_failures, ev->not_evaluated);
+    snprintf(cap, sizeof cap,
+             "Protocol %s: %s. Hard failures: %d nominal, %d worst case; desirable failures: %d "
+             "nominal, %d worst case; not evaluated: %d.",
+             c->prot[p].name, c->prot[p].title, hard_nom, hard_wc, des_nom, des_wc, ev->not_evaluated);
     cJSON *rows = report_add_table(s, c->prot[p].name, cap, cols, (int)(sizeof cols / sizeof cols[0]));
-    sum->hard_failures += ev->hard_failures;
+    sum->hard_failures += hard_nom;
     for (int k = 0; k < ev->nrows; k++) {
       const accum_eval_row *e = &ev->rows[k];
       cJSON *row = report_table_row(rows);
@@ -378,7 +389,7 @@ static void section_budget(consult_ctx *c, rert_report *r) {
     const case_course *pl = casefile_planned_course(&c->cs);
     snprintf(buf, sizeof buf,
              "Regimen solver: the planned dose distribution scaled, in other fraction numbers, to the "
-             "largest dose with no hard failure in protocol %s (bisection to 1/128 of 200 %% of "
+             "largest dose with no hard failure, nominal or worst case, in protocol %s (bisection to 1/128 of 200 %% of "
              "the planned %.2f Gy).",
              c->prot[0].name, pl ? pl->prescription_gy : NAN);
     rows = report_add_table(s, "regimens", buf, sc, 5);
@@ -435,6 +446,74 @@ static void flatten(cJSON *rows, const char *prefix, const cJSON *o) {
   }
 }
 
+/* Course q's unrecovered EQD2 at voxel v at α/β `ab`. The accumulation's map is at the voxel's
+ * α/β (overlap rule); where that differs, the LQ relation EQD2 = D·(D/n + α/β)/(2 + α/β)
+ * (domain-reference 1.1) is inverted for the (RBE-weighted) dose D and re-applied at `ab`. */
+static double course_eqd2_at(const consult_ctx *c, int q, size_t v, double ab) {
+  double e = c->res.course_eqd2[q].data[v], abv = c->res.alpha_beta.data[v];
+  int nfx = c->in.courses[q].fractions;
+  if (!(e > 0) || !(abv > 0) || nfx < 1 || fabs(abv - ab) < 1e-9) return e;
+  double D = 0.5 * nfx * (-abv + sqrt(abv * abv + 4.0 * e * (2.0 + abv) / nfx));
+  return D * (D / nfx + ab) / (2.0 + ab);
+}
+
+/* Organ-dose rows for the toxicity tiers from the DICOM accumulation. The toxicity thresholds
+ * (carotid 120–130 Gy, Bots, Chen, Nieder, Ng) are stated for UNDISCOUNTED cumulative doses, so
+ * the value per organ is the maximum over its voxels (mask ≥ the accumulation's threshold) of the
+ * voxelwise sum of the per-course unrecovered EQD2 maps (accum_result.course_eqd2, at the
+ * structure's α/β), over every voxel the structure touches (mask > 0) — the voxel set and α/β of
+ * the constraint table's Dmax rows, so with no recovery the two agree. clinical_assess sums its rows over courses, so each course's row is that
+ * course's EQD2 AT the hottest cumulative voxel: the sum is the organ's cumulative Dmax exactly.
+ * (clinical_organ_doses_from_accum gives each course's own maximum instead, whose sum over-states
+ * the cumulative maximum when the courses' hot spots lie apart.) hot[] gets the cumulative
+ * value and the voxel index per structure (NaN / −1 when not evaluated). */
+static int organ_doses_from_dicom(const consult_ctx *c, clinical_organ_dose *out, int max,
+                                  double *hot, long *hot_voxel) {
+  const accum_input *in = &c->in;
+  const accum_result *res = &c->res;
+  int n = 0;
+  for (int k = 0; k < in->nstructs; k++) {
+    hot[k] = NAN;
+    hot_voxel[k] = -1;
+    const accum_structure *st = &in->structs[k];
+    if (st->is_target || !st->mask || !st->mask->data) continue;
+    const size_t nv = volume_count(st->mask);
+    const float *m = st->mask->data;
+    const double ab = res->struct_alpha_beta_gy[k];
+    double best = -INFINITY;
+    long arg = -1;
+    /* every voxel the structure touches (mask > 0), as the constraint evaluation's Dmax */
+    for (size_t v = 0; v < nv; v++) {
+      if (!(m[v] > 0)) continue;
+      double sum = 0;
+      for (int q = 0; q < res->ncourses; q++) sum += course_eqd2_at(c, q, v, ab);
+      if (sum > best) best = sum, arg = (long)v;
+    }
+    if (arg < 0) continue;
+    hot[k] = best;
+    hot_voxel[k] = arg;
+    for (int q = 0; q < res->ncourses && n < max; q++) {
+      clinical_organ_dose *d = &out[n++];
+      memset(d, 0, sizeof *d);
+      snprintf(d->course_id, sizeof d->course_id, "%s", in->courses[q].id);
+      snprintf(d->organ, sizeof d->organ, "%s", st->name);
+      snprintf(d->metric, sizeof d->metric, "Dmax");
+      d->eqd2_gy = course_eqd2_at(c, q, (size_t)arg, ab);
+      d->alpha_beta_gy = ab;
+    }
+  }
+  return n;
+}
+
+/* The organs whose tiers clinical_assess derives from cumulative doses (rert/clinical.h). */
+static int is_toxicity_organ(const char *name) {
+  static const char *const pre[] = {"A_Carotid", "Bone_Mandible", "BrachialPlex", "SpinalCord",
+                                    "Lobe_Temporal"};
+  for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++)
+    if (strncmp(name, pre[i], strlen(pre[i])) == 0) return 1;
+  return 0;
+}
+
 static void section_clinical(consult_ctx *c, rert_report *r) {
   cJSON *s = report_add_section(r, "clinical", "8. Clinical assessment");
   /* recurrence pattern from DICOM: overlap of the recurrence with the 95 % isodose of the most
@@ -460,13 +539,76 @@ static void section_clinical(consult_ctx *c, rert_report *r) {
     }
   }
   clinical_options co = clinical_options_default();
+  enum { MAXROWS = CONSULT_MAX_ROIS * RERT_CASE_MAX_COURSES };
+  clinical_organ_dose *od = calloc(MAXROWS, sizeof *od);
+  double hot[CONSULT_MAX_ROIS];
+  long hotv[CONSULT_MAX_ROIS];
+  int nod = od ? organ_doses_from_dicom(c, od, MAXROWS, hot, hotv) : 0;
+  co.organ_doses = od;
+  co.norgan_doses = nod;
   cJSON *cj = NULL;
   rert_err e;
-  if (clinical_assess(&c->cs, &co, &cj, &e) != RERT_OK) {
+  int from_dicom = nod > 0;
+  if (clinical_assess(&c->cs, &co, &cj, &e) != RERT_OK && from_dicom) {
+    /* e.g. the case overrides an organ's α/β so the DICOM EQD2 is not at the α/β the toxicity
+     * data is stated at: fall back to the case file's point doses and say so */
+    char note[1400];
+    snprintf(note, sizeof note, "toxicity tiers from the case file's point doses, not DICOM: %s", e.msg);
+    report_add_note(s, "warning", note);
+    co.organ_doses = NULL;
+    co.norgan_doses = 0;
+    from_dicom = 0;
+    cJSON_Delete(cj);
+    cj = NULL;
+    if (clinical_assess(&c->cs, &co, &cj, &e) != RERT_OK) cj = NULL;
+  }
+  if (!cj) {
     report_add_note(s, "warning", e.msg);
+    free(od);
     return;
   }
-  report_add_paragraph(s, "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. Toxicity tiers here use the case file's point doses; the DICOM-derived cumulative values are in the constraint table.");
+  report_add_paragraph(s, from_dicom
+      ? "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. The cumulative doses behind the toxicity tiers (carotid, mandible, brachial plexus, spinal cord, temporal lobe) come from the DICOM accumulation (table below: cumulative EQD2 without recovery discount, maximum over every voxel of the structure on the reference dose grid — the voxels and alpha/beta of the Dmax rows in section 4, which include recovery); an organ the structure set lacks falls back to the case file's point doses."
+      : "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. Toxicity tiers here use the case file's point doses; the DICOM-derived cumulative values are in the constraint table.");
+  if (from_dicom) {
+    static const report_column dcols[] = {
+        {"structure", "Structure", 0, NULL},
+        {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
+        {"cumulative_eqd2_unrecovered_gy", "EQD2 sum (Gy)", 2, NULL},
+        {"contributions", "Per course at that voxel", 0, NULL},
+        {"source", "Source", 0, NULL}};
+    cJSON *rows = report_add_table(s, "clinical_organ_doses",
+                                   "Organ doses used for the toxicity tiers (from DICOM): cumulative EQD2 without recovery discount at the organ's alpha/beta, maximum over the organ.", dcols, 5);
+    for (int k = 0; k < c->in.nstructs; k++) {
+      if (hotv[k] < 0 || !is_toxicity_organ(c->in.structs[k].name)) continue;
+      cJSON *row = report_table_row(rows);
+      cJSON_AddStringToObject(row, "structure", c->in.structs[k].name);
+      add_num(row, "alpha_beta_gy", c->res.struct_alpha_beta_gy[k]);
+      add_num(row, "cumulative_eqd2_unrecovered_gy", hot[k]);
+      char contrib[512] = "";
+      size_t used = 0;
+      for (int q = 0; q < c->res.ncourses && used < sizeof contrib; q++) {
+        int w = snprintf(contrib + used, sizeof contrib - used, "%s%s %.2f Gy", q ? "; " : "",
+                         c->in.courses[q].id,
+                         course_eqd2_at(c, q, (size_t)hotv[k], c->res.struct_alpha_beta_gy[k]));
+        if (w < 0) break;
+        used += (size_t)w;
+      }
+      cJSON_AddStringToObject(row, "contributions", contrib);
+      double ijk[3], x[3];
+      long nx = c->grid.nx, ny = c->grid.ny;
+      ijk[0] = (double)(hotv[k] % nx);
+      ijk[1] = (double)((hotv[k] / nx) % ny);
+      ijk[2] = (double)(hotv[k] / (nx * ny));
+      volume_index_to_world(&c->grid, ijk, x);
+      cJSON_AddItemToObject(row, "voxel_mm", cJSON_CreateDoubleArray(x, 3));
+      char src[256];
+      snprintf(src, sizeof src, "DICOM accumulation: voxelwise sum, maximum at (%.1f, %.1f, %.1f) mm",
+               x[0], x[1], x[2]);
+      cJSON_AddStringToObject(row, "source", src);
+    }
+  }
+  free(od);
   static const char *const parts[] = {"rpa", "intent", "toxicity", "ars"};
   static const char *const titles[] = {"Recursive partitioning (MIRI RPA)", "Treatment intent", "Toxicity risk", "ARS appropriate-use guidance"};
   static const report_column cols[] = {{"item", "Item", 0, NULL}, {"value", "Value", 0, NULL}};
@@ -499,8 +641,9 @@ static void section_summary(consult_ctx *c, rert_report *r, const consult_summar
   char buf[1200];
   const case_course *pl = casefile_planned_course(&c->cs);
   snprintf(buf, sizeof buf,
-           "%d constraint rows evaluated in %d protocol(s). Hard failures: %d nominal, %d in the worst "
-           "case within %.1f mm registration uncertainty.%s%s",
+           "%d constraint rows evaluated in %d protocol(s); hard failures: %d nominal, %d worst case "
+           "(doses at their maximum within %.1f mm registration uncertainty; a row can fail in both)."
+           "%s%s",
            sum->nconstraints, c->nprot, sum->hard_failures, sum->worst_hard_failures,
            c->o->uncertainty_mm, pl ? " Planned course: " : "", pl ? pl->id : "");
   report_add_note(s, sum->hard_failures || sum->worst_hard_failures ? "warning" : "info", buf);
@@ -510,7 +653,7 @@ static void section_summary(consult_ctx *c, rert_report *r, const consult_summar
 int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err) {
   char title[400];
   snprintf(title, sizeof title, "Re-irradiation consult: %s", c->cs.patient_id);
-  int rc = report_init(r, title, c->o->created_utc, err);
+  int rc = report_init(r, title, c->created_utc, err);
   if (rc) return rc;
   consult_summary sum;
   memset(&sum, 0, sizeof sum);

@@ -296,10 +296,19 @@ DcmItem *new_item(DcmItem *it, const DcmTagKey &seq) {
   return item;
 }
 
-/* Creation time of written objects: now, or SOURCE_DATE_EPOCH (seconds since 1970, the
+/* Creation time of written objects: io_set_write_time's value when set, else now, or SOURCE_DATE_EPOCH (seconds since 1970, the
  * reproducible-builds.org convention) when set, so generators such as `rert phantom` can write
  * byte-identical files. */
+static long long write_time_override = -1;
+
+extern "C" long long io_set_write_time(long long epoch_s) {
+  long long prev = write_time_override;
+  write_time_override = epoch_s >= 0 ? epoch_s : -1;
+  return prev;
+}
+
 static time_t write_time() {
+  if (write_time_override >= 0) return (time_t)write_time_override;
   const char *e = getenv("SOURCE_DATE_EPOCH");
   if (e && *e) {
     char *end = NULL;

@@ -348,6 +348,15 @@ extern "C" int io_write_derived_dose(const char *path, const rert_volume *dose,
                                      const rert_dicom_ident *source, const char *const *plan_uids,
                                      int nplans, const io_write_opts *opts,
                                      rert_dicom_ident *new_ident, rert_err *err) {
+  return io_write_derived_dose_keyed(path, dose, source, plan_uids, nplans, NULL, opts, new_ident,
+                                     err);
+}
+
+extern "C" int io_write_derived_dose_keyed(const char *path, const rert_volume *dose,
+                                           const rert_dicom_ident *source,
+                                           const char *const *plan_uids, int nplans,
+                                           const char *uid_key, const io_write_opts *opts,
+                                           rert_dicom_ident *new_ident, rert_err *err) {
   DCM_GUARD_BEGIN
   rert_rtdose d;
   memset(&d, 0, sizeof d);
@@ -365,8 +374,14 @@ extern "C" int io_write_derived_dose(const char *path, const rert_volume *dose,
   if (!id.study_instance_uid[0] || !id.frame_of_reference_uid[0] || !id.patient_id[0])
     return rert_err_set(err, RERT_EINPUT, "%s: source object %s lacks StudyInstanceUID, "
                         "FrameOfReferenceUID or PatientID", path, source->path);
-  io_make_uid(id.series_instance_uid, err);
-  io_make_uid(id.sop_instance_uid, err);
+  if (uid_key && *uid_key) {
+    std::string k(uid_key);
+    io_make_uid_from((k + "/series").c_str(), id.series_instance_uid);
+    io_make_uid_from((k + "/sop").c_str(), id.sop_instance_uid);
+  } else {
+    io_make_uid(id.series_instance_uid, err);
+    io_make_uid(id.sop_instance_uid, err);
+  }
   io_meta_short(&dose->meta, id.series_description, sizeof id.series_description);
   copy_str(d.dose_comment, 65, id.series_description);
   d.units = DOSE_UNITS_GY;
