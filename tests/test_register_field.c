@@ -237,26 +237,47 @@ Test(field, minmax_filter_ball_and_bruteforce) {
   }
   cr_assert_eq(got, want);
   volume_free(&lo), volume_free(&hi);
-  /* random data vs brute-force min/max over the same ball */
+  /* random data: the bounds contain the brute-force min/max over the grid nodes in the ball, and
+   * (the field being trilinear between nodes) stay within the min/max of the nodes within one
+   * cell of the ball */
   srand(7);
   for (size_t i = 0; i < volume_count(&v); i++) v.data[i] = (float)(rand() % 1000) / 10;
   cr_assert(reg_minmax_filter(&v, 3.1, &lo, &hi, &e) == RERT_OK);
   for (int k = 0; k < v.nz; k += 3)
     for (int j = 0; j < v.ny; j += 2)
       for (int i = 0; i < v.nx; i++) {
-        float mn = INFINITY, mx = -INFINITY;
-        for (int dk = -2; dk <= 2; dk++)
-          for (int dj = -3; dj <= 3; dj++)
-            for (int di = -4; di <= 4; di++) {
+        float mn = INFINITY, mx = -INFINITY, omn = INFINITY, omx = -INFINITY;
+        for (int dk = -3; dk <= 3; dk++)
+          for (int dj = -4; dj <= 4; dj++)
+            for (int di = -5; di <= 5; di++) {
               int a = i + di, b = j + dj, c = k + dk;
               if (a < 0 || b < 0 || c < 0 || a >= v.nx || b >= v.ny || c >= v.nz) continue;
-              if (di * di * 1.0 + dj * dj * 2.25 + dk * dk * 4.0 > 3.1 * 3.1) continue;
               float q = v.data[a + v.nx * (b + v.ny * c)];
-              mn = fminf(mn, q), mx = fmaxf(mx, q);
+              double d2 = di * di * 1.0 + dj * dj * 2.25 + dk * dk * 4.0;
+              if (d2 <= 3.1 * 3.1) mn = fminf(mn, q), mx = fmaxf(mx, q);
+              /* nodes of cells the ball touches: within r + one cell diagonal (√(1+2.25+4)) */
+              if (sqrt(d2) <= 3.1 + sqrt(7.25)) omn = fminf(omn, q), omx = fmaxf(omx, q);
             }
         size_t idx = i + v.nx * (j + v.ny * k);
-        cr_assert_eq(lo.data[idx], mn);
-        cr_assert_eq(hi.data[idx], mx);
+        cr_assert_leq(lo.data[idx], mn);
+        cr_assert_geq(hi.data[idx], mx);
+        cr_assert_geq(lo.data[idx], omn);
+        cr_assert_leq(hi.data[idx], omx);
+      }
+  volume_free(&lo), volume_free(&hi);
+  /* linear field v = x + 0.5·y (mm; spacing 1, 1.5, 2): trilinear interpolation is exact, and a
+   * radius below the spacing still widens the bounds. Of the 26 sampled directions the best is
+   * (1,1,0)/√2: hi − v = r·(1 + 0.5)/√2 and v − lo the same (hand calculation), away from edges */
+  for (int k = 0; k < v.nz; k++)
+    for (int j = 0; j < v.ny; j++)
+      for (int i = 0; i < v.nx; i++) v.data[i + v.nx * (j + v.ny * k)] = (float)(i * 1.0 + 0.5 * j * 1.5);
+  cr_assert(reg_minmax_filter(&v, 0.8, &lo, &hi, &e) == RERT_OK);
+  for (int k = 1; k < v.nz - 1; k++)
+    for (int j = 1; j < v.ny - 1; j++)
+      for (int i = 1; i < v.nx - 1; i++) {
+        size_t idx = i + v.nx * (j + v.ny * k);
+        cr_assert_float_eq(hi.data[idx] - v.data[idx], 0.8 * 1.5 / sqrt(2.0), 1e-4);
+        cr_assert_float_eq(v.data[idx] - lo.data[idx], 0.8 * 1.5 / sqrt(2.0), 1e-4);
       }
   volume_free(&lo), volume_free(&hi);
   cr_assert(reg_minmax_filter(&v, -1, &lo, &hi, &e) == RERT_EINPUT);

@@ -108,7 +108,9 @@ int reg_warp_mask(const rert_volume *mask, const rert_vfield *u, rert_volume *ou
 /* lo/hi = min/max of v over the ellipsoid-in-index-space ball of radius `radius_mm` (physical
  * mm along each axis) around every voxel: the dose a voxel could receive if the registration
  * were wrong by up to radius_mm. Separable along i (van Herk–Gil-Werman running min/max), then
- * a union over the (j,k) disc; cost independent of radius along i. radius 0 → copies. */
+ * a union over the (j,k) disc; cost independent of radius along i. radius 0 → copies. The dose
+ * between grid nodes counts too (trilinear): the ball's surface is sampled in 26 directions, so
+ * a radius below the grid spacing still widens the bounds. */
 int reg_minmax_filter(const rert_volume *v, double radius_mm, rert_volume *lo, rert_volume *hi,
                       rert_err *err);
 /* Locally varying radius (e.g. the ICE map): radius per voxel, quantised up to steps of
