@@ -76,17 +76,17 @@ Test(cli, warp_ramp_and_bounds) {
   cr_assert(imageio_read_volume(p, &lo, &e) == RERT_OK);
   snprintf(p, sizeof p, "%s/hi.mha", dir);
   cr_assert(imageio_read_volume(p, &hi, &e) == RERT_OK);
-  /* interior voxel: warped = 40 + 2(x + 1.5) + (z − 1); over a 2 mm ball on a 2×2×3 mm grid the
-   * reachable lattice offsets are ±1 voxel in i (2 mm) or j; the ramp varies only along i there
-   * (±2 mm · 2 Gy/mm = ±4 Gy) since a ±3 mm z step is outside the ball */
+  /* interior voxel: warped = 40 + 2(x + 1.5) + (z − 1), gradient (2, 0, 1) Gy/mm. Over a 2 mm ball
+   * the grid nodes reach ±1 voxel in i (±4 Gy); the trilinear surface samples (26 directions,
+   * exact on a linear field) reach more along (±1, 0, ±1)/√2: 2 mm · (2 + 1)/√2 = 4.2426 Gy */
   int i = 8, j = 9, k = 6;
   size_t q = i + 20 * (j + 18 * k);
   double ijk[3] = {i, j, k}, x[3];
   volume_index_to_world(&w, ijk, x);
   double want = 40 + 2 * (x[0] + 1.5) + (x[2] - 1.0);
   cr_assert_float_eq(w.data[q], want, 1e-3);
-  cr_assert_float_eq(lo.data[q], want - 4, 1e-3);
-  cr_assert_float_eq(hi.data[q], want + 4, 1e-3);
+  cr_assert_float_eq(lo.data[q], want - 2 * 3 / sqrt(2.0), 1e-3);
+  cr_assert_float_eq(hi.data[q], want + 2 * 3 / sqrt(2.0), 1e-3);
   volume_free(&w), volume_free(&lo), volume_free(&hi);
 }
 
