@@ -144,7 +144,11 @@ typedef struct {
 
 /* Evaluate every constraint of `p` (each matching structure separately). The maps are
  * recomputed per constraint inside the structure with the α/β and recovery the constraint
- * assumes. Returns RERT_OK even when constraints fail (see hard_failures). */
+ * assumes. Structures with contours (roi != NULL) are evaluated by dvh_compute_rois on that map
+ * (trilinear EQD2, docs/dvh.md definitions: the numbers of `rert dvh`); others on the mask's
+ * voxel samples (protocol_metric_eval). A structure partly outside the dose grid gives
+ * VERDICT_INCOMPLETE unless the inside part already proves a failure (docs/accumulate.md).
+ * Returns RERT_OK even when constraints fail (see hard_failures). */
 int accumulate_evaluate(const accum_input *in, const rert_protocol *p, accum_evaluation *ev,
                         rert_err *err);
 /* Same, with the new course's dose scaled by `new_scale` and the new course's fractions

@@ -121,7 +121,7 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
       NUM("worst_value", row->worst_value);
       cJSON_AddStringToObject(x, "worst_verdict", accum_verdict_name(row->worst_verdict));
     }
-    cJSON_AddStringToObject(x, "dvh_method", row->from_contours ? "contours" : "mask_samples");
+    cJSON_AddStringToObject(x, "dvh_method", row->from_contours ? "contours" : isnan(row->value) ? "none" : "mask_samples");
     cJSON_AddBoolToObject(x, "complete", row->complete);
     NUM("outside_pct", row->outside_pct);
     NUM("structure_cc", row->structure_cc);
