@@ -2,7 +2,8 @@
 # libdcmtk-dev). Found by library name: Debian's dcmtk.pc requires sndfile and DCMTKConfig.cmake
 # drags in every DCMTK module, so neither is used.
 find_path(RERT_DCMTK_INCLUDE dcmtk/dcmdata/dctk.h REQUIRED)
-foreach(_l dcmrt dcmdata oflog ofstd)
+# dcmjpeg/dcmjpls (+ their IJG/CharLS parts) decode JPEG Lossless and JPEG-LS images.
+foreach(_l dcmrt dcmjpeg dcmjpls ijg8 ijg12 ijg16 dcmimage dcmimgle dcmdata oflog ofstd)
   find_library(RERT_DCMTK_${_l} NAMES ${_l} REQUIRED)
   list(APPEND RERT_DCMTK_LIBS ${RERT_DCMTK_${_l}})
 endforeach()

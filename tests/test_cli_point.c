@@ -61,6 +61,43 @@ Test(cli_eqd2, proton) {
   cJSON_Delete(j);
 }
 
+/* §1.1 non-uniform fractions: 25 × 2 Gy + 5 × 3 Gy at α/β 2 → BED = 50·2 + 15·(1 + 3/2) = 137.5,
+ * EQD2 = 68.75; 2, 2, 4 Gy at α/β 3 → 4·(1 + 2/3) + 4·(1 + 4/3) = 16 */
+Test(cli_eqd2, nonuniform) {
+  cJSON *j;
+  cr_assert_eq(run_rert_json("eqd2 --fraction-doses-gy 25x2,5x3 --alpha-beta-gy 2", &j), 0);
+  cr_assert_not_null(j);
+  near(json_path_num(j, "bed_gy"), 137.5, 1e-9);
+  near(json_path_num(j, "eqd2_gy"), 68.75, 1e-9);
+  near(json_path_num(j, "schedule.fractions"), 30, 0);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("eqd2 --fraction-doses-gy 2,2,4 --alpha-beta-gy 3", &j), 0);
+  near(json_path_num(j, "bed_gy"), 16.0, 1e-9);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert("eqd2 --fraction-doses-gy 2,2,4 --fractions 4 --alpha-beta-gy 3", NULL, NULL), 2);
+  cr_assert_eq(run_rert("eqd2 --fraction-doses-gy 0x2 --alpha-beta-gy 3", NULL, NULL), 2);
+}
+
+/* §10.3 inverse problems through the CLI: d for BED10 72 in 30 fx = 2.0; n for BED10 72 at
+ * 2.5 Gy = 23.04 → 24 (BED 75.0); d for EQD2(α/β 3) 60 Gy in 5 fx = (−3 + √249)/2 */
+Test(cli_eqd2, inverse) {
+  cJSON *j;
+  cr_assert_eq(run_rert_json("eqd2 --target-bed-gy 72 --fractions 30 --alpha-beta-gy 10", &j), 0);
+  cr_assert_not_null(j);
+  near(json_path_num(j, "dose_per_fraction_gy"), 2.0, 1e-9);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("eqd2 --target-bed-gy 72 --dose-per-fraction 2.5Gy --alpha-beta-gy 10", &j), 0);
+  near(json_path_num(j, "fractions_real"), 23.04, 1e-9);
+  near(json_path_num(j, "fractions"), 24, 0);
+  near(json_path_num(j, "bed_gy"), 75.0, 1e-9);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("eqd2 --target-eqd2-gy 60 --fractions 5 --alpha-beta-gy 3", &j), 0);
+  near(json_path_num(j, "dose_per_fraction_gy"), (-3 + sqrt(249.0)) / 2, 1e-9);
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(j, "model_dependent"))); /* 6.39 Gy > 6 */
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert("eqd2 --target-bed-gy 72 --alpha-beta-gy 10", NULL, NULL), 2);
+}
+
 /* bad input: one clear message, exit 2 */
 Test(cli_eqd2, bad_input) {
   char *err = NULL;

@@ -467,7 +467,7 @@ Test(io_independent, spatial_registration_matrix) {
                 r.matrix[i], at(c, "matrix", i));
     n++;
   }
-  cr_assert_eq(n, 1);
+  cr_assert_eq(n, 2);
 }
 
 Test(io_independent, deformable_registration_grid) {

@@ -269,18 +269,59 @@ static void opt_line(const rert_opt *o, char *buf, size_t n) {
     snprintf(buf, n, "--%s %s", o->name, type_name(o));
 }
 
+/* Print text word-wrapped to `width` columns; continuation lines start with `indent` spaces
+ * (the first line is assumed to start at column `col`). Counts UTF-8 code points, not bytes. */
+static void print_wrapped(FILE *f, const char *text, int col, int indent, int width) {
+  const char *p = text;
+  while (*p) {
+    const char *w = p;
+    int len = 0;
+    while (*w && *w != ' ' && *w != '\n') {
+      if (((unsigned char)*w & 0xC0) != 0x80) len++;
+      w++;
+    }
+    if (col > indent && col + 1 + len > width) {
+      fprintf(f, "\n%*s", indent, "");
+      col = indent;
+    } else if (col > indent) {
+      fputc(' ', f);
+      col++;
+    }
+    fwrite(p, 1, (size_t)(w - p), f);
+    col += len;
+    p = w;
+    if (*p == '\n') {
+      fprintf(f, "\n%*s", indent, "");
+      col = indent;
+      p++;
+    }
+    while (*p == ' ') p++;
+  }
+  fputc('\n', f);
+}
+
 void cli_print_command_help(const rert_cmd *c, FILE *f) {
   fprintf(f, "usage: rert %s%s%s [options]\n\n%s\n", c->name, c->usage && *c->usage ? " " : "",
           c->usage ? c->usage : "", c->summary);
-  if (c->description && *c->description) fprintf(f, "\n%s\n", c->description);
+  if (c->description && *c->description) {
+    fputc('\n', f);
+    print_wrapped(f, c->description, 0, 0, 79);
+  }
   fprintf(f, "\noptions:\n");
   for (const rert_opt *o = c->opts; o && o->name; o++) {
-    char l[128];
+    char l[128], h[1200];
     opt_line(o, l, sizeof l);
-    fprintf(f, "  %-28s %s", l, o->help);
-    if (o->def) fprintf(f, " [default: %s]", o->def);
-    if (o->type == OPT_LIST) fprintf(f, " (repeatable)");
-    fprintf(f, "\n");
+    snprintf(h, sizeof h, "%s%s%s%s%s", o->help, o->def ? " [default: " : "", o->def ? o->def : "",
+             o->def ? "]" : "", o->type == OPT_LIST ? " (repeatable)" : "");
+    int col = fprintf(f, "  %-28s", l);
+    if (col > 30) {
+      fprintf(f, "\n%*s", 31, "");
+      col = 31;
+    } else {
+      fputc(' ', f);
+      col++;
+    }
+    print_wrapped(f, h, col, 31, 79);
   }
   fprintf(f, "  %-28s %s\n  %-28s %s\n", "--json", json_opt.help, "--help", help_opt.help);
   if (c->examples && *c->examples) fprintf(f, "\nexamples:\n%s\n", c->examples);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "rert/data.h"
@@ -108,24 +109,75 @@ static int get_dose(const rert_args *a, const char *with_unit, const char *plain
   return RERT_OK;
 }
 
+/* "--fraction-doses-gy 2,2,3.5" or run-length "25x2,5x3" (25 fractions of 2 Gy, then 5 of 3). */
+static int parse_fraction_doses(const rert_args *a, schedule *s, rert_err *err) {
+  int n = cli_list_count(a, "fraction-doses-gy");
+  s->fraction_dose_gy = malloc(sizeof(double) * SCHEDULE_MAX_FRACTIONS);
+  if (!s->fraction_dose_gy) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  s->nonuniform = 1;
+  s->fractions = 0;
+  s->total_dose_gy = 0;
+  for (int i = 0; i < n; i++) {
+    const char *item = cli_list_item(a, "fraction-doses-gy", i);
+    const char *x = strchr(item, 'x');
+    long count = 1;
+    const char *dose = item;
+    if (x) {
+      char *end;
+      count = strtol(item, &end, 10);
+      if (end != x || count < 1)
+        return rert_err_set(err, RERT_EINPUT, "--fraction-doses-gy: '%s' is not COUNTxDOSE (e.g. 25x2)", item);
+      dose = x + 1;
+    }
+    double d;
+    int rc = cli_parse_quantity(dose, "Gy", 0, "--fraction-doses-gy", &d, err);
+    if (rc) return rc;
+    if (!(d >= 0)) return rert_err_set(err, RERT_EINPUT, "--fraction-doses-gy: dose '%s' must be >= 0 Gy", dose);
+    if (s->fractions + count > SCHEDULE_MAX_FRACTIONS)
+      return rert_err_set(err, RERT_EINPUT, "--fraction-doses-gy: more than %d fractions", SCHEDULE_MAX_FRACTIONS);
+    for (long k = 0; k < count; k++) s->fraction_dose_gy[s->fractions++] = d;
+    s->total_dose_gy += d * count;
+  }
+  if (cli_has(a, "fractions")) {
+    int nf;
+    int rc = cli_int(a, "fractions", &nf, err);
+    if (rc) return rc;
+    if (nf != s->fractions)
+      return rert_err_set(err, RERT_EINPUT, "--fractions %d disagrees with the %d doses of --fraction-doses-gy", nf, s->fractions);
+  }
+  return RERT_OK;
+}
+
+void schedule_free(schedule *s) {
+  free(s->fraction_dose_gy);
+  s->fraction_dose_gy = NULL;
+}
+
 int schedule_from_args(const rert_args *a, const char *prefix, int need_dose, schedule *s,
                        rert_err *err) {
   (void)prefix;
   memset(s, 0, sizeof *s);
   int rc;
-  if (!cli_has(a, "fractions"))
-    return rert_err_set(err, RERT_EINPUT, "--fractions is required (number of fractions, >= 1)");
-  if ((rc = cli_int(a, "fractions", &s->fractions, err))) return rc;
-  if (s->fractions < 1)
-    return rert_err_set(err, RERT_EINPUT, "--fractions must be >= 1 (got %d)", s->fractions);
-  double total = NAN, dpf = NAN;
-  int gt, gd;
-  if ((rc = get_dose(a, "dose", "dose-gy", &total, &gt, err))) return rc;
-  if ((rc = get_dose(a, "dose-per-fraction", "dose-per-fraction-gy", &dpf, &gd, err))) return rc;
-  if (gt && gd) return rert_err_set(err, RERT_EINPUT, "give the total dose or the dose per fraction, not both");
-  if (need_dose && !gt && !gd)
-    return rert_err_set(err, RERT_EINPUT, "give a dose: --dose 46Gy (total) or --dose-per-fraction 2Gy");
-  s->total_dose_gy = gt ? total : dpf * s->fractions;
+  if (cli_list_count(a, "fraction-doses-gy") > 0) {
+    if ((rc = parse_fraction_doses(a, s, err))) return rc;
+    if (cli_has(a, "dose") || cli_has(a, "dose-gy") || cli_has(a, "dose-per-fraction") ||
+        cli_has(a, "dose-per-fraction-gy"))
+      return rert_err_set(err, RERT_EINPUT, "give --fraction-doses-gy or a total/per-fraction dose, not both");
+  } else {
+    if (!cli_has(a, "fractions"))
+      return rert_err_set(err, RERT_EINPUT, "--fractions is required (number of fractions, >= 1)");
+    if ((rc = cli_int(a, "fractions", &s->fractions, err))) return rc;
+    if (s->fractions < 1)
+      return rert_err_set(err, RERT_EINPUT, "--fractions must be >= 1 (got %d)", s->fractions);
+    double total = NAN, dpf = NAN;
+    int gt, gd;
+    if ((rc = get_dose(a, "dose", "dose-gy", &total, &gt, err))) return rc;
+    if ((rc = get_dose(a, "dose-per-fraction", "dose-per-fraction-gy", &dpf, &gd, err))) return rc;
+    if (gt && gd) return rert_err_set(err, RERT_EINPUT, "give the total dose or the dose per fraction, not both");
+    if (need_dose && !gt && !gd)
+      return rert_err_set(err, RERT_EINPUT, "give a dose: --dose 46Gy (total) or --dose-per-fraction 2Gy");
+    s->total_dose_gy = gt ? total : dpf * s->fractions;
+  }
   if (!(s->total_dose_gy >= 0))
     return rert_err_set(err, RERT_EINPUT, "dose must be >= 0 Gy (got %g)", s->total_dose_gy);
   if ((rc = schedule_bio_from_args(a, NULL, s, err))) return rc;
@@ -155,6 +207,7 @@ int schedule_from_args(const rert_args *a, const char *prefix, int need_dose, sc
     if ((rc = rbe_fixed_factor(MOD_PROTON, &f, err))) return rc;
     s->rbe_factor_applied = f;
     s->total_dose_gy *= f;
+    for (int i = 0; s->nonuniform && i < s->fractions; i++) s->fraction_dose_gy[i] *= f;
     s->rbe = RBE_FIXED;
     schedule_note(s, "physical proton dose weighted by fixed RBE %g (data/rbe.json)", f);
   }
@@ -165,6 +218,8 @@ int schedule_from_args(const rert_args *a, const char *prefix, int need_dose, sc
   if (to) {
     rbe_model target;
     if ((rc = rbe_model_parse(to, &target, err))) return rc;
+    if (target != s->rbe && s->nonuniform)
+      return rert_err_set(err, RERT_EINPUT, "--convert-to works on uniform fractions only");
     if (target != s->rbe) {
       double dpf_out;
       if ((rc = rbe_convert_per_fraction(s->total_dose_gy / s->fractions, s->rbe, target, &dpf_out, err)))
@@ -188,16 +243,26 @@ int schedule_evaluate(const schedule *s, double x, schedule_result *r, rert_err 
   r->dose_per_fraction_gy = s->total_dose_gy / s->fractions;
   r->h_factor = radbio_thames_h(s->model.fractions_per_day, s->model.interfraction_interval_h,
                                 s->model.repair_halftime_h);
-  if ((rc = radbio_bed_gy(s->total_dose_gy, s->fractions, &s->model, &r->bed_gy, err))) return rc;
   radbio_model no_time = s->model;
   no_time.time_correction = 0;
-  double bed0;
-  if ((rc = radbio_bed_gy(s->total_dose_gy, s->fractions, &no_time, &bed0, err))) return rc;
+  double bed0, dmax = r->dose_per_fraction_gy;
+  if (s->nonuniform) {
+    if ((rc = radbio_bed_nonuniform_gy(s->fraction_dose_gy, s->fractions, &s->model, &r->bed_gy, err))) return rc;
+    if ((rc = radbio_bed_nonuniform_gy(s->fraction_dose_gy, s->fractions, &no_time, &bed0, err))) return rc;
+    dmax = 0;
+    for (int i = 0; i < s->fractions; i++)
+      if (s->fraction_dose_gy[i] > dmax) dmax = s->fraction_dose_gy[i];
+  } else {
+    if ((rc = radbio_bed_gy(s->total_dose_gy, s->fractions, &s->model, &r->bed_gy, err))) return rc;
+    if ((rc = radbio_bed_gy(s->total_dose_gy, s->fractions, &no_time, &bed0, err))) return rc;
+  }
   r->time_term_gy = bed0 - r->bed_gy;
   r->eqd2_gy = radbio_bed_to_eqdx(r->bed_gy, 2.0, s->model.alpha_beta_gy);
-  if ((rc = radbio_eqdx_gy(s->total_dose_gy, s->fractions, x, &s->model, &r->eqdx_gy, err))) return rc;
+  if (!(x > 0)) return rert_err_set(err, RERT_EINPUT, "--x-gy must be > 0");
+  r->eqdx_gy = radbio_bed_to_eqdx(r->bed_gy, x, s->model.alpha_beta_gy);
+  r->max_dose_per_fraction_gy = dmax;
   if ((rc = radbio_model_dependent_threshold_gy(&r->model_dependent_threshold_gy, err))) return rc;
-  r->model_dependent = r->dose_per_fraction_gy > r->model_dependent_threshold_gy;
+  r->model_dependent = r->max_dose_per_fraction_gy > r->model_dependent_threshold_gy;
   return RERT_OK;
 }
 
@@ -238,6 +303,11 @@ void schedule_to_json(const schedule *s, const schedule_result *r, cJSON *o) {
   json_add_num(sc, "total_dose_gy", s->total_dose_gy);
   cJSON_AddNumberToObject(sc, "fractions", s->fractions);
   json_add_num(sc, "dose_per_fraction_gy", r->dose_per_fraction_gy);
+  if (s->nonuniform) {
+    cJSON *fd = cJSON_AddArrayToObject(sc, "fraction_doses_gy");
+    for (int i = 0; i < s->fractions; i++) cJSON_AddItemToArray(fd, cJSON_CreateNumber(s->fraction_dose_gy[i]));
+    json_add_num(sc, "max_dose_per_fraction_gy", r->max_dose_per_fraction_gy);
+  }
   cJSON_AddStringToObject(sc, "modality", rbe_modality_name(s->modality));
   cJSON_AddStringToObject(sc, "rbe_model", rbe_model_name(s->rbe));
   if (s->rbe_factor_applied != 1.0) json_add_num(sc, "rbe_factor_applied", s->rbe_factor_applied);
@@ -268,8 +338,9 @@ void schedule_to_json(const schedule *s, const schedule_result *r, cJSON *o) {
 }
 
 void schedule_print(const schedule *s, const schedule_result *r, FILE *f) {
-  fprintf(f, "schedule      %.4g Gy in %d fractions (%.4g Gy/fx), %s, %s\n", s->total_dose_gy,
-          s->fractions, r->dose_per_fraction_gy, rbe_modality_name(s->modality), rbe_model_name(s->rbe));
+  fprintf(f, "schedule      %.4g Gy in %d fractions (%s %.4g Gy/fx), %s, %s\n", s->total_dose_gy,
+          s->fractions, s->nonuniform ? "non-uniform, mean" : "", r->dose_per_fraction_gy,
+          rbe_modality_name(s->modality), rbe_model_name(s->rbe));
   fprintf(f, "α/β           %.4g Gy (%s)\n", s->model.alpha_beta_gy, s->alpha_beta_source);
   if (s->model.fractions_per_day > 1)
     fprintf(f, "repair        %d fx/day, %.3g h apart, T½ %.3g h → Thames h = %.6f\n",

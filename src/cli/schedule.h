@@ -25,9 +25,13 @@
   {"fractions-per-week", OPT_INT, "5", "treatment days per week when T is derived", NULL, 0},        \
   {"lql-dt-gy", OPT_NUM, NULL, "LQ-L transition dose d_T in Gy (linear above it)", "Gy", 1}
 
+#define SCHEDULE_MAX_FRACTIONS 1000
+
 typedef struct {
   double total_dose_gy;          /* as delivered (RBE-weighted for particles after conversion) */
   int fractions;
+  int nonuniform;                /* fraction_dose_gy holds each fraction (--fraction-doses-gy) */
+  double *fraction_dose_gy;      /* malloc'd when nonuniform; schedule_free releases it */
   radbio_model model;
   int has_tissue;
   tissue_params tissue;
@@ -46,7 +50,8 @@ typedef struct {
 
 typedef struct {
   double x_gy;
-  double dose_per_fraction_gy;
+  double dose_per_fraction_gy;     /* mean for non-uniform schedules */
+  double max_dose_per_fraction_gy; /* the largest fraction (model-dependence flag) */
   double h_factor;
   double time_term_gy;
   double bed_gy, eqd2_gy, eqdx_gy;
@@ -60,6 +65,7 @@ int schedule_bio_from_args(const rert_args *a, const char *tissue, schedule *s, 
 /* eqd2: dose + fractions + bio + RBE. prefix "" for the plain option names. */
 int schedule_from_args(const rert_args *a, const char *prefix, int need_dose, schedule *s,
                        rert_err *err);
+void schedule_free(schedule *s);
 int schedule_evaluate(const schedule *s, double x_gy, schedule_result *r, rert_err *err);
 void schedule_note(schedule *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void schedule_to_json(const schedule *s, const schedule_result *r, cJSON *obj);

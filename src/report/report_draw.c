@@ -11,6 +11,7 @@
 #include <math.h>
 #include <pango/pangocairo.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -308,4 +309,22 @@ void report_draw_dvh(cairo_t *cr, const cJSON *dvh, double w, double h) {
     report_draw_text(cr, lx + 17, ly, -1, txt, REPORT_FONT " 6", NULL);
   }
   cairo_restore(cr);
+}
+
+cairo_status_t report_membuf_write(void *closure, const unsigned char *data, unsigned int len) {
+  report_membuf *m = closure;
+  if (m->n + len > m->cap) {
+    size_t cap = m->cap ? m->cap * 2 : 65536;
+    while (cap < m->n + len) cap *= 2;
+    unsigned char *q = realloc(m->p, cap);
+    if (!q) {
+      m->oom = 1;
+      return CAIRO_STATUS_WRITE_ERROR;
+    }
+    m->p = q;
+    m->cap = cap;
+  }
+  memcpy(m->p + m->n, data, len);
+  m->n += len;
+  return CAIRO_STATUS_SUCCESS;
 }

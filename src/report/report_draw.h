@@ -22,6 +22,15 @@ double report_draw_text(cairo_t *cr, double x, double y, double width, const cha
 /* Unwrapped width of text (pt). */
 double report_text_width(cairo_t *cr, const char *text, const char *font);
 double report_text_height(cairo_t *cr, double width, const char *text, const char *font);
+/* Growable byte buffer that cairo streams (SVG, PNG) write into; oom is set on allocation failure
+ * and the stream then reports CAIRO_STATUS_WRITE_ERROR. Free p when done. */
+typedef struct {
+  unsigned char *p;
+  size_t n, cap;
+  int oom;
+} report_membuf;
+cairo_status_t report_membuf_write(void *closure, const unsigned char *data, unsigned int len);
+
 /* Curve colour for curve i of a plot, from its kind. */
 void report_curve_style(const char *kind, int i, double rgb[3], double *line_width, int *dashed);
 

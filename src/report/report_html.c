@@ -54,33 +54,10 @@ static void base64(FILE *f, const unsigned char *p, size_t n) {
   }
 }
 
-typedef struct {
-  unsigned char *p;
-  size_t n, cap;
-  int oom;
-} membuf;
-
-static cairo_status_t mem_write(void *closure, const unsigned char *data, unsigned int len) {
-  membuf *m = closure;
-  if (m->n + len > m->cap) {
-    size_t cap = m->cap ? m->cap * 2 : 65536;
-    while (cap < m->n + len) cap *= 2;
-    unsigned char *q = realloc(m->p, cap);
-    if (!q) {
-      m->oom = 1;
-      return CAIRO_STATUS_WRITE_ERROR;
-    }
-    m->p = q;
-    m->cap = cap;
-  }
-  memcpy(m->p + m->n, data, len);
-  m->n += len;
-  return CAIRO_STATUS_SUCCESS;
-}
 
 /* cairo numbers SVG surfaces with a process-wide counter ("surface17"); renumber them in order of
  * first appearance so the same plot gives the same bytes however many were drawn before it. */
-static void renumber_surfaces(membuf *m) {
+static void renumber_surfaces(report_membuf *m) {
   static const char key[] = "surface";
   const size_t kl = sizeof key - 1;
   long seen[64];
@@ -121,8 +98,8 @@ static void renumber_surfaces(membuf *m) {
 
 static int write_dvh_svg(FILE *f, const cJSON *b) {
   const double w = 300, h = 215;
-  membuf m = {0};
-  cairo_surface_t *s = cairo_svg_surface_create_for_stream(mem_write, &m, w, h);
+  report_membuf m = {0};
+  cairo_surface_t *s = cairo_svg_surface_create_for_stream(report_membuf_write, &m, w, h);
   cairo_t *cr = cairo_create(s);
   report_draw_dvh(cr, b, w, h);
   cairo_destroy(cr);

@@ -28,29 +28,6 @@ void report_isodose_rgb(int i, int n, unsigned char rgb[3]) {
   memcpy(rgb, pal[k], 3);
 }
 
-typedef struct {
-  unsigned char *p;
-  size_t n, cap;
-  int oom;
-} pngbuf;
-
-static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int len) {
-  pngbuf *m = closure;
-  if (m->n + len > m->cap) {
-    size_t cap = m->cap ? m->cap * 2 : 65536;
-    while (cap < m->n + len) cap *= 2;
-    unsigned char *q = realloc(m->p, cap);
-    if (!q) {
-      m->oom = 1;
-      return CAIRO_STATUS_WRITE_ERROR;
-    }
-    m->p = q;
-    m->cap = cap;
-  }
-  memcpy(m->p + m->n, data, len);
-  m->n += len;
-  return CAIRO_STATUS_SUCCESS;
-}
 
 /* pixel (u, v) → world: fixed axis `fa` at c; u along axis ua (sign su); v along va (sign sv) */
 typedef struct {
@@ -238,8 +215,8 @@ int report_render_slice_png(const report_slice_spec *spec, report_plane plane,
   report_draw_text(cr, 4, h - 14, -1, cap, REPORT_FONT " 7", white);
   cairo_destroy(cr);
 
-  pngbuf pb = {0};
-  cairo_status_t st = cairo_surface_write_to_png_stream(s, png_write, &pb);
+  report_membuf pb = {0};
+  cairo_status_t st = cairo_surface_write_to_png_stream(s, report_membuf_write, &pb);
   cairo_surface_destroy(s);
   free(dose);
   free(tmp);

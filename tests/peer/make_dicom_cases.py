@@ -638,9 +638,9 @@ def plan_cases():
 MOVING = uid("frame/moving")
 
 
-def reg_case():
-    path = os.path.join(OUT, "reg_rigid.dcm")
-    ds = new_file(path, REG_STORAGE, uid("reg"), "REG", uid("reg/series"))
+def reg_case(name="reg_rigid", moving_first=False):
+    path = os.path.join(OUT, name + ".dcm")
+    ds = new_file(path, REG_STORAGE, uid(name), "REG", uid(name + "/series"))
     ds.FrameOfReferenceUID = FRAME
     ds.ContentDate = "20260301"
     ds.ContentTime = "101500"
@@ -662,9 +662,9 @@ def reg_case():
         mr.MatrixSequence = Sequence([ms])
         it.MatrixRegistrationSequence = Sequence([mr])
         items.append(it)
-    ds.RegistrationSequence = Sequence(items)
+    ds.RegistrationSequence = Sequence(items[::-1] if moving_first else items)
     ds.save_as(path, write_like_original=False)
-    add_case(kind="reg", name="reg_rigid", path=path, fixed=FRAME, moving=MOVING, matrix=m)
+    add_case(kind="reg", name=name, path=path, fixed=FRAME, moving=MOVING, matrix=m)
 
 
 def dreg_case():
@@ -732,6 +732,7 @@ def main():
     struct_case()
     plan_cases()
     reg_case()
+    reg_case("reg_rigid_moving_first", moving_first=True)  # item order carries no meaning
     dreg_case()
     charset_case()
     with open(os.path.join(OUT, "manifest.json"), "w") as f:

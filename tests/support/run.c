@@ -1,10 +1,13 @@
 /* run.c — see run.h. */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include "support/run.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -75,10 +78,35 @@ const char *json_path_str(const cJSON *root, const char *path) {
   return cJSON_IsString(c) ? c->valuestring : NULL;
 }
 
+/* Directories made by test_tmpdir() are removed when the test process exits (Criterion runs
+ * each test in its own process), so test runs do not litter /tmp. RERT_KEEP_TEST_DIRS=1 keeps
+ * them for debugging. */
+#define MAX_TMPDIRS 64
+static char tmpdirs[MAX_TMPDIRS][256];
+static int ntmpdirs;
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  remove(path); /* best effort: keep walking even if one entry cannot be removed */
+  return 0;
+}
+
+static void remove_tmpdirs(void) {
+  const char *keep = getenv("RERT_KEEP_TEST_DIRS");
+  if (keep && *keep == '1') return;
+  for (int i = 0; i < ntmpdirs; i++) nftw(tmpdirs[i], rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *test_tmpdir(void) {
   static char dir[256];
   const char *base = getenv("TMPDIR");
   snprintf(dir, sizeof dir, "%s/rert-test-XXXXXX", base && *base ? base : "/tmp");
   if (!mkdtemp(dir)) return "/tmp";
+  if (ntmpdirs < MAX_TMPDIRS) {
+    if (ntmpdirs == 0) atexit(remove_tmpdirs);
+    snprintf(tmpdirs[ntmpdirs++], sizeof tmpdirs[0], "%s", dir);
+  }
   return dir;
 }

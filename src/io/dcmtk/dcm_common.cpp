@@ -12,6 +12,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <dcmtk/dcmjpeg/djdecode.h>
+#include <dcmtk/dcmjpls/djdecode.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -28,6 +31,9 @@ void register_codecs() {
   std::call_once(once, [] {
     DcmRLEDecoderRegistration::registerCodecs();
     DcmRLEEncoderRegistration::registerCodecs();
+    /* PACS exports are often JPEG Lossless (process 14) or JPEG-LS compressed: decode them too */
+    DJDecoderRegistration::registerCodecs();
+    DJLSDecoderRegistration::registerCodecs();
     /* elements stored with VR UN (after a PACS round trip) get their dictionary VR */
     dcmEnableUnknownVRConversion.set(OFTrue);
     /* Quiet DCMTK's own logger: problems are reported through rert_err. */
