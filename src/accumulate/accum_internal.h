@@ -33,7 +33,8 @@ int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err);
 
 /* Evaluate np protocols sharing one DVH cache (evaluate.c). scale_fx = NULL or {new-course
  * scale, fractions, fractions/day, interfraction interval h} (solver); hard_only skips
- * desirable and informational constraints (the solver needs only the hard ones). */
+ * desirable and informational constraints and stops at the first hard failure (the solver
+ * needs only whether one exists, and which comes first). */
 int accum_evaluate_core(const accum_input *in, const rert_protocol *const *ps, int np,
                         const double *scale_fx, int hard_only, accum_evaluation *evs,
                         rert_err *err);

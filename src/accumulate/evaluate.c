@@ -464,10 +464,11 @@ static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_
       cap += protocol_organ_matches(p->constraints[i].organ, in->structs[s].name);
   ev->rows = calloc(cap ? (size_t)cap : 1, sizeof *ev->rows);
   if (!ev->rows) return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory");
-  for (int i = 0; i < p->nconstraints && !rc; i++) {
+  int stop = 0;
+  for (int i = 0; i < p->nconstraints && !rc && !stop; i++) {
     const protocol_constraint *c = &p->constraints[i];
     if (hard_only && !protocol_tier_is_hard(c->tier)) continue;
-    for (int s = 0; s < in->nstructs && !rc; s++) {
+    for (int s = 0; s < in->nstructs && !rc && !stop; s++) {
       if (!protocol_organ_matches(c->organ, in->structs[s].name)) continue;
       accum_eval_row *row = &ev->rows[ev->nrows++];
       row->c = c;
@@ -504,6 +505,9 @@ static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_
       }
       rc = eval_structure(in, pp, c, s, ov, tmin, cache, row, err);
       if (rc || row->verdict == VERDICT_NOT_EVALUATED) continue;
+      /* the solver only needs to know whether some hard row fails: stop at the first */
+      if (hard_only && (row->verdict == VERDICT_FAIL || (row->has_worst && row->worst_verdict == VERDICT_FAIL)))
+        stop = 1;
       char qty[256], how[320];
       if (c->quantity == PQ_DOSE)
         snprintf(qty, sizeof qty, "new-course dose%s", c->has_rbe_model ? " Gy(RBE)" : "");
@@ -566,8 +570,10 @@ int accum_evaluate_core(const accum_input *in, const rert_protocol *const *ps, i
   if (rc) { free(pp); return rc; }
   eval_cache cache;
   cache_init(&cache, in);
-  for (int i = 0; i < np && !rc; i++)
+  for (int i = 0; i < np && !rc; i++) {
     rc = evaluate_one(in, pp, ps[i], pov, hard_only, &cache, &evs[i], err);
+    if (!rc && hard_only && evs[i].hard_failures) break; /* solver: one failure decides */
+  }
   cache_free(&cache);
   free(pp);
   if (rc)
