@@ -439,9 +439,11 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
     if (!row->complete) {
       /* the value covers only the part inside the dose grid: a failure stands only where that
        * part bounds the whole structure's value from the failing side */
+      /* the missing part can only raise Dmax, D_x, V_x and CV_x (inside − V_x) and lower Dmin */
       int proven = upper ? (c->metric.kind == MET_DMAX || c->metric.kind == MET_D_CC ||
-                            c->metric.kind == MET_D_PCT || c->metric.kind == MET_V_GY)
-                         : (c->metric.kind == MET_DMIN || c->metric.kind == MET_CV_GY);
+                            c->metric.kind == MET_D_PCT || c->metric.kind == MET_V_GY ||
+                            c->metric.kind == MET_CV_GY)
+                         : c->metric.kind == MET_DMIN;
       if (!(row->verdict == VERDICT_FAIL && proven)) row->verdict = VERDICT_INCOMPLETE;
       if (row->has_worst && !(row->worst_verdict == VERDICT_FAIL && proven))
         row->worst_verdict = VERDICT_INCOMPLETE;
