@@ -50,6 +50,9 @@ static const char *PROTO =
     "\"recovery\":\"none\",\"notes\":\"\",\"source\":\"test\",\"verified\":false},"
     "{\"id\":\"cord_fail\",\"organ\":\"SpinalCord\",\"metric\":\"Dmax\",\"limit_gy\":10,\"comparator\":\"<=\","
     "\"tier\":\"mandatory\",\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":2,"
+    "\"recovery\":\"none\",\"notes\":\"\",\"source\":\"test\",\"verified\":false},"
+    "{\"id\":\"coch\",\"organ\":\"Cochlea\",\"metric\":\"D0.03cc\",\"limit_gy\":100,\"comparator\":\"<=\","
+    "\"tier\":\"mandatory\",\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":2,"
     "\"recovery\":\"none\",\"notes\":\"\",\"source\":\"test\",\"verified\":false}]}";
 
 /* EQD2 at α/β 2 of total dose D in NFX fractions — written exactly as the accumulation engine
@@ -81,6 +84,15 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   c2.centre_mm[0] = 12;
   cr_assert_eq(an_make_roi(&c2, &cord), 0);
   snprintf(cord.name, sizeof cord.name, "SpinalCord");
+  /* a 0.014 cc "cochlea" (R = 1.5 mm) centred at x = −3 mm: D0.03cc is undefined (docs/dvh.md),
+   * the constraint takes its Dmax = 40 − 3 + 1.5 = 38.5 Gy (closed form of the linear map) */
+  an_case c3 = c;
+  c3.radius_mm = 1.5;
+  c3.slice_mm = 0.5;
+  c3.centre_mm[0] = -3;
+  rert_roi coch;
+  cr_assert_eq(an_make_roi(&c3, &coch), 0);
+  snprintf(coch.name, sizeof coch.name, "Cochlea_L");
   double sp[3] = {2, 2, 2}, off[3] = {0.3, 0.1, 0.6};
   rert_volume lin, phys, emap;
   rert_err err = {0};
@@ -91,12 +103,14 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
     phys.data[v] = (float)phys_for(lin.data[v]);
     emap.data[v] = (float)eqd2(phys.data[v]); /* = lin within float rounding */
   }
-  rert_mask m1, m2;
-  rert_volume mv1, mv2;
+  rert_mask m1, m2, m3;
+  rert_volume mv1, mv2, mv3;
   cr_assert_eq(geom_mask_from_roi(&roi, &lin, NULL, &m1, &err), RERT_OK, "%s", err.msg);
   cr_assert_eq(geom_mask_from_roi(&cord, &lin, NULL, &m2, &err), RERT_OK, "%s", err.msg);
   cr_assert_eq(geom_mask_to_volume(&m1, &mv1, &err), RERT_OK);
   cr_assert_eq(geom_mask_to_volume(&m2, &mv2, &err), RERT_OK);
+  cr_assert_eq(geom_mask_from_roi(&coch, &lin, NULL, &m3, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(geom_mask_to_volume(&m3, &mv3, &err), RERT_OK);
 
   accum_input *in = calloc(1, sizeof *in);
   accum_input_init(in);
@@ -111,9 +125,9 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   co->start = (rert_date){2024, 1, 1};
   co->end = (rert_date){2024, 2, 10};
   co->is_new = 1;
-  const rert_roi *rois[2] = {&roi, &cord};
-  const rert_volume *masks[2] = {&mv1, &mv2};
-  for (int s = 0; s < 2; s++) {
+  const rert_roi *rois[3] = {&roi, &cord, &coch};
+  const rert_volume *masks[3] = {&mv1, &mv2, &mv3};
+  for (int s = 0; s < 3; s++) {
     accum_structure *st = &in->structs[in->nstructs++];
     snprintf(st->name, sizeof st->name, "%s", rois[s]->name);
     st->mask = masks[s];
@@ -129,8 +143,8 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   cr_assert_eq(accumulate_evaluate(in, &p, &ev, &err), RERT_OK, "%s", err.msg);
 
   /* the DVH engine on the full EQD2 map (`rert dvh` on the written map) */
-  rert_dvh d[2];
-  cr_assert_eq(dvh_compute_rois(rois, 2, &emap, NULL, d, &err), RERT_OK, "%s", err.msg);
+  rert_dvh d[3];
+  cr_assert_eq(dvh_compute_rois(rois, 3, &emap, NULL, d, &err), RERT_OK, "%s", err.msg);
   cr_assert_eq(d[0].status, RERT_OK, "%s", d[0].msg);
 
   double V = an_volume_cc(&c), range = an_dmax(&c) - an_dmin(&c);
@@ -185,8 +199,17 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   cr_assert_eq(dvh_metric_eval_str(&d[1], "Dmax", &vv, &err), RERT_OK);
   cr_expect(fabs(cp->value - vv.value) <= 1e-9, "cord Dmax %.9f vs dvh %.9f", cp->value, vv.value);
 
+  /* structure smaller than 0.03 cc: Dmax of the contours, said in the explanation */
+  const accum_eval_row *ck = row_of(&ev, "coch", "Cochlea_L");
+  cr_assert(d[2].total_cc < 0.03, "%.4f cc", d[2].total_cc);
+  cr_assert(strstr(ck->explanation, "Dmax used"), "%s", ck->explanation);
+  cr_assert_eq(dvh_metric_eval_str(&d[2], "Dmax", &vv, &err), RERT_OK);
+  cr_expect(fabs(ck->value - vv.value) <= 1e-9, "cochlea %.9f vs dvh Dmax %.9f", ck->value, vv.value);
+  cr_expect(fabs(ck->value - 38.5) <= 0.015 * (2 * c3.radius_mm * c.grad_gy_per_mm),
+            "cochlea Dmax %.4f vs closed form 38.5", ck->value);
+
   /* the same structures without contours fall back to mask samples (voxel-centre maximum) */
-  in->structs[0].roi = in->structs[1].roi = NULL;
+  in->structs[0].roi = in->structs[1].roi = in->structs[2].roi = NULL;
   accum_evaluation ev2;
   cr_assert_eq(accumulate_evaluate(in, &p, &ev2, &err), RERT_OK, "%s", err.msg);
   const accum_eval_row *r2 = row_of(&ev2, "dmax", "Brainstem");
@@ -200,6 +223,10 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   accum_evaluation_free(&ev2);
   dvh_free(&d[0]);
   dvh_free(&d[1]);
+  dvh_free(&d[2]);
+  geom_mask_free(&m3);
+  volume_free(&mv3);
+  an_roi_free(&coch);
   protocol_free(&p);
   free(in);
   geom_mask_free(&m1);
