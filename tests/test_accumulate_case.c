@@ -150,6 +150,10 @@ Test(accumulate_case, dicom_blocks_evaluate_and_maps) {
   cr_assert_float_eq(cJSON_GetObjectItem(row(j, "cord_gt24"), "value")->valuedouble, 23.3333 + 37.5, 1e-3);
   cr_assert_float_eq(cJSON_GetObjectItem(row(j, "cord_gt24"), "margin")->valuedouble, -0.8333, 1e-3);
   cr_assert_str_eq(cJSON_GetObjectItem(row(j, "cord_le24"), "verdict")->valuestring, "not applicable");
+  /* RTSTRUCT structures are evaluated on their contours by the DVH engine (docs/accumulate.md);
+   * the blocks are uniform inside each box, so the values above are those of the blocks */
+  cr_assert_str_eq(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "dvh_method")->valuestring, "contours");
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "complete")));
   cJSON_Delete(j);
 
   /* Worst case with a 16-mm mapping uncertainty: the cord's hottest voxel (i = 12) sees the

@@ -24,6 +24,7 @@
 #include "rert/err.h"
 #include "rert/protocol.h"
 #include "rert/rbe.h"
+#include "rert/rtdata.h"
 #include "rert/volume.h"
 
 #define ACCUM_MAX_COURSES 16
@@ -49,6 +50,10 @@ typedef struct {
 typedef struct {
   char name[64];               /* TG-263 */
   const rert_volume *mask;     /* fractional occupancy 0..1 on the reference grid */
+  const rert_roi *roi;         /* its RTSTRUCT contours, or NULL (booleans, margins, point cases):
+                                  with contours, constraints are evaluated by the DVH engine of
+                                  rert/dvh.h (the same numbers as `rert dvh`); without, on the
+                                  mask's voxel samples */
   int is_target;
   double alpha_beta_gy;        /* NaN = look up data/tissues.json by name (target: "target" default) */
   /* recovery model spec per prior course index (recovery_model_get syntax); "" = default_recovery */
@@ -98,7 +103,11 @@ int accumulate_interval_months(const accum_input *in, int c, double *months, rer
 double accumulate_min_interval_months(const accum_input *in);
 
 /* ---- evaluation against a protocol ---- */
-typedef enum { VERDICT_PASS = 0, VERDICT_FAIL, VERDICT_NOT_APPLICABLE, VERDICT_NOT_EVALUATED } accum_verdict;
+/* VERDICT_INCOMPLETE: part of the structure lies outside the dose grid and the value on the
+ * inside part does not prove a failure (it is never reported as a pass). */
+typedef enum {
+  VERDICT_PASS = 0, VERDICT_FAIL, VERDICT_NOT_APPLICABLE, VERDICT_NOT_EVALUATED, VERDICT_INCOMPLETE
+} accum_verdict;
 
 typedef struct {
   const protocol_constraint *c;
@@ -116,6 +125,11 @@ typedef struct {
   char recovery_used[160];
   char contributions[256];     /* max per-course contribution inside the structure */
   char explanation[1024];
+  int from_contours;           /* 1: DVH engine on the RTSTRUCT contours; 0: mask voxel samples */
+  int complete;                /* 0 when part of the structure is outside the dose grid */
+  double outside_pct;          /* % of the structure volume outside the dose grid */
+  double structure_cc;         /* structure volume (contours: analytic, incl. any outside part) */
+  char method_note[160];       /* e.g. D0.03cc of a structure smaller than 0.03 cc → Dmax */
 } accum_eval_row;
 
 typedef struct {
@@ -123,12 +137,18 @@ typedef struct {
   int nrows;
   accum_eval_row *rows;
   int hard_failures, desirable_failures, not_evaluated;
+  int incomplete;              /* rows with verdict (or worst-case verdict) incomplete */
+  int hard_incomplete;         /* of which mandatory/acceptable */
   double interval_months;
 } accum_evaluation;
 
 /* Evaluate every constraint of `p` (each matching structure separately). The maps are
  * recomputed per constraint inside the structure with the α/β and recovery the constraint
- * assumes. Returns RERT_OK even when constraints fail (see hard_failures). */
+ * assumes. Structures with contours (roi != NULL) are evaluated by dvh_compute_rois on that map
+ * (trilinear EQD2, docs/dvh.md definitions: the numbers of `rert dvh`); others on the mask's
+ * voxel samples (protocol_metric_eval). A structure partly outside the dose grid gives
+ * VERDICT_INCOMPLETE unless the inside part already proves a failure (docs/accumulate.md).
+ * Returns RERT_OK even when constraints fail (see hard_failures). */
 int accumulate_evaluate(const accum_input *in, const rert_protocol *p, accum_evaluation *ev,
                         rert_err *err);
 /* Same, with the new course's dose scaled by `new_scale` and the new course's fractions
@@ -136,6 +156,11 @@ int accumulate_evaluate(const accum_input *in, const rert_protocol *p, accum_eva
 int accumulate_evaluate_scaled(const accum_input *in, const rert_protocol *p, double new_scale,
                                int new_fractions, int new_fractions_per_day, double new_interval_h,
                                accum_evaluation *ev, rert_err *err);
+/* Several protocols at once: evs[i] for ps[i]. The DVH of each distinct map (structure, α/β,
+ * recovery, scope, quantity, nominal/worst) is computed once and shared by every constraint and
+ * protocol that needs it — use this for many protocols (rert evaluate, consult). */
+int accumulate_evaluate_protocols(const accum_input *in, const rert_protocol *const *ps, int np,
+                                  accum_evaluation *evs, rert_err *err);
 void accum_evaluation_free(accum_evaluation *ev);
 const char *accum_verdict_name(accum_verdict v);
 

@@ -20,6 +20,7 @@ typedef struct {
   double uncertainty_mm;
   char mapping[ACCUM_MAX_COURSES][160]; /* how each course reached the reference grid */
   char plan_uid[ACCUM_MAX_COURSES][RERT_UID_LEN]; /* RTPLAN SOP UID per course (RTDOSE reference) */
+  rert_structure_set structure_set;   /* reference RTSTRUCT: in.structs[s].roi point into it */
 } accum_case;
 
 typedef struct {

@@ -31,6 +31,14 @@ typedef struct {
 
 int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err);
 
+/* Evaluate np protocols sharing one DVH cache (evaluate.c). scale_fx = NULL or {new-course
+ * scale, fractions, fractions/day, interfraction interval h} (solver); hard_only skips
+ * desirable and informational constraints and stops at the first hard failure (the solver
+ * needs only whether one exists, and which comes first). */
+int accum_evaluate_core(const accum_input *in, const rert_protocol *const *ps, int np,
+                        const double *scale_fx, int hard_only, accum_evaluation *evs,
+                        rert_err *err);
+
 /* Repair half-time for structure s (or s = nstructs: unlisted) under a course that states
  * course_t12 (≤ 0 / NaN = not stated): organ value, else the course's, else the fallback. */
 static inline double accum_t12(const accum_prep *pp, int s, int nstructs, double course_t12) {

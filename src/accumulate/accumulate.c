@@ -216,8 +216,8 @@ int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
 }
 
 const char *accum_verdict_name(accum_verdict v) {
-  static const char *n[] = {"PASS", "FAIL", "not applicable", "not evaluated"};
-  return (unsigned)v < 4 ? n[v] : "?";
+  static const char *n[] = {"PASS", "FAIL", "not applicable", "not evaluated", "incomplete"};
+  return (unsigned)v < 5 ? n[v] : "?";
 }
 
 void accum_result_free(accum_result *r) {

@@ -21,6 +21,7 @@ void accum_case_free(accum_case *ac) {
     volume_free(&ac->upper[c]);
   }
   for (int s = 0; s < ACCUM_MAX_STRUCTS; s++) volume_free(&ac->mask[s]);
+  rtdata_free_structure_set(&ac->structure_set);
   memset(ac, 0, sizeof *ac);
 }
 
@@ -284,6 +285,7 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
 
   /* structures from the reference course's RTSTRUCT */
   if (*ref->rtstruct) {
+    /* kept in ac: constraints are evaluated on the contours (dvh engine), not only the masks */
     rert_structure_set ss;
     memset(&ss, 0, sizeof ss);
     if ((rc = io_read_rtstruct(ref->rtstruct, &ss, err))) { rtdata_free_rtdose(&rd_ref); accum_case_free(ac); return rc; }
@@ -312,13 +314,14 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       memset(st, 0, sizeof *st);
       snprintf(st->name, sizeof st->name, "%s", name);
       st->mask = &ac->mask[s];
+      st->roi = roi;
       st->is_target = is_target_roi(roi, name);
       st->alpha_beta_gy = NAN;
       const char *rm = casefile_recovery_model(cf, name);
       for (int c = 0; c < in->ncourses; c++) snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
       in->nstructs++;
     }
-    rtdata_free_structure_set(&ss);
+    ac->structure_set = ss; /* the rois array moves with it: st->roi stays valid */
   }
   rtdata_free_rtdose(&rd_ref);
   if (rc) { accum_case_free(ac); return rc; }

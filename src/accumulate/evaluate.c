@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "accum_internal.h"
+#include "eval_internal.h"
 #include "rert/radbio.h"
 
 void accum_evaluation_free(accum_evaluation *ev) {
@@ -48,8 +48,8 @@ static int rbe_accepts(const protocol_constraint *c, rert_modality mod, rbe_mode
 }
 
 static int eval_structure(const accum_input *in, const accum_prep *pp, const protocol_constraint *c,
-                          int s, const new_override *ov, double tmin, accum_eval_row *row,
-                          rert_err *err) {
+                          int s, const new_override *ov, double tmin, eval_cache *cache,
+                          accum_eval_row *row, rert_err *err) {
   const accum_structure *st = &in->structs[s];
   const int nc = in->ncourses, ni = pp->new_index;
   const double ab = isnan(c->alpha_beta_gy) ? pp->struct_ab[s] : c->alpha_beta_gy;
@@ -107,64 +107,30 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
     }
   }
 
-  /* voxels of the structure */
-  const float *mk = st->mask->data;
-  size_t cnt = 0;
-  for (size_t v = 0; v < pp->nvox; v++)
-    if (mk[v] > 0) cnt++;
-  if (cnt == 0) {
-    row->verdict = VERDICT_NOT_EVALUATED;
-    snprintf(row->explanation, sizeof row->explanation, "structure %s has no voxels on the dose grid", st->name);
-    return RERT_OK;
+  /* the map of this constraint inside the structure: nominal and, with bounds, worst case */
+  accum_map_spec ms;
+  memset(&ms, 0, sizeof ms);
+  ms.s = s, ms.scope = c->scope, ms.quantity = c->quantity, ms.ab = ab, ms.scale = scale;
+  for (int k = 0; k < nc; k++) {
+    ms.n[k] = n[k], ms.h[k] = h[k];
+    if (!in->courses[k].is_new) {
+      const char *spec = c->recovery;
+      if (!strcmp(spec, "case")) spec = st->recovery[k][0] ? st->recovery[k] : in->default_recovery;
+      snprintf(ms.rec[k], sizeof ms.rec[k], "%s", spec);
+    }
   }
-  size_t *idx = malloc(cnt * sizeof *idx);
-  double *val = malloc(cnt * sizeof *val), *w = malloc(cnt * sizeof *w);
-  if (!idx || !val || !w) {
-    free(idx); free(val); free(w);
-    return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory");
-  }
-  size_t j = 0;
-  for (size_t v = 0; v < pp->nvox; v++)
-    if (mk[v] > 0) { idx[j] = v; w[j] = mk[v] * pp->voxel_cc; j++; }
-
-  int rc = RERT_OK;
   double cmax[ACCUM_MAX_COURSES];
   for (int k = 0; k < nc; k++) cmax[k] = 0;
-  for (int pass = 0; pass < 2 && !rc; pass++) {
-    int any_upper = 0;
-    for (int k = 0; k < nc; k++) any_upper |= in->courses[k].dose_upper != NULL;
-    if (pass == 1 && !any_upper) break;
-    for (j = 0; j < cnt; j++) {
-      size_t v = idx[j];
-      double sum = 0;
-      for (int k = 0; k < nc; k++) {
-        const accum_course *co = &in->courses[k];
-        int is_new = k == ni;
-        if (c->scope == SCOPE_NEW_COURSE && !is_new) continue;
-        const rert_volume *dv = pass == 1 && co->dose_upper ? co->dose_upper : co->dose;
-        double D = accum_course_dose(pp, co, k, dv->data[v]);
-        if (is_new) D *= scale;
-        if (c->quantity == PQ_DOSE) {
-          sum += D;
-          if (pass == 0 && D > cmax[k]) cmax[k] = D;
-          continue;
-        }
-        double q = D > 0 ? accum_eqd2(D, n[k], h[k], ab) : 0;
-        if (!is_new && !rec[k].is_limit) q = accum_recover(&rec[k], q, pp->interval_months[k], ab);
-        if (pass == 0 && q > cmax[k]) cmax[k] = q;
-        sum += q;
-      }
-      if (c->quantity == PQ_BED) sum *= 1.0 + 2.0 / ab;
-      val[j] = sum;
-    }
-    double r;
-    rc = protocol_metric_eval(&c->metric, val, w, cnt, &r, err);
-    if (rc) break;
-    if (pass == 0) row->value = r;
-    else { row->has_worst = 1; row->worst_value = r; }
+  int rc = RERT_OK;
+  row->complete = 1;
+  row->outside_pct = 0;
+  if (st->roi && cache) {
+    rc = accum_eval_from_contours(in, pp, c, &ms, rec, cache, row, cmax, err);
+  } else {
+    rc = accum_eval_from_mask(in, pp, c, &ms, rec, row, cmax, err);
   }
-  free(idx); free(val); free(w);
   if (rc) return rert_err_prefix(err, rc, "constraint %s, structure %s", c->id, st->name);
+  if (row->verdict == VERDICT_NOT_EVALUATED) return RERT_OK;
   {
     size_t L = 0;
     row->contributions[0] = 0;
@@ -188,17 +154,28 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
     row->margin_pct = row->limit != 0 ? 100.0 * row->margin / row->limit : NAN;
     if (row->has_worst)
       row->worst_verdict = protocol_compare(c->cmp, row->worst_value, row->limit) ? VERDICT_PASS : VERDICT_FAIL;
+    if (!row->complete && isnan(row->value)) row->verdict = VERDICT_INCOMPLETE;
+    if (!row->complete) {
+      /* the value covers only the part inside the dose grid: a failure stands only where that
+       * part bounds the whole structure's value from the failing side */
+      /* the missing part can only raise Dmax, D_x, V_x and CV_x (inside − V_x) and lower Dmin */
+      int proven = upper ? (c->metric.kind == MET_DMAX || c->metric.kind == MET_D_CC ||
+                            c->metric.kind == MET_D_PCT || c->metric.kind == MET_V_GY ||
+                            c->metric.kind == MET_CV_GY)
+                         : c->metric.kind == MET_DMIN;
+      if (!(row->verdict == VERDICT_FAIL && proven)) row->verdict = VERDICT_INCOMPLETE;
+      if (row->has_worst && !(row->worst_verdict == VERDICT_FAIL && proven))
+        row->worst_verdict = VERDICT_INCOMPLETE;
+    }
   }
   return RERT_OK;
 }
 
-static int evaluate_core(const accum_input *in, const rert_protocol *p, const new_override *ov,
-                         accum_evaluation *ev, rert_err *err) {
+static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_protocol *p,
+                        const new_override *ov, int hard_only, eval_cache *cache,
+                        accum_evaluation *ev, rert_err *err) {
+  int rc = RERT_OK;
   memset(ev, 0, sizeof *ev);
-  accum_prep *pp = malloc(sizeof *pp);
-  if (!pp) return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory");
-  int rc = accum_prepare(in, pp, err);
-  if (rc) { free(pp); return rc; }
   snprintf(ev->protocol, sizeof ev->protocol, "%s", p->name);
   double tmin = accumulate_min_interval_months(in);
   ev->interval_months = tmin;
@@ -207,15 +184,18 @@ static int evaluate_core(const accum_input *in, const rert_protocol *p, const ne
     for (int s = 0; s < in->nstructs; s++)
       cap += protocol_organ_matches(p->constraints[i].organ, in->structs[s].name);
   ev->rows = calloc(cap ? (size_t)cap : 1, sizeof *ev->rows);
-  if (!ev->rows) { free(pp); return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory"); }
-  for (int i = 0; i < p->nconstraints && !rc; i++) {
+  if (!ev->rows) return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory");
+  int stop = 0;
+  for (int i = 0; i < p->nconstraints && !rc && !stop; i++) {
     const protocol_constraint *c = &p->constraints[i];
-    for (int s = 0; s < in->nstructs && !rc; s++) {
+    if (hard_only && !protocol_tier_is_hard(c->tier)) continue;
+    for (int s = 0; s < in->nstructs && !rc && !stop; s++) {
       if (!protocol_organ_matches(c->organ, in->structs[s].name)) continue;
       accum_eval_row *row = &ev->rows[ev->nrows++];
       row->c = c;
+      row->complete = 1;
       snprintf(row->structure, sizeof row->structure, "%s", in->structs[s].name);
-      row->value = row->worst_value = row->margin = row->margin_pct = NAN;
+      row->value = row->worst_value = row->margin = row->margin_pct = row->structure_cc = NAN;
       row->limit = c->has_limit ? c->limit : NAN;
       char iv[128];
       int has_cond = c->interval.has_min || c->interval.has_max;
@@ -244,32 +224,48 @@ static int evaluate_core(const accum_input *in, const rert_protocol *p, const ne
           continue;
         }
       }
-      rc = eval_structure(in, pp, c, s, ov, tmin, row, err);
+      rc = eval_structure(in, pp, c, s, ov, tmin, cache, row, err);
       if (rc || row->verdict == VERDICT_NOT_EVALUATED) continue;
-      char qty[256];
+      /* the solver only needs to know whether some hard row fails: stop at the first */
+      if (hard_only && (row->verdict == VERDICT_FAIL || (row->has_worst && row->worst_verdict == VERDICT_FAIL)))
+        stop = 1;
+      char qty[256], how[320];
       if (c->quantity == PQ_DOSE)
         snprintf(qty, sizeof qty, "new-course dose%s", c->has_rbe_model ? " Gy(RBE)" : "");
       else
         snprintf(qty, sizeof qty, "%s %s at a/b %.3g Gy (%s)", c->scope == SCOPE_CUMULATIVE ? "cumulative" : "new-course",
                  protocol_quantity_name(c->quantity), row->alpha_beta_gy, row->alpha_beta_why);
+      snprintf(how, sizeof how, "%s%s%s%s",
+               row->from_contours ? "DVH of the contours (rert dvh engine, map interpolated trilinearly)"
+                                  : "voxel samples of the mask (no contours)",
+               row->method_note[0] ? "; " : "", row->method_note,
+               row->complete ? "" : "; INCOMPLETE: part of the structure lies outside the dose grid");
+      if (!row->complete) {
+        size_t L = strlen(how);
+        snprintf(how + L, sizeof how - L, " (%.1f%%)", row->outside_pct);
+      }
       if (row->verdict == VERDICT_NOT_APPLICABLE)
-        snprintf(row->explanation, sizeof row->explanation, "%s %s = %.2f; no numeric limit (ALARA)", qty,
-                 c->metric.text, row->value);
+        snprintf(row->explanation, sizeof row->explanation, "%s %s = %.2f; no numeric limit (ALARA); %s", qty,
+                 c->metric.text, row->value, how);
       else
         snprintf(row->explanation, sizeof row->explanation,
-                 "%s; recovery %s; max per course in structure: %s; %s; %s %.2f %s %.4g %s%s -> %s (margin %.2f, %.1f%%)", qty,
+                 "%s; recovery %s; max per course in structure: %s; %s; %s %.2f %s %.4g %s%s -> %s (margin %.2f, %.1f%%); %s", qty,
                  c->scope == SCOPE_CUMULATIVE ? row->recovery_used : "n/a (new course only)", row->contributions, iv,
                  c->metric.text, row->value, protocol_cmp_name(c->cmp), row->limit, c->limit_unit,
                  row->limit != c->limit ? " (limit x recovery limit factor)" : "",
-                 accum_verdict_name(row->verdict), row->margin, row->margin_pct);
+                 accum_verdict_name(row->verdict), row->margin, row->margin_pct, how);
     }
   }
-  free(pp);
   if (rc) { accum_evaluation_free(ev); return rc; }
   for (int r = 0; r < ev->nrows; r++) {
     const accum_eval_row *row = &ev->rows[r];
     int failed = row->verdict == VERDICT_FAIL || (row->has_worst && row->worst_verdict == VERDICT_FAIL);
+    int incomplete = row->verdict == VERDICT_INCOMPLETE || (row->has_worst && row->worst_verdict == VERDICT_INCOMPLETE);
     if (row->verdict == VERDICT_NOT_EVALUATED) ev->not_evaluated++;
+    if (incomplete && !failed) {
+      ev->incomplete++;
+      if (protocol_tier_is_hard(row->c->tier)) ev->hard_incomplete++;
+    }
     if (!failed) continue;
     if (protocol_tier_is_hard(row->c->tier)) ev->hard_failures++;
     else if (row->c->tier == TIER_DESIRABLE) ev->desirable_failures++;
@@ -277,15 +273,47 @@ static int evaluate_core(const accum_input *in, const rert_protocol *p, const ne
   return RERT_OK;
 }
 
+/* Several protocols over one preparation and one DVH cache. */
+int accum_evaluate_core(const accum_input *in, const rert_protocol *const *ps, int np,
+                        const double *scale_fx, int hard_only, accum_evaluation *evs,
+                        rert_err *err) {
+  new_override ov, *pov = NULL;
+  if (scale_fx) {
+    if (!(scale_fx[0] >= 0) || !(scale_fx[1] >= 1))
+      return rert_err_set(err, RERT_EINPUT, "evaluate: scale must be >= 0 and fractions >= 1");
+    ov = (new_override){scale_fx[0], (int)scale_fx[1], (int)scale_fx[2], scale_fx[3]};
+    pov = &ov;
+  }
+  for (int i = 0; i < np; i++) memset(&evs[i], 0, sizeof evs[i]);
+  accum_prep *pp = malloc(sizeof *pp);
+  if (!pp) return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory");
+  int rc = accum_prepare(in, pp, err);
+  if (rc) { free(pp); return rc; }
+  eval_cache cache;
+  accum_cache_init(&cache, in);
+  for (int i = 0; i < np && !rc; i++) {
+    rc = evaluate_one(in, pp, ps[i], pov, hard_only, &cache, &evs[i], err);
+    if (!rc && hard_only && evs[i].hard_failures) break; /* solver: one failure decides */
+  }
+  accum_cache_free(&cache);
+  free(pp);
+  if (rc)
+    for (int i = 0; i < np; i++) accum_evaluation_free(&evs[i]);
+  return rc;
+}
+
+int accumulate_evaluate_protocols(const accum_input *in, const rert_protocol *const *ps, int np,
+                                  accum_evaluation *evs, rert_err *err) {
+  return accum_evaluate_core(in, ps, np, NULL, 0, evs, err);
+}
+
 int accumulate_evaluate(const accum_input *in, const rert_protocol *p, accum_evaluation *ev, rert_err *err) {
-  return evaluate_core(in, p, NULL, ev, err);
+  return accum_evaluate_core(in, &p, 1, NULL, 0, ev, err);
 }
 
 int accumulate_evaluate_scaled(const accum_input *in, const rert_protocol *p, double new_scale,
                                int new_fractions, int new_fractions_per_day, double new_interval_h,
                                accum_evaluation *ev, rert_err *err) {
-  if (!(new_scale >= 0) || new_fractions < 1)
-    return rert_err_set(err, RERT_EINPUT, "evaluate: scale must be >= 0 and fractions >= 1");
-  new_override ov = {new_scale, new_fractions, new_fractions_per_day, new_interval_h};
-  return evaluate_core(in, p, &ov, ev, err);
+  double sf[4] = {new_scale, new_fractions, new_fractions_per_day, new_interval_h};
+  return accum_evaluate_core(in, &p, 1, sf, 0, ev, err);
 }

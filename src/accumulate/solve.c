@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "accum_internal.h"
 #include "rert/accumulate.h"
 #include "rert/data.h"
 
@@ -92,22 +93,25 @@ int accumulate_regimens_load(const char *path, accum_regimen **regs, int *n, acc
 static int hard_fail(const accum_input *in, const rert_protocol *const *ps, int np, double scale,
                      const accum_regimen *g, char *why, size_t whylen, int *failed, rert_err *err) {
   *failed = 0;
-  for (int k = 0; k < np; k++) {
-    accum_evaluation ev;
-    int rc = accumulate_evaluate_scaled(in, ps[k], scale, g->fractions, g->fractions_per_day,
-                                        g->interfraction_interval_h, &ev, err);
-    if (rc) return rc;
-    for (int r = 0; r < ev.nrows && !*failed; r++) {
-      const accum_eval_row *row = &ev.rows[r];
+  accum_evaluation *evs = calloc(np > 0 ? (size_t)np : 1, sizeof *evs);
+  if (!evs) return rert_err_set(err, RERT_EINTERNAL, "solve: out of memory");
+  /* all protocols at once: maps shared between protocols are integrated once (hard rows only) */
+  double sf[4] = {scale, g->fractions, g->fractions_per_day, g->interfraction_interval_h};
+  int rc = accum_evaluate_core(in, ps, np, sf, 1, evs, err);
+  if (rc) { free(evs); return rc; }
+  for (int k = 0; k < np && !*failed; k++) {
+    const accum_evaluation *ev = &evs[k];
+    for (int r = 0; r < ev->nrows && !*failed; r++) {
+      const accum_eval_row *row = &ev->rows[r];
       if (!protocol_tier_is_hard(row->c->tier)) continue;
       if (row->verdict == VERDICT_FAIL || (row->has_worst && row->worst_verdict == VERDICT_FAIL)) {
         *failed = 1;
         if (why) snprintf(why, whylen, "%s:%s (%s)", ps[k]->name, row->c->id, row->structure);
       }
     }
-    accum_evaluation_free(&ev);
-    if (*failed) break;
   }
+  for (int k = 0; k < np; k++) accum_evaluation_free(&evs[k]);
+  free(evs);
   return RERT_OK;
 }
 

@@ -81,8 +81,8 @@ void accum_cli_print_evaluation(const accum_evaluation *ev, const rert_protocol 
   printf("why:\n");
   for (int r = 0; r < ev->nrows; r++)
     printf("  %s/%s: %s\n", ev->rows[r].c->id, ev->rows[r].structure, ev->rows[r].explanation);
-  printf("result: %d hard (mandatory/acceptable) failure(s), %d desirable not met, %d not evaluated\n",
-         ev->hard_failures, ev->desirable_failures, ev->not_evaluated);
+  printf("result: %d hard (mandatory/acceptable) failure(s), %d desirable not met, %d not evaluated, "
+         "%d incomplete\n", ev->hard_failures, ev->desirable_failures, ev->not_evaluated, ev->incomplete);
 }
 
 cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol *p) {
@@ -96,6 +96,8 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
   cJSON_AddNumberToObject(o, "hard_failures", ev->hard_failures);
   cJSON_AddNumberToObject(o, "desirable_failures", ev->desirable_failures);
   cJSON_AddNumberToObject(o, "not_evaluated", ev->not_evaluated);
+  cJSON_AddNumberToObject(o, "incomplete", ev->incomplete);
+  cJSON_AddNumberToObject(o, "hard_incomplete", ev->hard_incomplete);
   cJSON *arr = cJSON_AddArrayToObject(o, "constraints");
   for (int r = 0; r < ev->nrows; r++) {
     const accum_eval_row *row = &ev->rows[r];
@@ -119,6 +121,10 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
       NUM("worst_value", row->worst_value);
       cJSON_AddStringToObject(x, "worst_verdict", accum_verdict_name(row->worst_verdict));
     }
+    cJSON_AddStringToObject(x, "dvh_method", row->from_contours ? "contours" : isnan(row->value) ? "none" : "mask_samples");
+    cJSON_AddBoolToObject(x, "complete", row->complete);
+    NUM("outside_pct", row->outside_pct);
+    NUM("structure_cc", row->structure_cc);
 #undef NUM
     cJSON_AddStringToObject(x, "recovery", row->recovery_used);
     cJSON_AddStringToObject(x, "contributions", row->contributions);

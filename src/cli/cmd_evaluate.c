@@ -37,25 +37,41 @@ static int run(const rert_args *a, rert_err *err) {
              rbe_model_name(k->rbe), k->is_new ? " (planned)" : "", iv, ac->mapping[c]);
     }
   }
-  for (int i = 0; i < np && !rc; i++) {
-    accum_evaluation ev;
-    rc = accumulate_evaluate(&ac->in, &ps[i], &ev, err);
-    if (rc) break;
-    hard += ev.hard_failures;
-    if (root) cJSON_AddItemToArray(arr, accum_cli_evaluation_json(&ev, &ps[i]));
-    else accum_cli_print_evaluation(&ev, &ps[i], ac->uncertainty_mm > 0);
-    accum_evaluation_free(&ev);
-  }
+  /* all protocols in one call: the DVH of each distinct map is computed once and shared */
+  accum_evaluation *evs = NULL;
+  int incomplete = 0;
   if (!rc) {
+    const rert_protocol **pp = calloc(np > 0 ? (size_t)np : 1, sizeof *pp);
+    evs = calloc(np > 0 ? (size_t)np : 1, sizeof *evs);
+    if (!pp || !evs) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
+    for (int i = 0; i < np && !rc; i++) pp[i] = &ps[i];
+    if (!rc) rc = accumulate_evaluate_protocols(&ac->in, pp, np, evs, err);
+    free(pp);
+  }
+  for (int i = 0; i < np && !rc; i++) {
+    accum_evaluation *ev = &evs[i];
+    hard += ev->hard_failures;
+    incomplete += ev->hard_incomplete;
+    if (root) cJSON_AddItemToArray(arr, accum_cli_evaluation_json(ev, &ps[i]));
+    else accum_cli_print_evaluation(ev, &ps[i], ac->uncertainty_mm > 0);
+  }
+  for (int i = 0; evs && i < np; i++) accum_evaluation_free(&evs[i]);
+  free(evs);
+  if (!rc) {
+    /* a hard row that could not be completed (structure partly outside the dose grid) is
+     * not a pass: the overall verdict says INCOMPLETE and the exit code is 1 */
+    const char *verdict = hard ? "FAIL" : incomplete ? "INCOMPLETE" : "PASS";
     if (root) {
       cJSON_AddNumberToObject(root, "hard_failures", hard);
-      cJSON_AddStringToObject(root, "verdict", hard ? "FAIL" : "PASS");
+      cJSON_AddNumberToObject(root, "hard_incomplete", incomplete);
+      cJSON_AddStringToObject(root, "verdict", verdict);
       cli_print_json(root);
       root = NULL;
     } else {
-      printf("\nverdict: %s (%d hard constraint failure(s) over %d protocol(s))\n", hard ? "FAIL" : "PASS", hard, np);
+      printf("\nverdict: %s (%d hard constraint failure(s), %d hard constraint(s) incomplete, over %d protocol(s))\n",
+             verdict, hard, incomplete, np);
     }
-    if (hard) rc = RERT_EVERDICT;
+    if (hard || incomplete) rc = RERT_EVERDICT;
   }
   cJSON_Delete(root);
   accum_cli_free_protocols(ps, np);
@@ -78,7 +94,9 @@ const rert_cmd rert_cmd_evaluate = {
     "fraction and evaluates every constraint of the protocol(s) inside each matching structure, with "
     "the alpha/beta and prior-dose recovery that constraint assumes and the row its interval "
     "condition selects. Prints value, limit, margin (Gy and %), tier and verdict with an explanation; "
-    "with --uncertainty-mm also the worst case. Exit 1 when a mandatory or acceptable constraint fails.",
+    "with --uncertainty-mm also the worst case. Structures with RTSTRUCT contours are evaluated by the "
+    "DVH engine of `rert dvh` (same numbers). Exit 1 when a mandatory or acceptable constraint fails or "
+    "is incomplete (structure partly outside the dose grid).",
     opts,
     "rert evaluate case.json --protocol care_s0\nrert evaluate case.json --protocol ng2021_npc --protocol ecog_ea3191 --json\n"
     "rert evaluate case.json --protocol care_s0 --uncertainty-mm 3",
