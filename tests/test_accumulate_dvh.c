@@ -140,6 +140,7 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   cr_assert_eq(protocol_from_json(js, "test", &p, &err), RERT_OK, "%s", err.msg);
   cJSON_Delete(js);
   accum_evaluation ev;
+  in->outside_grid_strict = 1; /* first the strict policy; the default is checked further down */
   cr_assert_eq(accumulate_evaluate(in, &p, &ev, &err), RERT_OK, "%s", err.msg);
 
   /* the DVH engine on the full EQD2 map (`rert dvh` on the written map) */
@@ -198,6 +199,21 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   cr_assert_eq(ev.hard_incomplete, 1);
   cr_assert_eq(dvh_metric_eval_str(&d[1], "Dmax", &vv, &err), RERT_OK);
   cr_expect(fabs(cp->value - vv.value) <= 1e-9, "cord Dmax %.9f vs dvh %.9f", cp->value, vv.value);
+
+  /* default policy: the dose outside the grid counts as 0, so the inside part decides (the cord's
+   * inside Dmax is below the pass limit → pass), the row still says it is incomplete */
+  in->outside_grid_strict = 0;
+  accum_evaluation evz;
+  cr_assert_eq(accumulate_evaluate(in, &p, &evz, &err), RERT_OK, "%s", err.msg);
+  const accum_eval_row *cz = row_of(&evz, "cord_pass", "SpinalCord");
+  cr_assert_eq(cz->complete, 0);
+  cr_assert_eq(cz->verdict, VERDICT_PASS, "%s", cz->explanation);
+  cr_assert(strstr(cz->explanation, "taken as 0"), "%s", cz->explanation);
+  cr_assert_eq(row_of(&evz, "cord_fail", "SpinalCord")->verdict, VERDICT_FAIL);
+  cr_assert_eq(evz.hard_incomplete, 0);
+  cr_assert_geq(evz.partial_rows, 2);
+  accum_evaluation_free(&evz);
+  in->outside_grid_strict = 1;
 
   /* structure smaller than 0.03 cc: Dmax of the contours, said in the explanation */
   const accum_eval_row *ck = row_of(&ev, "coch", "Cochlea_L");

@@ -140,9 +140,9 @@ static double table_value(const cJSON *doc, const char *sec, const char *table, 
   return NAN;
 }
 
-/* The toxicity tiers' organ doses come from DICOM (section 8 table clinical_organ_doses). The
- * phantom case has no recovery, so each equals the organ's cumulative-EQD2 Dmax of the constraint
- * table (same voxels, same α/β). Independently of the accumulate module, the cumulative EQD2 at
+/* The toxicity tiers' organ doses come from DICOM (section 8 table clinical_organ_doses): the
+ * hottest voxel the organ touches, so never below the contour-based Dmax of the constraint table
+ * (the phantom case has no recovery, same α/β). Independently of the accumulate module, the cumulative EQD2 at
  * the organ's α/β (3 Gy carotid, 2 Gy cord; data/tissues.json, domain-reference 2) is recomputed
  * at the reference grid points from the two RTDOSEs read back — the prior one sampled where the
  * phantom's ANALYTIC deformation maps the point — with EQD2 = D·(D/n + α/β)/(2 + α/β)
@@ -172,7 +172,7 @@ static void check_clinical_doses(const cJSON *doc) {
     double dmax = table_value(doc, "constraints", org[o].table, org[o].organ, "Dmax", "value");
     cr_assert(isfinite(tox), "%s: no DICOM organ dose in the clinical section", org[o].organ);
     cr_assert(isfinite(dmax), "%s: no Dmax row in %s", org[o].organ, org[o].table);
-    cr_assert(fabs(tox - dmax) <= 1e-3, "%s: clinical %.4f Gy vs constraint Dmax %.4f Gy", org[o].organ, tox, dmax);
+    cr_assert(tox >= dmax - 1e-3, "%s: clinical %.4f Gy below the constraint Dmax %.4f Gy", org[o].organ, tox, dmax);
     int roi = phantom_roi_index(m, org[o].organ);
     cr_assert_geq(roi, 0);
     const double ab = org[o].ab;

@@ -70,6 +70,11 @@ typedef struct {
   accum_ab_rule rule;
   double mask_threshold;       /* voxel belongs to a structure when mask ≥ this (default 0.5) */
   char default_recovery[96];   /* for voxels outside every structure and structures without one */
+  /* Structures partly outside the dose grid (their DVH is incomplete): 0 (default) evaluates the
+   * part inside, i.e. takes the dose outside the RTDOSE grid as 0 as planning systems do, and marks
+   * the row incomplete with the outside volume; 1 (strict) makes every such row INCOMPLETE unless
+   * the inside part already proves a failure. */
+  int outside_grid_strict;
   int has_reference_date;      /* start of the new course when no course is_new */
   rert_date reference_date;
 } accum_input;
@@ -139,6 +144,7 @@ typedef struct {
   int hard_failures, desirable_failures, not_evaluated;
   int incomplete;              /* rows with verdict (or worst-case verdict) incomplete */
   int hard_incomplete;         /* of which mandatory/acceptable */
+  int partial_rows;            /* rows evaluated on a structure partly outside the dose grid */
   double interval_months;
 } accum_evaluation;
 

@@ -29,6 +29,8 @@ typedef struct {
 typedef struct {
   int hard_failures;       /* nominal hard-constraint failures over all protocols */
   int worst_hard_failures; /* same on the worst-case bound */
+  int hard_incomplete;     /* hard rows with no value (structure outside the dose grid) */
+  int partial_rows;        /* rows on structures partly outside the dose grid (dose there = 0) */
   int nconstraints;
   int nfiles;              /* files written */
   char out_dir[1024];

@@ -155,7 +155,7 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
     if (row->has_worst)
       row->worst_verdict = protocol_compare(c->cmp, row->worst_value, row->limit) ? VERDICT_PASS : VERDICT_FAIL;
     if (!row->complete && isnan(row->value)) row->verdict = VERDICT_INCOMPLETE;
-    if (!row->complete) {
+    if (!row->complete && in->outside_grid_strict) {
       /* the value covers only the part inside the dose grid: a failure stands only where that
        * part bounds the whole structure's value from the failing side */
       /* the missing part can only raise Dmax, D_x, V_x and CV_x (inside − V_x) and lower Dmin */
@@ -239,7 +239,9 @@ static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_
                row->from_contours ? "DVH of the contours (rert dvh engine, map interpolated trilinearly)"
                                   : "voxel samples of the mask (no contours)",
                row->method_note[0] ? "; " : "", row->method_note,
-               row->complete ? "" : "; INCOMPLETE: part of the structure lies outside the dose grid");
+               row->complete ? ""
+               : in->outside_grid_strict ? "; INCOMPLETE: part of the structure lies outside the dose grid"
+                                         : "; incomplete DVH: part of the structure lies outside the dose grid, where the dose is taken as 0 (--outside-grid strict refuses this)");
       if (!row->complete) {
         size_t L = strlen(how);
         snprintf(how + L, sizeof how - L, " (%.1f%%)", row->outside_pct);
@@ -262,6 +264,7 @@ static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_
     int failed = row->verdict == VERDICT_FAIL || (row->has_worst && row->worst_verdict == VERDICT_FAIL);
     int incomplete = row->verdict == VERDICT_INCOMPLETE || (row->has_worst && row->worst_verdict == VERDICT_INCOMPLETE);
     if (row->verdict == VERDICT_NOT_EVALUATED) ev->not_evaluated++;
+    if (!row->complete && row->verdict != VERDICT_NOT_EVALUATED) ev->partial_rows++;
     if (incomplete && !failed) {
       ev->incomplete++;
       if (protocol_tier_is_hard(row->c->tier)) ev->hard_incomplete++;

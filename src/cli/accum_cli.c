@@ -17,9 +17,15 @@ int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_err *
   if (!strcmp(rule, "lowest-oar")) o.rule = AB_RULE_LOWEST_OAR;
   else if (!strcmp(rule, "list-order")) o.rule = AB_RULE_LIST_ORDER;
   else return rert_err_set(err, RERT_EINPUT, "--rule %s: use lowest-oar or list-order", rule);
+  const char *og = cli_str(a, "outside-grid");
+  int strict = 0;
+  if (!strcmp(og, "strict")) strict = 1;
+  else if (strcmp(og, "zero") != 0)
+    return rert_err_set(err, RERT_EINPUT, "--outside-grid %s: use zero or strict", og);
   if (casefile_load(cli_pos(a, 0), cf, err)) return RERT_EINPUT;
   int rc = accum_case_load(cf, &o, ac, err);
   if (rc) casefile_free(cf);
+  else ac->in.outside_grid_strict = strict;
   return rc;
 }
 
@@ -98,6 +104,7 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
   cJSON_AddNumberToObject(o, "not_evaluated", ev->not_evaluated);
   cJSON_AddNumberToObject(o, "incomplete", ev->incomplete);
   cJSON_AddNumberToObject(o, "hard_incomplete", ev->hard_incomplete);
+  cJSON_AddNumberToObject(o, "rows_partly_outside_dose_grid", ev->partial_rows);
   cJSON *arr = cJSON_AddArrayToObject(o, "constraints");
   for (int r = 0; r < ev->nrows; r++) {
     const accum_eval_row *row = &ev->rows[r];

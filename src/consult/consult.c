@@ -270,7 +270,8 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   consult_ctx_free(c);
   free(c);
   if (rc) return rc;
-  return sum->hard_failures > 0 ? RERT_EVERDICT : RERT_OK;
+  /* a hard limit that could not be evaluated is not a pass */
+  return sum->hard_failures > 0 || sum->hard_incomplete > 0 ? RERT_EVERDICT : RERT_OK;
 }
 
 #else /* the accumulate module is not merged into this tree */

@@ -159,6 +159,7 @@ static const char *verdict_word(accum_verdict v) {
     case VERDICT_PASS: return "pass";
     case VERDICT_FAIL: return "fail";
     case VERDICT_NOT_APPLICABLE: return "n/a";
+    case VERDICT_INCOMPLETE: return "incomplete";
     default: return "not evaluated";
   }
 }
@@ -189,6 +190,8 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
              c->prot[p].name, c->prot[p].title, hard_nom, hard_wc, des_nom, des_wc, ev->not_evaluated);
     cJSON *rows = report_add_table(s, c->prot[p].name, cap, cols, (int)(sizeof cols / sizeof cols[0]));
     sum->hard_failures += hard_nom;
+    sum->hard_incomplete += ev->hard_incomplete;
+    sum->partial_rows += ev->partial_rows;
     for (int k = 0; k < ev->nrows; k++) {
       const accum_eval_row *e = &ev->rows[k];
       cJSON *row = report_table_row(rows);
@@ -461,8 +464,10 @@ static double course_eqd2_at(const consult_ctx *c, int q, size_t v, double ab) {
  * (carotid 120–130 Gy, Bots, Chen, Nieder, Ng) are stated for UNDISCOUNTED cumulative doses, so
  * the value per organ is the maximum over its voxels (mask ≥ the accumulation's threshold) of the
  * voxelwise sum of the per-course unrecovered EQD2 maps (accum_result.course_eqd2, at the
- * structure's α/β), over every voxel the structure touches (mask > 0) — the voxel set and α/β of
- * the constraint table's Dmax rows, so with no recovery the two agree. clinical_assess sums its rows over courses, so each course's row is that
+ * structure's α/β), over every voxel the structure touches (mask > 0). This is conservative: the
+ * constraint table's Dmax is the maximum inside the contours (rert dvh engine) and is lower in
+ * steep gradients; a per-voxel sum is kept here because it gives each course's share at one
+ * point. clinical_assess sums its rows over courses, so each course's row is that
  * course's EQD2 AT the hottest cumulative voxel: the sum is the organ's cumulative Dmax exactly.
  * (clinical_organ_doses_from_accum gives each course's own maximum instead, whose sum over-states
  * the cumulative maximum when the courses' hot spots lie apart.) hot[] gets the cumulative
@@ -568,7 +573,7 @@ static void section_clinical(consult_ctx *c, rert_report *r) {
     return;
   }
   report_add_paragraph(s, from_dicom
-      ? "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. The cumulative doses behind the toxicity tiers (carotid, mandible, brachial plexus, spinal cord, temporal lobe) come from the DICOM accumulation (table below: cumulative EQD2 without recovery discount, maximum over every voxel of the structure on the reference dose grid — the voxels and alpha/beta of the Dmax rows in section 4, which include recovery); an organ the structure set lacks falls back to the case file's point doses."
+      ? "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. The cumulative doses behind the toxicity tiers (carotid, mandible, brachial plexus, spinal cord, temporal lobe) come from the DICOM accumulation (table below: cumulative EQD2 without recovery discount, maximum over every dose-grid voxel the structure touches, a conservative value that can exceed the contour-based Dmax of section 4 in steep gradients); an organ the structure set lacks falls back to the case file's point doses."
       : "Assessments from the case file's clinical facts (rert assess): RPA class, intent, toxicity risk tiers and ARS guidance. Toxicity tiers here use the case file's point doses; the DICOM-derived cumulative values are in the constraint table.");
   if (from_dicom) {
     static const report_column dcols[] = {
@@ -646,7 +651,14 @@ static void section_summary(consult_ctx *c, rert_report *r, const consult_summar
            "%s%s",
            sum->nconstraints, c->nprot, sum->hard_failures, sum->worst_hard_failures,
            c->o->uncertainty_mm, pl ? " Planned course: " : "", pl ? pl->id : "");
-  report_add_note(s, sum->hard_failures || sum->worst_hard_failures ? "warning" : "info", buf);
+  if (sum->hard_incomplete || sum->partial_rows) {
+    size_t L = strlen(buf);
+    snprintf(buf + L, sizeof buf - L,
+             " %d hard row(s) could not be evaluated (structure outside the dose grid); %d row(s) are on "
+             "structures partly outside the dose grid, where the dose is taken as 0 (see each row).",
+             sum->hard_incomplete, sum->partial_rows);
+  }
+  report_add_note(s, sum->hard_failures || sum->worst_hard_failures || sum->hard_incomplete ? "warning" : "info", buf);
   report_add_paragraph(s, "Decision support for a physicist and physician: every number below is traceable to an input file (section 9) or an assumption (section 2) and is in report.json.");
 }
 
@@ -679,6 +691,8 @@ int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err) {
   cJSON *sj = cJSON_AddObjectToObject(r->doc, "summary");
   cJSON_AddNumberToObject(sj, "hard_failures", sum.hard_failures);
   cJSON_AddNumberToObject(sj, "worst_case_hard_failures", sum.worst_hard_failures);
+  cJSON_AddNumberToObject(sj, "hard_incomplete", sum.hard_incomplete);
+  cJSON_AddNumberToObject(sj, "rows_partly_outside_dose_grid", sum.partial_rows);
   cJSON_AddNumberToObject(sj, "constraint_rows", sum.nconstraints);
   cJSON_AddNumberToObject(sj, "uncertainty_mm", c->o->uncertainty_mm);
   return RERT_OK;

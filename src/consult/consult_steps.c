@@ -358,6 +358,7 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
     const char *name = c->roi[k]->tg263_name[0] ? c->roi[k]->tg263_name : c->roi[k]->name;
     snprintf(s->name, sizeof s->name, "%s", name);
     s->mask = &c->maskvol[k];
+    s->roi = c->roi[k]; /* contours: constraint metrics use the rert dvh engine (docs/accumulate.md) */
     s->is_target = c->is_target[k];
     s->alpha_beta_gy = NAN;
     for (int i = 0; i < c->cs.ncourses; i++)
@@ -410,14 +411,15 @@ int consult_step_evaluate(consult_ctx *c, rert_err *err) {
     return rert_err_set(err, RERT_EINPUT,
                         "%s: $.protocols is empty and no --protocol was given (rert protocols list)",
                         c->o->case_path);
+  const rert_protocol *pp[RERT_CASE_MAX_PROTOCOLS];
   for (int p = 0; p < n; p++) {
     int rc = protocol_load(names[p], &c->prot[p], err);
     if (rc) return rc;
     c->nprot = p + 1;
-    rc = accumulate_evaluate(&c->in, &c->prot[p], &c->ev[p], err);
-    if (rc) return rert_err_prefix(err, rc, "protocol %s", names[p]);
+    pp[p] = &c->prot[p];
   }
-  return RERT_OK;
+  /* one call: the DVHs of each map are computed once and shared by every protocol */
+  return accumulate_evaluate_protocols(&c->in, pp, n, c->ev, err);
 }
 
 /* Most binding hard failure of an evaluation (smallest margin; nominal or worst case), "" if none. */
