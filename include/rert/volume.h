@@ -38,6 +38,8 @@ void volume_world_to_index(const rert_volume *v, const double xyz_mm[3], double 
 /* Trilinear value at a world point; returns `outside` beyond the outermost voxel centres
  * (half a voxel of clamping is allowed so the boundary voxels are fully usable). */
 float volume_sample_trilinear(const rert_volume *v, const double xyz_mm[3], float outside);
+/* Same at a continuous index (i, j, k) — for callers that already work in index space. */
+float volume_sample_index(const rert_volume *v, const double ijk[3], float outside);
 /* Same geometry (dims, origin, spacing, dir within 1e-4 mm / 1e-6). */
 int volume_same_geometry(const rert_volume *a, const rert_volume *b);
 void volume_minmax(const rert_volume *v, float *mn, float *mx);

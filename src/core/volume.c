@@ -71,14 +71,12 @@ void volume_world_to_index(const rert_volume *v, const double xyz[3], double ijk
   }
 }
 
-float volume_sample_trilinear(const rert_volume *v, const double xyz[3], float outside) {
-  double p[3];
-  volume_world_to_index(v, xyz, p);
+float volume_sample_index(const rert_volume *v, const double p[3], float outside) {
   int n[3] = {v->nx, v->ny, v->nz};
   int i0[3];
   double f[3];
   for (int a = 0; a < 3; a++) {
-    if (p[a] < -0.5 || p[a] > n[a] - 0.5) return outside;
+    if (!(p[a] >= -0.5 && p[a] <= n[a] - 0.5)) return outside;
     double c = p[a] < 0 ? 0 : (p[a] > n[a] - 1 ? n[a] - 1 : p[a]);
     i0[a] = (int)floor(c);
     if (i0[a] >= n[a] - 1) i0[a] = n[a] > 1 ? n[a] - 2 : 0;
@@ -95,6 +93,12 @@ float volume_sample_trilinear(const rert_volume *v, const double xyz[3], float o
   double c0 = c00 * (1 - f[1]) + c10 * f[1];
   double c1 = c01 * (1 - f[1]) + c11 * f[1];
   return (float)(c0 * (1 - f[2]) + c1 * f[2]);
+}
+
+float volume_sample_trilinear(const rert_volume *v, const double xyz[3], float outside) {
+  double p[3];
+  volume_world_to_index(v, xyz, p);
+  return volume_sample_index(v, p, outside);
 }
 
 int volume_same_geometry(const rert_volume *a, const rert_volume *b) {

@@ -58,30 +58,6 @@ typedef struct {
 } row_off;
 
 
-/* Trilinear value at continuous index (x, y, z); NAN outside the grid's voxel centres. */
-static float sample_index(const rert_volume *v, double x, double y, double z) {
-  int n[3] = {v->nx, v->ny, v->nz};
-  double p[3] = {x, y, z}, f[3];
-  int i0[3];
-  for (int a = 0; a < 3; a++) {
-    if (p[a] < -1e-9 || p[a] > n[a] - 1 + 1e-9) return NAN;
-    double c = p[a] < 0 ? 0 : (p[a] > n[a] - 1 ? n[a] - 1 : p[a]);
-    i0[a] = (int)floor(c);
-    if (i0[a] >= n[a] - 1) i0[a] = n[a] > 1 ? n[a] - 2 : 0;
-    f[a] = n[a] > 1 ? c - i0[a] : 0;
-  }
-  size_t sy = (size_t)v->nx, sz = (size_t)v->nx * v->ny;
-  size_t dx = v->nx > 1 ? 1 : 0, dy = v->ny > 1 ? sy : 0, dz = v->nz > 1 ? sz : 0;
-  size_t b = i0[0] + sy * i0[1] + sz * i0[2];
-  const float *d = v->data;
-  double c00 = d[b] * (1 - f[0]) + d[b + dx] * f[0];
-  double c10 = d[b + dy] * (1 - f[0]) + d[b + dy + dx] * f[0];
-  double c01 = d[b + dz] * (1 - f[0]) + d[b + dz + dx] * f[0];
-  double c11 = d[b + dz + dy] * (1 - f[0]) + d[b + dz + dy + dx] * f[0];
-  double c0 = c00 * (1 - f[1]) + c10 * f[1], c1 = c01 * (1 - f[1]) + c11 * f[1];
-  return (float)(c0 * (1 - f[2]) + c1 * f[2]);
-}
-
 /* The grid-node pass alone misses the dose between nodes: with a radius below the grid spacing
  * no neighbour is inside the ball and the bounds would equal the nominal map. The dose field is
  * taken as trilinear between nodes, whose extremes over the ball lie at nodes inside it or on
@@ -107,7 +83,10 @@ static void minmax_surface(const rert_volume *v, double r, rert_volume *lo, rert
         size_t idx = (size_t)i + (size_t)nx * (j + (size_t)ny * k);
         float l = lo->data[idx], h = hi->data[idx];
         for (int q = 0; q < nd; q++) {
-          float s = sample_index(v, i + dir[q][0], j + dir[q][1], k + dir[q][2]);
+          double p[3] = {i + dir[q][0], j + dir[q][1], k + dir[q][2]};
+          /* only points between voxel centres: beyond the outermost centre there is no dose */
+          if (p[0] < 0 || p[1] < 0 || p[2] < 0 || p[0] > nx - 1 || p[1] > ny - 1 || p[2] > nz - 1) continue;
+          float s = volume_sample_index(v, p, NAN);
           if (isnan(s)) continue;
           if (s < l) l = s;
           if (s > h) h = s;
