@@ -103,6 +103,16 @@ Test(recovery, nieder) {
   cr_assert_str_eq(r.score_group, "high");
 }
 
+/* aliases listed in data/recovery_models.json resolve to the same model (§3.1: 50 → 37.5 at 8 mo) */
+Test(recovery, aliases) {
+  near(eff("stepwise", 50, 8, 2), 37.5, 1e-12);
+  near(eff("SPHIC", 60, 13, 2), 18.0, 1e-12);
+  recovery_model m;
+  rert_err e;
+  cr_assert_eq(recovery_model_get("care", &m, &e), 0);
+  near(60 * recovery_limit_factor(&m, 30), 72, 1e-12);
+}
+
 Test(recovery, bad_input) {
   recovery_model m;
   rert_err e;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "rert/data.h"
 
@@ -130,6 +131,10 @@ int recovery_model_get(const char *spec, recovery_model *m, rert_err *err) {
       strcat(known, n->valuestring);
     }
     if (strcmp(n->valuestring, name) == 0) found = e;
+    const cJSON *al;
+    cJSON_ArrayForEach(al, cJSON_GetObjectItemCaseSensitive(e, "aliases")) {
+      if (!found && cJSON_IsString(al) && strcasecmp(al->valuestring, name) == 0) found = e;
+    }
   }
   if (!found) {
     rc = rert_err_set(err, RERT_EINPUT, "unknown recovery model '%s' (known: %s)", name, known);
