@@ -13,7 +13,7 @@
 
 #define SCHEDULE_BIO_OPTS                                                                          \
   {"alpha-beta-gy", OPT_NUM, NULL, "α/β in Gy (plain number)", "Gy", 1},                           \
-  {"alpha-beta", OPT_NUM, NULL, "α/β with unit, e.g. 3Gy", "Gy", 0},                               \
+  {"alpha-beta", OPT_NUM, NULL, "α/β in Gy, e.g. 3 or 3Gy (α/β has no other unit)", "Gy", 1},                               \
   {"tissue", OPT_STR, NULL, "TG-263 organ/tissue id from data/tissues.json (gives α/β, T½)", NULL, 0}, \
   {"fractions-per-day", OPT_INT, "1", "fractions per day (incomplete repair when > 1)", NULL, 0},  \
   {"interval-h", OPT_NUM, NULL, "hours between same-day fractions", "h", 1},                       \
