@@ -32,10 +32,11 @@ typedef struct {
   size_t sy, sz;
 } tri_grid;
 
-/* Trilinear value at continuous index p, clamped to the outermost voxel centres. */
-static double tri_at(const tri_grid *t, const double p[3]) {
+/* The trilinear cell holding continuous index p (clamped to the outermost voxel centres): base
+ * offset b, fractions f and the neighbour strides (0 along an axis of one voxel). */
+static void tri_cell(const tri_grid *t, const double p[3], double f[3], size_t *b, size_t *dx,
+                     size_t *dy, size_t *dz) {
   int i0[3];
-  double f[3];
   for (int a = 0; a < 3; a++) {
     double c = p[a] < 0 ? 0 : (p[a] > t->n[a] - 1 ? t->n[a] - 1 : p[a]);
     int i = (int)c;
@@ -43,8 +44,17 @@ static double tri_at(const tri_grid *t, const double p[3]) {
     i0[a] = i;
     f[a] = t->n[a] > 1 ? c - i : 0;
   }
-  size_t b = i0[0] + t->sy * i0[1] + t->sz * i0[2];
-  size_t dx = t->n[0] > 1 ? 1 : 0, dy = t->n[1] > 1 ? t->sy : 0, dz = t->n[2] > 1 ? t->sz : 0;
+  *b = i0[0] + t->sy * i0[1] + t->sz * i0[2];
+  *dx = t->n[0] > 1 ? 1 : 0;
+  *dy = t->n[1] > 1 ? t->sy : 0;
+  *dz = t->n[2] > 1 ? t->sz : 0;
+}
+
+/* Trilinear value at continuous index p, clamped to the outermost voxel centres. */
+static double tri_at(const tri_grid *t, const double p[3]) {
+  double f[3];
+  size_t b, dx, dy, dz;
+  tri_cell(t, p, f, &b, &dx, &dy, &dz);
   const float *d = t->d;
   double c00 = d[b] + f[0] * (d[b + dx] - d[b]);
   double c10 = d[b + dy] + f[0] * (d[b + dy + dx] - d[b + dy]);
@@ -56,17 +66,9 @@ static double tri_at(const tri_grid *t, const double p[3]) {
 
 /* Gradient (per index step) of the trilinear interpolant at p, same cell rule as tri_at. */
 static void tri_grad(const tri_grid *t, const double p[3], double g[3]) {
-  int i0[3];
   double f[3];
-  for (int a = 0; a < 3; a++) {
-    double c = p[a] < 0 ? 0 : (p[a] > t->n[a] - 1 ? t->n[a] - 1 : p[a]);
-    int i = (int)c;
-    if (i >= t->n[a] - 1) i = t->n[a] > 1 ? t->n[a] - 2 : 0;
-    i0[a] = i;
-    f[a] = t->n[a] > 1 ? c - i : 0;
-  }
-  size_t b = i0[0] + t->sy * i0[1] + t->sz * i0[2];
-  size_t dx = t->n[0] > 1 ? 1 : 0, dy = t->n[1] > 1 ? t->sy : 0, dz = t->n[2] > 1 ? t->sz : 0;
+  size_t b, dx, dy, dz;
+  tri_cell(t, p, f, &b, &dx, &dy, &dz);
   const float *d = t->d;
   double v000 = d[b], v100 = d[b + dx], v010 = d[b + dy], v110 = d[b + dy + dx];
   double v001 = d[b + dz], v101 = d[b + dz + dx], v011 = d[b + dz + dy], v111 = d[b + dz + dy + dx];
