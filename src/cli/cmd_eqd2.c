@@ -128,7 +128,7 @@ static int run_eqd2(const rert_args *a, rert_err *err) {
   if (cli_flag(a, "list-tissues")) return list_tissues(a, err);
   if (cli_has(a, "target-eqd2-gy") || cli_has(a, "target-bed-gy")) return run_solve(a, err);
   schedule s;
-  int rc = schedule_from_args(a, "", 1, &s, err);
+  int rc = schedule_from_args(a, 1, &s, err);
   double x = 2;
   if (!rc) rc = cli_num(a, "x-gy", &x, err);
   if (rc) {

@@ -153,9 +153,8 @@ void schedule_free(schedule *s) {
   s->fraction_dose_gy = NULL;
 }
 
-int schedule_from_args(const rert_args *a, const char *prefix, int need_dose, schedule *s,
+int schedule_from_args(const rert_args *a, int need_dose, schedule *s,
                        rert_err *err) {
-  (void)prefix;
   memset(s, 0, sizeof *s);
   int rc;
   if (cli_list_count(a, "fraction-doses-gy") > 0) {

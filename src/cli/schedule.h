@@ -62,8 +62,8 @@ typedef struct {
 /* α/β, repair, time and LQ-L from the shared options (needs no dose). `tissue` (may be NULL)
  * names the organ when the command has its own option for it (budget's --organ). */
 int schedule_bio_from_args(const rert_args *a, const char *tissue, schedule *s, rert_err *err);
-/* eqd2: dose + fractions + bio + RBE. prefix "" for the plain option names. */
-int schedule_from_args(const rert_args *a, const char *prefix, int need_dose, schedule *s,
+/* eqd2: dose + fractions + bio + RBE. */
+int schedule_from_args(const rert_args *a, int need_dose, schedule *s,
                        rert_err *err);
 void schedule_free(schedule *s);
 int schedule_evaluate(const schedule *s, double x_gy, schedule_result *r, rert_err *err);
