@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "rert/accumulate.h"
+#include "rert/doseresp.h"
 #include "rert/err.h"
 
 #define COHORT_SCHEMA_VERSION 1
@@ -154,6 +155,11 @@ int cohort_registry_known_key(cohort_registry *r, long long param_id, const char
 int cohort_registry_store_result(cohort_registry *r, long long run_id, long long param_id,
                                  const cJSON *result, rert_err *err);
 int cohort_registry_begin(cohort_registry *r, rert_err *err);
+/* Cases of the run's manifest (by its digest) whose stored status under the run's parameter set
+ * is not "ok" — including cases skipped in this run because they failed before. */
+int cohort_registry_not_ok(cohort_registry *r, long long run_id, int *n, rert_err *err);
+/* Parameter sets with their assumptions, runs, counts by status and every case that is not ok. */
+int cohort_registry_status(cohort_registry *r, cJSON **out, rert_err *err);
 int cohort_registry_commit(cohort_registry *r, rert_err *err);
 
 /* ---- engines ---- */
@@ -207,5 +213,48 @@ int cohort_table_build(cohort_registry *r, cohort_table_kind kind, long long par
 void cohort_table_free(cohort_table *t);
 int cohort_table_write_csv(const cohort_table *t, const char *path, rert_err *err);
 int cohort_table_column(const cohort_table *t, const char *name);
+
+/* ---- recovery sensitivity of a dose–response fit ----
+ * The same binary outcome (toxicity endpoint at grade ≥ grade_min) fitted against the same metric
+ * of the same structure under each recovery assumption of the parameter set, on the SAME patients
+ * (a case enters only when its metric is known under every compared assumption, so likelihoods
+ * are comparable). All fits have two parameters, so the ranking by AIC is the ranking by
+ * likelihood; Akaike weights say how strongly the data prefer one assumption over the others.
+ * Limit models enter through their effective dose (value / limit factor). */
+typedef struct {
+  const char *endpoint;      /* toxicity endpoint of the manifest (tox_<endpoint>_grade) */
+  int grade_min;             /* event = grade ≥ this (default 3) */
+  const char *structure, *metric;
+  int nlabels;               /* 0 = every assumption of the parameter set */
+  const char *const *labels;
+  int worst;                 /* fit the worst-case (upper-bound) metric */
+  int nmodels;
+  dr_model models[2];
+  double conf_level;
+  double min_followup_months; /* non-events followed less than this are excluded (0 = none) */
+  long long param_id;        /* ≤ 0: latest run */
+} cohort_dr_spec;
+
+typedef struct {
+  char label[48], spec[96], kind[16], column[600];
+  int ok[2];
+  dr_fit fit[2];             /* per model of the spec */
+  char error[2][256];
+  double delta_aic[2], weight[2];
+  int rank[2];               /* 1 = preferred */
+} cohort_dr_row;
+
+typedef struct {
+  int n, events, excluded_missing_outcome, excluded_missing_metric, excluded_followup, excluded_status;
+  int nrows;
+  cohort_dr_row *rows;
+  double *x;                 /* nrows × n: metric of each included case under each assumption */
+  int *y;                    /* n */
+  char **case_ids;           /* n */
+} cohort_dr_result;
+
+int cohort_dose_response(cohort_registry *r, const cohort_dr_spec *s, cohort_dr_result *out,
+                         rert_err *err);
+void cohort_dr_result_free(cohort_dr_result *d);
 
 #endif

@@ -554,3 +554,63 @@ int cohort_reg_run_counts(cohort_registry *r, long long run_id, cohort_run_summa
   sqlite3_finalize(st);
   return rc;
 }
+
+int cohort_registry_not_ok(cohort_registry *r, long long run_id, int *n, rert_err *err) {
+  sqlite3_stmt *st;
+  *n = 0;
+  int rc = cohort_reg_prepare(r, "SELECT count(*) FROM cases c JOIN runs u ON u.run_id=?1"
+                                 " JOIN manifest_cases m ON m.case_id=c.case_id AND m.manifest_sha256=u.manifest_sha256"
+                                 " WHERE c.param_id=u.param_id AND c.status!='ok'", &st, err);
+  if (rc) return rc;
+  sqlite3_bind_int64(st, 1, run_id);
+  if (sqlite3_step(st) == SQLITE_ROW) *n = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return RERT_OK;
+}
+
+/* rows of a query as an array of objects (columns by name; numbers stay numbers) */
+static int query_json(cohort_registry *r, const char *sql, cJSON *arr, rert_err *err) {
+  sqlite3_stmt *st;
+  int rc = cohort_reg_prepare(r, sql, &st, err);
+  if (rc) return rc;
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    cJSON *o = cJSON_CreateObject();
+    for (int c = 0; c < sqlite3_column_count(st); c++) {
+      const char *k = sqlite3_column_name(st, c);
+      switch (sqlite3_column_type(st, c)) {
+      case SQLITE_INTEGER: cJSON_AddNumberToObject(o, k, (double)sqlite3_column_int64(st, c)); break;
+      case SQLITE_FLOAT: cJSON_AddNumberToObject(o, k, sqlite3_column_double(st, c)); break;
+      case SQLITE_NULL: cJSON_AddNullToObject(o, k); break;
+      default: cJSON_AddStringToObject(o, k, (const char *)sqlite3_column_text(st, c));
+      }
+    }
+    cJSON_AddItemToArray(arr, o);
+  }
+  sqlite3_finalize(st);
+  return RERT_OK;
+}
+
+int cohort_registry_status(cohort_registry *r, cJSON **out, rert_err *err) {
+  cJSON *o = cJSON_CreateObject();
+  cJSON_AddStringToObject(o, "registry", r->path);
+  cJSON_AddNumberToObject(o, "schema_version", COHORT_SCHEMA_VERSION);
+  int rc = query_json(r, "SELECT p.param_id, p.sha256, p.metrics, p.protocols, p.uncertainty_mm, p.alpha_beta_gy,"
+                         " p.alpha_beta_rule, (SELECT group_concat(label || '=' || spec || ' (' || kind || ')', '; ')"
+                         " FROM assumptions a WHERE a.param_id=p.param_id) AS assumptions,"
+                         " (SELECT count(*) FROM cases c WHERE c.param_id=p.param_id) AS cases,"
+                         " (SELECT count(*) FROM cases c WHERE c.param_id=p.param_id AND c.status='ok') AS ok"
+                         " FROM param_sets p ORDER BY p.param_id",
+                      cJSON_AddArrayToObject(o, "parameter_sets"), err);
+  if (!rc) rc = query_json(r, "SELECT run_id, param_id, engine, jobs, started_at, finished_at, n_cases, n_ok, n_failed,"
+                              " n_skipped, manifest_path, rert_version FROM runs ORDER BY run_id",
+                           cJSON_AddArrayToObject(o, "runs"), err);
+  if (!rc) rc = query_json(r, "SELECT case_id, param_id, status, error_kind, error, gate FROM cases WHERE status!='ok'"
+                              " ORDER BY param_id, case_id",
+                           cJSON_AddArrayToObject(o, "not_ok"), err);
+  if (rc) {
+    cJSON_Delete(o);
+    return rc;
+  }
+  *out = o;
+  return RERT_OK;
+}
