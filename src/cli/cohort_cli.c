@@ -63,6 +63,7 @@ static int analyse_dose_response(const rert_args *a, cohort_registry *r, rert_er
   s.nmodels = cli_list_count(a, "model");
   if (s.nmodels > 2) s.nmodels = 2;
   for (int i = 0; i < s.nmodels && !rc; i++) rc = dr_model_parse(cli_list_item(a, "model", i), &s.models[i], err);
+  if (s.nmodels == 0) s.nmodels = 2, s.models[0] = DR_LOGISTIC, s.models[1] = DR_PROBIT;
   const char *labels[COHORT_MAX_RECOVERY];
   if (cli_has(a, "recovery")) {
     s.nlabels = cli_list_count(a, "recovery");
