@@ -23,6 +23,7 @@
 #include "rert/consult.h"
 #include "rert/data.h"
 #include "rert/recovery.h"
+#include "rert/report.h"
 
 static const char *kind_of(int rc) {
   return rc == RERT_EINPUT ? "input" : rc == RERT_EINCOMPLETE ? "incomplete" : "internal";
@@ -213,6 +214,25 @@ static void safe_name(const char *id, char *out, size_t n) {
   if (!strcmp(out, ".") || !strcmp(out, "..")) snprintf(out, n, "case");
 }
 
+/* A case that fails before its inputs can be listed still gets a key, so a deterministic input
+ * error is not recomputed on every run: the digest of the case file's bytes when it can be read,
+ * else of its path (a file that appears later changes the key). */
+static int early_key(cJSON *r, const char *param_sha256, const char *what, const char *path,
+                     const char *known_key, double t0) {
+  char fh[65], key[65], text[COHORT_PATH_LEN + 256];
+  rert_err e;
+  int n;
+  if (!strcmp(what, "case") && !report_sha256_file(path, fh, &e))
+    n = snprintf(text, sizeof text, "rert-cohort-key/1\n%s\ncase %s\n", param_sha256, fh);
+  else
+    n = snprintf(text, sizeof text, "rert-cohort-key/1\n%s\nunreadable %s %s\n", param_sha256, what, path ? path : "");
+  report_sha256_buffer(text, (size_t)(n > 0 && (size_t)n < sizeof text ? n : 0), key);
+  cJSON_AddStringToObject(r, "key", key);
+  if (known_key && !strcmp(known_key, key)) cJSON_ReplaceItemInObject(r, "status", cJSON_CreateString("skipped"));
+  cJSON_AddNumberToObject(r, "seconds", cohort_now_s() - t0);
+  return RERT_OK;
+}
+
 int cohort_case_run(const cohort_params *p, const char *param_sha256, const cohort_case_ref *c,
                     cJSON **result, rert_err *err) {
   double t0 = cohort_now_s();
@@ -226,15 +246,13 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
   rert_err e;
   if (!c->case_path || !*c->case_path) {
     set_failed(r, "failed", RERT_EINPUT, "export folders need `rert case init` (issue 16), which is not in this build; give a case file");
-    cJSON_AddNumberToObject(r, "seconds", cohort_now_s() - t0);
-    return RERT_OK;
+    return early_key(r, param_sha256, "export", c->export_dir, c->known_key, t0);
   }
   rert_case cf;
   int rc = casefile_load(c->case_path, &cf, &e);
   if (rc) {
     set_failed(r, "failed", rc, e.msg);
-    cJSON_AddNumberToObject(r, "seconds", cohort_now_s() - t0);
-    return RERT_OK;
+    return early_key(r, param_sha256, "case", c->case_path, c->known_key, t0);
   }
   cJSON *inputs = NULL;
   char key[65] = "";

@@ -112,11 +112,16 @@ int cohort_registry_open(const char *path, int create, cohort_registry **out, re
     return rc;
   }
   sqlite3_busy_timeout(r->db, 60000);
-  int rc = cohort_reg_exec(r, "PRAGMA foreign_keys=ON; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", err);
+  /* journal_mode=WAL is persistent: set once when the registry is created, so opening a file
+   * that is not a registry never writes to it */
+  int rc = cohort_reg_exec(r, "PRAGMA foreign_keys=ON; PRAGMA synchronous=NORMAL;", err);
+  if (rc) rc = rert_err_prefix(err, RERT_EINPUT, "not a rert cohort registry");
   /* schema: create when empty, check the version otherwise */
   sqlite3_stmt *st = NULL;
   int has_meta = 0;
-  if (!rc && !(rc = cohort_reg_prepare(r, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'", &st, err))) {
+  if (!rc && sqlite3_prepare_v2(r->db, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='meta'", -1, &st, NULL) != SQLITE_OK)
+    rc = rert_err_set(err, RERT_EINPUT, "%s: not a rert cohort registry (%s)", path, sqlite3_errmsg(r->db));
+  if (!rc) {
     if (sqlite3_step(st) == SQLITE_ROW) has_meta = sqlite3_column_int(st, 0);
     sqlite3_finalize(st);
   }
@@ -132,7 +137,8 @@ int cohort_registry_open(const char *path, int create, cohort_registry **out, re
     else if (!rc) {
       char sql[512], now[32];
       now_iso(now, sizeof now);
-      rc = cohort_reg_exec(r, "BEGIN", err);
+      rc = cohort_reg_exec(r, "PRAGMA journal_mode=WAL", err);
+      if (!rc) rc = cohort_reg_exec(r, "BEGIN", err);
       if (!rc) rc = cohort_reg_exec(r, schema_v1, err);
       snprintf(sql, sizeof sql,
                "INSERT INTO meta VALUES('schema_version','%d'),('created_by','rert %s'),('created_at','%s'),"
