@@ -18,9 +18,19 @@
   if (!root || !E) return;
 
   /* ---------------- payload ---------------- */
+  var B64 = new Uint8Array(128);
+  (function () { var a = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'; for (var i = 0; i < 64; i++) B64[a.charCodeAt(i)] = i; })();
   function b64bytes(s) {
-    var bin = atob(s.replace(/\s+/g, '')), n = bin.length, out = new Uint8Array(n);
-    for (var i = 0; i < n; i++) out[i] = bin.charCodeAt(i);
+    s = s.trim();
+    if (Uint8Array.fromBase64) return Uint8Array.fromBase64(s);
+    var n = s.length, pad = s.charCodeAt(n - 1) === 61 ? (s.charCodeAt(n - 2) === 61 ? 2 : 1) : 0;
+    var out = new Uint8Array(n / 4 * 3 - pad), o = 0;
+    for (var i = 0; i < n; i += 4) {
+      var v = B64[s.charCodeAt(i)] << 18 | B64[s.charCodeAt(i + 1)] << 12 | B64[s.charCodeAt(i + 2)] << 6 | B64[s.charCodeAt(i + 3)];
+      out[o++] = v >> 16;
+      if (o < out.length) out[o++] = (v >> 8) & 255;
+      if (o < out.length) out[o++] = v & 255;
+    }
     return out;
   }
   function inflate(bytes) {
@@ -537,7 +547,11 @@
         var v = sel.value;
         pct.disabled = v !== '__fixed';
         if (v === '') delete st.rec[s];
-        else if (v === '__fixed') { if (pct.value === '') return; st.rec[s] = 'fixed:fraction_recovered=' + (+pct.value / 100); }
+        else if (v === '__fixed') {
+          var f = +pct.value;
+          if (pct.value === '' || !(f >= 0 && f <= 100)) { f = 50; pct.value = '50'; }
+          st.rec[s] = 'fixed:fraction_recovered=' + (f / 100);
+        }
         else st.rec[s] = v;
         changed();
       }
@@ -754,6 +768,11 @@
         api.prepared = function () { return P; };
         api.maps = function () { return acc; };
         api.view = view;
+        /* client (page) coordinates of voxel ijk's centre in panel pi (0 axial, 1 coronal, 2 sagittal) */
+        api.voxelToClient = function (pi, ijk) {
+          var pn = panels[pi], a = pn.ax, c = pn.toCanvas(ijk[a[0]], ijk[a[1]]), r = pn.canvas.getBoundingClientRect();
+          return [r.left + c[0] * r.width / pn.canvas.width, r.top + c[1] * r.height / pn.canvas.height];
+        };
         resolve(true);
       }).catch(function (e) { root.textContent = 'Interactive review unavailable: ' + e.message; reject(e); });
     } catch (e) { root.textContent = 'Interactive review unavailable: ' + e.message; reject(e); }
