@@ -589,7 +589,7 @@
     var reason = el('input', { type: 'text', id: 'rv-reason', value: 'what-if explored in report.html', size: '50' });
     reason.addEventListener('change', updateExport);
     var resetAll = el('button', { type: 'button', id: 'rv-reset', text: 'Back to the signed consult', onclick: function () { resetState(); } });
-    return el('div', { class: 'rv-whatif' }, [
+    return el('div', { class: 'rv-whatif-panel' }, [
       el('h3', { text: 'What-if: change an assumption' }),
       el('p', { class: 'rv-small', text: 'Changes recompute the maps, the organ metrics, every constraint row and the DVHs here in the browser with the same engine as rert evaluate (contour DVH, local dose per fraction, recovery per prior course). The signed report below never changes.' }),
       tbl, courses, resetAll,
