@@ -252,11 +252,11 @@ test('what-if: cord alpha/beta 3 and stepwise recovery match rert evaluate with 
   near(worst, r.consult['organ_probe|probe_spinalcord_dmax|SpinalCord'].worst_value, 0.01, 'displayed worst-case cord Dmax vs rert consult');
   const d003 = await page.$eval('#rv-organ-table tr[data-metric="D0.03cc"] .rv-cur-val', (e) => parseFloat(e.textContent));
   near(d003, r.evaluate['organ_probe|probe_spinalcord_d003cc|SpinalCord'].value, 0.01, 'displayed cord D0.03cc vs rert evaluate');
-  await shot('.rv-whatif', 'whatif_panel.png');
+  await shot('.rv-whatif-panel', 'whatif_panel.png');
   await shot('.rv-planes', 'viewer_planes_whatif.png');
 });
 
-test('what-if: interval and a fixed recovery percentage match rert evaluate (course dates from the snippet)', async () => {
+test('what-if: interval, a fixed recovery percentage and a course scale match rert evaluate and rert consult (course fields from the snippet)', async () => {
   await page.click('#rv-reset');
   await page.waitForFunction(() => document.getElementById('rert-viewer').getAttribute('data-state') === 'signed');
   assert.match(await page.$eval('#rv-state', (e) => e.textContent), /Signed consult/);
@@ -265,8 +265,11 @@ test('what-if: interval and a fixed recovery percentage match rert evaluate (cou
   await setField('#rv-interval-' + prior, 200);
   await setField('#rv-rec-' + s, '__fixed');
   await setField('#rv-pct-' + s, 30);
+  const planned = await page.evaluate(() => window.rertViewer.model.courses.findIndex((c) => c.is_new));
+  await setField('#rv-scale-' + planned, 80);
   const snip = JSON.parse(await page.$eval('#rv-export', (e) => e.textContent));
-  assert.strictEqual(snip.courses.length, 1, 'one course date changed');
+  assert.strictEqual(snip.courses.length, 2, 'a course date and a course scale changed');
+  assert.ok(snip.courses.some((c) => c.x_dose_scale === 0.8), 'planned course scaled to 80 %');
   assert.deepStrictEqual(snip.overrides.map((o) => [o.structure, o.recovery]), [['Brainstem', 'fixed:fraction_recovered=0.3']]);
   await checkAgainstEngines(snip, 'whatif_interval', 'Brainstem', undefined);
   await shot('.rv-dvh', 'dvh_panel.png');

@@ -725,7 +725,7 @@
       var e = new Float32Array(N), isNew = co.is_new, t = p.t[c], sc = p.scale[c], rc = rec[c];
       for (var v = 0; v < N; v++) {
         var g = gov[v], a = g < 0 ? unl : abs[g], gi = g < 0 ? S : g;
-        var d = D[v] * sc;
+        var d = sc === 1 ? D[v] : fround(D[v] * sc); /* C scales the float dose map (x_dose_scale) */
         var q = d > 0 ? E.eqd2(d, n, h[gi], a) : 0.0;
         e[v] = q;
         if (isNew) { cum[v] += fround(q); }
@@ -805,8 +805,7 @@
             if (!ms.include[c]) continue;
             var co = M.courses[c], isNew = co.is_new;
             var dv = ms.worst && co.upper ? co.upper : co.dose;
-            var D = dv[v];
-            D *= p.scale[c];
+            var D = p.scale[c] === 1 ? dv[v] : fround(dv[v] * p.scale[c]);
             var val = D;
             if (ms.quantity !== 'dose') {
               val = D > 0 ? E.eqd2(D, ms.n[c], ms.h[c], ms.ab) : 0;
