@@ -98,8 +98,9 @@ test('grid geometry: world <-> index round trip on an oblique grid', () => {
 
 /* The engine against the C engine: every constraint row of the fixture's consult, nominal and
  * worst case, recomputed from the embedded voxel data (signed state). */
-test('engine reproduces every signed constraint row of the consult (C engine) to 1e-6 Gy', () => {
-  const html = path.join(WORK, 'consult/report.html');
+for (const [dir, what] of [['consult', 'two courses'], ['consult3', 'three courses, recovery per organ']])
+test(`engine reproduces every signed constraint row of the consult (C engine) to 1e-6 Gy: ${what}`, () => {
+  const html = path.join(WORK, dir, 'report.html');
   assert.ok(fs.existsSync(html), 'fixture report.html (run the browser_setup test first)');
   const M = readModel(html);
   const eng = new E.Engine(M), P = E.prepare(M, E.emptyState());

@@ -130,7 +130,7 @@ test('hover readout equals the RTDOSE voxel values read with pydicom', async () 
 /* The case file with the page's exported snippet applied (overrides appended, course fields set). */
 function applySnippet(snip, name) {
   const cs = JSON.parse(fs.readFileSync(CASE, 'utf8'));
-  cs.overrides = (cs.overrides || []).concat(snip.overrides || []);
+  cs.overrides = snip.overrides; /* the snippet carries the complete array */
   (snip.courses || []).forEach((p) => {
     const co = cs.courses.find((c) => c.id === p.id);
     Object.keys(p).forEach((k) => { if (k !== 'id') co[k] = p[k]; });
@@ -206,6 +206,9 @@ function consultRows(casePath, name, env) {
  * mapped prior courses) run on the case file with the exported snippet. */
 async function checkAgainstEngines(snip, name, organ, organAb) {
   let casePath = applySnippet(snip, name + '.json'), env = {};
+  /* the page's "download the what-if case file" is the same document */
+  const whole = await page.evaluate(() => window.rertViewer.whatIfCase());
+  assert.deepStrictEqual(whole, JSON.parse(fs.readFileSync(casePath, 'utf8')), 'downloaded what-if case = case + snippet');
   let rows = evalRows(evaluate(casePath));
   if (organAb !== undefined && !overridesApplied(rows, organ, organAb)) {
     const fb = fallbackCase(snip, name);

@@ -987,7 +987,12 @@
       if (!e) { e = { id: co.id }; courses.push(e); }
       e.x_dose_scale = st.scale[c];
     });
-    var out = { overrides: ov };
+    /* the complete $.overrides array: the case file's own entries, a structure's entry replaced
+     * by its what-if one (the case file allows one entry per structure) */
+    var existing = (M.case_file && Array.isArray(M.case_file.overrides)) ? M.case_file.overrides : [];
+    var names = ov.map(function (o) { return o.structure; });
+    var merged = existing.filter(function (o) { return !(o.structure && names.indexOf(o.structure) >= 0); }).concat(ov);
+    var out = { overrides: merged };
     if (courses.length) out.courses = courses;
     return out;
   };

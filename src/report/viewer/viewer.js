@@ -103,7 +103,7 @@
 
   /* ---------------- state ---------------- */
   var M, eng, st = E.emptyState(), P, gov, acc, accWorst, signedAcc;
-  var view = { mapSel: 'cumulative', mode: 'wash', wl: [40, 400], opacity: 0.45, cross: [0, 0, 0], active: 0, zoom: 1 };
+  var view = { mapSel: 'cumulative', mode: 'wash', wl: [40, 400], opacity: 0.45, cross: [0, 0, 0], active: 0, level: 0 };
   var PLANES = ['axial', 'coronal', 'sagittal'];
   var panels = [];
 
@@ -133,12 +133,27 @@
   var AX = [[0, 1, 2, false], [0, 2, 1, true], [1, 2, 0, true]];
   function sub(a) { var ps = M.ct ? Math.min(M.ct.spacing[0], M.ct.spacing[1]) : G.spacing[0]; return Math.max(1, Math.round(G.spacing[a] / ps)); }
 
+  /* CT number (HU, nearest CT voxel) at a continuous dose-grid index: dose index -> CT index is
+   * affine, so it is precomputed once (origin and one column per dose axis) */
+  var ctAffine = null;
   function ctSampler() {
     if (!M.ct) return null;
     var ct = M.ct, n = ct.n, d = ct.data;
-    return function (ijkDose) {
-      var w = E.indexToWorld(G, ijkDose), c = E.worldToIndex(ct, w);
-      var i = Math.round(c[0]), j = Math.round(c[1]), k = Math.round(c[2]);
+    if (!ctAffine) {
+      var o = E.worldToIndex(ct, E.indexToWorld(G, [0, 0, 0])), cols = [];
+      for (var a = 0; a < 3; a++) {
+        var u = [0, 0, 0];
+        u[a] = 1;
+        var c = E.worldToIndex(ct, E.indexToWorld(G, u));
+        cols.push([c[0] - o[0], c[1] - o[1], c[2] - o[2]]);
+      }
+      ctAffine = { o: o, c: cols };
+    }
+    var O = ctAffine.o, C0 = ctAffine.c[0], C1 = ctAffine.c[1], C2 = ctAffine.c[2];
+    return function (p) {
+      var i = Math.round(O[0] + p[0] * C0[0] + p[1] * C1[0] + p[2] * C2[0]);
+      var j = Math.round(O[1] + p[0] * C0[1] + p[1] * C1[1] + p[2] * C2[1]);
+      var k = Math.round(O[2] + p[0] * C0[2] + p[1] * C1[2] + p[2] * C2[2]);
       if (i < 0 || j < 0 || k < 0 || i >= n[0] || j >= n[1] || k >= n[2]) return -1024;
       return d[i + n[0] * (j + n[1] * k)] - 1024;
     };
@@ -243,6 +258,7 @@
     c2.imageSmoothingEnabled = true;
     c2.drawImage(this.base, 0, 0, cv.width, cv.height);
     if (view.mode === 'iso') this.drawIso(c2, map, k, mx);
+    if (view.level > 0) this.drawIso(c2, map, k, mx, [view.level]);
     this.drawOutlines(c2, k);
     /* crosshair */
     var ch = this.toCanvas(view.cross[a[0]], view.cross[a[1]]);
@@ -251,17 +267,17 @@
     c2.setLineDash([]);
   };
   /* isodose lines: marching squares on the dose plane, at voxel centres */
-  Panel.prototype.drawIso = function (c2, map, k, mx) {
+  Panel.prototype.drawIso = function (c2, map, k, mx, only) {
     var a = this.ax, nh = this.nh, nv = this.nv, vals = new Float32Array(nh * nv), ijk = [0, 0, 0], nx = G.n[0], nxy = nx * G.n[1];
     for (var v = 0; v < nv; v++) for (var h = 0; h < nh; h++) {
       ijk[a[0]] = h; ijk[a[1]] = v; ijk[a[2]] = k;
       vals[h + nh * v] = map[ijk[0] + nx * ijk[1] + nxy * ijk[2]];
     }
-    var levels = isoLevels(mx), self = this;
+    var levels = only || isoLevels(mx), self = this;
     levels.forEach(function (L, li) {
-      var c = jet(levels.length > 1 ? li / (levels.length - 1) : 1);
+      var c = only ? [255, 255, 255] : jet(levels.length > 1 ? li / (levels.length - 1) : 1);
       c2.strokeStyle = 'rgb(' + (c[0] | 0) + ',' + (c[1] | 0) + ',' + (c[2] | 0) + ')';
-      c2.lineWidth = 1.6;
+      c2.lineWidth = only ? 2.2 : 1.6;
       c2.beginPath();
       for (var v = 0; v + 1 < nv; v++) for (var h = 0; h + 1 < nh; h++) {
         var q = [vals[h + nh * v], vals[h + 1 + nh * v], vals[h + 1 + nh * (v + 1)], vals[h + nh * (v + 1)]];
@@ -392,7 +408,8 @@
   function redrawAll() {
     var map = currentMap(), mx = mapMax(map);
     panels.forEach(function (p) { p.mapMax = mx; p.draw(); });
-    document.getElementById('rv-map-max').textContent = 'map maximum ' + fmt(mx) + ' Gy';
+    document.getElementById('rv-map-max').textContent = 'map maximum ' + fmt(mx) + ' Gy' + (view.mode === 'iso' ? '; isodose lines ' + isoLevels(mx).join(', ') + ' Gy' : '') +
+      (view.level > 0 ? '; white line ' + view.level + ' Gy (from the DVH)' : '');
   }
 
   /* ---------------- hover readout ---------------- */
@@ -463,7 +480,14 @@
       c2.stroke();
     });
     c2.setLineDash([]);
+    if (view.level > 0 && view.level < xmax) {
+      var XL = L + pw * view.level / xmax;
+      c2.strokeStyle = '#000'; c2.lineWidth = 1; c2.setLineDash([3, 3]);
+      c2.beginPath(); c2.moveTo(XL, 10); c2.lineTo(XL, 10 + ph); c2.stroke(); c2.setLineDash([]);
+      c2.fillStyle = '#000'; c2.fillText(view.level.toFixed(1) + ' Gy', XL + 3, 22);
+    }
     cv.setAttribute('data-curves', curves.length);
+    cv._xmap = { L: L, pw: pw, xmax: xmax };
   }
   function buildDvhPanel() {
     var list = el('div', { class: 'rv-dvh-structs' });
@@ -472,7 +496,11 @@
       if (stc.name === 'SpinalCord' || stc.is_recurrence) dvhSel[s] = true;
       var cb = el('input', { type: 'checkbox', id: 'rv-dvh-s' + s });
       cb.checked = !!dvhSel[s];
-      cb.addEventListener('change', function () { dvhSel[s] = cb.checked; drawDvh(); });
+      cb.addEventListener('change', function () {
+        dvhSel[s] = cb.checked;
+        if (cb.checked && !stc.visible) { stc.visible = true; var vb = document.getElementById('rv-vis-' + s); if (vb) vb.checked = true; redrawAll(); }
+        drawDvh();
+      });
       var go = el('a', { href: '#', class: 'rv-goto', title: 'show in the viewer', text: stc.name, onclick: function (ev) { ev.preventDefault(); gotoStructure(s); } });
       list.appendChild(el('label', { class: constrained ? 'rv-constrained' : '' }, [cb, el('span', { class: 'rv-swatch', style: 'background:rgb(' + stc.rgb.join(',') + ')' }), go]));
     });
@@ -485,8 +513,17 @@
       cb.addEventListener('change', function () { dvhMaps[kk[0]] = cb.checked; drawDvh(); });
       maps.appendChild(el('label', null, [cb, kk[1]]));
     });
-    return el('div', { class: 'rv-dvh' }, [el('h3', { text: 'DVH (contours, the rert dvh engine; EQD2 at the organ α/β)' }), maps, list,
-      el('canvas', { id: 'rv-dvh-canvas', width: '620', height: '300' })]);
+    var cv = el('canvas', { id: 'rv-dvh-canvas', width: '620', height: '300', title: 'click: show this dose level as a white line in the slice viewer' });
+    cv.addEventListener('click', function (ev) {
+      var xm = cv._xmap, r = cv.getBoundingClientRect();
+      if (!xm) return;
+      var x = (ev.clientX - r.left) * cv.width / r.width, D = (x - xm.L) / xm.pw * xm.xmax;
+      view.level = D > 0 && D < xm.xmax ? Math.round(D * 10) / 10 : 0;
+      redrawAll();
+      drawDvh();
+    });
+    return el('div', { class: 'rv-dvh' }, [el('h3', { text: 'DVH (contours, the rert dvh engine; EQD2 at the organ α/β)' }), maps, list, cv,
+      el('p', { class: 'rv-small', text: 'Linked to the viewer: ticking a structure shows its outline, its name centres the planes on it, a click on the plot draws that dose level (in the map shown) as a white line on the planes.' })]);
   }
   function gotoStructure(s) {
     var mk = M.structures[s].mask;
@@ -598,10 +635,28 @@
       el('h3', { text: 'Constraint rows' }),
       el('div', { id: 'rv-rows' }),
       el('h3', { text: 'Reproduce this what-if with rert consult / rert evaluate' }),
-      el('p', { class: 'rv-small', text: 'Add the overrides to the case file ($.overrides) and, for an interval or a dose scale, change the named course fields; then run rert evaluate CASE.json or rert consult CASE.json.' }),
-      el('label', null, ['reason: ', reason]),
+      el('p', { class: 'rv-small', text: 'Put this overrides array in the case file as $.overrides (it keeps the case file\'s own entries; one entry per structure) and set the named course fields (end_date: last fraction of the prior course, which sets the interval; x_dose_scale: the course dose multiplied, a what-if); then run rert evaluate CASE.json or rert consult CASE.json. Or download the whole what-if case file and save it beside the original (its paths are relative to that folder).' }),
+      el('label', null, ['reason: ', reason]), ' ',
+      el('button', { type: 'button', id: 'rv-download', text: 'Download the what-if case file', onclick: downloadCase }),
       el('pre', { id: 'rv-export', class: 'rv-export' })]);
   }
+  /* the signed case file with the what-if applied (the same edits as the snippet) */
+  function whatIfCase() {
+    var cs = JSON.parse(JSON.stringify(M.case_file || {})), snip = E.exportState(M, st, document.getElementById('rv-reason').value);
+    cs.overrides = snip.overrides;
+    if (!cs.overrides.length) delete cs.overrides;
+    (snip.courses || []).forEach(function (p) {
+      (cs.courses || []).forEach(function (co) { if (co.id === p.id) Object.keys(p).forEach(function (k) { if (k !== 'id') co[k] = p[k]; }); });
+    });
+    return cs;
+  }
+  function downloadCase() {
+    var url = URL.createObjectURL(new Blob([JSON.stringify(whatIfCase(), null, 2) + '\n'], { type: 'application/json' }));
+    var a = el('a', { href: url, download: 'case_whatif.json' });
+    document.body.appendChild(a); a.click(); a.remove();
+    setTimeout(function () { URL.revokeObjectURL(url); }, 1000);
+  }
+  api.whatIfCase = function () { return whatIfCase(); };
   function resetState() {
     st = E.emptyState();
     M.structures.forEach(function (stc, s) {
