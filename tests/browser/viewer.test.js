@@ -38,6 +38,7 @@ test.before(async () => {
   await page.setViewport({ width: 1400, height: 1100 });
   await page.goto('file://' + REPORT, { waitUntil: 'load', timeout: 120000 });
   await page.waitForFunction(() => document.getElementById('rert-viewer').getAttribute('data-ready') === '1', { timeout: 120000 });
+  await page.waitForFunction(() => document.getElementById('rert-viewer').getAttribute('data-complete') === '1', { timeout: 120000 });
 });
 test.after(async () => { if (browser) await browser.close(); });
 

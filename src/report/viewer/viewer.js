@@ -801,13 +801,15 @@
     root.appendChild(cols);
     if (rec >= 0) gotoStructure(rec); else redrawAll();
     banner();
-    renderOrgan();
     renderRows();
     updateExport();
     root.setAttribute('data-state', 'signed');
     root.setAttribute('data-revision', '0');
     root.setAttribute('data-ready', '1');
-    setTimeout(drawDvh, 0);
+    /* the planes, readout and signed rows are usable now; the organ metrics and the DVHs need
+     * contour integrations and follow when the browser is idle */
+    document.getElementById('rv-organ').textContent = 'computing the organ metrics ...';
+    setTimeout(function () { renderOrgan(); drawDvh(); root.setAttribute('data-complete', '1'); }, 0);
     window.addEventListener('resize', redrawAll);
   }
 
