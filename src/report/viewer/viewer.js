@@ -523,7 +523,7 @@
       drawDvh();
     });
     return el('div', { class: 'rv-dvh' }, [el('h3', { text: 'DVH (contours, the rert dvh engine; EQD2 at the organ α/β)' }), maps, list, cv,
-      el('p', { class: 'rv-small', text: 'Linked to the viewer: ticking a structure shows its outline, its name centres the planes on it, a click on the plot draws that dose level (in the map shown) as a white line on the planes.' })]);
+      el('p', { class: 'rv-small', text: 'Colour = structure; line: thick solid = cumulative, dashed = one course (unrecovered), dotted = prior courses after recovery, dash-dot = worst case. Linked to the viewer: ticking a structure shows its outline, its name centres the planes on it, a click on the plot draws that dose level (in the map shown) as a white line on the planes.' })]);
   }
   function gotoStructure(s) {
     var mk = M.structures[s].mask;
