@@ -418,7 +418,13 @@
     var w = E.indexToWorld(G, v), S = M.structures.length;
     var ab = g < 0 ? M.defaults.unlisted_alpha_beta_gy : P.ab[g];
     var rows = [['voxel (i, j, k)', i + ', ' + j + ', ' + k], ['position (LPS mm)', w.map(function (x) { return x.toFixed(1); }).join(', ')],
-      ['α/β applied', fmt(ab, 2) + ' Gy (' + (g < 0 ? 'no listed structure' : M.structures[g].name) + ')']];
+      ['α/β applied', fmt(ab, 2) + ' Gy (' + (g < 0 ? 'no listed structure' : M.structures[g].name) + ')'],
+      ['inside (mask ≥ ' + M.defaults.mask_threshold + ')', M.structures.filter(function (stc) {
+        var mk = stc.mask;
+        if (!mk) return false;
+        var a = i - mk.lo[0], b = j - mk.lo[1], c = k - mk.lo[2];
+        return a >= 0 && b >= 0 && c >= 0 && a < mk.n[0] && b < mk.n[1] && c < mk.n[2] && mk.bits[a + mk.n[0] * (b + mk.n[1] * c)];
+      }).map(function (stc) { return stc.name; }).join(', ') || '—']];
     var out = el('table', { class: 'rv-readout-table' });
     var cells = [];
     M.courses.forEach(function (co, c) {
