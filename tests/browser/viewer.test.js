@@ -5,7 +5,7 @@
  * file with the exported overrides snippet; screenshots of each panel kept as artefacts; no
  * console error and no network request. */
 'use strict';
-const test = require('node:test');
+const { test, before, after } = require('node:test');
 const assert = require('node:assert');
 const fs = require('fs');
 const os = require('os');
@@ -22,7 +22,7 @@ const near = (a, b, tol, what) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${
 let browser, page;
 const consoleErrors = [], requests = [];
 
-test.before(async () => {
+before(async () => {
   assert.ok(fs.existsSync(REPORT), 'fixture report.html (browser_setup)');
   fs.mkdirSync(ARTEFACTS, { recursive: true });
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'rert-chromium-'));
@@ -40,7 +40,7 @@ test.before(async () => {
   await page.waitForFunction(() => document.getElementById('rert-viewer').getAttribute('data-ready') === '1', { timeout: 120000 });
   await page.waitForFunction(() => document.getElementById('rert-viewer').getAttribute('data-complete') === '1', { timeout: 120000 });
 });
-test.after(async () => { if (browser) await browser.close(); });
+after(async () => { if (browser) await browser.close(); });
 
 const label = (plane) => page.$eval('#rv-label-' + plane, (e) => ({ index: +e.getAttribute('data-index'), text: e.textContent }));
 const revision = () => page.$eval('#rert-viewer', (e) => +e.getAttribute('data-revision'));
