@@ -24,6 +24,8 @@ typedef struct {
   const char *command_line;/* recorded in the provenance section */
   const char *const *protocols; /* extra protocols (data/protocols/NAME.json) besides the case's */
   int nprotocols;
+  const char *candidate;   /* case with candidate courses: the one the detailed sections describe
+                              (NULL = the rank-1 candidate of the comparison); docs/compare.md */
 } consult_opts;
 
 typedef struct {

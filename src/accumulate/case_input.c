@@ -227,6 +227,17 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
   const case_course *ref = casefile_reference(cf);
   if (cf->ncourses > ACCUM_MAX_COURSES)
     return rert_err_set(err, RERT_EINPUT, "%s: at most %d courses", cf->path, ACCUM_MAX_COURSES);
+  if (!(o && o->keep_candidates) && casefile_ncandidates(cf) > 0) {
+    /* a candidate is never summed as if delivered: one must be chosen (or all compared) */
+    char list[400] = "";
+    for (int c = 0; c < cf->ncourses; c++)
+      if (cf->courses[c].role == COURSE_CANDIDATE && strlen(list) + strlen(cf->courses[c].id) + 3 < sizeof list)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "", cf->courses[c].id);
+    return rert_err_set(err, RERT_EINPUT,
+                        "%s: $.courses: the case has candidate courses (%s): choose one with --candidate "
+                        "ID, or compare them with rert compare",
+                        cf->path, list);
+  }
   int any_dose = 0;
   for (int c = 0; c < cf->ncourses; c++) any_dose |= cf->courses[c].rtdose[0] != 0;
   if (!any_dose) {

@@ -6,10 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rert/candidates.h"
 #include "rert/data.h"
 
 int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_err *err) {
-  accum_case_opts o = {0, AB_RULE_LOWEST_OAR};
+  accum_case_opts o = {0, AB_RULE_LOWEST_OAR, 0};
   if (cli_num(a, "uncertainty-mm", &o.uncertainty_mm, err)) return RERT_EINPUT;
   if (!(o.uncertainty_mm >= 0) || o.uncertainty_mm > 50)
     return rert_err_set(err, RERT_EINPUT, "--uncertainty-mm must be in [0, 50]");
@@ -23,6 +24,13 @@ int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_err *
   else if (strcmp(og, "zero") != 0)
     return rert_err_set(err, RERT_EINPUT, "--outside-grid %s: use zero or strict", og);
   if (casefile_load(cli_pos(a, 0), cf, err)) return RERT_EINPUT;
+  /* --candidate: the case reduced to that candidate as the new course */
+  const char *cand = cli_str(a, "candidate");
+  if (cand && candidates_select_case(cf, cand, err)) {
+    rert_err_prefix(err, RERT_EINPUT, "--candidate %s", cand);
+    casefile_free(cf);
+    return RERT_EINPUT;
+  }
   int rc = accum_case_load(cf, &o, ac, err);
   if (rc) casefile_free(cf);
   else ac->in.outside_grid_strict = strict;

@@ -293,7 +293,7 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
     set_failed(r, "failed", RERT_EINTERNAL, "out of memory");
     goto done;
   }
-  accum_case_opts o = {p->uncertainty_mm, p->rule};
+  accum_case_opts o = {p->uncertainty_mm, p->rule, 0};
   rc = accum_case_load(&cf, &o, ac, &e);
   if (!rc) {
     ac->in.outside_grid_strict = p->outside_grid_strict;

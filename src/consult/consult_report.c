@@ -688,6 +688,8 @@ int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err) {
   section_budget(c, r);
   section_clinical(c, r);
   section_provenance(c, r);
+  rc = consult_add_comparison(c, r, "10", err);
+  if (rc) return rert_err_prefix(err, rc, "candidate comparison");
   cJSON *sj = cJSON_AddObjectToObject(r->doc, "summary");
   cJSON_AddNumberToObject(sj, "hard_failures", sum.hard_failures);
   cJSON_AddNumberToObject(sj, "worst_case_hard_failures", sum.worst_hard_failures);
