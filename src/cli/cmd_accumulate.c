@@ -28,7 +28,7 @@ static int write_map(const char *dir, const char *file, const rert_volume *v, co
     size_t L = strlen(w.meta.description);
     snprintf(w.meta.description + L, sizeof w.meta.description - L, "; %zu unconstrained voxels written as 0", nans);
   }
-  io_write_opts o = {note, NULL};
+  io_write_opts o = {.note = note, .software = NULL};
   /* the plans it derives from: one course, or every course with a plan */
   const char *uids[ACCUM_MAX_COURSES];
   int nu = 0;
