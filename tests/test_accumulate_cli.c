@@ -101,7 +101,13 @@ Test(accumulate_cli, solve_point_case) {
     if (strcmp(cJSON_GetObjectItem(r, "name")->valuestring, "60Gy_30fx")) continue;
     seen = 1;
     cr_assert_float_eq(cJSON_GetObjectItem(r, "max_prescription_gy")->valuedouble, 15 * (-2 + sqrt(13.6)), 0.011);
-    cr_assert(strstr(cJSON_GetObjectItem(r, "limiting")->valuestring, "brainstem_gt24"));
+    const cJSON *lim = cJSON_GetObjectItem(r, "limiting");
+    cr_assert_str_eq(cJSON_GetObjectItem(lim, "constraint_id")->valuestring, "brainstem_gt24");
+    cr_assert_str_eq(cJSON_GetObjectItem(lim, "structure")->valuestring, "Brainstem");
+    cr_assert_float_eq(cJSON_GetObjectItem(lim, "limit")->valuedouble, 72, 1e-12);
+    /* 25.3 Gy < the regimen's 50 Gy minimum: infeasible, and said so */
+    cr_assert_str_eq(cJSON_GetObjectItem(r, "status")->valuestring, "infeasible");
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "feasible")));
   }
   cr_assert(seen);
   cJSON_Delete(j);

@@ -143,43 +143,51 @@ static int hard_set_make(const rert_protocol *const *ps, int np, hard_set *h, re
   return RERT_OK;
 }
 
-/* Does some hard row fail at prescription P (on the input's doses: nominal or upper bound)?
- * all = 0 stops at the first failure (bisection); all = 1 evaluates every row and names the
- * tightest failing one in *lim. */
-static int fails_at(const accum_input *in, const hard_set *h, double P, double planned_rx,
-                    const accum_regimen *g, int all, int *failed, accum_limiting *lim, rert_err *err) {
+/* Every hard row at prescription P (on the input's doses: nominal or upper bound): *failed when
+ * one fails, *gmin = the smallest relative margin (margin_pct, or the margin where the limit is
+ * 0) over the rows evaluated — negative on the failing side; the tightest failing row (most
+ * negative relative margin) into *lim. */
+static int eval_at(const accum_input *in, const hard_set *h, double P, double planned_rx,
+                   const accum_regimen *g, int *failed, double *gmin, accum_limiting *lim, rert_err *err) {
   *failed = 0;
+  *gmin = INFINITY;
   accum_evaluation *evs = calloc(h->np > 0 ? (size_t)h->np : 1, sizeof *evs);
   if (!evs) return rert_err_set(err, RERT_EINTERNAL, "solve: out of memory");
   double sf[4] = {P / planned_rx, g->fractions, g->fractions_per_day, g->interfraction_interval_h};
-  int rc = accum_evaluate_core(in, h->pp, h->np, sf, !all, evs, err);
+  if (getenv("RERT_SOLVE_TRACE")) fprintf(stderr, "solve %s P=%.4f\n", g->name, P);
+  int rc = accum_evaluate_core(in, h->pp, h->np, sf, 0, evs, err);
   if (rc) { free(evs); return rc; }
+  accum_limiting best;
+  memset(&best, 0, sizeof best);
   double worst = INFINITY;
   for (int k = 0; k < h->np; k++) {
     const accum_evaluation *ev = &evs[k];
     for (int r = 0; r < ev->nrows; r++) {
       const accum_eval_row *row = &ev->rows[r];
+      if (row->verdict != VERDICT_FAIL && row->verdict != VERDICT_PASS) continue;
+      double m = isfinite(row->margin_pct) ? row->margin_pct : row->margin;
+      if (!isfinite(m)) continue;
+      if (row->verdict == VERDICT_FAIL && m >= 0) m = -1e-12; /* strict limit met with equality */
+      if (m < *gmin) *gmin = m;
       if (row->verdict != VERDICT_FAIL) continue;
       *failed = 1;
-      /* tightest: most negative relative margin (rows failing just above the optimum have
-       * their own thresholds within the bisection tolerance) */
-      double m = isfinite(row->margin_pct) ? row->margin_pct : row->margin;
-      if (lim && (!lim->found || m < worst)) {
+      if (!best.found || m < worst) {
         worst = m;
-        memset(lim, 0, sizeof *lim);
-        lim->found = 1;
-        snprintf(lim->protocol, sizeof lim->protocol, "%s", h->ps[k].name);
-        snprintf(lim->constraint_id, sizeof lim->constraint_id, "%s", row->c->id);
-        snprintf(lim->structure, sizeof lim->structure, "%s", row->structure);
-        snprintf(lim->metric, sizeof lim->metric, "%s", row->c->metric.text);
-        snprintf(lim->comparator, sizeof lim->comparator, "%s", protocol_cmp_name(row->c->cmp));
-        lim->limit = row->limit;
-        snprintf(lim->unit, sizeof lim->unit, "%s", row->c->limit_unit);
-        snprintf(lim->tier, sizeof lim->tier, "%s", protocol_tier_name(row->c->tier));
-        lim->value_above = row->value;
+        memset(&best, 0, sizeof best);
+        best.found = 1;
+        snprintf(best.protocol, sizeof best.protocol, "%s", h->ps[k].name);
+        snprintf(best.constraint_id, sizeof best.constraint_id, "%s", row->c->id);
+        snprintf(best.structure, sizeof best.structure, "%s", row->structure);
+        snprintf(best.metric, sizeof best.metric, "%s", row->c->metric.text);
+        snprintf(best.comparator, sizeof best.comparator, "%s", protocol_cmp_name(row->c->cmp));
+        best.limit = row->limit;
+        snprintf(best.unit, sizeof best.unit, "%s", row->c->limit_unit);
+        snprintf(best.tier, sizeof best.tier, "%s", protocol_tier_name(row->c->tier));
+        best.value_above = row->value;
       }
     }
   }
+  if (lim && best.found) *lim = best;
   for (int k = 0; k < h->np; k++) accum_evaluation_free(&evs[k]);
   free(evs);
   return RERT_OK;
@@ -192,40 +200,81 @@ static void limiting_text(accum_limiting *l) {
            l->exceeded_by_prior ? "; already exceeded by the prior courses" : "");
 }
 
-/* Highest prescription in [0, dose_max] with no hard failure on the doses of `in`. */
+#define SOLVE_TOL_GY 0.005
+
+/* Highest prescription in [0, dose_max] with no hard failure on the doses of `in`, to
+ * SOLVE_TOL_GY: a bracket [lo passes, hi fails] narrowed by the Illinois variant of regula falsi
+ * on the smallest relative margin (cumulative EQD2 is a quadratic in the prescription, so a
+ * handful of evaluations suffice), each step kept at least SOLVE_TOL_GY inside the bracket and
+ * bisection when the bracket does not halve. The row failing at the final hi is the tightest.
+ * hint (≤ dose_max, or NaN): a prescription expected near the answer (the nominal optimum for
+ * the worst case, which can only be lower). */
 static int solve_bound(const accum_input *in, const hard_set *h, double planned_rx,
-                       const accum_regimen *g, accum_bound_solution *b, rert_err *err) {
+                       const accum_regimen *g, double hint, accum_bound_solution *b, rert_err *err) {
   memset(b, 0, sizeof *b);
-  int failed, rc = fails_at(in, h, g->dose_max_gy, planned_rx, g, 0, &failed, NULL, err);
-  if (rc) return rc;
-  if (!failed) {
-    b->status = SOLVE_FULL;
-    b->max_prescription_gy = g->dose_max_gy;
-    return RERT_OK;
-  }
-  double lo = 0, hi = g->dose_max_gy;
-  rc = fails_at(in, h, 0, planned_rx, g, 0, &failed, NULL, err);
-  if (rc) return rc;
-  if (failed) {
-    /* no new dose at all keeps every hard row: the prior courses alone exceed one */
-    rc = fails_at(in, h, 0, planned_rx, g, 1, &failed, &b->limiting, err);
+  const double top = g->dose_max_gy;
+  int failed, rc;
+  double gv, lo = 0, hi = top, glo = NAN, ghi = NAN;
+  accum_limiting lim;
+  memset(&lim, 0, sizeof lim);
+  if (isfinite(hint) && hint < top - SOLVE_TOL_GY && hint > SOLVE_TOL_GY) {
+    rc = eval_at(in, h, hint, planned_rx, g, &failed, &gv, &lim, err);
     if (rc) return rc;
-    b->limiting.exceeded_by_prior = 1;
-    hi = 0;
-  } else {
-    while (hi - lo > 0.005) {
-      double mid = 0.5 * (lo + hi);
-      rc = fails_at(in, h, mid, planned_rx, g, 0, &failed, NULL, err);
-      if (rc) return rc;
-      if (failed) hi = mid;
-      else lo = mid;
+    if (failed) hi = hint, ghi = gv;
+    else lo = hint, glo = gv;
+  }
+  if (isnan(ghi)) {
+    rc = eval_at(in, h, top, planned_rx, g, &failed, &gv, &lim, err);
+    if (rc) return rc;
+    if (!failed) {
+      b->status = SOLVE_FULL;
+      b->max_prescription_gy = top;
+      return RERT_OK;
     }
-    /* the tightest row: the one failing just above the optimum */
-    rc = fails_at(in, h, hi, planned_rx, g, 1, &failed, &b->limiting, err);
-    if (rc) return rc;
+    ghi = gv;
   }
+  if (isnan(glo)) {
+    accum_limiting l0;
+    memset(&l0, 0, sizeof l0);
+    rc = eval_at(in, h, 0, planned_rx, g, &failed, &gv, &l0, err);
+    if (rc) return rc;
+    if (failed) {
+      /* no new dose at all keeps every hard row: the prior courses alone exceed one */
+      b->limiting = l0;
+      b->limiting.exceeded_by_prior = 1;
+      limiting_text(&b->limiting);
+      b->max_prescription_gy = 0;
+      b->status = g->dose_min_gy > 0 ? SOLVE_INFEASIBLE : SOLVE_REDUCED;
+      return RERT_OK;
+    }
+    glo = gv;
+  }
+  int side = 0, guard = 0;
+  while (hi - lo > 2 * SOLVE_TOL_GY && guard++ < 60) {
+    double w = hi - lo, x;
+    if (isfinite(glo) && isfinite(ghi) && glo > ghi && guard % 4 != 0)
+      x = lo + w * glo / (glo - ghi); /* regula falsi (every 4th step bisects: guaranteed progress) */
+    else
+      x = lo + 0.5 * w;
+    if (x < lo + SOLVE_TOL_GY) x = lo + SOLVE_TOL_GY;
+    if (x > hi - SOLVE_TOL_GY) x = hi - SOLVE_TOL_GY;
+    accum_limiting lx;
+    memset(&lx, 0, sizeof lx);
+    rc = eval_at(in, h, x, planned_rx, g, &failed, &gv, &lx, err);
+    if (rc) return rc;
+    if (failed) {
+      hi = x, ghi = gv, lim = lx;
+      if (side == -1) glo *= 0.5; /* Illinois: the stagnant end's value halved */
+      side = -1;
+    } else {
+      lo = x, glo = gv;
+      if (side == 1) ghi *= 0.5;
+      side = 1;
+    }
+  }
+  b->limiting = lim;
   limiting_text(&b->limiting);
-  /* lo passed (or is 0); reported rounded down to 0.01 Gy */
+  /* lo passed; reported rounded down to 0.01 Gy */
   b->max_prescription_gy = floor(lo * 100.0 + 1e-9) / 100.0;
   b->status = b->max_prescription_gy >= g->dose_min_gy - 1e-9 ? SOLVE_REDUCED : SOLVE_INFEASIBLE;
   return RERT_OK;
@@ -289,11 +338,13 @@ int accumulate_solve(const accum_input *in0, const rert_protocol *const *ps, int
     in->courses[c].dose_lower = in->courses[c].dose_upper = NULL;
   }
   accum_bound_solution nb;
-  rc = solve_bound(in, &h, planned_rx_gy, g, &nb, err);
+  rc = solve_bound(in, &h, planned_rx_gy, g, NAN, &nb, err);
   if (!rc && has_upper) {
     for (int c = 0; c < in->ncourses; c++)
       if (in0->courses[c].dose_upper) in->courses[c].dose = in0->courses[c].dose_upper;
-    rc = solve_bound(in, &h, planned_rx_gy, g, &out->worst, err);
+    /* the upper-bound doses can only lower the optimum: start just above the nominal one */
+    double hint = nb.status == SOLVE_FULL ? NAN : nb.max_prescription_gy + 0.01;
+    rc = solve_bound(in, &h, planned_rx_gy, g, hint, &out->worst, err);
     out->has_worst = !rc;
   }
   free(in);

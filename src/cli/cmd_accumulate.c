@@ -200,7 +200,7 @@ static int run(const rert_args *a, rert_err *err) {
     cJSON_AddNumberToObject(root, "rbe_conversion_clamped_voxels", (double)res->rbe_conversion_clamped_voxels);
     cJSON_AddItemToObject(root, "files", files);
     files = NULL;
-    char path[4096], *txt = cJSON_Print(root);
+    char path[4096], *txt = json_print_full(root, 1);
     snprintf(path, sizeof path, "%s/accumulate.json", out);
     if (!txt) rc = rert_err_set(err, RERT_EINTERNAL, "cannot format summary");
     else {

@@ -177,7 +177,7 @@ int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *
   }
   if (!rc && c->has_budget) {
     rc = write_derived(c, dir, "remaining_eqd2.dcm", &c->remaining, "rert REMAINING tolerance EQD2",
-                       "REMAINING cum EQD2 (Gy) to the tightest hard limit; 0: see RTSTRUCT",
+                       "REMAINING cum EQD2 (Gy), tightest hard limit; 0: see RTSTRUCT",
                        BOUND_NOMINAL,
                        "REMAINING cumulative EQD2 under the tightest hard point-like limit of every "
                        "protocol; 0 where no limit applies AND where the limit is already reached: "

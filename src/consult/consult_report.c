@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "consult/consult_ctx.h"
+#include "rert/data.h"
 #include "rert/accumulate_case.h"
 #include "rert/dosemeta.h"
 #include "rert/rbe.h"
@@ -942,6 +943,12 @@ static cJSON *summary_build(consult_ctx *c, const clin_state *st, consult_summar
     snprintf(line, sizeof line, "PASS: every hard constraint row of %d protocol(s) was evaluated and passes, nominally and in the worst case.", c->nprot);
   cJSON_AddStringToObject(sj, "verdict", verdict);
   cJSON_AddStringToObject(sj, "verdict_line", line);
+  if (npartial > 0) {
+    snprintf(line, sizeof line,
+             "%d row(s) are on structures partly outside the dose grid; the dose there is taken as 0 "
+             "(each row in section 4 says how much lies outside).", npartial);
+    cJSON_AddStringToObject(sj, "partial_rows_note", line);
+  }
   cJSON_AddItemToObject(sj, "failing_rows", fail);
   cJSON_AddItemToObject(sj, "unevaluated_rows", unev);
   cJSON_AddItemToObject(sj, "desirable_failures", des);
@@ -1041,6 +1048,7 @@ static char *summary_text(const cJSON *sj) {
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(sj, "failing_rows")) LINE("  fails: %s", js(x, "text"));
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(sj, "unevaluated_rows")) LINE("  not evaluated: %s", js(x, "text"));
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(sj, "desirable_failures")) LINE("  desirable limit exceeded: %s", js(x, "text"));
+  if (js(sj, "partial_rows_note")[0]) LINE("  note: %s", js(sj, "partial_rows_note"));
   LINE("%s", js(sj, "regimen_line"));
   int nf = 0;
   cJSON_ArrayForEach(x, cJSON_GetObjectItem(sj, "top_risk_flags")) { LINE("Risk: %s", x->valuestring); nf++; }
@@ -1083,6 +1091,7 @@ static void section_summary(rert_report *r, const cJSON *sj) {
       }
     }
   }
+  if (js(sj, "partial_rows_note")[0]) report_add_note(s, "info", js(sj, "partial_rows_note"));
   report_add_paragraph(s, js(sj, "regimen_line"));
   const cJSON *x;
   int nf = 0;
@@ -1117,7 +1126,7 @@ int consult_build_report(consult_ctx *c, rert_report *r, consult_summary *sum, r
   free(sum->summary_text);
   sum->summary_text = summary_text(sj);
   free(sum->summary_json);
-  sum->summary_json = cJSON_Print(sj);
+  sum->summary_json = json_print_full(sj, 1);
   consult_summary dummy;
   memset(&dummy, 0, sizeof dummy);
   section_courses(c, r);

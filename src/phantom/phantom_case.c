@@ -266,7 +266,7 @@ static cJSON *case_json(const rert_phantom_model *m) {
 
 int phantom_write_case(const rert_phantom_model *m, const char *path, rert_err *err) {
   cJSON *root = case_json(m);
-  char *s = root ? cJSON_Print(root) : NULL;
+  char *s = root ? json_print_full(root, 1) : NULL;
   cJSON_Delete(root);
   if (!s) return rert_err_set(err, RERT_EINTERNAL, "%s: cannot format case file", path);
   size_t n = 0;
