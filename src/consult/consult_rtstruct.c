@@ -444,7 +444,7 @@ int consult_write_budget_rtstruct(consult_ctx *c, const char *dir, int *nfiles, 
     rert_structure_set ss;
     memset(&ss, 0, sizeof ss);
     derived_ident(c, "budget_regions.dcm", &ss);
-    snprintf(ss.label, sizeof ss.label, "rert budget regions");
+    snprintf(ss.label, sizeof ss.label, "rert budget");
     /* drop an empty first ROI (no voxel exhausted): the set keeps the ROIs with contours */
     rert_roi keep[2];
     int nk = 0;
