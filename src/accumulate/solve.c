@@ -154,7 +154,6 @@ static int eval_at(const accum_input *in, const hard_set *h, double P, double pl
   accum_evaluation *evs = calloc(h->np > 0 ? (size_t)h->np : 1, sizeof *evs);
   if (!evs) return rert_err_set(err, RERT_EINTERNAL, "solve: out of memory");
   double sf[4] = {P / planned_rx, g->fractions, g->fractions_per_day, g->interfraction_interval_h};
-  if (getenv("RERT_SOLVE_TRACE")) fprintf(stderr, "solve %s P=%.4f\n", g->name, P);
   int rc = accum_evaluate_core(in, h->pp, h->np, sf, 0, evs, err);
   if (rc) { free(evs); return rc; }
   accum_limiting best;
