@@ -764,6 +764,8 @@ static void section_clinical(consult_ctx *c, rert_report *r, const clin_state *s
       cJSON *row = report_table_row(rows);
       char f[1200];
       join_strings(cJSON_GetObjectItem(x, "factors"), f, sizeof f);
+      if (cJSON_IsFalse(cJSON_GetObjectItem(x, "assessable")))
+        snprintf(f, sizeof f, "not assessable: %s", js(x, "not_assessable"));
       cJSON_AddStringToObject(row, "risk", risk_titles[q]);
       cJSON_AddStringToObject(row, "tier", js(x, "tier"));
       cJSON_AddStringToObject(row, "estimate", js(x, "estimate"));
