@@ -113,13 +113,56 @@ typedef struct {
   rert_protocol *ps;
   const rert_protocol **pp;
   int np, nrows;
+  unsigned char *failed;         /* per constraint of the copies (flattened): failed at the last
+                                    evaluation that recorded failures */
 } hard_set;
 
 static void hard_set_free(hard_set *h) {
   for (int k = 0; h->ps && k < h->np; k++) free(h->ps[k].constraints);
   free(h->ps);
   free(h->pp);
+  free(h->failed);
   memset(h, 0, sizeof *h);
+}
+
+/* index of constraint c (a pointer into one of h's copies) in the flattened failed[] */
+static int hard_index(const hard_set *h, const protocol_constraint *c) {
+  int base = 0;
+  for (int k = 0; k < h->np; k++) {
+    if (c >= h->ps[k].constraints && c < h->ps[k].constraints + h->ps[k].nconstraints)
+      return base + (int)(c - h->ps[k].constraints);
+    base += h->ps[k].nconstraints;
+  }
+  return -1;
+}
+
+/* The rows that can still limit below a prescription at which the evaluation recorded its
+ * failures: every metric rises with the prescription, so an upper-limit row that passed there
+ * passes at every lower one (lower-limit rows are kept). A smaller set evaluates faster. */
+static int hard_set_reduce(const hard_set *h, hard_set *out, rert_err *err) {
+  memset(out, 0, sizeof *out);
+  out->ps = calloc(h->np > 0 ? (size_t)h->np : 1, sizeof *out->ps);
+  out->pp = calloc(h->np > 0 ? (size_t)h->np : 1, sizeof *out->pp);
+  out->failed = calloc(h->nrows > 0 ? (size_t)h->nrows : 1, 1);
+  if (!out->ps || !out->pp || !out->failed) { hard_set_free(out); return rert_err_set(err, RERT_EINTERNAL, "solve: out of memory"); }
+  out->np = h->np;
+  int base = 0;
+  for (int k = 0; k < h->np; k++) {
+    out->ps[k] = h->ps[k];
+    out->ps[k].constraints = calloc(h->ps[k].nconstraints > 0 ? (size_t)h->ps[k].nconstraints : 1,
+                                    sizeof *out->ps[k].constraints);
+    if (!out->ps[k].constraints) { hard_set_free(out); return rert_err_set(err, RERT_EINTERNAL, "solve: out of memory"); }
+    int m = 0;
+    for (int i = 0; i < h->ps[k].nconstraints; i++) {
+      const protocol_constraint *c = &h->ps[k].constraints[i];
+      if (h->failed[base + i] || c->cmp == CMP_GT || c->cmp == CMP_GE) out->ps[k].constraints[m++] = *c;
+    }
+    base += h->ps[k].nconstraints;
+    out->ps[k].nconstraints = m;
+    out->nrows += m;
+    out->pp[k] = &out->ps[k];
+  }
+  return RERT_OK;
 }
 
 static int hard_set_make(const rert_protocol *const *ps, int np, hard_set *h, rert_err *err) {
@@ -140,6 +183,8 @@ static int hard_set_make(const rert_protocol *const *ps, int np, hard_set *h, re
     h->nrows += m;
     h->pp[k] = &h->ps[k];
   }
+  h->failed = calloc(h->nrows > 0 ? (size_t)h->nrows : 1, 1);
+  if (!h->failed) { hard_set_free(h); return rert_err_set(err, RERT_EINTERNAL, "solve: out of memory"); }
   return RERT_OK;
 }
 
@@ -147,7 +192,7 @@ static int hard_set_make(const rert_protocol *const *ps, int np, hard_set *h, re
  * one fails, *gmin = the smallest relative margin (margin_pct, or the margin where the limit is
  * 0) over the rows evaluated — negative on the failing side; the tightest failing row (most
  * negative relative margin) into *lim. */
-static int eval_at(const accum_input *in, const hard_set *h, double P, double planned_rx,
+static int eval_at(const accum_input *in, hard_set *h, double P, double planned_rx,
                    const accum_regimen *g, int *failed, double *gmin, accum_limiting *lim, rert_err *err) {
   *failed = 0;
   *gmin = INFINITY;
@@ -169,7 +214,10 @@ static int eval_at(const accum_input *in, const hard_set *h, double P, double pl
       if (row->verdict == VERDICT_FAIL && m >= 0) m = -1e-12; /* strict limit met with equality */
       if (m < *gmin) *gmin = m;
       if (row->verdict != VERDICT_FAIL) continue;
+      if (!*failed) memset(h->failed, 0, (size_t)h->nrows);
       *failed = 1;
+      int ix = hard_index(h, row->c);
+      if (ix >= 0) h->failed[ix] = 1;
       if (!best.found || m < worst) {
         worst = m;
         memset(&best, 0, sizeof best);
@@ -208,8 +256,24 @@ static void limiting_text(accum_limiting *l) {
  * bisection when the bracket does not halve. The row failing at the final hi is the tightest.
  * hint (≤ dose_max, or NaN): a prescription expected near the answer (the nominal optimum for
  * the worst case, which can only be lower). */
-static int solve_bound(const accum_input *in, const hard_set *h, double planned_rx,
+static int solve_bound_in(const accum_input *in, hard_set *h, double planned_rx,
+                          const accum_regimen *g, double hint, accum_bound_solution *b, hard_set *red,
+                          rert_err *err);
+
+static int solve_bound(const accum_input *in, hard_set *h, double planned_rx,
                        const accum_regimen *g, double hint, accum_bound_solution *b, rert_err *err) {
+  hard_set red;
+  memset(&red, 0, sizeof red);
+  int rc = solve_bound_in(in, h, planned_rx, g, hint, b, &red, err);
+  hard_set_free(&red);
+  return rc;
+}
+
+/* red: filled with the rows that failed at the upper end of the bracket (hard_set_reduce); every
+ * evaluation below that point uses it. */
+static int solve_bound_in(const accum_input *in, hard_set *h, double planned_rx,
+                          const accum_regimen *g, double hint, accum_bound_solution *b, hard_set *red,
+                          rert_err *err) {
   memset(b, 0, sizeof *b);
   const double top = g->dose_max_gy;
   int failed, rc;
@@ -232,6 +296,10 @@ static int solve_bound(const accum_input *in, const hard_set *h, double planned_
     }
     ghi = gv;
   }
+  /* from here on only the rows failing at hi can limit */
+  rc = hard_set_reduce(h, red, err);
+  if (rc) return rc;
+  h = red;
   if (isnan(glo)) {
     accum_limiting l0;
     memset(&l0, 0, sizeof l0);
