@@ -371,7 +371,9 @@ static void check_dicom_outputs(const char *out) {
   cr_assert_eq(system(cmd), 0, "derived DICOM outputs failed the pydicom/plastimatch check (see above)");
 }
 
-Test(consult, deterministic_and_complete, .timeout = 600) {
+/* three consults (two identical, one with a test protocol), each with the regimen solver: slow
+ * under ASan on a loaded machine (tests/consult.timeout) */
+Test(consult, deterministic_and_complete, .timeout = 1800) {
   need_patient();
   /* identical inputs include --out (it is recorded in the provenance): run twice into the
    * same directory, the second run replacing the first's files */

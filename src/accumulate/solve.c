@@ -406,7 +406,13 @@ int accumulate_solve(const accum_input *in0, const rert_protocol *const *ps, int
   }
   accum_bound_solution nb;
   rc = solve_bound(in, &h, planned_rx_gy, g, NAN, &nb, err);
-  if (!rc && has_upper) {
+  if (!rc && has_upper && nb.status == SOLVE_INFEASIBLE) {
+    /* the upper bound can only lower the optimum: infeasible already, no second search */
+    memset(&out->worst, 0, sizeof out->worst);
+    out->worst.status = SOLVE_INFEASIBLE;
+    out->worst.max_prescription_gy = NAN;
+    out->has_worst = 1;
+  } else if (!rc && has_upper) {
     for (int c = 0; c < in->ncourses; c++)
       if (in0->courses[c].dose_upper) in->courses[c].dose = in0->courses[c].dose_upper;
     /* the upper-bound doses can only lower the optimum: start just above the nominal one */

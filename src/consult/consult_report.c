@@ -472,6 +472,7 @@ static void section_budget(consult_ctx *c, rert_report *r) {
       cJSON_AddStringToObject(row, "range_text", t);
       if (!so->has_worst) snprintf(t, sizeof t, "not computed");
       else if (so->worst.status == SOLVE_FULL) snprintf(t, sizeof t, "full dose");
+      else if (!isfinite(so->worst.max_prescription_gy)) snprintf(t, sizeof t, "infeasible (already on the nominal dose)");
       else snprintf(t, sizeof t, "%s %.2f Gy (%s %s)", so->worst.status == SOLVE_REDUCED ? "up to" : "infeasible; at most",
                     so->worst.max_prescription_gy, so->worst.limiting.structure, so->worst.limiting.metric);
       cJSON_AddStringToObject(row, "worst_text", t);
