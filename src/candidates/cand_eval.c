@@ -387,9 +387,7 @@ static int headroom(const cand_comparison *cmp, const accum_input *in0, cand_res
   snprintf(g.name, sizeof g.name, "candidate %s", r->id);
   g.dose_gy = cmp->opts.headroom_max_scale * r->prescription_gy;
   g.dose_min_gy = 1e-3 * r->prescription_gy;
-#ifdef ACCUM_RANK_RULE_TEXT
   g.dose_max_gy = g.dose_gy;
-#endif
   g.fractions = r->fractions;
   g.fractions_per_day = r->fractions_per_day;
   g.interfraction_interval_h = r->interfraction_interval_h;
@@ -398,37 +396,21 @@ static int headroom(const cand_comparison *cmp, const accum_input *in0, cand_res
   snprintf(g.intent, sizeof g.intent, "curative");
   snprintf(g.source, sizeof g.source, "the candidate's own dose distribution and fractionation");
   g.verified = 1;
-  int any_bound = 0;
-  for (int k = 0; k < in0->ncourses; k++) any_bound |= in0->courses[k].dose_upper != NULL;
-  int rc = RERT_OK;
-  for (int pass = 0; pass < 2 && !rc; pass++) {
-    /* pass 0: nominal doses only; pass 1: with the upper-bound doses (worst case) */
-    if (pass == 1 && !any_bound) {
-      r->headroom_worst_scale = r->headroom_scale;
-      break;
-    }
-    *in = *in0;
-    if (pass == 0)
-      for (int k = 0; k < in->ncourses; k++) {
-        in->courses[k].dose_upper = in->courses[k].dose_lower = NULL;
-#ifdef ACCUM_MAX_PARTS
-        for (int q = 0; q < ACCUM_MAX_PARTS; q++) in->courses[k].part_upper[q] = in->courses[k].part_lower[q] = NULL;
-#endif
-      }
-    accum_solution sol;
-    rc = accumulate_solve(in, ps, cmp->nprot, r->prescription_gy, &g, &cmp->targets, &sol, err);
-    if (rc) break;
-    double s = sol.max_prescription_gy / r->prescription_gy;
-    if (pass == 0) {
-      r->headroom_scale = s;
-#ifdef ACCUM_RANK_RULE_TEXT
-      snprintf(r->headroom_limiting, sizeof r->headroom_limiting, "%s", sol.limiting_text);
-#else
-      snprintf(r->headroom_limiting, sizeof r->headroom_limiting, "%s", sol.limiting);
-#endif
-    } else {
-      r->headroom_worst_scale = s;
-    }
+  *in = *in0;
+  accum_solution sol;
+  int rc = accumulate_solve(in, ps, cmp->nprot, r->prescription_gy, &g, &cmp->targets, &sol, err);
+  if (!rc) {
+    /* SOLVE_FULL: every hard row holds up to the search limit (the headroom is at least that) */
+    r->headroom_scale = sol.max_prescription_gy / r->prescription_gy;
+    r->headroom_worst_scale = sol.has_worst ? sol.worst.max_prescription_gy / r->prescription_gy : r->headroom_scale;
+    /* nominally infeasible: the worst case is not searched (it can only be lower) */
+    if (isnan(r->headroom_worst_scale)) r->headroom_worst_scale = r->headroom_scale;
+    if (sol.status == SOLVE_FULL)
+      snprintf(r->headroom_limiting, sizeof r->headroom_limiting, "no hard row limits the dose up to x%.3g (search limit)",
+               cmp->opts.headroom_max_scale);
+    else
+      snprintf(r->headroom_limiting, sizeof r->headroom_limiting, "%s%s", sol.limiting_text,
+               sol.limiting.exceeded_by_prior ? " (exceeded by the prior courses alone)" : "");
   }
   free(ps);
   free(in);
