@@ -160,7 +160,8 @@ static int write_course(const char *dir, const box_course *c, rert_err *err) {
               x[2] <= g->hi[2])
             v = g->dose_gy;
         }
-        d.dose.data[i + NX * (j + NY * k)] = (float)v;
+        v += c->grad_gy_per_mm[0] * x[0] + c->grad_gy_per_mm[1] * x[1] + c->grad_gy_per_mm[2] * x[2];
+        d.dose.data[i + NX * (j + NY * k)] = (float)(v > 0 ? v : 0);
       }
   snprintf(path, sizeof path, "%s/RD.dcm", sub);
   int old = io_set_dose_encoding(IO_DOSE_32_RAW);

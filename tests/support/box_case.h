@@ -36,6 +36,7 @@ typedef struct {
   double prescription_gy;
   const char *start, *end;      /* YYYY-MM-DD */
   double background_gy;
+  double grad_gy_per_mm[3];     /* added to every voxel: value + g·(x, y, z), clipped at 0 */
   int nregions;
   box_region region[BOX_MAX_REGIONS];
   const char *extra;            /* raw JSON members added to the course object, e.g. "\"let\":{...}" */
