@@ -305,7 +305,11 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       if (!rc) rc = reg_warp_volume_to(&src->dose, &f, grid, REG_INTERP_LINEAR, 0.0f, &ac->dose[c], err);
       rtdata_free_vfield(&f);
       if (!rc) rc = apply_dose_scale(cf, c, &ac->dose[c], ac->mapping[c], sizeof ac->mapping[c], err);
-      if (!rc && ac->uncertainty_mm > 0) {
+      /* a candidate in the reference frame is resampled, not registered: no mapping uncertainty
+       * (rert/candidates.h drops its bounds), so none is computed */
+      const int cand_same_frame = co->role == COURSE_CANDIDATE &&
+                                  !strcmp(src->ident.frame_of_reference_uid, rd_ref.ident.frame_of_reference_uid);
+      if (!rc && ac->uncertainty_mm > 0 && !cand_same_frame) {
         rc = reg_minmax_filter(&ac->dose[c], ac->uncertainty_mm, &ac->lower[c], &ac->upper[c], err);
         k->dose_lower = &ac->lower[c];
         k->dose_upper = &ac->upper[c];
