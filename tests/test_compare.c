@@ -273,27 +273,34 @@ Test(compare, let_statistics_linear_field_and_integral_dose) {
   const double g[3] = {0.02, 0.01, 0};
   cr_assert_eq(box_write_linear_mha(letp, 5.0, g, &e), 0, "%s", e.msg);
   snprintf(extra_l, sizeof extra_l, "\"let\":{\"path\":\"let.mha\",\"unit\":\"keV/um\"}");
-  box_course c[3] = {prior_photon(), cand_photon("P", 20), cand_photon("U", 20)};
+  char extra_v[600];
+  snprintf(extra_v, sizeof extra_v, "%s,\"variable_rbe\":{\"model\":\"mcnamara2015\"}", extra_l);
+  box_course c[4] = {prior_photon(), cand_photon("P", 20), cand_photon("U", 20), cand_photon("V", 20)};
   c[1].modality = "proton", c[1].rbe_model = "RBE_FIXED", c[1].extra = extra_l, c[1].with_structures = 1;
   c[2].nregions = 0, c[2].background_gy = 4.0; /* uniform 4 Gy */
+  /* V: P with the McNamara RBE — its RBE-weighted dose rises with the LETd inside each region, but
+   * the LETd is averaged with the physical dose, uniform there: the same statistics as P */
+  c[3].modality = "proton", c[3].rbe_model = "RBE_FIXED", c[3].extra = extra_v;
   char extra[1400];
   snprintf(extra, sizeof extra, "\"protocols\":[\"%s\"]", write_protocol(dir));
-  const char *cp = make_case(dir, c, 3, extra);
+  const char *cp = make_case(dir, c, 4, extra);
   cJSON *j = compare(cp, "--uncertainty-mm 0", 0);
-  const cJSON *s;
-  int seen = 0;
-  cJSON_ArrayForEach(s, cJSON_GetObjectItem(cJSON_GetObjectItem(cand(j, "P"), "let"), "structures")) {
-    const char *nm = json_path_str(s, "structure");
-    const box_roi *b = box_roi_find(nm);
-    cr_assert_not_null(b, "%s", nm);
-    /* the represented solid's centre: x, y of the box; z of the contour planes (symmetric here) */
-    double cx = 0.5 * (b->lo[0] + b->hi[0]), cy = 0.5 * (b->lo[1] + b->hi[1]);
-    cr_assert_float_eq(num(s, "mean_kev_um"), 5 + 0.02 * cx + 0.01 * cy, 2e-4, "%s", nm);
-    if (strcmp(nm, "External"))
-      cr_assert_float_eq(num(s, "dose_weighted_kev_um"), 5 + 0.02 * cx + 0.01 * cy, 2e-4, "%s", nm);
-    seen++;
+  for (int k = 0; k < 2; k++) {
+    const cJSON *s;
+    int seen = 0;
+    cJSON_ArrayForEach(s, cJSON_GetObjectItem(cJSON_GetObjectItem(cand(j, k ? "V" : "P"), "let"), "structures")) {
+      const char *nm = json_path_str(s, "structure");
+      const box_roi *b = box_roi_find(nm);
+      cr_assert_not_null(b, "%s", nm);
+      /* the represented solid's centre: x, y of the box; z of the contour planes (symmetric here) */
+      double cx = 0.5 * (b->lo[0] + b->hi[0]), cy = 0.5 * (b->lo[1] + b->hi[1]);
+      cr_assert_float_eq(num(s, "mean_kev_um"), 5 + 0.02 * cx + 0.01 * cy, 2e-4, "%s", nm);
+      if (strcmp(nm, "External"))
+        cr_assert_float_eq(num(s, "dose_weighted_kev_um"), 5 + 0.02 * cx + 0.01 * cy, 2e-4, "%s %s", k ? "V" : "P", nm);
+      seen++;
+    }
+    cr_assert_geq(seen, 6);
   }
-  cr_assert_geq(seen, 6);
   /* integral dose of U: 4 Gy over the External box (168 x 168 mm, 36 contour planes of 3 mm) */
   double body_l = 168.0 * 168.0 * 36 * 3.0 / 1e6;
   cr_assert_float_eq(num(cand(j, "U"), "integral_dose.rbe_weighted_gy_l"), 4.0 * body_l, 1e-3);

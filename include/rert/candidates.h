@@ -79,9 +79,11 @@ typedef struct {
 } cand_ntcp;
 
 /* LETd statistics of one structure (keV/µm). Over the contours (DVH engine, trilinear map):
- * volume-weighted mean, min, max, and the dose-weighted mean ∫D·L/∫D (D = the candidate's
- * RBE-weighted dose). High-dose voxels (organs at risk): mask voxels (occupancy ≥ the
- * accumulation's threshold) with candidate dose ≥ let_high_dose_fraction × prescription. */
+ * volume-weighted mean, min, max, and the dose-weighted mean ∫D·L/∫D (D = the candidate's plan
+ * dose as planned: fixed-RBE for protons, i.e. proportional to the physical dose, even when a
+ * variable RBE is applied; RBE-weighted for carbon). High-dose voxels (organs at risk): mask
+ * voxels (occupancy ≥ the accumulation's threshold) with that dose ≥ let_high_dose_fraction ×
+ * prescription. */
 typedef struct {
   char structure[64];
   int is_target, is_recurrence;

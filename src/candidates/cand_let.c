@@ -147,7 +147,12 @@ int cand_let_stats_compute(const cand_comparison *cmp, const accum_input *in, ca
                            rert_err *err) {
   r->nlet = 0;
   if (!r->let.data) return RERT_OK;
-  const rert_volume *D = r->course.dose;
+  /* LETd is averaged with the physical dose; the plan's own dose on the reference grid (fixed-RBE
+   * or physical, before any variable RBE) is proportional to it voxel by voxel for protons, and its
+   * units are those of the prescription the high-dose threshold refers to. A variable-RBE dose
+   * is not: it rises with the LETd itself and would bias the average upwards. Carbon: the
+   * RBE-weighted plan dose (the physical dose is not known per voxel; stated in docs/compare.md). */
+  const rert_volume *D = &cmp->ac->dose[r->case_index];
   rert_volume P;
   memset(&P, 0, sizeof P);
   int rc = volume_alloc_like(&P, D, err);
