@@ -114,5 +114,6 @@ txt = open(sys.argv[1]).read()
 j = json.loads(txt[txt.index("{"):])
 for c in j["candidates"]:
     m = c.get("smallest_hard_margin") or {}
-    print(f'  {c["id"]:8s} rank {c["rank"]} {c["verdict"]:10s} smallest hard margin {m.get("percent", m)} headroom {c.get("headroom", {}).get("scale")}')
+    print(f'  {c["id"]:8s} rank {c["rank"]} {c["verdict"]:10s} smallest hard margin {m.get("nominal_pct")} % '
+          f'(worst {m.get("worst_case_pct")} %, {m.get("row")}), headroom x{c.get("headroom", {}).get("scale")}')
 PY
