@@ -226,14 +226,29 @@ static void read_ct(gate_work *w, int c) {
                ix.objects[first + 1].ident.series_instance_uid);
     else if (ix.nproblems)
       gate_add(&w->g->findings, GATE_REFUSAL, "ct.read", k->id, k->ct_dir, p, "%s", ix.problems[0]);
-    /* other patients' slices inside one series directory */
-    for (int i = 0; i < ix.nobjects; i++)
-      if (i != first && ix.objects[i].kind == IO_KIND_IMAGE &&
-          strcmp(ix.objects[i].ident.patient_id, x->ident.patient_id))
-        gate_add_interlock(&w->g->findings, w->cs, "same_patient", "patient.same", k->id,
-                           ix.objects[i].files[0], "PatientID (0010,0020)",
-                           "'%s' in the same ct_dir as '%s'", ix.objects[i].ident.patient_id,
-                           x->ident.patient_id);
+    /* every slice of the series: one patient, one frame (a foreign slice would be stacked into
+     * the volume and its patient never compared) */
+    const io_object *ob = &ix.objects[first];
+    for (int f = 1; f < ob->nfiles; f++) {
+      rert_dicom_ident si;
+      rert_err e2;
+      if (io_read_ident(ob->files[f], &si, &e2)) {
+        gate_add(&w->g->findings, GATE_REFUSAL, "ct.read", k->id, ob->files[f], "", "%s", e2.msg);
+        break;
+      }
+      if (strcmp(si.patient_id, x->ident.patient_id)) {
+        gate_add_interlock(&w->g->findings, w->cs, "same_patient", "patient.same", k->id, ob->files[f],
+                           "PatientID (0010,0020)", "slice of '%s' in a series of '%s' (%s)",
+                           si.patient_id, x->ident.patient_id, k->ct_dir);
+        break;
+      }
+      if (strcmp(si.frame_of_reference_uid, x->ident.frame_of_reference_uid)) {
+        gate_add(&w->g->findings, GATE_REFUSAL, "course.frame", k->id, ob->files[f],
+                 "FrameOfReferenceUID (0020,0052)", "slice in frame %s, the rest of the series in %s",
+                 si.frame_of_reference_uid, x->ident.frame_of_reference_uid);
+        break;
+      }
+    }
   }
   io_index_free(&ix);
 }

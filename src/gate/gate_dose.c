@@ -692,6 +692,11 @@ static int resolve_course(gate_work *w, int c, rert_err *err) {
                  ? wc->plans[pp[p].plan].label : base_name(k->rtplans[pp[p].plan]));
       G->dose.meta = wc->doses[pp[p].dose[0]].dose.meta;
       G->dose.meta.fractions = G->fractions;
+      if (!rc) {
+        float mn, mx;
+        volume_minmax(&G->dose, &mn, &mx);
+        G->max_gy = mx;
+      }
       gc->nparts = p + 1;
     }
     volume_free(&grid);
@@ -738,12 +743,14 @@ static int resolve_course(gate_work *w, int c, rert_err *err) {
                "asks; the course is summed as RBE_FIXED", gc->rbe_factor);
     }
     gc->has_dose = 1;
-    size_t L = (size_t)snprintf(gc->dose_desc, sizeof gc->dose_desc, "%d part%s, %d fraction(s)%s:",
-                                gc->nparts, gc->nparts > 1 ? "s (fraction groups, each converted with its own fractions)" : "",
+    char desc[sizeof gc->dose_desc];
+    size_t L = (size_t)snprintf(desc, sizeof desc, "%d part%s, %d fraction(s)%s:", gc->nparts,
+                                gc->nparts > 1 ? "s (fraction groups, each converted with its own fractions)" : "",
                                 fx, gc->bounded ? " (EQD2 upper bound)" : "");
-    for (int p = 0; p < gc->nparts && L < sizeof gc->dose_desc; p++)
-      L += (size_t)snprintf(gc->dose_desc + L, sizeof gc->dose_desc - L, "%s %d fx = %s", p ? ";" : "",
+    for (int p = 0; p < gc->nparts && L < sizeof desc; p++)
+      L += (size_t)snprintf(desc + L, sizeof desc - L, "%s %d fx = %s", p ? ";" : "",
                             gc->parts[p].fractions, gc->parts[p].how);
+    memcpy(gc->dose_desc, desc, sizeof desc);
     gate_add(F, gc->nparts > 1 || gc->bounded || pp[0].session || pp[0].ndose > 1 ? GATE_WARNING : GATE_OK,
              "dose.course", k->id, k->rtdoses[0], "DoseSummationType (3004,000A)", "course dose: %s",
              gc->dose_desc);

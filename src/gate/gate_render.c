@@ -80,9 +80,7 @@ cJSON *gate_result_json(const gate_result *g, const rert_case *cs, int include_o
         cJSON_AddNumberToObject(x, "fraction_group", P->group_number);
         cJSON_AddStringToObject(x, "plan", P->plan_label);
         cJSON_AddStringToObject(x, "how", P->how);
-        float mn, mx;
-        volume_minmax(&P->dose, &mn, &mx);
-        if (P->dose.data) json_add_num(x, "max_gy", mx);
+        json_add_num(x, "max_gy", P->max_gy);
         cJSON_AddItemToArray(parts, x);
       }
     }
