@@ -127,6 +127,7 @@ typedef struct {
   char plan_label[96];     /* RTPlanLabel or file name */
   char how[256];           /* e.g. "FRACTION_SESSION x 35 fractions", "sum of 7 BEAM doses" */
   double prescription_gy;  /* of this group when the plan says so, NaN otherwise */
+  double max_gy;           /* maximum of `dose` */
 } gate_part;
 
 typedef struct {
