@@ -423,10 +423,20 @@ static int resolve_course(gate_work *w, int c, rert_err *err) {
     free(pp);
     return rert_err_set(err, RERT_EINTERNAL, "gate: out of memory");
   }
+  int nread_plans = 0, ngroups = 0;
+  for (int p = 0; p < wc->nplans; p++)
+    if (wc->plan_read[p]) {
+      nread_plans++;
+      ngroups += wc->plans[p].nfraction_groups;
+    }
   for (int p = 0; p < wc->nplans; p++)
     for (int gi = 0; wc->plan_read[p] && gi < wc->plans[p].nfraction_groups; gi++) {
       const rert_fraction_group *fg = &wc->plans[p].fraction_groups[gi];
-      s[ns] = (gate_slot){p, gi, fg->fractions_planned > 0 ? fg->fractions_planned : 0, -1, 0, 0, {0}, {0}, 0, 0};
+      int fx = fg->fractions_planned > 0 ? fg->fractions_planned : 0;
+      /* NumberOfFractionsPlanned is Type 2 (may be empty): the only group of the only plan takes
+       * the case file's count (check_plans warned); in a several-group plan it stays unknown */
+      if (!fx && nread_plans == 1 && ngroups == 1) fx = k->fractions;
+      s[ns] = (gate_slot){p, gi, fx, -1, 0, 0, {0}, {0}, 0, 0};
       ns++;
     }
   const int pseudo = ns;
@@ -530,6 +540,12 @@ static int resolve_course(gate_work *w, int c, rert_err *err) {
     const char *pf = x->plan >= 0 ? k->rtplans[x->plan] : cs->path;
     int gnum = x->plan >= 0 ? wc->plans[x->plan].fraction_groups[x->group].number : 0;
     if (q == pseudo && !has) continue;
+    if (has && x->fractions == 0) {
+      gate_add(F, GATE_REFUSAL, "dose.fractions", k->id, pf, "NumberOfFractionsPlanned (300A,0078)",
+               "empty or zero for fraction group %d of a plan with several groups: its dose cannot "
+               "be converted", gnum);
+      continue;
+    }
     if (!has) {
       if (x->fractions == 0) continue;
       gate_add(F, GATE_REFUSAL, "dose.coverage", k->id, pf, "FractionGroupSequence (300A,0070)",

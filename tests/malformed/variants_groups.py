@@ -13,7 +13,7 @@ from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence
 
 from malformed import (ACCUMULATE, EVALUATE, PHANTOM as P, Variant, refuse, computes, eqd2,
-                       read_map, check_course_eqd2, check_findings, all_of)
+                       read_map, check_course_eqd2, check_findings, check_same_as_base, all_of)
 
 
 def _item(**kw):
@@ -288,6 +288,16 @@ VARIANTS = [
             lambda v: (split_groups("course2", (25, 7))(v), v.case["courses"][0].update(fractions=30),
                        v.save_case()),
             refuse("RP_course2.dcm", "NumberOfFractionsPlanned (300A,0078)", "32", "30")),
+    Variant("group_fractions_empty", "25+5 plan whose boost group has an empty NumberOfFractionsPlanned",
+            lambda v: (split_groups("course2", (25, 5))(v),
+                       v.edit(P["rp2"], lambda ds: setattr(ds.FractionGroupSequence[1],
+                                                           "NumberOfFractionsPlanned", None))),
+            refuse("RP_course2.dcm", "NumberOfFractionsPlanned (300A,0078)", "fraction group 2")),
+    Variant("plan_fractions_empty", "a one-group plan with an empty NumberOfFractionsPlanned: the case's count",
+            lambda v: v.edit(P["rp1"], lambda ds: setattr(ds.FractionGroupSequence[0],
+                                                          "NumberOfFractionsPlanned", None)),
+            computes(all_of(check_findings("NumberOfFractionsPlanned", "35", severity="warning"),
+                            check_same_as_base(0)))),
     Variant("multigroup_plan_dose", "a 25+5 plan with one PLAN-summed dose: refused",
             multi_plan_dose(), refuse("RD_course2.dcm", "DoseSummationType (3004,000A)", "2 fraction groups")),
     Variant("multigroup_plan_dose_bound", "...allowed by override: the smallest count, an upper bound",
