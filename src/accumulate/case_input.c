@@ -329,6 +329,14 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
     in->ncourses++;
   }
   if (rc) { accum_case_free(ac); return rc; }
+  /* every course is on the reference grid now: the gate's copies are no longer needed (its
+   * findings and descriptions stay); ac->reference_ident keeps the identity written out */
+  for (int c = 0; c < cf->ncourses; c++) {
+    gate_course *gc = &ac->gate->courses[c];
+    volume_free(&gc->total.dose);
+    for (int p = 0; p < GATE_MAX_PARTS; p++) volume_free(&gc->parts[p].dose);
+  }
+  grid = &ac->dose[iref]; /* same geometry, data kept */
 
   /* structures from the reference course's RTSTRUCT */
   if (*ref->rtstruct) {
