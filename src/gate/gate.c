@@ -270,6 +270,18 @@ static void read_rtstruct(gate_work *w, int c) {
   x->ident = ss.ident;
   snprintf(x->ref_series_uid, sizeof x->ref_series_uid, "%s", ss.referenced_series_uid);
   snprintf(x->summary, sizeof x->summary, "%d ROI(s), label '%s'", ss.nrois, ss.label);
+  /* where the contours are: the course's dose grid must overlap them (gate_dose.c) */
+  gate_work_course *wc = &w->wc[c];
+  for (int r = 0; r < ss.nrois; r++)
+    for (int k2 = 0; k2 < ss.rois[r].ncontours; k2++)
+      for (int q = 0; q < ss.rois[r].contours[k2].npoints; q++) {
+        const double *pt = ss.rois[r].contours[k2].xyz_mm + 3 * q;
+        for (int a = 0; a < 3; a++) {
+          if (!wc->has_roi_box || pt[a] < wc->roi_lo[a]) wc->roi_lo[a] = pt[a];
+          if (!wc->has_roi_box || pt[a] > wc->roi_hi[a]) wc->roi_hi[a] = pt[a];
+        }
+        wc->has_roi_box = 1;
+      }
   /* every ROI must be contoured in the structure set's frame */
   for (int r = 0; r < ss.nrois; r++) {
     const rert_roi *roi = &ss.rois[r];

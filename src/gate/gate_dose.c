@@ -770,6 +770,30 @@ static int resolve_course(gate_work *w, int c, rert_err *err) {
     gate_add(F, gc->nparts > 1 || gc->bounded || pp[0].session || pp[0].ndose > 1 ? GATE_WARNING : GATE_OK,
              "dose.course", k->id, k->rtdoses[0], "DoseSummationType (3004,000A)", "course dose: %s",
              gc->dose_desc);
+    /* the dose must lie where the course's contours are (a grid moved by ImagePositionPatient
+     * or GridFrameOffsetVector, or another site's dose, would miss every structure); 10 mm slack */
+    if (wc->has_roi_box) {
+      double lo[3] = {INFINITY, INFINITY, INFINITY}, hi[3] = {-INFINITY, -INFINITY, -INFINITY};
+      const rert_volume *g = &gc->total.dose;
+      for (int q = 0; q < 8; q++) {
+        double ijk[3] = {(q & 1) ? g->nx - 1 : 0, (q & 2) ? g->ny - 1 : 0, (q & 4) ? g->nz - 1 : 0}, x[3];
+        volume_index_to_world(g, ijk, x);
+        for (int a = 0; a < 3; a++) {
+          if (x[a] < lo[a]) lo[a] = x[a];
+          if (x[a] > hi[a]) hi[a] = x[a];
+        }
+      }
+      int apart = 0;
+      for (int a = 0; a < 3; a++)
+        apart |= hi[a] + 10 < wc->roi_lo[a] || lo[a] - 10 > wc->roi_hi[a];
+      if (apart)
+        gate_add_interlock(F, cs, "frame_of_reference", "dose.geometry", k->id, k->rtdoses[0],
+                           "ImagePositionPatient (0020,0032)",
+                           "the dose grid (%.0f..%.0f, %.0f..%.0f, %.0f..%.0f mm) does not overlap "
+                           "the course's contours (%.0f..%.0f, %.0f..%.0f, %.0f..%.0f mm)", lo[0],
+                           hi[0], lo[1], hi[1], lo[2], hi[2], wc->roi_lo[0], wc->roi_hi[0],
+                           wc->roi_lo[1], wc->roi_hi[1], wc->roi_lo[2], wc->roi_hi[2]);
+    }
     /* plausibility against the prescription */
     float mn, mx;
     volume_minmax(&gc->total.dose, &mn, &mx);

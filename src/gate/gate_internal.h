@@ -17,6 +17,8 @@ typedef struct {
   int dose_read[RERT_CASE_MAX_DOSES];
   char frame[RERT_UID_LEN];                /* the course's frame of reference ("" unknown) */
   const char *frame_from;                  /* which object set it */
+  int has_roi_box;                         /* bounding box of every contour point (RTSTRUCT) */
+  double roi_lo[3], roi_hi[3];
   rbe_model rbe;                           /* effective RBE model of the course dose */
   rert_modality modality;
 } gate_work_course;

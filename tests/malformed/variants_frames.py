@@ -122,6 +122,12 @@ VARIANTS = [
                            "reason": "TPS assigns the dose its own frame; same scanner coordinates"})),
             computes(all_of(check_findings("frame_of_reference", severity="overridden"),
                             check_same_as_base(0)))),
+    Variant("rtdose_moved_away", "course2's RTDOSE ImagePositionPatient moved 60 cm (misses every contour)",
+            lambda v: v.edit(P["rd2"], lambda ds: setattr(
+                ds, "ImagePositionPatient", [float(ds.ImagePositionPatient[0]) + 600.0,
+                                             float(ds.ImagePositionPatient[1]),
+                                             float(ds.ImagePositionPatient[2])])),
+            refuse("RD_course2.dcm", "ImagePositionPatient (0020,0032)", "does not overlap")),
     Variant("reg_other_moving_frame", "the registration maps another frame onto course2",
             reg_frames(moving="m"),
             refuse("REG_course1_to_course2.dcm", "FrameOfReferenceUID (0020,0052)")),
