@@ -20,6 +20,7 @@ typedef struct {
   rert_volume part[ACCUM_MAX_COURSES][ACCUM_MAX_PARTS];
   rert_volume part_lower[ACCUM_MAX_COURSES][ACCUM_MAX_PARTS], part_upper[ACCUM_MAX_COURSES][ACCUM_MAX_PARTS];
   gate_result *gate;                  /* the DICOM gate's findings (accum_case_load runs it first) */
+  int gate_refused;                   /* accum_case_load stopped at the gate's refusal (ac freed) */
   rert_volume mask[ACCUM_MAX_STRUCTS];
   rert_dicom_ident reference_ident;   /* of the reference course's RTDOSE (for writing) */
   double planned_prescription_gy;     /* NaN when no planned course */

@@ -274,7 +274,12 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
   if (!ac->gate) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   gate_opts go = {GATE_LEVEL_FULL, 1, 0};
   int rc = gate_run(cf, &go, ac->gate, err);
-  if (rc) { accum_case_free(ac); return rc; }
+  if (rc) {
+    int refused = gate_count(&ac->gate->findings, GATE_REFUSAL) > 0;
+    accum_case_free(ac);
+    ac->gate_refused = refused;
+    return rc;
+  }
   int any_dose = 0;
   for (int c = 0; c < cf->ncourses; c++) any_dose |= cf->courses[c].nrtdose > 0;
   if (!any_dose) {
