@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rert/data.h"
 
@@ -188,6 +189,69 @@ static int get_path(const vctx *v, const rert_case *c, const cJSON *parent, cons
     }
   }
   return RERT_OK;
+}
+
+/* A path or an array of paths (each resolved like get_path; duplicates refused). */
+static int get_path_list(const vctx *v, const rert_case *c, const cJSON *parent, const char *base,
+                         const char *key, int max, char (**out)[RERT_CASE_PATH_LEN], int *n) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
+  char p[256];
+  jp(p, sizeof p, base, key);
+  *n = 0;
+  if (!it || cJSON_IsNull(it)) return RERT_OK;
+  int cnt = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : 1;
+  if (!cJSON_IsArray(it) && !cJSON_IsString(it))
+    return fail(v, p, "expected a path or an array of paths");
+  if (cnt < 1) return fail(v, p, "expected at least one path");
+  if (cnt > max) return fail(v, p, "%d paths; at most %d", cnt, max);
+  *out = calloc((size_t)cnt, sizeof **out);
+  if (!*out) return rert_err_set(v->err, RERT_EINTERNAL, "out of memory");
+  for (int i = 0; i < cnt; i++) {
+    const cJSON *e = cJSON_IsArray(it) ? cJSON_GetArrayItem(it, i) : it;
+    char ip[300];
+    if (cJSON_IsArray(it)) snprintf(ip, sizeof ip, "%s[%d]", p, i);
+    else snprintf(ip, sizeof ip, "%s", p);
+    if (!cJSON_IsString(e) || !e->valuestring[0]) return fail(v, ip, "expected a non-empty path");
+    const char *raw = e->valuestring;
+    int w = raw[0] == '/' || !c->dir[0] ? snprintf((*out)[i], RERT_CASE_PATH_LEN, "%s", raw)
+                                        : snprintf((*out)[i], RERT_CASE_PATH_LEN, "%s/%s", c->dir, raw);
+    if (w < 0 || w >= RERT_CASE_PATH_LEN) return fail(v, ip, "resolved path too long");
+    for (int j = 0; j < i; j++)
+      if (!strcmp((*out)[j], (*out)[i])) return fail(v, ip, "'%s' is listed twice", raw);
+    *n = i + 1;
+  }
+  return RERT_OK;
+}
+
+/* cJSON keeps every member of an object, so {"fractions": 30, "fractions": 35} would silently use
+ * the first: any key given twice in one object is refused, naming its JSON path. */
+static int check_duplicate_keys(const vctx *v, const cJSON *node, const char *path) {
+  if (cJSON_IsObject(node)) {
+    for (const cJSON *a = node->child; a; a = a->next) {
+      for (const cJSON *b = a->next; b; b = b->next)
+        if (a->string && b->string && !strcmp(a->string, b->string))
+          return fail(v, path, "key '%s' appears twice in this object (a JSON object's keys "
+                               "must be unique; which value is meant is ambiguous)", a->string);
+    }
+  }
+  int i = 0;
+  for (const cJSON *a = node->child; a; a = a->next, i++) {
+    if (!cJSON_IsObject(a) && !cJSON_IsArray(a)) continue;
+    char p[256];
+    if (cJSON_IsObject(node)) snprintf(p, sizeof p, "%s.%s", path, a->string ? a->string : "?");
+    else snprintf(p, sizeof p, "%s[%d]", path, i);
+    int rc = check_duplicate_keys(v, a, p);
+    if (rc) return rc;
+  }
+  return RERT_OK;
+}
+
+rert_date casefile_today(void) {
+  const char *e = getenv("RERT_TODAY");
+  rert_date d;
+  rert_err err;
+  if (e && *e && date_parse(e, "RERT_TODAY", &d, &err) == RERT_OK) return d;
+  return date_from_days((long)(time(NULL) / 86400));
 }
 
 /* ---- sections ---- */
@@ -411,6 +475,22 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
     snprintf(p, sizeof p, "%s.end_date", B);
     return fail(v, p, "end date is before start_date");
   }
+  if (co->role == COURSE_PRIOR) {
+    /* a prior course was delivered: a date after today is a typo (2032 for 2023) that would
+     * shrink or negate the recovery interval */
+    rert_date today = casefile_today();
+    char td[11];
+    date_format(today, td);
+    for (int k = 0; k < 2; k++) {
+      const rert_date *d = k ? &co->end_date : &co->start_date;
+      if ((k ? co->has_end_date : co->has_start_date) && date_diff_days(today, *d) > 0) {
+        char p[96], ds[11];
+        snprintf(p, sizeof p, "%s.%s", B, k ? "end_date" : "start_date");
+        date_format(*d, ds);
+        return fail(v, p, "%s is in the future (today is %s); a prior course must have been delivered", ds, td);
+      }
+    }
+  }
   static const char *const MOD[] = {"photon", "proton", "carbon", "electron", NULL};
   char mod[16] = "";
   if ((rc = get_enum(v, it, B, "modality", 1, MOD, mod, sizeof mod))) return rc;
@@ -457,8 +537,10 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
     if ((rc = check_keys(v, d, DB, dk))) return rc;
     if ((rc = get_path(v, c, d, DB, "ct_dir", co->ct_dir))) return rc;
     if ((rc = get_path(v, c, d, DB, "rtstruct", co->rtstruct))) return rc;
-    if ((rc = get_path(v, c, d, DB, "rtdose", co->rtdose))) return rc;
-    if ((rc = get_path(v, c, d, DB, "rtplan", co->rtplan))) return rc;
+    if ((rc = get_path_list(v, c, d, DB, "rtdose", RERT_CASE_MAX_DOSES, &co->rtdoses, &co->nrtdose))) return rc;
+    if ((rc = get_path_list(v, c, d, DB, "rtplan", RERT_CASE_MAX_PLANS, &co->rtplans, &co->nrtplan))) return rc;
+    if (co->nrtdose) strcpy(co->rtdose, co->rtdoses[0]);
+    if (co->nrtplan) strcpy(co->rtplan, co->rtplans[0]);
   }
   const cJSON *pd;
   if ((rc = get_obj(v, it, B, "point_doses", 0, &pd))) return rc;
@@ -654,6 +736,7 @@ int casefile_parse(cJSON *root, const char *path, rert_case *c, rert_err *err) {
   static const char *const keys[] = {"schema", "patient", "clinical", "courses", "reference_course",
                                      "registrations", "structure_map", "recurrence_roi",
                                      "recovery", "protocols", "overrides", NULL};
+  if (!rc) rc = check_duplicate_keys(&v, root, "$");
   if (!rc) rc = check_keys(&v, root, "$", keys);
   char schema[32] = "";
   if (!rc) rc = get_str(&v, root, "$", "schema", 1, schema, sizeof schema);
@@ -677,6 +760,12 @@ int casefile_load(const char *path, rert_case *c, rert_err *err) {
 
 void casefile_free(rert_case *c) {
   if (!c) return;
+  for (int i = 0; i < RERT_CASE_MAX_COURSES; i++) {
+    free(c->courses[i].rtdoses);
+    free(c->courses[i].rtplans);
+    c->courses[i].rtdoses = c->courses[i].rtplans = NULL;
+    c->courses[i].nrtdose = c->courses[i].nrtplan = 0;
+  }
   cJSON_Delete(c->root);
   c->root = NULL;
   c->overrides = NULL;

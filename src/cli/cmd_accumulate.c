@@ -98,9 +98,7 @@ static int run(const rert_args *a, rert_err *err) {
     if (!bres || !bi) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
     for (int b = 0; b < 2 && !rc; b++) {
       *bi = ac->in;
-      for (int c = 0; c < bi->ncourses; c++)
-        if (!bi->courses[c].is_new && (b ? bi->courses[c].dose_upper : bi->courses[c].dose_lower))
-          bi->courses[c].dose = b ? bi->courses[c].dose_upper : bi->courses[c].dose_lower;
+      accum_input_select_bound(bi, b); /* dose and fraction-group maps */
       rc = accumulate_run(bi, &bres[b], err);
     }
     free(bi);
@@ -131,8 +129,9 @@ static int run(const rert_args *a, rert_err *err) {
   }
   const char *qn = bed ? "BED" : "EQD2";
   cJSON *root = cJSON_CreateObject(), *files = cJSON_CreateArray();
-  char note[512];
-  snprintf(note, sizeof note, "rert accumulate %s; %s", cf.path, res->rule_text);
+  char note[1536], ovn[1024];
+  gate_overrides_note(ac->gate, ovn, sizeof ovn);
+  snprintf(note, sizeof note, "rert accumulate %s; %s%s%s", cf.path, res->rule_text, ovn[0] ? "; " : "", ovn);
   /* a point-dose case has no DICOM geometry: only accumulate.json is written */
   const int point_case = !ac->reference_ident.frame_of_reference_uid[0];
   if (!rc) rc = fileio_mkdirs(out, err);
@@ -159,6 +158,7 @@ static int run(const rert_args *a, rert_err *err) {
   }
   if (!rc) {
     cJSON_AddStringToObject(root, "case", cf.path);
+    cJSON_AddItemToObject(root, "checks", gate_checks_json(ac->gate));
     cJSON_AddBoolToObject(root, "point_dose_case", point_case);
     if (np == 1) {
       cJSON_AddStringToObject(root, "budget_protocol", ps[0].name);
@@ -174,6 +174,7 @@ static int run(const rert_args *a, rert_err *err) {
       cJSON_AddBoolToObject(o, "planned", ac->in.courses[c].is_new);
       cJSON_AddNumberToObject(o, "fractions", ac->in.courses[c].fractions);
       cJSON_AddStringToObject(o, "mapping", ac->mapping[c]);
+      cJSON_AddStringToObject(o, "dose", ac->gate->courses[c].dose_desc);
       if (isnan(res->interval_months[c])) cJSON_AddNullToObject(o, "interval_months");
       else json_add_num(o, "interval_months", res->interval_months[c]);
       cJSON_AddItemToArray(cs, o);
@@ -213,6 +214,7 @@ static int run(const rert_args *a, rert_err *err) {
       cli_print_json(root);
       root = NULL;
     } else {
+      gate_print_notes(ac->gate, stdout);
       printf("%s\n", res->rule_text);
       if (point_case) printf("point-dose case: no DICOM maps written, values per organ below\n");
       char h1[32], h2[32];

@@ -280,21 +280,23 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
     cJSON_AddStringToObject(r, "origin_date", d);
   }
   cJSON_AddItemToObject(r, "clinical", cohort_clinical_json(&cf));
-  char gate[96];
-  rc = cohort_gate_check(&cf, gate, sizeof gate, &e);
-  cJSON_AddStringToObject(r, "gate", rc ? "refused" : gate);
-  if (rc) {
-    set_failed(r, "refused", rc, e.msg);
-    add_courses(r, &cf, NULL);
-    goto done;
-  }
   accum_case *ac = calloc(1, sizeof *ac);
   if (!ac) {
     set_failed(r, "failed", RERT_EINTERNAL, "out of memory");
     goto done;
   }
   accum_case_opts o = {p->uncertainty_mm, p->rule};
-  rc = accum_case_load(&cf, &o, ac, &e);
+  rc = accum_case_load(&cf, &o, ac, &e); /* runs the DICOM gate first */
+  char gate[96];
+  cohort_gate_status(ac, gate, sizeof gate);
+  cJSON_AddStringToObject(r, "gate", gate);
+  if (rc && cohort_gate_refused(ac)) {
+    add_courses(r, &cf, NULL);
+    accum_case_free(ac);
+    free(ac);
+    set_failed(r, "refused", rc, e.msg);
+    goto done;
+  }
   if (!rc) {
     ac->in.outside_grid_strict = p->outside_grid_strict;
     add_courses(r, &cf, ac);

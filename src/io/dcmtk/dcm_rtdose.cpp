@@ -86,15 +86,29 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
     return rert_err_set(err, RERT_EINPUT, "%s: DoseSummationType (3004,000A) '%s' unknown", w,
                         sum.c_str());
   out->summation = (rert_dose_summation)si;
-  if (DcmItem *p = seq_item(ds, DCM_ReferencedRTPlanSequence, 0)) {
+  /* ReferencedRTPlanSequence: one item per plan (several for MULTI_PLAN); the fraction group and
+   * beams (PS3.3 C.8.8.3: Type 1C for FRACTION/BEAM/..._SESSION summations) of the first */
+  unsigned long nrp = seq_card(ds, DCM_ReferencedRTPlanSequence);
+  for (unsigned long i = 0; i < nrp && i < RERT_MAX_REF_PLANS; i++) {
+    DcmItem *p = seq_item(ds, DCM_ReferencedRTPlanSequence, i);
+    copy_str(out->referenced_plan_uids[i], RERT_UID_LEN, get_str(p, DCM_ReferencedSOPInstanceUID));
+    out->nreferenced_plans = (int)i + 1;
+    if (i > 0) continue;
     copy_str(out->referenced_plan_uid, RERT_UID_LEN, get_str(p, DCM_ReferencedSOPInstanceUID));
     if (DcmItem *fg = seq_item(p, DCM_ReferencedFractionGroupSequence, 0)) {
       long v;
       if (get_long(fg, DCM_ReferencedFractionGroupNumber, v)) out->referenced_fraction_group = (int)v;
-      if (DcmItem *b = seq_item(fg, DCM_ReferencedBeamSequence, 0))
-        if (get_long(b, DCM_ReferencedBeamNumber, v)) out->referenced_beam_number = (int)v;
+      unsigned long nrb = seq_card(fg, DCM_ReferencedBeamSequence);
+      for (unsigned long b = 0; b < nrb && b < RERT_MAX_REF_BEAMS; b++)
+        if (get_long(seq_item(fg, DCM_ReferencedBeamSequence, b), DCM_ReferencedBeamNumber, v)) {
+          out->referenced_beams[out->nreferenced_beams++] = (int)v;
+          if (b == 0) out->referenced_beam_number = (int)v;
+        }
     }
   }
+  if (nrp > RERT_MAX_REF_PLANS)
+    return rert_err_set(err, RERT_EINPUT, "%s: ReferencedRTPlanSequence (300C,0002) has %lu items; "
+                        "rert handles at most %d", w, nrp, RERT_MAX_REF_PLANS);
   copy_str(out->dose_comment, sizeof out->dose_comment, get_str(ds, DCM_DoseComment));
 
   /* geometry */
