@@ -763,3 +763,22 @@ const case_override *casefile_find_structure_override(const rert_case *c, const 
 const char *casefile_tri_name(case_tri t) {
   return t == CASE_YES ? "yes" : t == CASE_NO ? "no" : "unknown";
 }
+
+int casefile_input_paths(const rert_case *c, const char **paths, int max) {
+  int n = 0;
+#define ADD(p) do { if ((p)[0] && n < max) paths[n++] = (p); } while (0)
+  ADD(c->path);
+  for (int i = 0; i < c->ncourses; i++) {
+    const case_course *co = &c->courses[i];
+    ADD(co->ct_dir);
+    ADD(co->rtstruct);
+    ADD(co->rtdose);
+    ADD(co->rtplan);
+  }
+  for (int r = 0; r < c->nregistrations; r++) {
+    ADD(c->registrations[r].dicom);
+    ADD(c->registrations[r].mha);
+  }
+#undef ADD
+  return n;
+}

@@ -90,6 +90,13 @@ void regcli_derive(const char *out, const char *suffix, char *buf, size_t n) {
   snprintf(buf, n, "%.*s%s", (int)len, out, suffix);
 }
 
+void regcli_mask_file(const char *spec, char *buf, size_t n) {
+  const char *sep = strstr(spec, ".dcm:");
+  if (!sep) sep = strstr(spec, ".DCM:");
+  if (sep) snprintf(buf, n, "%.*s", (int)(sep + 4 - spec), spec);
+  else snprintf(buf, n, "%s", spec);
+}
+
 int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err) {
   const char *sep = strstr(spec, ".dcm:");
   if (!sep) sep = strstr(spec, ".DCM:");

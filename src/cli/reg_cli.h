@@ -12,6 +12,8 @@ int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume
 /* A mask on `grid`: either an image file (nonzero inside; nearest-neighbour resampled) or
  * "RTSTRUCT.dcm:ROI" (the ROI rasterised onto the grid by geom, occupancy ≥ 0.5 inside). */
 int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err);
+/* The file part of a --mask spec ("RS.dcm:ROI" → "RS.dcm"; an image path unchanged). */
+void regcli_mask_file(const char *spec, char *buf, size_t n);
 /* "<out without .mha/.mhd/.nii/.nii.gz><suffix>" */
 void regcli_derive(const char *out, const char *suffix, char *buf, size_t n);
 #endif

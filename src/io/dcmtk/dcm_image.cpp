@@ -20,6 +20,7 @@
 
 extern "C" {
 #include "rert/fileio.h"
+#include "rert/limits.h"
 }
 
 using namespace rertdcm;
@@ -193,12 +194,14 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
   }
   for (Slice *s : sel) {
     g_source_bytes = s->bytes;
-    int rc = pixels_check(s->ff->getDataset(), s->path.c_str(), (size_t)f.rows * f.cols,
-                          (size_t)1 << 28, err);
+    int rc = pixels_check(s->ff->getDataset(), s->path.c_str(), (size_t)f.rows, (size_t)f.cols, 1,
+                          err);
     if (rc) return rc;
   }
-  if ((double)f.rows * f.cols * (uneven ? (extent_of(sel) / dz + 1) : n) > 5e8)
-    return rert_err_set(err, RERT_EINPUT, "%s: image series too large", label);
+  if ((double)f.rows * f.cols * (uneven ? (extent_of(sel) / dz + 1) : n) > (double)RERT_MAX_GRID_VALUES)
+    return rert_err_set(err, RERT_EINPUT, "%s: image series of %zu slices of Rows × Columns %ld × "
+                        "%ld exceeds rert's ceiling of %zu values per grid (rert/limits.h)", label,
+                        n, f.rows, f.cols, RERT_MAX_GRID_VALUES);
   /* output grid */
   memset(out, 0, sizeof *out);
   rert_volume &im = out->image;
