@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/reg_cli.h"
+#include "rert/fieldcheck.h"
 #include "rert/fileio.h"
 #include "rert/imageio.h"
 
@@ -84,6 +85,10 @@ static int run(const rert_args *a, rert_err *err) {
                             (float)outside, &out, err);
   }
   if (rc) goto done;
+  /* on a --like grid the field is sampled where it may have no data: refuse a field that does
+   * not cover the voxels the warped map reaches (rert/fieldcheck.h) */
+  if (like.data && (rc = regcli_check_coverage(fp, &u, &out, "the warped map on the --like grid", err)))
+    goto done;
   double ice_mean = NAN;
   if (want_bounds) {
     if (cli_str(a, "reverse-field")) {

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "rert/dicomio.h"
+#include "rert/fieldcheck.h"
 #include "rert/geom.h"
 #include "rert/imageio.h"
 
@@ -66,6 +67,23 @@ int regcli_load_field(const char *path, const rert_volume *like, rert_vfield *f,
   if ((rc = io_read_spatial_registration(path, &r, err))) return rc;
   if (!like) return rert_err_set(err, RERT_EINPUT, "%s: a rigid registration needs a grid (--like)", path);
   return reg_vfield_from_dicom_rigid(&r, like, f, err);
+}
+
+int regcli_check_coverage(const char *path, const rert_vfield *f, const rert_volume *region,
+                          const char *region_name, rert_err *err) {
+  if (imageio_format_of(path) != IMAGEIO_FMT_UNKNOWN)
+    return fieldcheck_coverage(f, NULL, region, path, region_name, err);
+  rert_dicom_ident id;
+  int rc = io_read_ident(path, &id, err);
+  if (rc || strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.3")) return rc; /* rigid: everywhere */
+  /* the deformable grid, before it was resampled: coverage in its own frame z = Post⁻¹(x) */
+  rert_deformable_registration r;
+  if ((rc = io_read_deformable_registration(path, &r, err))) return rc;
+  double post_inv[16];
+  rc = reg_affine_invert(r.post_matrix, post_inv, err);
+  if (!rc) rc = fieldcheck_coverage(&r.field, post_inv, region, path, region_name, err);
+  rtdata_free_deformable_registration(&r);
+  return rc;
 }
 
 int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume *out, rert_err *err) {

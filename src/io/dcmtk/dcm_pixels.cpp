@@ -78,6 +78,7 @@ static int check_encapsulated(DcmElement *pe, const DcmXfer &xf, const char *w, 
     for (unsigned long f = 0; f < nfrag; f++) {
       DcmPixelItem *it = NULL;
       if (seq->getItem(it, f + 1).bad() || !it) break;
+      const size_t len = it->getLength();
       Uint8 hdr[4];
       size_t got = fragment_head(it, hdr, 4);
       unsigned long nseg = got == 4 ? (unsigned long)hdr[0] | (unsigned long)hdr[1] << 8 |
@@ -87,11 +88,47 @@ static int check_encapsulated(DcmElement *pe, const DcmXfer &xf, const char *w, 
         return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu has %lu "
                             "segments; BitsAllocated (0028,0100) %zu needs %zu", w, f + 1, nseg,
                             8 * bytes, bytes);
-      if ((size_t)it->getLength() < need)
-        return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu holds %lu "
-                            "bytes, too few for Rows × Columns = %zu × %zu (at least %zu bytes): "
-                            "Rows (0028,0010) / Columns (0028,0011) declare more pixels than the "
-                            "file holds", w, f + 1, (unsigned long)it->getLength(), rows, cols, need);
+      if (len < need)
+        return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu holds %zu "
+                            "bytes, too few for Rows (0028,0010) × Columns (0028,0011) = %zu × %zu "
+                            "(at least %zu bytes): the header declares more pixels than the file "
+                            "holds", w, f + 1, len, rows, cols, need);
+      /* every segment must decode to exactly Rows × Columns bytes (PackBits, PS3.5 G.3.1):
+       * fewer is a truncated frame, more a frame of another size (a sheared grid) */
+      Uint8 *b = NULL;
+      if (!length_ok(it) || it->getUint8Array(b).bad() || !b)
+        return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu unreadable",
+                            w, f + 1);
+      for (unsigned long sgi = 0; sgi < nseg; sgi++) {
+        auto ul = [&](size_t at) {
+          return (size_t)b[at] | (size_t)b[at + 1] << 8 | (size_t)b[at + 2] << 16 | (size_t)b[at + 3] << 24;
+        };
+        size_t a0 = ul(4 + 4 * sgi), a1 = sgi + 1 < nseg ? ul(8 + 4 * sgi) : len;
+        if (a0 < 64 || a1 < a0 || a1 > len)
+          return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu: segment "
+                              "%lu offsets are corrupt", w, f + 1, sgi + 1);
+        size_t outn = 0;
+        for (size_t q = a0; q < a1 && outn <= plane;) {
+          const int n = (int8_t)b[q++];
+          if (n >= 0) {
+            if (q + (size_t)n + 1 > a1) break; /* padding at the segment's end */
+            outn += (size_t)n + 1, q += (size_t)n + 1;
+          } else if (n != -128) {
+            if (q >= a1) break;
+            outn += (size_t)(1 - n), q++;
+          }
+        }
+        if (outn > plane)
+          return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu segment "
+                              "%lu decodes to more than Rows (0028,0010) × Columns (0028,0011) = "
+                              "%zu × %zu = %zu bytes: more pixel data than the grid holds (a "
+                              "sheared grid)", w, f + 1, sgi + 1, rows, cols, plane);
+        if (outn < plane)
+          return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu segment "
+                              "%lu decodes to %zu bytes but Rows (0028,0010) × Columns (0028,0011) "
+                              "= %zu × %zu = %zu: truncated frame, or the header declares more "
+                              "pixels than the file holds", w, f + 1, sgi + 1, outn, rows, cols, plane);
+      }
     }
     return RERT_OK;
   }
@@ -144,15 +181,17 @@ int pixels_check(DcmItem *ds, const char *what, size_t rows, size_t cols, size_t
     /* an odd byte count is padded to even (PS3.5 7.1.1) */
     if (have != need && !(have == need + 1 && (need & 1)))
       return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) holds %llu bytes but "
-                          "Rows × Columns × NumberOfFrames × BitsAllocated/8 = %zu × %zu × %zu × "
-                          "%zu = %llu bytes (%s): the grid geometry does not match the pixel data",
+                          "Rows (0028,0010) × Columns (0028,0011) × NumberOfFrames (0028,0008) × "
+                          "BitsAllocated (0028,0100)/8 = %zu × %zu × %zu × %zu = %llu bytes (%s): "
+                          "the grid geometry does not match the pixel data",
                           w, have, rows, cols, frames, bytes, need,
                           have < need ? "the header declares more pixels than the file holds"
                                       : "more pixel data than the grid holds: a sheared grid");
   }
   if (nvox > RERT_MAX_GRID_VALUES)
-    return rert_err_set(err, RERT_EINPUT, "%s: Rows × Columns × NumberOfFrames = %zu × %zu × %zu "
-                        "= %llu values exceeds rert's ceiling of %zu per grid (rert/limits.h)",
+    return rert_err_set(err, RERT_EINPUT, "%s: Rows (0028,0010) × Columns (0028,0011) × "
+                        "NumberOfFrames (0028,0008) = %zu × %zu × %zu = %llu values exceeds rert's "
+                        "ceiling of %zu per grid (rert/limits.h)",
                         w, rows, cols, frames, nvox, RERT_MAX_GRID_VALUES);
   return RERT_OK;
 }
