@@ -25,4 +25,15 @@
 int fieldcheck_coverage(const rert_vfield *f, const double *world_to_field, const rert_volume *region,
                         const char *field_path, const char *region_path, rert_err *err);
 
+/* Are the declared dimensions the data's? A field read with transposed dimensions (e.g. DimSize
+ * "39 51 45" for data laid out as 51 × 39 × 45) holds the same number of values, so no size
+ * check can see it, but its rows wrap at the wrong place and neighbouring vectors stop being
+ * neighbours. The roughness R = Σ over the three axes of the mean |u(next voxel) − u(voxel)| is
+ * computed for the declared layout and for the other five orders of the same three sizes; when
+ * another order is markedly smoother (R < ½ of the declared layout's, and the declared R >
+ * 0.01 mm) the dimensions are refused as transposed. A constant or noise-like field, for which
+ * every layout is equally smooth, passes (transposing it would change nothing). `dims_name`
+ * names the header field in the message (e.g. "DimSize", "GridDimensions (0064,0007)"). */
+int fieldcheck_layout(const rert_vfield *f, const char *path, const char *dims_name, rert_err *err);
+
 #endif

@@ -125,3 +125,50 @@ int fieldcheck_coverage(const rert_vfield *f, const double *world_to_field, cons
                       field_path, bad, pos, region_path, worst, lo[0], hi[0], lo[1], hi[1], lo[2],
                       hi[2], a_mm[0], a_mm[1], a_mm[2], b_mm[0], b_mm[1], b_mm[2]);
 }
+
+/* mean |Δu| over the three axes of the layout n (values in memory order), sampling at most
+ * ~2 M voxels */
+static double roughness(const float *u, const int n[3]) {
+  const size_t N = (size_t)n[0] * n[1] * n[2];
+  const size_t stride[3] = {1, (size_t)n[0], (size_t)n[0] * n[1]};
+  const size_t step = N > 2000000 ? N / 2000000 : 1;
+  double total = 0;
+  for (int a = 0; a < 3; a++) {
+    if (n[a] < 2) continue;
+    double s = 0;
+    size_t cnt = 0;
+#pragma omp parallel for reduction(+ : s, cnt) schedule(static)
+    for (size_t v = 0; v < N; v += step) {
+      const size_t coord = v / stride[a] % (size_t)n[a];
+      if (coord + 1 >= (size_t)n[a]) continue;
+      const float *p = u + 3 * v, *q = u + 3 * (v + stride[a]);
+      s += fabs((double)q[0] - p[0]) + fabs((double)q[1] - p[1]) + fabs((double)q[2] - p[2]);
+      cnt++;
+    }
+    if (cnt) total += s / (double)cnt;
+  }
+  return total;
+}
+
+int fieldcheck_layout(const rert_vfield *f, const char *path, const char *dims_name, rert_err *err) {
+  if (!f || !f->u_mm) return RERT_OK;
+  const int d[3] = {f->nx, f->ny, f->nz};
+  const double declared = roughness(f->u_mm, d);
+  if (!(declared > 0.01)) return RERT_OK;
+  static const int perm[5][3] = {{0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  double best = declared;
+  int bp = -1;
+  for (int p = 0; p < 5; p++) {
+    const int n[3] = {d[perm[p][0]], d[perm[p][1]], d[perm[p][2]]};
+    if (n[0] == d[0] && n[1] == d[1] && n[2] == d[2]) continue; /* equal sizes: same layout */
+    const double r = roughness(f->u_mm, n);
+    if (r < best) best = r, bp = p;
+  }
+  if (bp < 0 || !(best < 0.5 * declared)) return RERT_OK;
+  return rert_err_set(err, RERT_EINPUT,
+                      "%s: %s %d × %d × %d looks transposed: the vectors are smooth when read as "
+                      "%d × %d × %d (mean step %.3g mm) but jump between neighbours as declared "
+                      "(mean step %.3g mm); fix the header's dimensions",
+                      path, dims_name, d[0], d[1], d[2], d[perm[bp][0]], d[perm[bp][1]],
+                      d[perm[bp][2]], best, declared);
+}

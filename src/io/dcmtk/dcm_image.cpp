@@ -146,8 +146,10 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
                             "differs within one series", f.path.c_str(), s->path.c_str());
     if (s->rows != f.rows || s->cols != f.cols || std::fabs(s->ps[0] - f.ps[0]) > 1e-4 ||
         std::fabs(s->ps[1] - f.ps[1]) > 1e-4)
-      return rert_err_set(err, RERT_EINPUT, "%s and %s: Rows/Columns/PixelSpacing differ within "
-                          "one series", f.path.c_str(), s->path.c_str());
+      return rert_err_set(err, RERT_EINPUT, "%s and %s: Rows (0028,0010) / Columns (0028,0011) / "
+                          "PixelSpacing (0028,0030) differ within one series (%ld × %ld at %g × %g "
+                          "mm vs %ld × %ld at %g × %g mm)", f.path.c_str(), s->path.c_str(), f.rows,
+                          f.cols, f.ps[0], f.ps[1], s->rows, s->cols, s->ps[0], s->ps[1]);
     s->d = s->ipp[0] * w[0] + s->ipp[1] * w[1] + s->ipp[2] * w[2];
   }
   std::stable_sort(sel.begin(), sel.end(), [](const Slice *a, const Slice *b) { return a->d < b->d; });

@@ -20,6 +20,7 @@
 #include "io/dcmtk/dcm_internal.h"
 
 extern "C" {
+#include "rert/fieldcheck.h"
 #include "rert/limits.h"
 }
 
@@ -269,6 +270,10 @@ int rertdcm_read_dreg(DcmDataset *ds, const char *path, rert_deformable_registra
                           "must be defined everywhere on its grid", w,
                           std::isnan(bad) ? "NaN" : "Inf", "xyz"[i % 3], ii, jj, kk);
     }
+  if (int lrc = fieldcheck_layout(&f, w, "GridDimensions (0064,0007)", err)) {
+    rtdata_free_vfield(&f);
+    return lrc;
+  }
   return RERT_OK;
 }
 
