@@ -365,10 +365,11 @@ static int outdir_prepare(rert_outdir *o, const char *dir, const char *opt,
   base = base ? base + 1 : o->final;
   if (!strcmp(base, ".") || !strcmp(base, "..") || !strcmp(o->final, "/"))
     return rert_err_set(err, RERT_EINPUT, "%s %s: give a directory name, not '.', '..' or '/'", opt, dir);
-  int state = 0;
-  int rc = outdir_state(o->final, opt, &state, err);
+  /* inputs first: "--out CASE_DIR" is refused as an input, whatever else it holds */
+  int rc = check_against_inputs(o->final, opt, 1, inputs, ninputs, err);
   if (rc) return rc;
-  return check_against_inputs(o->final, opt, 1, inputs, ninputs, err);
+  int state = 0;
+  return outdir_state(o->final, opt, &state, err);
 }
 
 int fileio_outdir_check(const char *dir, const char *opt, const char *const *inputs, int ninputs,
