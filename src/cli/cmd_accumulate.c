@@ -281,7 +281,7 @@ static int run(const rert_args *a, rert_err *err) {
 }
 
 static const rert_opt opts[] = {
-    {"out", OPT_STR, NULL, "output directory for the RTDOSE maps and accumulate.json", NULL, 0},
+    {"out", OPT_STR, NULL, "output directory for the RTDOSE maps and accumulate.json: new, empty or an earlier rert output (replaced as a whole; never an input)", NULL, 0},
     {"bed", OPT_FLAG, NULL, "write BED instead of EQD2 maps (BED = EQD2·(1 + 2/(alpha/beta)) with the alpha/beta map); the structure summary is then BED too", NULL, 0},
     ACCUM_CLI_COMMON_OPTS,
     {"protocol", OPT_LIST, NULL, "with --budget-fractions: write remaining-EQD2 and max-new-dose maps under this protocol", NULL, 0},
@@ -300,7 +300,10 @@ const rert_cmd rert_cmd_accumulate = {
     "recovery model to each prior course and sums. Writes per-course EQD2, recovered prior, "
     "cumulative EQD2 and alpha/beta maps as RTDOSE with their assumptions in DoseComment, plus "
     "accumulate.json. With --protocol, also the remaining-tolerance and maximum-new-dose maps "
-    "(voxels under no limit are written as 0 and counted in the description).",
+    "(voxels under no limit are written as 0 and counted in the description). Every map is written "
+    "into a staging directory beside DIR that replaces DIR only when all succeeded; a deformation "
+    "field that is not finite, does not match its header or does not cover the reference dose "
+    "region is refused (docs/register.md, Field validity).",
     opts,
     "rert accumulate case.json --out acc/\nrert accumulate case.json --out acc/ --protocol care_s0 --budget-fractions 30\n"
     "rert accumulate case.json --out acc/ --uncertainty-mm 3 --json",

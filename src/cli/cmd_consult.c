@@ -12,7 +12,7 @@
 #include "rert/fileio.h"
 
 static const rert_opt consult_opts_tbl[] = {
-    {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs (created)", NULL, 0},
+    {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs: new, empty or an earlier rert output (replaced as a whole; never an input)", NULL, 0},
     {"uncertainty-mm", OPT_NUM, "3", "registration uncertainty radius for the worst case (0 = none)", "mm", 1},
     {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
     {"created", OPT_STR, NULL, "creation time of the report and DICOM outputs (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z) instead of now or SOURCE_DATE_EPOCH; for reproducible output", NULL, 0},

@@ -5,6 +5,7 @@
  * without a crash, leak, sanitizer report or an allocation beyond what the file can justify
  * (libFuzzer's -malloc_limit_mb catches the latter). */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -164,6 +164,8 @@ def warp_like_not_covered(ctx):
     mha_corner(ctx)
 
 
+CONSULT = ["consult", "{case}", "--out", "{out}", "--protocol", "care_s0", "--no-progress"]
+
 WARP_LIKE = ["warp", "--moving", "{case_dir}/course1/RD_course1.dcm", "--field", "{case_dir}/" + MHA,
              "--like", "{case_dir}/course2/RD_course2.dcm", "--out", "{out}.mha"]
 
@@ -198,6 +200,12 @@ VARIANTS = [
             expect=["REG_rigid.dcm", "(3006,00C6)", "(0070,030C)"]),
     Variant("rigid_reflection", "a 'RIGID' matrix that mirrors x", rigid_reflection, ACC,
             expect=["REG_rigid.dcm", "(3006,00C6)", "(0070,030C)"]),
+    Variant("consult_mha_corner", "rert consult with a field covering a corner of the dose grid",
+            mha_corner, CONSULT, expect=["field_course1_to_course2.mha", "RD_course2.dcm", "does not cover"]),
+    Variant("consult_dreg_nan", "rert consult with a NaN vector in the DICOM registration",
+            dreg_nan, CONSULT, expect=["REG_course1_to_course2.dcm", "(0064,0009)", "NaN"]),
+    Variant("consult_mha_transposed", "rert consult with transposed MetaImage dimensions",
+            mha_transposed, CONSULT, expect=["field_course1_to_course2.mha", "DimSize", "transposed"]),
     Variant("warp_like_not_covered", "rert warp --like onto a dose grid the field does not cover",
             warp_like_not_covered, WARP_LIKE,
             expect=["field_course1_to_course2.mha", "does not cover"]),
