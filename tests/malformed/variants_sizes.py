@@ -87,6 +87,17 @@ def ct_series_claims_more(ctx):
         ctx.save_dcm(ds, f)
 
 
+def ct_jpegls_claims_more(ctx):
+    # every slice JPEG-LS compressed (DCMTK's dcmcjpls), then Rows/Columns set to 30000: the
+    # code streams' SOF markers still say 100 × 100
+    for f in sorted(ctx.p("course1/CT").iterdir()):
+        subprocess.run(["dcmcjpls", str(f), str(f) + ".jls"], check=True)
+        os.replace(str(f) + ".jls", str(f))
+        ds = ctx.dcm(f)
+        ds.Rows = ds.Columns = 30000
+        ctx.save_dcm(ds, f)
+
+
 def rtstruct_points_claim_more(ctx):
     ds = ctx.dcm(RS2)
     c = ds.ROIContourSequence[0].ContourSequence[0]
@@ -183,6 +194,11 @@ VARIANTS = [
             ct_series_claims_more,
             ["warp", "--moving", "{case_dir}/course1/CT", "--field", "{case_dir}/" + MHA, "--out",
              "{out}.mha"], expect=["course1/CT/CT.", "(7FE0,0010)", "(0028,0010)"], mem_mb=512),
+    Variant("ct_jpegls_claims_more", "JPEG-LS CT slices whose Rows/Columns claim 30000 × 30000",
+            ct_jpegls_claims_more,
+            ["warp", "--moving", "{case_dir}/course1/CT", "--field", "{case_dir}/" + MHA, "--out",
+             "{out}.mha"], expect=["course1/CT/CT.", "(7FE0,0010)", "JPEG", "(0028,0010)"],
+            mem_mb=512),
     Variant("rtstruct_points_claim_more", "NumberOfContourPoints 5·10^8 for a short ContourData",
             rtstruct_points_claim_more, ACC, expect=["RS_course2.dcm", "(3006,0046)", "(3006,0050)"],
             mem_mb=512),
