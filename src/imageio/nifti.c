@@ -3,6 +3,7 @@
  * Vector components are kept unchanged (LPS), as ITK/plastimatch/elastix write them
  * (rert/imageio.h). The sform is preferred over the qform (it is what ITK reads first when set). */
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <nifti1_io.h>
 #include <stdint.h>
@@ -15,6 +16,23 @@
 #include "imageio/imageio_internal.h"
 #include "rert/fileio.h"
 #include "rert/limits.h"
+
+/* niftilib reports some header problems on stderr whatever its debug level (ERREX in
+ * nifti_convert_nhdr2nim): rert's one-line error says what is wrong, so the library's own lines
+ * are silenced around its calls (rert reads files single-threaded). */
+static int quiet_begin(void) {
+  fflush(stderr);
+  int saved = dup(2), nul = open("/dev/null", O_WRONLY);
+  if (saved >= 0 && nul >= 0) dup2(nul, 2);
+  if (nul >= 0) close(nul);
+  return saved;
+}
+static void quiet_end(int saved) {
+  if (saved < 0) return;
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+}
 
 static int to_float(const nifti_image *nim, size_t n, float *out) {
   const void *d = nim->data;
@@ -61,7 +79,9 @@ int nii_read(const char *path, rert_volume *g, int *ncomp, float **data, rert_er
   if (!S_ISREG(st.st_mode)) return rert_err_set(err, RERT_EINPUT, "%s: not a regular file", path);
   nifti_set_debug_level(0);
   /* header first: every declared size is checked against the file before the voxels are read */
+  int q = quiet_begin();
   nifti_image *nim = nifti_image_read(path, 0);
+  quiet_end(q);
   if (!nim) return rert_err_set(err, RERT_EINPUT, "%s: not a readable NIfTI-1 file", path);
   int rc = RERT_OK;
   float *tmp = NULL, *out = NULL;
@@ -141,7 +161,10 @@ int nii_read(const char *path, rert_volume *g, int *ncomp, float **data, rert_er
       if (fabs(dot) > 1e-3) BAD("%s: the %s is sheared (voxel axes %d and %d are not orthogonal)", path, xf, c, d);
     }
   g->origin_mm[0] = -m.m[0][3], g->origin_mm[1] = -m.m[1][3], g->origin_mm[2] = m.m[2][3];
-  if (nifti_image_load(nim) != 0 || !nim->data) BAD("%s: cannot read the voxel data", path);
+  q = quiet_begin();
+  int loaded = nifti_image_load(nim) == 0 && nim->data;
+  quiet_end(q);
+  if (!loaded) BAD("%s: cannot read the voxel data", path);
   size_t nvox = (size_t)g->nx * g->ny * g->nz, nval = nvox * nc;
   tmp = malloc(nval * sizeof(float));
   out = malloc(nval * sizeof(float));
@@ -227,7 +250,9 @@ int nii_write(const char *path, const rert_volume *g, int ncomp, const float *da
     return rert_err_set(err, RERT_EINTERNAL, "%s: cannot set output name", path);
   }
   nifti_set_debug_level(0);
+  int q = quiet_begin();
   nifti_image_write(nim);
+  quiet_end(q);
   nifti_image_free(nim);
   struct stat st;
   if (stat(tmp, &st) != 0 || st.st_size < (gz ? 20 : 348)) {

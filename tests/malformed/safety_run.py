@@ -51,9 +51,13 @@ def run_variant(rert, base, v, tmp, use_limit):
         problems.append("exit %d, expected %d" % (proc.returncode, v.exit))
     msg = proc.stderr.strip()
     if v.exit == 2:
-        lines = [ln for ln in msg.split("\n") if ln.startswith("rert: ")]
-        if len(lines) != 1:
-            problems.append("expected one 'rert: ' line on stderr, got %d" % len(lines))
+        # one error line; anything else on stderr is rert's own notes ("rert: note: ...")
+        lines = [ln for ln in msg.split("\n") if ln.strip()]
+        errs = [ln for ln in lines if ln.startswith("rert: ") and not ln.startswith("rert: note:")]
+        other = [ln for ln in lines if not ln.startswith("rert: ")]
+        if len(errs) != 1 or other:
+            problems.append("expected exactly one 'rert: ' error line on stderr, got %d (+%d other "
+                            "lines)" % (len(errs), len(other)))
     for s in v.expect:
         s = s.format(**subst)
         if s not in msg:

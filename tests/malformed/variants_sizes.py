@@ -138,6 +138,11 @@ def nifti_dims_claim_more(ctx):
     nifti_field(ctx, lambda b: b[:42] + struct.pack("<3h", 2000, 2000, 2000) + b[48:])
 
 
+def nifti_bad_header(ctx):
+    import struct
+    nifti_field(ctx, lambda b: b[:40] + struct.pack("<h", 9) + b[42:])  # dim[0] = 9: invalid
+
+
 def nifti_truncated(ctx):
     nifti_field(ctx, lambda b: b[: len(b) - 4000])
 
@@ -212,6 +217,8 @@ VARIANTS = [
             exit=0, unchanged=False, check=accumulated),
     Variant("nifti_dims_claim_more", "NIfTI field whose dim[] claims 2000³ vectors",
             nifti_dims_claim_more, ACC, expect=["field.nii.gz", "dim"], mem_mb=512),
+    Variant("nifti_bad_header", "NIfTI field with dim[0] = 9 (niftilib's own messages stay silent)",
+            nifti_bad_header, ACC, expect=["field.nii.gz", "NIfTI"]),
     Variant("nifti_truncated", "NIfTI field with 4000 bytes of voxels missing", nifti_truncated,
             ACC, expect=["field.nii.gz", "truncated"], mem_mb=512),
     Variant("dicom_registration_ok", "the DICOM deformable registration instead of the MetaImage: "
