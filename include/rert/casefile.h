@@ -232,6 +232,12 @@ int casefile_interval_months(const rert_case *c, const case_course *prior, doubl
 
 const char *casefile_tri_name(case_tri t);
 
+/* Every file and directory the case makes a command read (the case file itself, each course's
+ * ct_dir/rtstruct/rtdose/rtplan, each registration's dicom/mha), for the output checks of
+ * rert/fileio.h. Fills up to `max` borrowed pointers; returns the count. */
+#define RERT_CASE_MAX_INPUTS (1 + 4 * RERT_CASE_MAX_COURSES + 2 * RERT_CASE_MAX_REGS)
+int casefile_input_paths(const rert_case *c, const char **paths, int max);
+
 /* The interlock override for `interlock` that applies to `course` (NULL/"" = any) and `object`
  * (resolved path, NULL/"" = any), NULL when none. An entry without course/object applies to all. */
 const case_override *casefile_find_interlock_override(const rert_case *c, const char *interlock,

@@ -10,6 +10,7 @@
 
 #include "rert/accumulate_case.h"
 #include "rert/dicomio.h"
+#include "rert/fieldcheck.h"
 #include "rert/geom.h"
 #include "rert/imageio.h"
 #include "rert/register.h"
@@ -50,6 +51,12 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
   if (r && *r->mha) {
     /* reg_warp_volume_to samples the field wherever it lives, so no resampling here */
     if (imageio_read_vfield(r->mha, f, err)) return RERT_EINPUT;
+    /* the field must cover the reference dose region (rert/fieldcheck.h): sampled outside its
+     * grid it would be extrapolated */
+    if (fieldcheck_coverage(f, NULL, grid, r->mha, ref->rtdose, err)) {
+      rtdata_free_vfield(f);
+      return RERT_EINPUT;
+    }
     snprintf(how, hn, "deformable field %s", r->mha);
     return RERT_OK;
   }
@@ -61,7 +68,11 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
       rert_deformable_registration dr;
       memset(&dr, 0, sizeof dr);
       if (io_read_deformable_registration(r->dicom, &dr, err)) return RERT_EINPUT;
-      int rc = reg_vfield_from_dicom_deformable(&dr, grid, f, err);
+      /* coverage in the grid's own frame: z = Post⁻¹(x) (rert/fieldcheck.h) */
+      double post_inv[16];
+      int rc = reg_affine_invert(dr.post_matrix, post_inv, err);
+      if (!rc) rc = fieldcheck_coverage(&dr.field, post_inv, grid, r->dicom, ref->rtdose, err);
+      if (!rc) rc = reg_vfield_from_dicom_deformable(&dr, grid, f, err);
       rtdata_free_deformable_registration(&dr);
       snprintf(how, hn, "DICOM deformable registration %s", r->dicom);
       return rc;

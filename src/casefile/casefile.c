@@ -93,6 +93,26 @@ static int get_str(const vctx *v, const cJSON *parent, const char *base, const c
   return RERT_OK;
 }
 
+/* Identifiers end up in file names (EQD2_<course>.dcm), log lines and report rows: one with a
+ * control character could forge a second log line, one with a path separator or "." / ".." could
+ * write outside the output directory. Refused: ASCII and C1 controls (U+0000–U+001F, U+007F,
+ * U+0080–U+009F), U+2028/U+2029 line separators, and with `is_name` also '/', '\\', "." and
+ * "..". */
+static int check_id(const vctx *v, const char *jpath, const char *s, int is_name) {
+  for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+    int ctl = *q < 0x20 || *q == 0x7f || (q[0] == 0xc2 && q[1] >= 0x80 && q[1] <= 0x9f) ||
+              (q[0] == 0xe2 && q[1] == 0x80 && (q[2] == 0xa8 || q[2] == 0xa9));
+    if (ctl)
+      return fail(v, jpath, "contains a control character (byte %zu); identifiers must be printable",
+                  (size_t)(q - (const unsigned char *)s));
+    if (is_name && (*q == '/' || *q == '\\'))
+      return fail(v, jpath, "'%s' contains a path separator; course ids name output files", s);
+  }
+  if (is_name && (!strcmp(s, ".") || !strcmp(s, "..")))
+    return fail(v, jpath, "'%s' is not a usable id; course ids name output files", s);
+  return RERT_OK;
+}
+
 /* String restricted to a set of values. */
 static int get_enum(const vctx *v, const cJSON *parent, const char *base, const char *key,
                     int required, const char *const *values, char *dst, size_t dstsz) {
@@ -265,6 +285,7 @@ static int parse_patient(const vctx *v, const cJSON *root, rert_case *c) {
   static const char *const keys[] = {"id", "name", "birth_date", "sex", NULL};
   if ((rc = check_keys(v, p, "$.patient", keys))) return rc;
   if ((rc = get_str(v, p, "$.patient", "id", 1, c->patient_id, sizeof c->patient_id))) return rc;
+  if ((rc = check_id(v, "$.patient.id", c->patient_id, 0))) return rc;
   if ((rc = get_str(v, p, "$.patient", "name", 0, c->patient_name, sizeof c->patient_name))) return rc;
   if ((rc = get_date(v, p, "$.patient", "birth_date", 0, &c->has_birth_date, &c->birth_date))) return rc;
   if ((rc = get_enum(v, p, "$.patient", "sex", 0, SEX_VALUES, c->sex, sizeof c->sex))) return rc;
@@ -456,6 +477,11 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
   case_course *co = &c->courses[idx];
   memset(co, 0, sizeof *co);
   if ((rc = get_str(v, it, B, "id", 1, co->id, sizeof co->id))) return rc;
+  {
+    char p[96];
+    snprintf(p, sizeof p, "%s.id", B);
+    if ((rc = check_id(v, p, co->id, 1))) return rc;
+  }
   for (int j = 0; j < idx; j++)
     if (strcmp(c->courses[j].id, co->id) == 0) {
       char p[96];
@@ -617,6 +643,7 @@ static int parse_override(const vctx *v, rert_case *c, const cJSON *it, const ch
 static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
   int rc;
   if ((rc = get_str(v, root, "$", "reference_course", 0, c->reference_course, sizeof c->reference_course))) return rc;
+  if ((rc = check_id(v, "$.reference_course", c->reference_course, 1))) return rc;
   if (c->reference_course[0] && !course_ref_ok(c, c->reference_course))
     return fail(v, "$.reference_course", "'%s' is not the id of a course", c->reference_course);
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "registrations");
@@ -635,6 +662,10 @@ static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
       if ((rc = get_str(v, it, B, "from", 1, r->from, sizeof r->from))) return rc;
       if ((rc = get_str(v, it, B, "to", 1, r->to, sizeof r->to))) return rc;
       char p[96];
+      snprintf(p, sizeof p, "%s.from", B);
+      if ((rc = check_id(v, p, r->from, 1))) return rc;
+      snprintf(p, sizeof p, "%s.to", B);
+      if ((rc = check_id(v, p, r->to, 1))) return rc;
       snprintf(p, sizeof p, "%s.from", B);
       if (!course_ref_ok(c, r->from)) return fail(v, p, "'%s' is not the id of a course", r->from);
       snprintf(p, sizeof p, "%s.to", B);
@@ -851,4 +882,23 @@ const case_override *casefile_find_structure_override(const rert_case *c, const 
 
 const char *casefile_tri_name(case_tri t) {
   return t == CASE_YES ? "yes" : t == CASE_NO ? "no" : "unknown";
+}
+
+int casefile_input_paths(const rert_case *c, const char **paths, int max) {
+  int n = 0;
+#define ADD(p) do { if ((p)[0] && n < max) paths[n++] = (p); } while (0)
+  ADD(c->path);
+  for (int i = 0; i < c->ncourses; i++) {
+    const case_course *co = &c->courses[i];
+    ADD(co->ct_dir);
+    ADD(co->rtstruct);
+    ADD(co->rtdose);
+    ADD(co->rtplan);
+  }
+  for (int r = 0; r < c->nregistrations; r++) {
+    ADD(c->registrations[r].dicom);
+    ADD(c->registrations[r].mha);
+  }
+#undef ADD
+  return n;
 }

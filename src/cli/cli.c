@@ -474,7 +474,13 @@ static int argv_has_json(int argc, char **argv) {
 }
 
 static void report_error(int json, int code, const rert_err *err) {
-  fprintf(stderr, "rert: %s\n", err->msg[0] ? err->msg : "failed");
+  /* one line whatever the message echoes from a file (names, ids): control characters become
+   * spaces, so an input can never forge a second log line */
+  char line[sizeof err->msg];
+  snprintf(line, sizeof line, "%s", err->msg[0] ? err->msg : "failed");
+  for (char *p = line; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+  fprintf(stderr, "rert: %s\n", line);
   if (json && !json_printed) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "error", err->msg);

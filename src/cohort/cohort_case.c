@@ -22,6 +22,7 @@
 #include "rert/accumulate_case.h"
 #include "rert/consult.h"
 #include "rert/data.h"
+#include "rert/fileio.h"
 #include "rert/recovery.h"
 #include "rert/report.h"
 
@@ -317,10 +318,23 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
     snprintf(out, sizeof out, "%s/%s", p->report_dir, nm);
     consult_opts co = {0};
     co.case_path = c->case_path;
-    co.out_dir = out;
     co.uncertainty_mm = p->uncertainty_mm;
     consult_summary cs;
-    int rr = consult_run(&co, &cs, &e);
+    /* each report directory is an output directory of its own (rert/fileio.h): new, empty or an
+     * earlier rert output, replaced as a whole, never the case's own folder */
+    rert_outdir od;
+    const char *in[] = {c->case_path};
+    int rr = fileio_outdir_begin(&od, out, "--report-dir", in, 1, &e);
+    if (!rr) {
+      co.out_dir = od.work;
+      rr = consult_run(&co, &cs, &e);
+      if (rr == RERT_OK || rr == RERT_EVERDICT) {
+        int crc = fileio_outdir_commit(&od, "rert cohort run --report-dir", &e);
+        if (crc) rr = crc;
+      } else {
+        fileio_outdir_abort(&od);
+      }
+    }
     if (rr == RERT_OK || rr == RERT_EVERDICT) cJSON_AddStringToObject(r, "report", out);
     else cJSON_AddStringToObject(r, "report_error", e.msg);
   }

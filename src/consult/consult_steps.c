@@ -17,6 +17,7 @@
 
 #include "consult/consult_ctx.h"
 #include "rert/accumulate_case.h"
+#include "rert/fieldcheck.h"
 #include "rert/imageio.h"
 
 static void add_input(consult_ctx *c, const char *role, const char *path) {
@@ -202,6 +203,11 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
   if (g && g->mha[0]) {
     rc = imageio_read_vfield(g->mha, f, err);
     if (rc) return rc;
+    /* the field must cover the reference dose region (rert/fieldcheck.h) */
+    if ((rc = fieldcheck_coverage(f, NULL, &c->dose[c->iref].dose, g->mha, ref->rtdose, err))) {
+      rtdata_free_vfield(f);
+      return rc;
+    }
     snprintf(rg->method, sizeof rg->method, "imported deformable vector field (%s)", g->mha);
     rg->has_field = 1;
     return RERT_OK;
@@ -219,7 +225,11 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
     memset(&dr, 0, sizeof dr);
     rc = io_read_deformable_registration(g->dicom, &dr, err);
     if (rc) return rc;
-    rc = reg_vfield_from_dicom_deformable(&dr, &c->grid, f, err);
+    /* coverage in the grid's own frame z = Post⁻¹(x) (rert/fieldcheck.h) */
+    double post_inv[16];
+    rc = reg_affine_invert(dr.post_matrix, post_inv, err);
+    if (!rc) rc = fieldcheck_coverage(&dr.field, post_inv, &c->dose[c->iref].dose, g->dicom, ref->rtdose, err);
+    if (!rc) rc = reg_vfield_from_dicom_deformable(&dr, &c->grid, f, err);
     rtdata_free_deformable_registration(&dr);
     snprintf(rg->method, sizeof rg->method, "imported deformable DICOM REG");
     rg->has_field = 1;

@@ -19,6 +19,10 @@
 #include "io/dcmtk/dcm_pixels.h"
 #include "io/io_internal.h"
 
+extern "C" {
+#include "rert/limits.h"
+}
+
 using namespace rertdcm;
 
 static const char *const kSumNames[] = {"PLAN", "MULTI_PLAN", "FRACTION", "BEAM", "BRACHY",
@@ -38,10 +42,10 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
     return rert_err_set(err, RERT_EINPUT, "%s: Rows/Columns (0028,0010/0011) missing or zero", w);
   if (has(ds, DCM_NumberOfFrames) && (!get_long(ds, DCM_NumberOfFrames, frames) || frames < 1))
     return rert_err_set(err, RERT_EINPUT, "%s: NumberOfFrames (0028,0008) invalid", w);
-  if ((double)rows * cols * frames > 2e9)
-    return rert_err_set(err, RERT_EINPUT, "%s: dose grid %ldx%ldx%ld too large", w, cols, rows, frames);
-  std::vector<double> ipp, iop, ps, gf, t;
   int rc;
+  /* declared sizes against the pixel data and the ceiling, before anything is allocated */
+  if ((rc = pixels_check(ds, path, (size_t)rows, (size_t)cols, (size_t)frames, err))) return rc;
+  std::vector<double> ipp, iop, ps, gf, t;
   if ((rc = get_doubles_req(ds, DCM_ImagePositionPatient, 3, path, ipp, err))) return rc;
   if ((rc = get_doubles_req(ds, DCM_ImageOrientationPatient, 6, path, iop, err))) return rc;
   if ((rc = get_doubles_req(ds, DCM_PixelSpacing, 2, path, ps, err))) return rc;
@@ -155,7 +159,8 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   d.ny = (int)rows;
   double o0 = off[order[0]];
   d.nz = uneven ? (int)std::lround((off[order[frames - 1]] - o0) / dz) + 1 : (int)frames;
-  if (uneven && (double)d.nz > 4.0 * frames + 16)
+  if (uneven && ((double)d.nz > 4.0 * frames + 16 ||
+                 (double)d.nz * rows * cols > (double)RERT_MAX_GRID_VALUES))
     return rert_err_set(err, RERT_EINPUT, "%s: GridFrameOffsetVector (3004,000C) too irregular "
                         "to resample", w);
   d.spacing_mm[0] = ps[1];
@@ -176,7 +181,6 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   io_meta_from_text(get_str(ds, DCM_ImageComments).c_str(), &d.meta);
   snprintf(d.meta.provenance, sizeof d.meta.provenance, "%s", short_path(path));
   const size_t plane = (size_t)cols * rows;
-  if ((rc = pixels_check(ds, path, plane * (size_t)frames, (size_t)1 << 31, err))) return rc;
   std::vector<float> raw(plane * (size_t)frames);
   rc = pixels_to_float(ds, path, raw.size(), scaling, 0.0, raw.data(), err);
   if (rc) return rc;
