@@ -37,15 +37,22 @@ from pydicom.uid import generate_uid
 P = sys.argv[1]
 os.makedirs(f"{P}/cand", exist_ok=True)
 src = f"{P}/course2/RD_course2.dcm"
-def scaled(name, factor):
+def scaled(name, factor, dose_type="PHYSICAL"):
+    # a candidate of its own: new UIDs, no reference to course2's plan (the DICOM gate refuses a
+    # dose that names another course's plan), the proton one EFFECTIVE (RBE-weighted)
     ds = pydicom.dcmread(src)
     ds.DoseGridScaling = float(ds.DoseGridScaling) * factor
+    ds.DoseType = dose_type
+    if "ReferencedRTPlanSequence" in ds:
+        del ds.ReferencedRTPlanSequence
+    if "ImageComments" in ds:  # rert's dose label: drop it (a planning system's export has none)
+        del ds.ImageComments
     ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = generate_uid()
     ds.SeriesInstanceUID = generate_uid()
     ds.save_as(f"{P}/cand/{name}")
     return ds
 ds = scaled("RD_vmat_b.dcm", 0.92)
-ds = scaled("RD_impt.dcm", 0.97)
+ds = scaled("RD_impt.dcm", 0.97, "EFFECTIVE")
 dose = ds.pixel_array.astype(np.float64) * float(ds.DoseGridScaling)
 let = (2.0 + 4.0 * (1.0 - dose / dose.max())).astype(np.float32)  # (z, y, x)
 z = [float(v) for v in ds.GridFrameOffsetVector]

@@ -277,7 +277,7 @@ Test(compare, let_statistics_linear_field_and_integral_dose) {
   snprintf(extra_v, sizeof extra_v, "%s,\"variable_rbe\":{\"model\":\"mcnamara2015\"}", extra_l);
   box_course c[4] = {prior_photon(), cand_photon("P", 20), cand_photon("U", 20), cand_photon("V", 20)};
   c[1].modality = "proton", c[1].rbe_model = "RBE_FIXED", c[1].extra = extra_l, c[1].with_structures = 1;
-  c[2].nregions = 0, c[2].background_gy = 4.0; /* uniform 4 Gy */
+  c[2].nregions = 0, c[2].background_gy = 4.0, c[2].prescription_gy = 4.0; /* uniform 4 Gy */
   /* V: P with the McNamara RBE — its RBE-weighted dose rises with the LETd inside each region, but
    * the LETd is averaged with the physical dose, uniform there: the same statistics as P */
   c[3].modality = "proton", c[3].rbe_model = "RBE_FIXED", c[3].extra = extra_v;
@@ -317,7 +317,8 @@ Test(compare, let_statistics_linear_field_and_integral_dose) {
 Test(compare, carbon_lem_candidate_converted_to_mkm) {
   const char *dir = test_tmpdir();
   box_course c[3] = {prior_photon(), cand_photon("VMAT", 20), cand_photon("CIRT", 20)};
-  c[0].modality = "carbon", c[0].rbe_model = "MKM", c[0].technique = "CIRT", c[0].fractions = 16, c[0].prescription_gy = 57.6;
+  c[0].modality = "carbon", c[0].rbe_model = "MKM", c[0].technique = "CIRT", c[0].fractions = 16,
+  c[0].prescription_gy = 20; /* its dose maximum: the DICOM gate checks dose against prescription */
   c[0].nregions = 0, c[0].background_gy = 0;
   c[0].region[c[0].nregions++] = box_region_around("SpinalCord", 9, 20);
   c[1].with_structures = 1;

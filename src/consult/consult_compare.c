@@ -65,7 +65,7 @@ int consult_candidates_prepare(consult_ctx *c, rert_err *err) {
     if (!strcmp(k->id, chosen)) continue;
     char role[120];
     snprintf(role, sizeof role, "RTDOSE %s (%s, compared)", k->id, casefile_role_name(k->role));
-    add_input(c, role, k->rtdose);
+    for (int d = 0; d < k->nrtdose; d++) add_input(c, role, k->rtdoses[d]);
     if (k->let_path[0]) {
       snprintf(role, sizeof role, "LETd %s (compared)", k->id);
       add_input(c, role, k->let_path);

@@ -10,6 +10,7 @@
 #include "rert/dicomio.h"
 #include "rert/fileio.h"
 #include "rert/imageio.h"
+#include "rert/rbe.h"
 #include "rert/rtdata.h"
 
 #define NX 60
@@ -128,7 +129,7 @@ static int write_course(const char *dir, const box_course *c, rert_err *err) {
   p.is_ion = ion;
   p.modality = !strcmp(c->modality, "proton") ? MOD_PROTON : !strcmp(c->modality, "carbon") ? MOD_CARBON : MOD_PHOTON;
   p.nfraction_groups = 1;
-  rert_fraction_group fg = {1, c->fractions, 2, 0};
+  rert_fraction_group fg = {.number = 1, .fractions_planned = c->fractions, .nbeams = 2};
   p.fraction_groups = &fg;
   rert_dicom_ident rs;
   ident(&rs, "RTSTRUCT", "1.2.840.10008.5.1.4.1.1.481.3", "rs", "ref");
@@ -148,6 +149,12 @@ static int write_course(const char *dir, const box_course *c, rert_err *err) {
   d.referenced_fraction_group = 1;
   snprintf(d.referenced_plan_uid, sizeof d.referenced_plan_uid, "%s", p.ident.sop_instance_uid);
   d.dose.meta.quantity = ion ? QTY_RBE_WEIGHTED : QTY_PHYSICAL;
+  /* the RTDOSE states its RBE model like a planning system's (the DICOM gate checks it against the
+   * case file's rbe_model) */
+  d.dose.meta.rbe = RBE_PHYSICAL;
+  d.dose.meta.rbe_factor = 1.0;
+  if (ion && c->rbe_model && rbe_model_parse(c->rbe_model, &d.dose.meta.rbe, err) != RERT_OK) return RERT_EINTERNAL;
+  if (ion && d.dose.meta.rbe == RBE_FIXED) d.dose.meta.rbe_factor = 1.1;
   d.dose.meta.fractions = c->fractions;
   if ((rc = volume_alloc(&d.dose, err))) return rc;
   for (int k = 0; k < NZ; k++)
