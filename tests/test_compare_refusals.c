@@ -189,6 +189,18 @@ Test(compare_refusals, candidate_without_rtdose_and_no_candidate) {
   refused(d2, "compare", cp2, NULL, n2);
 }
 
+/* A candidate without dates: the interval since the priors decides their recovery, and no date is
+ * assumed — refused naming the JSON path. */
+Test(compare_refusals, candidate_without_dates) {
+  const char *dir = test_tmpdir();
+  box_course c[3] = {prior(), cand("VMAT"), cand("IMPT")};
+  c[1].with_structures = 1;
+  c[2].start = c[2].end = NULL;
+  const char *cp = make_case(dir, c, 3);
+  const char *n[] = {cp, "$.courses[2].start_date", "IMPT", "recovery", NULL};
+  refused(dir, "compare", cp, NULL, n);
+}
+
 /* A case with candidates is never summed as if every course were delivered: evaluate and
  * accumulate need --candidate (or rert compare), and an unknown --candidate is refused. */
 Test(compare_refusals, evaluate_needs_a_chosen_candidate) {

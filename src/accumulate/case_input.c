@@ -334,7 +334,9 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
     snprintf(k->id, sizeof k->id, "%s", co->id);
     if (!gc->has_dose) { rc = rert_err_set(err, RERT_EINPUT, "%s: course %s has no rtdose", cf->path, co->id); break; }
     if (!co->has_start_date || !co->has_end_date) {
-      rc = rert_err_set(err, RERT_EINPUT, "%s: course %s needs start_date and end_date (recovery interval)", cf->path, co->id);
+      rc = rert_err_set(err, RERT_EINPUT, "%s: $.courses[%d].%s: %s course %s needs start_date and end_date (the "
+                        "interval since the prior courses decides their recovery; no date is assumed)",
+                        cf->path, c, co->has_start_date ? "end_date" : "start_date", casefile_role_name(co->role), co->id);
       break;
     }
     snprintf(ac->plan_uid[c], sizeof ac->plan_uid[c], "%s",

@@ -195,8 +195,9 @@ int box_case_write(const char *dir, const box_course *c, int n, const char *root
              "\"recurrence_roi\":\"GTV_rec\",\"courses\":[");
   for (int i = 0; i < n; i++) {
     const box_course *k = &c[i];
-    fprintf(f, "%s{\"id\":\"%s\",\"role\":\"%s\",\"start_date\":\"%s\",\"end_date\":\"%s\",\"modality\":\"%s\",",
-            i ? "," : "", k->id, k->role, k->start, k->end, k->modality);
+    fprintf(f, "%s{\"id\":\"%s\",\"role\":\"%s\",\"modality\":\"%s\",", i ? "," : "", k->id, k->role, k->modality);
+    if (k->start) fprintf(f, "\"start_date\":\"%s\",", k->start); /* NULL: left out */
+    if (k->end) fprintf(f, "\"end_date\":\"%s\",", k->end);
     if (k->rbe_model) fprintf(f, "\"rbe_model\":\"%s\",", k->rbe_model);
     if (k->technique) fprintf(f, "\"technique\":\"%s\",", k->technique);
     fprintf(f, "\"fractions\":%d,\"prescription_gy\":%.17g,\"dicom\":{", k->fractions, k->prescription_gy);
