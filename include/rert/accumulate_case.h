@@ -10,25 +10,46 @@
 #include "rert/accumulate.h"
 #include "rert/casefile.h"
 #include "rert/rtdata.h"
+#include "rert/structmap.h"
 
 typedef struct {
   accum_input in;
   rert_volume dose[ACCUM_MAX_COURSES], lower[ACCUM_MAX_COURSES], upper[ACCUM_MAX_COURSES];
-  rert_volume mask[ACCUM_MAX_STRUCTS];
+  rert_volume *mask;                  /* [in.nstructs] (state != OK: empty volume) */
   rert_dicom_ident reference_ident;   /* of the reference course's RTDOSE (for writing) */
   double planned_prescription_gy;     /* NaN when no planned course */
   double uncertainty_mm;
   char mapping[ACCUM_MAX_COURSES][160]; /* how each course reached the reference grid */
   char plan_uid[ACCUM_MAX_COURSES][RERT_UID_LEN]; /* RTPLAN SOP UID per course (RTDOSE reference) */
   rert_structure_set structure_set;   /* reference RTSTRUCT: in.structs[s].roi point into it */
+  int has_map;
+  rert_structmap map;                 /* how every ROI of it was resolved (rert/structmap.h) */
+  unsigned char *needed;              /* [map.n]: rasterised and used (docs/structures.md) */
 } accum_case;
 
 typedef struct {
   double uncertainty_mm;   /* 0 = none; > 0: min/max filter of each mapped prior dose */
   accum_ab_rule rule;
+  /* the protocols the structures are needed for (NULL/0: organs with tissue parameters only) */
+  const rert_protocol *const *protocols;
+  int nprotocols;
 } accum_case_opts;
 
 int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *ac, rert_err *err);
 void accum_case_free(accum_case *ac);
+
+/* ---- structures of a resolved structure set (shared by accum_case_load and the consult) ----
+ * Needed (rasterised and used): every target, and every organ that a constraint of the given
+ * protocols names, that has tissue parameters (data/tissues.json), a per-organ recovery or a
+ * structure override in the case file, an explicit structure_roles ORGAN, or is the
+ * recurrence_roi. Unmapped and unneeded ROIs are listed in the mapping table only, so a
+ * 250-ROI set costs the rasterisation of the few structures that matter. */
+int accum_structures_needed(const rert_structmap *m, const rert_case *cf,
+                            const rert_protocol *const *ps, int np, unsigned char *need,
+                            rert_err *err);
+/* Fill name, target flag, local name, state (empty ROI), recovery per course (case file
+ * per-organ model) and the case file's structure override (α/β, recovery, with its reason). */
+void accum_structure_from_map(const smap_entry *e, const rert_roi *roi, const rert_case *cf,
+                              int ncourses, accum_structure *st);
 
 #endif

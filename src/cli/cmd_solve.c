@@ -13,15 +13,14 @@ static int run(const rert_args *a, rert_err *err) {
   rert_case cf;
   accum_case *ac = calloc(1, sizeof *ac);
   if (!ac) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
-  int rc = accum_cli_load(a, &cf, ac, err);
-  if (rc) { free(ac); return rc; }
   rert_protocol *ps = NULL;
+  int np = 0, nr = 0;
+  int rc = accum_cli_load(a, &cf, ac, &ps, &np, err);
+  if (rc) { free(ac); return rc; }
   const rert_protocol **pp = NULL;
   accum_regimen *regs = NULL;
   accum_targets tg;
-  int np = 0, nr = 0;
-  rc = accum_cli_protocols(a, &cf, &ps, &np, err);
-  if (!rc) rc = accumulate_regimens_load(cli_str(a, "regimens"), &regs, &nr, &tg, err);
+  rc = accumulate_regimens_load(cli_str(a, "regimens"), &regs, &nr, &tg, err);
   if (!rc && !(ac->planned_prescription_gy > 0))
     rc = rert_err_set(err, RERT_EINPUT, "%s: the planned course needs prescription_gy to scale its dose", cf.path);
   if (!rc && !(pp = malloc((size_t)np * sizeof *pp))) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");

@@ -101,8 +101,8 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
     cJSON_AddStringToObject(row, "kind", c->is_target[k] ? "target" : "organ");
     add_num(row, "alpha_beta_gy", c->res.struct_alpha_beta_gy[k]);
     cJSON_AddStringToObject(row, "recovery_model", c->in.structs[k].recovery[il >= 0 ? il : 0]);
-    add_num(row, "recovered_fraction_pct", il >= 0 ? 100.0 * c->res.recovered_fraction[il][k] : NAN);
-    add_num(row, "volume_cc", geom_mask_volume_cc(&c->mask[k]));
+    add_num(row, "recovered_fraction_pct", il >= 0 ? 100.0 * accum_result_recovered(&c->res, il, k) : NAN);
+    add_num(row, "volume_cc", c->maskvol[k].data ? geom_mask_volume_cc(&c->mask[k]) : NAN);
   }
   snprintf(buf, sizeof buf,
            "Voxels outside every listed structure: alpha/beta %.1f Gy (targets %.1f Gy), recovery '%s'.",
@@ -275,6 +275,7 @@ static void section_dvh(consult_ctx *c, rert_report *r) {
   report_add_paragraph(s, "Each course in EQD2 at the structure's alpha/beta (dashed), the prior courses after recovery (dotted), the cumulative EQD2 (black) and, when computed, the worst case within the registration uncertainty (red dashed). Red markers are the hard limits of the first protocol: a line for Dmax/Dxcc-type limits, a diamond at (dose, volume) for Dx%.");
   for (int k = 0; k < c->nroi; k++) {
     const char *name = c->in.structs[k].name;
+    if (!c->maskvol[k].data) continue; /* empty or unusable contours: nothing to plot */
     /* plot structures that carry a constraint, and the recurrence */
     int constrained = k == c->irec;
     for (int p = 0; p < c->nprot && !constrained; p++)
@@ -322,10 +323,12 @@ static int section_slices(consult_ctx *c, rert_report *r, rert_err *err) {
   static const double cand[] = {20, 40, 60, 80, 100, 120, 140};
   for (int q = 0; q < 7 && nl < 7; q++)
     if (cand[q] < mx) levels[nl++] = cand[q];
-  report_outline ol[CONSULT_MAX_ROIS];
+  report_outline *ol = calloc(c->nroi > 0 ? (size_t)c->nroi : 1, sizeof *ol);
+  if (!ol) return rert_err_set(err, RERT_EINTERNAL, "report: out of memory");
   int no = 0;
   for (int k = 0; k < c->nroi; k++) {
     const rert_roi *roi = c->roi[k];
+    if (!c->maskvol[k].data) continue;
     ol[no].name = c->in.structs[k].name;
     ol[no].mask = &c->maskvol[k];
     memcpy(ol[no].rgb, roi->color_rgb, 3);
@@ -342,12 +345,13 @@ static int section_slices(consult_ctx *c, rert_report *r, rert_err *err) {
     size_t n;
     int w, h;
     int rc = report_render_slice_png(&spec, (report_plane)p, &png, &n, &w, &h, err);
-    if (rc) return rc;
+    if (rc) { free(ol); return rc; }
     char cap[160];
     snprintf(cap, sizeof cap, "%s plane through (%.1f, %.1f, %.1f) mm LPS.", caps[p], centre[0], centre[1], centre[2]);
     rc = report_add_image(r, s, ids[p], cap, png, n, w, h, err);
-    if (rc) return rc;
+    if (rc) { free(ol); return rc; }
   }
+  free(ol);
   return RERT_OK;
 }
 
@@ -370,6 +374,7 @@ static void section_budget(consult_ctx *c, rert_report *r) {
                                        {"max_new_dose_min_gy", "Max new dose, min (Gy)", 2, NULL}};
   cJSON *rows = report_add_table(s, "remaining", NULL, cols, 3);
   for (int k = 0; k < c->nroi; k++) {
+    if (!c->maskvol[k].data) continue;
     double rmin = INFINITY, dmin = INFINITY;
     size_t n = volume_count(&c->remaining);
     for (size_t v = 0; v < n; v++) {
@@ -544,11 +549,11 @@ static void section_clinical(consult_ctx *c, rert_report *r) {
     }
   }
   clinical_options co = clinical_options_default();
-  enum { MAXROWS = CONSULT_MAX_ROIS * RERT_CASE_MAX_COURSES };
-  clinical_organ_dose *od = calloc(MAXROWS, sizeof *od);
-  double hot[CONSULT_MAX_ROIS];
-  long hotv[CONSULT_MAX_ROIS];
-  int nod = od ? organ_doses_from_dicom(c, od, MAXROWS, hot, hotv) : 0;
+  const int MAXROWS = (c->nroi > 0 ? c->nroi : 1) * RERT_CASE_MAX_COURSES;
+  clinical_organ_dose *od = calloc((size_t)MAXROWS, sizeof *od);
+  double *hot = calloc((size_t)c->nroi + 1, sizeof *hot);
+  long *hotv = calloc((size_t)c->nroi + 1, sizeof *hotv);
+  int nod = od && hot && hotv ? organ_doses_from_dicom(c, od, MAXROWS, hot, hotv) : 0;
   co.organ_doses = od;
   co.norgan_doses = nod;
   cJSON *cj = NULL;
@@ -570,6 +575,8 @@ static void section_clinical(consult_ctx *c, rert_report *r) {
   if (!cj) {
     report_add_note(s, "warning", e.msg);
     free(od);
+    free(hot);
+    free(hotv);
     return;
   }
   report_add_paragraph(s, from_dicom
@@ -614,6 +621,8 @@ static void section_clinical(consult_ctx *c, rert_report *r) {
     }
   }
   free(od);
+  free(hot);
+  free(hotv);
   static const char *const parts[] = {"rpa", "intent", "toxicity", "ars"};
   static const char *const titles[] = {"Recursive partitioning (MIRI RPA)", "Treatment intent", "Toxicity risk", "ARS appropriate-use guidance"};
   static const report_column cols[] = {{"item", "Item", 0, NULL}, {"value", "Value", 0, NULL}};
