@@ -34,14 +34,16 @@ int consult_print_result(const rert_args *a, const consult_summary *s, int rc) {
     cJSON_AddNumberToObject(o, "constraint_rows", s->nconstraints);
     cJSON_AddNumberToObject(o, "hard_failures", s->hard_failures);
     cJSON_AddNumberToObject(o, "worst_case_hard_failures", s->worst_hard_failures);
-    cJSON_AddStringToObject(o, "verdict", rc == RERT_OK ? "pass" : "fail");
+    cJSON_AddNumberToObject(o, "hard_not_evaluated", s->hard_not_evaluated);
+    cJSON_AddStringToObject(o, "verdict", s->verdict);
     cli_print_json(o);
   } else {
     printf("rert consult: report in %s/report.pdf (also report.html, report.json; %d files)\n",
            s->out_dir, s->nfiles);
-    printf("  %d constraint rows; hard failures: %d nominal, %d worst case -> %s\n",
-           s->nconstraints, s->hard_failures, s->worst_hard_failures,
-           rc == RERT_OK ? "PASS" : "FAIL (see the constraint table)");
+    printf("  %d constraint rows; hard failures: %d nominal, %d worst case; %d mandatory/acceptable "
+           "row(s) not evaluated -> %s%s\n",
+           s->nconstraints, s->hard_failures, s->worst_hard_failures, s->hard_not_evaluated, s->verdict,
+           rc == RERT_OK ? "" : " (see the report summary and constraint table)");
   }
   return rc;
 }
@@ -69,7 +71,7 @@ static int run_consult(const rert_args *a, rert_err *err) {
   o.command_line = cmd;
   consult_summary s;
   rc = consult_run(&o, &s, err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT) return rc;
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) return rc;
   return consult_print_result(a, &s, rc);
 }
 

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/accum_cli.h"
 #include "rert/data.h"
@@ -81,8 +82,25 @@ static int run(const rert_args *a, rert_err *err) {
              so.tumour_eqd2_gy, so.target_band, so.limiting);
     }
   }
+  /* accounting at the planned dose: a mandatory row that cannot be evaluated (structure missing,
+   * empty, outside the grid) could bind any regimen, so the answer is INCOMPLETE, never a PASS */
+  accum_overall ov;
+  memset(&ov, 0, sizeof ov);
+  accum_evaluation *evs = NULL;
+  if (!rc) {
+    evs = calloc((size_t)np + 1, sizeof *evs);
+    if (!evs) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
+    if (!rc) rc = accumulate_evaluate_protocols(&ac->in, pp, np, evs, err);
+    if (!rc) accumulate_overall(evs, np, &ov);
+  }
   if (!rc) {
     if (json) {
+      /* the constraint accounting at the planned dose; the solver's own verdict is feasibility */
+      accum_cli_overall_json(evs, np, &ov, cJSON_AddObjectToObject(root, "planned_dose_evaluation"));
+      cJSON_AddStringToObject(root, "verdict", nfeas == 0 ? "FAIL" : ov.hard_not_evaluated ? "INCOMPLETE" : "PASS");
+      cJSON_AddItemToObject(root, "not_evaluated_mandatory",
+                            cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "planned_dose_evaluation"),
+                                                                "not_evaluated_mandatory"), 1));
       cJSON_AddNumberToObject(root, "feasible_regimens", nfeas);
       cli_print_json(root);
       root = NULL;
@@ -91,9 +109,17 @@ static int run(const rert_args *a, rert_err *err) {
              "FEASIBLE: yes = nominal fits, reduced = a dose >= the regimen's minimum fits, NO = none does.\n"
              "Tumour BED uses alpha/beta %g without repopulation or same-day repair terms. LQ is model-dependent above ~6 Gy/fx (SBRT).\n",
              tg.tumour_alpha_beta_gy);
+      if (ov.hard_not_evaluated) {
+        printf("\nINCOMPLETE: the solver could not check these mandatory/acceptable rows, any of which may bind:\n");
+        accum_cli_print_overall(evs, np, &ov);
+      }
     }
+    /* no feasible regimen: FAIL (1); else a mandatory row not evaluated: INCOMPLETE (4) */
     if (nfeas == 0) rc = RERT_EVERDICT;
+    else if (ov.hard_not_evaluated) rc = RERT_EINCOMPLETE;
   }
+  for (int i = 0; evs && i < np; i++) accum_evaluation_free(&evs[i]);
+  free(evs);
   cJSON_Delete(root);
   free(pp);
   free(regs);
@@ -119,7 +145,9 @@ const rert_cmd rert_cmd_solve = {
     "palliative, carbon LEM) and finds by bisection the highest prescription up to the regimen's "
     "nominal dose for which every mandatory/acceptable constraint of the protocol(s) holds on the "
     "cumulative dose. Reports tumour BED10/EQD2 against the S4 curative (60-70 Gy10) and palliative "
-    "(20-40 Gy10) bands and the constraint that limits it. Exit 1 when no regimen is feasible.",
+    "(20-40 Gy10) bands and the constraint that limits it. Exit 1 when no regimen is feasible; exit 4 "
+    "(INCOMPLETE) when a mandatory/acceptable constraint could not be evaluated at all (structure "
+    "missing, empty, outside the dose grid): it is named, and any regimen could be limited by it.",
     opts,
     "rert solve case.json --protocol care_s0\nrert solve case.json --protocol ng2021_npc --json",
     1, 1, run};

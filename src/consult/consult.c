@@ -257,6 +257,10 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
     sum->hard_failures = cJSON_GetObjectItem(sj, "hard_failures")->valueint;
     sum->worst_hard_failures = cJSON_GetObjectItem(sj, "worst_case_hard_failures")->valueint;
     sum->nconstraints = cJSON_GetObjectItem(sj, "constraint_rows")->valueint;
+    sum->hard_incomplete = cJSON_GetObjectItem(sj, "hard_incomplete")->valueint;
+    sum->partial_rows = cJSON_GetObjectItem(sj, "rows_partly_outside_dose_grid")->valueint;
+    sum->hard_not_evaluated = cJSON_GetObjectItem(sj, "hard_not_evaluated")->valueint;
+    snprintf(sum->verdict, sizeof sum->verdict, "%s", cJSON_GetObjectItem(sj, "verdict")->valuestring);
     snprintf(sum->out_dir, sizeof sum->out_dir, "%s", o->out_dir);
   }
   report_free(&r);
@@ -270,8 +274,9 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   consult_ctx_free(c);
   free(c);
   if (rc) return rc;
-  /* a hard limit that could not be evaluated is not a pass */
-  return sum->hard_failures > 0 || sum->hard_incomplete > 0 ? RERT_EVERDICT : RERT_OK;
+  /* PASS only when every mandatory/acceptable row was evaluated and passed (report.json
+   * summary.verdict): a failure is FAIL (1), a row without a verdict INCOMPLETE (4) */
+  return !strcmp(sum->verdict, "FAIL") ? RERT_EVERDICT : !strcmp(sum->verdict, "PASS") ? RERT_OK : RERT_EINCOMPLETE;
 }
 
 #else /* the accumulate module is not merged into this tree */

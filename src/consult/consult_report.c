@@ -164,11 +164,59 @@ static const char *verdict_word(accum_verdict v) {
   }
 }
 
+/* How every ROI of the reference structure set was resolved (rert/structmap.h): the name used,
+ * by which rule (case file structure_map, TG-263 name, synonym table), the role and why, and
+ * whether the consult used it. Unmapped ROIs are listed, never silently dropped. */
+static void table_structure_mapping(consult_ctx *c, cJSON *s) {
+  if (!c->has_map) return;
+  static const report_column cols[] = {
+      {"roi_name", "ROI", 0, NULL},          {"name", "Used as", 0, NULL},
+      {"role", "Role", 0, NULL},             {"how_text", "How the name was resolved", 0, NULL},
+      {"role_text", "Why this role", 0, NULL}, {"used", "Used", 0, NULL}};
+  char cap[1400];
+  int unused = 0;
+  for (int i = 0; i < c->map.n; i++) unused += c->map.e[i].role != SROLE_ORGAN && c->map.e[i].role != SROLE_TARGET;
+  snprintf(cap, sizeof cap,
+           "Structure identity: every ROI of %s (%d ROIs, %d not used) resolved by the case file's structure_map, "
+           "then the synonym table data/structure_synonyms.json (AAPM TG-263 names), else unmapped. Derived "
+           "structures (PRV, opt, z_ helpers, margins) never map to the organ; a constraint whose organ no ROI "
+           "resolves to is NOT EVALUATED in section 4.",
+           c->map.source, c->map.n, unused);
+  cJSON *rows = report_add_table(s, "structure_mapping", cap, cols, (int)(sizeof cols / sizeof cols[0]));
+  for (int i = 0; i < c->map.n; i++) {
+    const smap_entry *e = &c->map.e[i];
+    cJSON *row = report_table_row(rows);
+    cJSON_AddStringToObject(row, "roi_name", e->local);
+    cJSON_AddNumberToObject(row, "roi_number", e->roi_number);
+    cJSON_AddStringToObject(row, "interpreted_type", e->interpreted_type);
+    cJSON_AddStringToObject(row, "name", e->name[0] ? e->name : "-");
+    cJSON_AddStringToObject(row, "how", structmap_how_name(e->how));
+    cJSON_AddStringToObject(row, "role", structmap_role_name(e->role));
+    cJSON_AddStringToObject(row, "how_text", e->how_text);
+    cJSON_AddStringToObject(row, "role_text", e->role_text);
+    int used = c->needed && c->needed[i];
+    cJSON_AddStringToObject(row, "used", used ? (e->ncontours ? "yes" : "no (empty)")
+                                              : (e->role == SROLE_ORGAN ? "no (not needed)" : "no"));
+  }
+  for (int w = 0; w < c->map.nwarnings; w++) report_add_note(s, "info", c->map.warnings[w]);
+}
+
+static const char *row_status_word(const accum_eval_row *e) {
+  switch (e->status) {
+    case ROW_EVALUATED: return "evaluated";
+    case ROW_PARTLY_OUTSIDE: return "partly outside dose grid";
+    case ROW_NOT_APPLICABLE: return "not applicable";
+    default: return "NOT EVALUATED";
+  }
+}
+
 static void section_constraints(consult_ctx *c, rert_report *r, consult_summary *sum) {
   cJSON *s = report_add_section(r, "constraints", "4. Constraint evaluation (nominal and worst case)");
+  table_structure_mapping(c, s);
   static const report_column cols[] = {
       {"structure", "Structure", 0, NULL},   {"metric", "Metric", 0, NULL},
       {"tier", "Tier", 0, "tier"},           {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
+      {"status_text", "Status", 0, NULL},
       {"value", "Value", 2, NULL},           {"limit_text", "Limit", 0, NULL},
       {"margin", "Margin", 2, NULL},         {"verdict", "Nominal", 0, "verdict"},
       {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"}};
@@ -183,20 +231,36 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       if (protocol_tier_is_hard(e->c->tier)) hard_nom += fn, hard_wc += fw;
       else if (e->c->tier == TIER_DESIRABLE) des_nom += fn, des_wc += fw;
     }
-    char cap[600];
+    char cap[700];
     snprintf(cap, sizeof cap,
              "Protocol %s: %s. Hard failures: %d nominal, %d worst case; desirable failures: %d "
-             "nominal, %d worst case; not evaluated: %d.",
-             c->prot[p].name, c->prot[p].title, hard_nom, hard_wc, des_nom, des_wc, ev->not_evaluated);
+             "nominal, %d worst case; not evaluated: %d (%d mandatory/acceptable).",
+             c->prot[p].name, c->prot[p].title, hard_nom, hard_wc, des_nom, des_wc, ev->not_evaluated,
+             ev->hard_not_evaluated);
     cJSON *rows = report_add_table(s, c->prot[p].name, cap, cols, (int)(sizeof cols / sizeof cols[0]));
     sum->hard_failures += hard_nom;
     sum->hard_incomplete += ev->hard_incomplete;
+    sum->hard_not_evaluated += ev->hard_not_evaluated;
     sum->partial_rows += ev->partial_rows;
     for (int k = 0; k < ev->nrows; k++) {
       const accum_eval_row *e = &ev->rows[k];
       cJSON *row = report_table_row(rows);
       cJSON_AddStringToObject(row, "constraint_id", e->c->id);
       cJSON_AddStringToObject(row, "structure", e->structure);
+      if (e->roi_name[0]) cJSON_AddStringToObject(row, "roi_name", e->roi_name);
+      /* one status per row (docs/accumulate.md "Every constraint accounted for") */
+      cJSON_AddStringToObject(row, "status", accum_row_status_name(e->status));
+      if (e->reason != NE_NONE) cJSON_AddStringToObject(row, "reason", accum_ne_reason_name(e->reason));
+      {
+        char st[96];
+        snprintf(st, sizeof st, "%s%s%s", row_status_word(e), e->reason != NE_NONE ? ": " : "",
+                 e->reason != NE_NONE ? accum_ne_reason_name(e->reason) : "");
+        if (e->status == ROW_PARTLY_OUTSIDE && isfinite(e->outside_pct))
+          snprintf(st, sizeof st, "%s (%.1f %% outside)", row_status_word(e), e->outside_pct);
+        cJSON_AddStringToObject(row, "status_text", st);
+      }
+      cJSON_AddBoolToObject(row, "mandatory_not_evaluated", accumulate_row_unevaluated_hard(e));
+      add_num(row, "outside_pct", e->outside_pct);
       cJSON_AddStringToObject(row, "metric", e->c->metric.text);
       cJSON_AddStringToObject(row, "tier", protocol_tier_name(e->c->tier));
       cJSON_AddStringToObject(row, "scope", protocol_scope_name(e->c->scope));
@@ -652,7 +716,7 @@ static void section_provenance(consult_ctx *c, rert_report *r) {
 
 static void section_summary(consult_ctx *c, rert_report *r, const consult_summary *sum) {
   cJSON *s = report_add_section(r, "summary", "Summary");
-  char buf[1200];
+  char buf[4000];
   const case_course *pl = casefile_planned_course(&c->cs);
   snprintf(buf, sizeof buf,
            "%d constraint rows evaluated in %d protocol(s); hard failures: %d nominal, %d worst case "
@@ -667,7 +731,27 @@ static void section_summary(consult_ctx *c, rert_report *r, const consult_summar
              "structures partly outside the dose grid, where the dose is taken as 0 (see each row).",
              sum->hard_incomplete, sum->partial_rows);
   }
-  report_add_note(s, sum->hard_failures || sum->worst_hard_failures || sum->hard_incomplete ? "warning" : "info", buf);
+  {
+    /* PASS only when every mandatory/acceptable row was evaluated and passed: name the others */
+    accum_overall ov;
+    accumulate_overall(c->ev, c->nprot, &ov);
+    size_t L = strlen(buf);
+    snprintf(buf + L, sizeof buf - L, " Verdict: %s.", accumulate_overall_name(ov.verdict));
+    if (ov.hard_not_evaluated) {
+      L = strlen(buf);
+      snprintf(buf + L, sizeof buf - L, " Not evaluated (mandatory/acceptable, so never PASS):");
+      for (int p = 0; p < c->nprot; p++)
+        for (int k = 0; k < c->ev[p].nrows; k++) {
+          const accum_eval_row *e = &c->ev[p].rows[k];
+          if (!accumulate_row_unevaluated_hard(e)) continue;
+          L = strlen(buf);
+          if (L + 120 >= sizeof buf) break;
+          snprintf(buf + L, sizeof buf - L, " %s/%s %s (%s);", c->prot[p].name, e->c->id, e->structure,
+                   e->reason != NE_NONE ? accum_ne_reason_name(e->reason) : accum_verdict_name(e->verdict));
+        }
+    }
+  }
+  report_add_note(s, sum->hard_failures || sum->worst_hard_failures || sum->hard_incomplete || sum->hard_not_evaluated ? "warning" : "info", buf);
   report_add_paragraph(s, "Decision support for a physicist and physician: every number below is traceable to an input file (section 9) or an assumption (section 2) and is in report.json.");
 }
 
@@ -703,6 +787,32 @@ int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err) {
   cJSON_AddNumberToObject(sj, "hard_incomplete", sum.hard_incomplete);
   cJSON_AddNumberToObject(sj, "rows_partly_outside_dose_grid", sum.partial_rows);
   cJSON_AddNumberToObject(sj, "constraint_rows", sum.nconstraints);
+  {
+    /* the verdict of every protocol together (accumulate_overall): PASS only when every
+     * mandatory/acceptable row was evaluated and passed; the rows that were not are listed */
+    accum_overall ov;
+    accumulate_overall(c->ev, c->nprot, &ov);
+    cJSON_AddStringToObject(sj, "verdict", accumulate_overall_name(ov.verdict));
+    cJSON_AddNumberToObject(sj, "hard_failures_nominal_or_worst", ov.hard_failures);
+    cJSON_AddNumberToObject(sj, "hard_not_evaluated", ov.hard_not_evaluated);
+    cJSON *ne = cJSON_AddArrayToObject(sj, "not_evaluated_mandatory");
+    for (int p = 0; p < c->nprot; p++)
+      for (int k = 0; k < c->ev[p].nrows; k++) {
+        const accum_eval_row *e = &c->ev[p].rows[k];
+        if (!accumulate_row_unevaluated_hard(e)) continue;
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "protocol", c->prot[p].name);
+        cJSON_AddStringToObject(x, "constraint_id", e->c->id);
+        cJSON_AddStringToObject(x, "structure", e->structure);
+        cJSON_AddStringToObject(x, "metric", e->c->metric.text);
+        cJSON_AddStringToObject(x, "tier", protocol_tier_name(e->c->tier));
+        cJSON_AddStringToObject(x, "reason", e->reason != NE_NONE ? accum_ne_reason_name(e->reason) : accum_verdict_name(e->verdict));
+        cJSON_AddItemToArray(ne, x);
+      }
+    cJSON *um = cJSON_AddArrayToObject(sj, "unmapped_rois");
+    for (int i = 0; c->has_map && i < c->map.n; i++)
+      if (c->map.e[i].role == SROLE_UNUSED) cJSON_AddItemToArray(um, cJSON_CreateString(c->map.e[i].local));
+  }
   cJSON_AddNumberToObject(sj, "uncertainty_mm", c->o->uncertainty_mm);
   return RERT_OK;
 }
