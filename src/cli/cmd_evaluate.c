@@ -21,6 +21,7 @@ static int run(const rert_args *a, rert_err *err) {
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "case", cf.path);
     json_add_num(root, "uncertainty_mm", ac->uncertainty_mm);
+    cJSON_AddNumberToObject(root, "structures_used", ac->in.nstructs);
     if (ac->has_map) cJSON_AddItemToObject(root, "structure_mapping", structmap_to_json(&ac->map));
     arr = cJSON_AddArrayToObject(root, "evaluations");
   } else {
