@@ -56,8 +56,9 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
   const double ab = isnan(c->alpha_beta_gy) ? pp->struct_ab[s] : c->alpha_beta_gy;
   row->alpha_beta_gy = ab;
   snprintf(row->alpha_beta_why, sizeof row->alpha_beta_why, "%s",
-           isnan(c->alpha_beta_gy) ? "not stated by the source; organ value (data/tissues.json or case)"
-                                   : "as the protocol states");
+           !isnan(c->alpha_beta_gy) ? "as the protocol states"
+           : !isnan(st->alpha_beta_gy) && st->override_note[0] ? "not stated by the source; case-file override"
+           : "not stated by the source; organ value (data/tissues.json or case)");
   /* recovery per prior course */
   accum_recovery rec[ACCUM_MAX_COURSES];
   double limit_factor = 1;

@@ -527,7 +527,23 @@ int cli_main(int argc, char **argv) {
   int want_help = 0;
   int rc = parse(c, argc - 2, argv + 2, a, &want_help, &err);
   if (rc == RERT_OK && want_help) {
-    cli_print_command_help(c, stdout);
+    if (a->json) {
+      /* --help --json: still one JSON document */
+      char *txt = NULL;
+      size_t len = 0;
+      FILE *m = open_memstream(&txt, &len);
+      if (m) {
+        cli_print_command_help(c, m);
+        fclose(m);
+      }
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "command", c->name);
+      cJSON_AddStringToObject(o, "help", txt ? txt : "");
+      free(txt);
+      json_emit(o);
+    } else {
+      cli_print_command_help(c, stdout);
+    }
     free_args(a);
     free(a);
     return 0;
