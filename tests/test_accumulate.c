@@ -141,8 +141,8 @@ static double stepwise_case(rert_date new_start) {
   cr_assert_float_eq(at(&r.recovered_prior, 0) + 20, v, 1e-4);
   accum_result_free(&r);
   volume_free(&d1); volume_free(&d2); volume_free(&cord);
-  return v;
   accum_input_free(&in);
+  return v;
 }
 Test(accumulate, stepwise_recovery_vectors) {
   cr_assert_float_eq(stepwise_case(D(2024, 9, 1)), 57.5, 1e-4);  /* 244 d = 8.02 mo */
@@ -199,8 +199,8 @@ static double one_prior(double dose, int n, const char *rec, rert_date end, rert
   double v = at(&r.recovered_prior, 0);
   accum_result_free(&r);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
-  return v;
   accum_input_free(&in);
+  return v;
 }
 Test(accumulate, fixed_and_jones_grant) {
   cr_assert_float_eq(one_prior(60, 30, "sphic_70", D(2023, 1, 1), D(2024, 6, 1)), 18.0, 1e-4);

@@ -1,7 +1,8 @@
 /* test_structures_cli.c — issue 13 through the `rert` binary on structure-set variants of the
  * phantom written by pydicom (tests/malformed/variants_structures.py, no rert code): local ROI
  * names, a cord that is a PRV, empty, degenerate or off the dose grid, 140/250 helper ROIs,
- * shuffled ROI order, duplicates, Pinnacle-style all-ORGAN sets.
+ * shuffled ROI order, duplicates, Pinnacle-style all-ORGAN sets (`rert evaluate`; solve and consult:
+ * test_structures_consult; order independence through accumulate: test_structures_order).
  *
  * Independent expectations: care_s0 has 8 constraints, two of them on the paired optic nerves,
  * so 10 rows (S0 Table 2 as shipped in data/protocols/care_s0.json) — no variant may show fewer;
@@ -14,42 +15,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "support/run.h"
 
-#define PY "/usr/bin/python3"
+#include "support/variants.h"
 
-static const char *base(void) {
-  static char dir[1024];
-  snprintf(dir, sizeof dir, "%s/test_structures_data", RERT_BUILD_DIR);
-  return dir;
-}
-
-/* The phantom (once per build directory) and the variant v of it; NULL when pydicom is missing. */
-static const char *variant(const char *v) {
-  static char path[1400];
-  if (system(PY " -c 'import pydicom' 2>/dev/null") != 0) return NULL;
-  char ph[1200], cmd[4096];
-  snprintf(ph, sizeof ph, "%s/phantom", base());
-  struct stat st;
-  if (stat(ph, &st) != 0) {
-    mkdir(base(), 0755);
-    char tmp[1300];
-    snprintf(tmp, sizeof tmp, "%s.tmp%d", ph, (int)getpid());
-    snprintf(cmd, sizeof cmd, "phantom --out %s > /dev/null", tmp);
-    cr_assert_eq(run_rert(cmd, NULL, NULL), 0, "rert phantom");
-    cr_assert_eq(rename(tmp, ph), 0);
-  }
-  snprintf(path, sizeof path, "%s/%s", base(), v);
-  if (stat(path, &st) != 0) {
-    snprintf(cmd, sizeof cmd, PY " %s/tests/malformed/variants_structures.py %s %s.tmp %s && mv %s.tmp %s",
-             RERT_SOURCE_DIR, ph, path, v, path, path);
-    cr_assert_eq(system(cmd), 0, "%s", cmd);
-  }
-  return path;
-}
+static const char *variant(const char *v) { return structure_variant(RERT_SOURCE_DIR, RERT_BUILD_DIR, v); }
 
 static cJSON *evaluate(const char *v, int *rc, const char *extra) {
   const char *d = variant(v);
@@ -188,43 +159,6 @@ Test(structures_cli, unevaluable_cord_is_incomplete_never_pass) {
   cJSON_Delete(j);
 }
 
-/* solve and consult share the accounting: exit 4 on the empty cord */
-Test(structures_cli, solve_and_consult_incomplete) {
-  const char *d = variant("empty_cord");
-  if (!d) cr_skip_test("python3-pydicom not installed");
-  char args[2048];
-  cJSON *j = NULL;
-  const char *tmp = test_tmpdir();
-  snprintf(args, sizeof args, "solve %s/case.json --protocol care_s0", d);
-  cr_expect_eq(run_rert_json(args, &j), 4);
-  cr_assert_not_null(j);
-  cr_expect_str_eq(str(j, "verdict"), "INCOMPLETE");
-  cJSON_Delete(j);
-  snprintf(args, sizeof args, "consult %s/case.json --protocol care_s0 --uncertainty-mm 0 --no-progress --out %s/consult_out",
-           d, tmp);
-  cr_expect_eq(run_rert_json(args, &j), 4);
-  cr_assert_not_null(j);
-  cr_expect_str_eq(str(j, "verdict"), "INCOMPLETE");
-  cJSON_Delete(j);
-  char p[1200], *txt = NULL;
-  snprintf(p, sizeof p, "%s/consult_out/report.json", tmp);
-  FILE *f = fopen(p, "r");
-  cr_assert_not_null(f);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  txt = calloc((size_t)n + 1, 1);
-  cr_assert_eq(fread(txt, 1, (size_t)n, f), (size_t)n);
-  fclose(f);
-  cJSON *r = cJSON_Parse(txt);
-  free(txt);
-  cr_assert_not_null(r);
-  const cJSON *sum = cJSON_GetObjectItem(r, "summary");
-  cr_expect_str_eq(str(sum, "verdict"), "INCOMPLETE");
-  cr_expect_str_eq(str(cJSON_GetArrayItem(cJSON_GetObjectItem(sum, "not_evaluated_mandatory"), 0), "constraint_id"), "cord_gt24");
-  cJSON_Delete(r);
-}
-
 /* Two ROIs resolving to SpinalCord: refused naming both and the file; accepted when the case
  * file's structure_map chooses, and then that ROI is the one evaluated. */
 Test(structures_cli, duplicate_refused_unless_mapped) {
@@ -277,47 +211,3 @@ Test(structures_cli, many_rois_only_needed_rasterised) {
   cJSON_Delete(j);
 }
 
-static cJSON *accumulate_json(const char *v) {
-  const char *d = variant(v);
-  if (!d) cr_skip_test("python3-pydicom not installed");
-  char args[2048];
-  snprintf(args, sizeof args, "accumulate %s/case.json --out %s/acc_%s", d, test_tmpdir(), v);
-  cJSON *j = NULL;
-  cr_assert_eq(run_rert_json(args, &j), 0, "%s", args);
-  cr_assert_not_null(j);
-  return j;
-}
-
-static const cJSON *structure(const cJSON *j, const char *name) {
-  const cJSON *s;
-  cJSON_ArrayForEach(s, cJSON_GetObjectItem(j, "structures"))
-    if (!strcmp(str(s, "name"), name)) return s;
-  return NULL;
-}
-
-/* Shuffled ROI order: identical maps (every structure's maxima, bit for bit). An organ of the same
- * alpha/beta overlapping the cord with s4_stepwise recovery (50 % after 12 months) does not
- * halve the cord's prior dose: the cord's 'none' governs (smaller recovery), whatever the order. */
-Test(structures_cli, order_independence_and_conservative_overlap) {
-  cJSON *a = accumulate_json("clean"), *b = accumulate_json("permuted");
-  const cJSON *s;
-  cJSON_ArrayForEach(s, cJSON_GetObjectItem(a, "structures")) {
-    const cJSON *t = structure(b, str(s, "name"));
-    cr_assert_not_null(t, "%s", str(s, "name"));
-    cr_expect_eq(num(s, "max_cumulative_gy"), num(t, "max_cumulative_gy"), "%s", str(s, "name"));
-    cr_expect_eq(num(s, "max_recovered_prior_gy"), num(t, "max_recovered_prior_gy"), "%s", str(s, "name"));
-  }
-  cJSON *o1 = accumulate_json("overlap_recovery"), *o2 = accumulate_json("overlap_recovery_permuted");
-  double cord_clean = num(structure(a, "SpinalCord"), "max_recovered_prior_gy");
-  double cord1 = num(structure(o1, "SpinalCord"), "max_recovered_prior_gy");
-  double eso1 = num(structure(o1, "Esophagus"), "max_recovered_prior_gy");
-  cr_expect_eq(cord1, cord_clean, "cord prior not discounted: %g vs %g", cord1, cord_clean);
-  cr_expect_eq(eso1, cord1, "the overlap takes the cord's (smaller) recovery: %g vs %g", eso1, cord1);
-  cr_expect_eq(num(structure(o2, "SpinalCord"), "max_recovered_prior_gy"), cord1);
-  cr_expect_eq(num(structure(o2, "Esophagus"), "max_recovered_prior_gy"), eso1);
-  cr_expect(strstr(str(o1, "alpha_beta_rule"), "smaller prior-dose recovery"), "%s", str(o1, "alpha_beta_rule"));
-  cJSON_Delete(a);
-  cJSON_Delete(b);
-  cJSON_Delete(o1);
-  cJSON_Delete(o2);
-}

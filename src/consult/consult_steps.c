@@ -332,8 +332,6 @@ int consult_step_masks(consult_ctx *c, rert_err *err) {
   c->has_map = 1;
   for (int r = 0; r < c->map.n; r++)
     snprintf(c->ss.rois[r].tg263_name, sizeof c->ss.rois[r].tg263_name, "%s", c->map.e[r].name);
-  for (int w = 0; w < c->map.nwarnings; w++)
-    cJSON_AddItemToArray(c->notes, cJSON_CreateString(c->map.warnings[w]));
   const rert_protocol *pp[RERT_CASE_MAX_PROTOCOLS];
   for (int p = 0; p < c->nprot; p++) pp[p] = &c->prot[p];
   size_t n = c->map.n > 0 ? (size_t)c->map.n : 1;
