@@ -35,6 +35,15 @@ Test(structmap, tg263_and_variants) {
   expect_map("Mandible", "Bone_Mandible");
   expect_map("Mandibula", "Bone_Mandible");
   expect_map("Cord Core", "SpinalCord_Core");
+  /* spellings of a clinical H&N study's structure sets (VoxTox ROI names as listed in scikit-rt,
+   * examples/voxtox/examples/roi_names/data_mvct.py) */
+  expect_map("left parotid", "Parotid_L");
+  expect_map("Right parotid", "Parotid_R");
+  expect_map("right SMG", "Glnd_Submand_R");
+  expect_map("spinal cord", "SpinalCord");
+  expect_map("pharyngeal constrictors", "Musc_Constrict");
+  expect_map("cord2 for IOV", "");
+  expect_map("left parotid 2 for IOV", "");
 }
 
 Test(structmap, laterality_prefix_suffix_languages) {
@@ -169,4 +178,48 @@ Test(structmap, resolve_roles_and_duplicates) {
   cr_expect(strstr(m.e[3].role_text, "structure_roles"));
   structmap_free(&m);
   casefile_free(&c);
+}
+
+/* A real export (dicompyler-core's example structure set, BSD licence, tests/data/real/
+ * dicompyler-core/README.md; the file arrives with the geometry work of issue 13): its local
+ * names and RTROIInterpretedTypes as a planning system wrote them. 'Lt Lung' is typed AVOIDANCE
+ * but names the left lung (TG-263 Lung_L); Areola/Nodes/Scar are unmapped helpers; the CTV/GTV
+ * typed ROIs are targets whatever their names. */
+#include "rert/dicomio.h"
+#include <sys/stat.h>
+Test(structmap, real_export_dicompyler_breast) {
+  char path[1024];
+  snprintf(path, sizeof path, "%s/tests/data/real/dicompyler-core/rtss_breast.dcm", RERT_SOURCE_DIR);
+  struct stat st;
+  if (stat(path, &st) != 0) cr_skip_test("%s not in this tree yet", path);
+  rert_structure_set ss;
+  memset(&ss, 0, sizeof ss);
+  rert_err e;
+  cr_assert_eq(io_read_rtstruct(path, &ss, &e), RERT_OK, "%s", e.msg);
+  rert_structmap m;
+  cr_assert_eq(structmap_resolve(&ss, path, NULL, &m, &e), RERT_OK, "%s", e.msg);
+  int seen = 0;
+  for (int i = 0; i < m.n; i++) {
+    const smap_entry *x = &m.e[i];
+    if (!strcmp(x->local, "Lt Lung")) {
+      seen++;
+      cr_expect_str_eq(x->name, "Lung_L");
+      cr_expect_eq(x->role, SROLE_ORGAN, "%s", x->role_text);
+    }
+    if (!strcmp(x->local, "Heart")) {
+      seen++;
+      cr_expect_eq(x->role, SROLE_ORGAN);
+    }
+    if (!strcmp(x->local, "Tumor Bed")) {
+      seen++;
+      cr_expect_eq(x->role, SROLE_TARGET);
+    }
+    if (!strcmp(x->local, "Nodes") || !strcmp(x->local, "Scar") || !strcmp(x->local, "Areola")) {
+      seen++;
+      cr_expect_eq(x->role, SROLE_UNUSED, "%s: %s", x->local, x->role_text);
+    }
+  }
+  cr_expect_eq(seen, 6);
+  structmap_free(&m);
+  rtdata_free_structure_set(&ss);
 }
