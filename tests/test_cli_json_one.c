@@ -73,7 +73,7 @@ Test(cli_json_one, dvh_error_after_result) {
   snprintf(v, sizeof v, "%s/empty_cord", t);
   snprintf(a, sizeof a, "phantom --out %s > /dev/null", ph);
   cr_assert_eq(run_rert(a, NULL, NULL), 0);
-  snprintf(a, sizeof a, "/usr/bin/python3 %s/tests/malformed/variants_structures.py %s %s empty_cord", RERT_SOURCE_DIR,
+  snprintf(a, sizeof a, "/usr/bin/python3 %s/tests/structures/make_variants.py %s %s empty_cord", RERT_SOURCE_DIR,
            ph, v);
   cr_assert_eq(system(a), 0);
   snprintf(a, sizeof a, "dvh --dose %s/course2/RD_course2.dcm --struct %s/course2/RS_course2.dcm --roi Brainstem,SpinalCord", v, v);

@@ -1,5 +1,5 @@
 /* test_structures_cli.c — issue 13 through the `rert` binary on structure-set variants of the
- * phantom written by pydicom (tests/malformed/variants_structures.py, no rert code): local ROI
+ * phantom written by pydicom (tests/structures/make_variants.py, no rert code): local ROI
  * names, a cord that is a PRV, empty, degenerate or off the dose grid, 140/250 helper ROIs,
  * shuffled ROI order, duplicates, Pinnacle-style all-ORGAN sets (`rert evaluate`; solve and consult:
  * test_structures_consult; order independence through accumulate: test_structures_order).

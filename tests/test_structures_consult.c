@@ -1,5 +1,5 @@
 /* test_structures_consult.c — issue 13 accounting through `rert solve` and `rert consult` on a
- * pydicom variant of the phantom whose cord ROI is empty (tests/malformed/variants_structures.py):
+ * pydicom variant of the phantom whose cord ROI is empty (tests/structures/make_variants.py):
  * the clinical safety rule "PASS only when every mandatory row was evaluated" (brief) makes both
  * INCOMPLETE (exit 4), and report.json names the row. */
 #include <criterion/criterion.h>

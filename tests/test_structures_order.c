@@ -3,7 +3,7 @@
  * the same alpha/beta 2 overlap with different recovery models (cord 'none', an overlapping organ
  * s4_stepwise: 50 % after 12 months, domain-reference §3.1) the conservative one governs: the
  * recovered prior EQD2 is the unrecovered one, not half of it, in either ROI order.
- * Variants: tests/malformed/variants_structures.py (pydicom, no rert code). */
+ * Variants: tests/structures/make_variants.py (pydicom, no rert code). */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>

@@ -40,7 +40,7 @@ const char *structure_variant(const char *source_dir, const char *build_dir, con
   snprintf(path, sizeof path, "%s/%s", base, v);
   if (!exists(path)) {
     snprintf(tmp, sizeof tmp, "%s.tmp%d", path, (int)getpid());
-    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/malformed/variants_structures.py %s %s %s", source_dir, ph,
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 %s/tests/structures/make_variants.py %s %s %s", source_dir, ph,
              tmp, v);
     cr_assert_eq(system(cmd), 0, "%s", cmd);
     publish(tmp, path);

@@ -1,5 +1,5 @@
 /* variants.h — structure-set variants of the phantom for the issue-13 tests
- * (tests/malformed/variants_structures.py, pydicom): generated once per build directory and
+ * (tests/structures/make_variants.py, pydicom): generated once per build directory and
  * shared by the test executables, safely when CTest runs them in parallel. */
 #ifndef RERT_TEST_VARIANTS_H
 #define RERT_TEST_VARIANTS_H

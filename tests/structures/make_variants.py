@@ -1,9 +1,9 @@
 #!/usr/bin/python3
-"""variants_structures.py — structure-set variants of the rert phantom for issue 13 (structure
+"""make_variants.py — structure-set variants of the rert phantom for issue 13 (structure
 identity, constraint accounting, order independence).
 
-Usage: variants_structures.py PHANTOM_DIR OUT_DIR VARIANT
-       variants_structures.py --list
+Usage: make_variants.py PHANTOM_DIR OUT_DIR VARIANT
+       make_variants.py --list
 
 PHANTOM_DIR is the output of `rert phantom` (small). OUT_DIR (must not exist) receives a copy of
 the case in which only the reference course's RTSTRUCT (course2) and case.json change; every
@@ -11,7 +11,7 @@ other file is linked. Written with pydicom only (no rert code), so the variants 
 program would export: local ROI names, empty or degenerate contours, a cord outside the dose grid,
 hundreds of helper ROIs, permuted ROI order, duplicates, Pinnacle-style all-ORGAN sets.
 The expectation of each variant is documented in VARIANTS and asserted by
-tests/test_structures_cli.c through the `rert` binary.
+tests/test_structures_cli.c, test_structures_order.c and test_structures_consult.c through the `rert` binary. (To become tests/malformed/variants_structures.py in the malformed-corpus framework once it is on main.)
 """
 import copy
 import json
