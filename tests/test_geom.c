@@ -258,8 +258,8 @@ Test(geom, margins) {
   geom_mask_free(&m);
 }
 
-/* Bad input: no usable contours, non-parallel contours, self-intersecting contour (kept, counted),
- * a structure half outside the grid (outside_cc = half of the box). */
+/* Bad input: no usable contours, non-parallel contours (left out, reported), self-intersecting
+ * contour (kept, counted), a structure half outside the grid (outside_cc = half of the box). */
 Test(geom, bad_input) {
   rert_roi r;
   memset(&r, 0, sizeof r);
@@ -269,14 +269,24 @@ Test(geom, bad_input) {
   cr_assert_eq(geom_roi_info(&r, 1, &info, &err), RERT_EINPUT);
   cr_assert(strstr(err.msg, "Empty"));
 
-  box_roi(&r, 0, 10, 0, 10, 0, 1, 2);
-  /* tilt the second contour about x by 10° */
+  box_roi(&r, 0, 10, 0, 10, 0, 1, 3);
+  /* tilt the second contour about x by 10° (the other two hold most of the area: the stack) */
   for (int i = 0; i < 4; i++) {
     double *p = r.contours[1].xyz_mm + 3 * i;
     p[2] += p[1] * tan(10 * M_PI / 180);
   }
-  cr_assert_eq(geom_roi_info(&r, 1, &info, &err), RERT_EINPUT);
-  cr_assert(strstr(err.msg, "not parallel"), "%s", err.msg);
+  /* the tilted contour is left out (an error finding: its area is lost), the other one kept */
+  rert_geom_findings fnd = {0};
+  rert_geom_opts go = {1, NULL};
+  cr_assert_eq(geom_roi_info_ex(&r, &go, &info, &fnd, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(info.ncontours_used, 2);
+  cr_assert_eq(info.ncontours_skipped, 1);
+  cr_assert_eq(fnd.nerrors, 1);
+  cr_assert_eq(fnd.items[0].contour, 1);
+  cr_assert_eq(fnd.items[0].problem, GEOM_PROBLEM_NOT_PARALLEL);
+  cr_assert_eq(fnd.items[0].rule, GEOM_RULE_EXCLUDED);
+  cr_assert(strstr(fnd.items[0].detail, "10.0°"), "%s", fnd.items[0].detail);
+  geom_findings_free(&fnd);
   roi_free(&r);
 
   /* bow-tie: (0,0)→(10,6)→(10,0)→(0,10); the edges cross at (6.25, 3.75) */

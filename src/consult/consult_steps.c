@@ -140,6 +140,16 @@ int consult_step_dicom(consult_ctx *c, rert_err *err) {
         snprintf(roi->tg263_name, sizeof roi->tg263_name, "%s",
                  casefile_map_structure(&c->cs, roi->name));
     }
+    /* each contour's slab is its CT slice (rert/geom.h); without the CT, inferred from all ROIs */
+    if (c->has_ct) rc = geom_slices_from_image(&c->ct, &c->slices, err);
+    else {
+      const rert_roi **all = malloc(((size_t)c->ss.nrois + 1) * sizeof *all);
+      if (!all) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+      for (int r = 0; r < c->ss.nrois; r++) all[r] = &c->ss.rois[r];
+      rc = geom_slices_infer(all, c->ss.nrois, &c->slices, err);
+      free(all);
+    }
+    if (rc) return rc;
   } else {
     return rert_err_set(err, RERT_EINPUT, "%s: reference course '%s' has no rtstruct",
                         c->o->case_path, ref->id);
@@ -305,7 +315,8 @@ int consult_step_masks(consult_ctx *c, rert_err *err) {
     if (strcasecmp(roi->interpreted_type, "EXTERNAL") == 0 || roi->ncontours == 0) continue;
     int k = c->nroi;
     rert_err e;
-    if (geom_mask_from_roi(roi, &c->grid, NULL, &c->mask[k], &e) != RERT_OK) {
+    rert_raster_opts ro = {0, 0, &c->slices};
+    if (geom_mask_from_roi(roi, &c->grid, &ro, &c->mask[k], &e) != RERT_OK) {
       char note[1400];
       snprintf(note, sizeof note, "structure %s skipped: %s", roi->name, e.msg);
       cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
@@ -352,6 +363,7 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
   }
   snprintf(in->default_recovery, sizeof in->default_recovery, "%s",
            c->cs.recovery_default[0] ? c->cs.recovery_default : "none");
+  in->slices = &c->slices;
   in->nstructs = c->nroi;
   for (int k = 0; k < c->nroi; k++) {
     accum_structure *s = &in->structs[k];
@@ -506,6 +518,7 @@ void consult_ctx_free(consult_ctx *c) {
   }
   if (c->has_ct) rtdata_free_image_series(&c->ct);
   if (c->has_ss) rtdata_free_structure_set(&c->ss);
+  geom_slices_free(&c->slices);
   for (int k = 0; k < c->nroi; k++) {
     geom_mask_free(&c->mask[k]);
     volume_free(&c->maskvol[k]);
