@@ -117,6 +117,14 @@ int geom_contour_plane(const rert_contour *ct, const double n[3], double *c, dou
   return 0;
 }
 
+/* Fraction of a contour's points within PLANAR_TOL_MM of the plane at c along n. */
+static double on_plane_fraction(const rert_contour *ct, const double n[3], double c) {
+  int k = 0;
+  for (int i = 0; i < ct->npoints; i++)
+    if (fabs(dot3(ct->xyz_mm + 3 * i, n) - c) <= PLANAR_TOL_MM) k++;
+  return ct->npoints > 0 ? (double)k / ct->npoints : 0;
+}
+
 typedef struct {
   int idx;      /* contour index in roi */
   double c;     /* plane position along n */
@@ -211,11 +219,33 @@ void geom_shape_free(geom_shape *s) {
     if (geom_findings_add(F, __VA_ARGS__)) goto oom;                                             \
   } while (0)
 
+/* Findings of one ROI in contour order (ROI-wide first), stable. */
+static void sort_findings(rert_geom_findings *f, int from) {
+  for (int i = from + 1; i < f->n; i++) {
+    rert_geom_finding x = f->items[i];
+    int j = i - 1;
+    while (j >= from && f->items[j].contour > x.contour) f->items[j + 1] = f->items[j], j--;
+    f->items[j + 1] = x;
+  }
+}
+
+static int shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *s, rert_err *err,
+                       rert_geom_findings *F);
+
 int geom_shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *s, rert_err *err) {
-  memset(s, 0, sizeof *s);
   rert_geom_findings local;
   memset(&local, 0, sizeof local);
   rert_geom_findings *F = o && o->findings ? o->findings : &local;
+  int n0 = F->n;
+  int rc = shape_build(roi, o, s, err, F);
+  sort_findings(F, n0);
+  geom_findings_free(&local);
+  return rc;
+}
+
+static int shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *s, rert_err *err,
+                       rert_geom_findings *F) {
+  memset(s, 0, sizeof *s);
   rert_roi_info *info = &s->info;
   const char *nm = roi->name[0] ? roi->name : "(unnamed)";
   cinfo *ci = NULL;
@@ -225,7 +255,6 @@ int geom_shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *
 
   if (roi->ncontours <= 0 || !roi->contours) {
     ADD(-1, GEOM_PROBLEM_NO_CONTOURS, GEOM_RULE_NONE, GEOM_SEV_ERROR, "the ROI has no contour data");
-    geom_findings_free(&local);
     return rert_err_set(err, RERT_EINPUT, "ROI %s has no contours", nm);
   }
   /* 1. classify; the reference normal is that of the largest usable contour */
@@ -268,7 +297,6 @@ int geom_shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *
   if (ncand == 0) {
     ADD(-1, GEOM_PROBLEM_NO_VOLUME, GEOM_RULE_NONE, GEOM_SEV_ERROR,
         "none of its %d contours is a closed planar outline enclosing an area", roi->ncontours);
-    geom_findings_free(&local);
     return rert_err_set(err, RERT_EINPUT,
                         "ROI %s: no closed planar contour with at least 3 points and non-zero area",
                         nm);
@@ -294,12 +322,14 @@ int geom_shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *
     int di;
     if (!geom_contour_usable(ct, nv, &a2)) continue;
     double cosang = fabs(dot3(nv, s->n)) / a2;
-    if (cosang < PARALLEL_COS) {
+    if (geom_contour_plane(ct, s->n, &cm, &dev, &di)) goto oom;
+    /* tilted: left out, unless most points lie on one plane of the stack and a few stray
+     * points tilt it (those are projected, below) */
+    if (cosang < PARALLEL_COS && on_plane_fraction(ct, s->n, cm) < 0.75) {
       ADD(c, GEOM_PROBLEM_NOT_PARALLEL, GEOM_RULE_EXCLUDED, GEOM_SEV_ERROR,
           "tilted %.1f° from the other contours", acos(fmin(1.0, cosang)) * 180 / M_PI);
       continue;
     }
-    if (geom_contour_plane(ct, s->n, &cm, &dev, &di)) goto oom;
     if (dev > PLANAR_TOL_MM)
       ADD(c, GEOM_PROBLEM_NON_PLANAR, GEOM_RULE_PROJECTED, GEOM_SEV_WARNING,
           "point %d is %.2f mm off the contour's plane (at %.2f mm)", di + 1, dev, cm);
@@ -531,7 +561,6 @@ int geom_shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *
   info->ncontours_used = s->nloops;
   info->ncontours_skipped = roi->ncontours - s->nloops;
   free(ci), free(cpos), free(cidx), free(lo), free(hi), free(self), free(other);
-  geom_findings_free(&local);
   return RERT_OK;
 oom_pa:
   free(pa);
@@ -539,7 +568,6 @@ oom:
   rc = rert_err_set(err, RERT_EINTERNAL, "ROI %s: out of memory", nm);
 fail:
   free(ci), free(cpos), free(cidx), free(lo), free(hi), free(self), free(other);
-  geom_findings_free(&local);
   geom_shape_free(s);
   return rc;
 }
