@@ -1,13 +1,13 @@
 /* test_dvh_extremes.c — Dmin and Dmax of the contour DVH are exact for the trilinear dose over
- * the contour-stack object (docs/dvh.md "Exact Dmin and Dmax"). Independent source: a dense
- * brute-force sampler written here (its own trilinear interpolation, even-odd point-in-polygon
- * and slab rule), refined by a pattern search from its best samples and a golden-section search
- * along the polygon edges. Two properties are asserted on irregular shapes (concave notches,
+ * the contour-stack object (docs/dvh.md "Exact Dmin and Dmax"). Independent source: the dense
+ * brute-force sampler of tests/support/brute.c (its own trilinear interpolation, even-odd
+ * point-in-polygon; slabs by the rule stated here), refined by a pattern search from its best
+ * samples and a golden-section search along the polygon edges. Two properties are asserted on irregular shapes (concave notches,
  * holes with islands, sparse planes with gaps, a self-intersecting outline) in random and smooth
  * oblique dose fields:
  *   (1) no sample of the object exceeds rert's Dmax or falls below its Dmin (never
  *       under-estimated — the clinical safety rule), to 1e-6 Gy;
- *   (2) the refined brute force reaches rert's values within 2e-3 Gy (they are attained).
+ *   (2) the refined brute force reaches rert's values within 1e-4 Gy (they are attained).
  */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -16,44 +16,14 @@
 #include <string.h>
 
 #include "rert/dvh.h"
+#include "support/brute.h"
 
-/* ---- the dose: an axis-aligned grid, trilinear between voxel centres (own implementation) ---- */
+/* ---- the dose: an axis-aligned grid ---- */
 typedef struct {
   int n[3];
   double o[3], sp[3];
   float *d;
 } grid;
-
-static double node(const grid *g, int i, int j, int k) {
-  return g->d[i + g->n[0] * (j + g->n[1] * k)];
-}
-
-/* NaN outside the grid (farther than half a voxel beyond the outermost centres) */
-static double dose_at(const grid *g, const double x[3]) {
-  double f[3];
-  int i0[3];
-  for (int a = 0; a < 3; a++) {
-    double u = (x[a] - g->o[a]) / g->sp[a];
-    if (u < -0.5 - 1e-12 || u > g->n[a] - 0.5 + 1e-12) return NAN;
-    if (u < 0) u = 0;
-    if (u > g->n[a] - 1) u = g->n[a] - 1;
-    int i = (int)floor(u);
-    if (i > g->n[a] - 2) i = g->n[a] - 2;
-    i0[a] = i, f[a] = u - i;
-  }
-  double v = 0;
-  for (int c = 0; c < 8; c++) {
-    double w = 1;
-    int ii[3];
-    for (int a = 0; a < 3; a++) {
-      int b = (c >> a) & 1;
-      w *= b ? f[a] : 1 - f[a];
-      ii[a] = i0[a] + b;
-    }
-    if (w != 0) v += w * node(g, ii[0], ii[1], ii[2]);
-  }
-  return v;
-}
 
 static unsigned rng = 12345u;
 static double urand(void) {
@@ -90,26 +60,6 @@ typedef struct {
   int npoly;
   double z;
 } plane;
-
-static int pip(const double *xy, int n, double x, double y) {
-  int in = 0;
-  for (int i = 0, j = n - 1; i < n; j = i++) {
-    double xi = xy[2 * i], yi = xy[2 * i + 1], xj = xy[2 * j], yj = xy[2 * j + 1];
-    if ((yi > y) != (yj > y) && x < (xj - xi) * (y - yi) / (yj - yi) + xi) in = !in;
-  }
-  return in;
-}
-
-/* even-odd over all polygons of the plane, closed slab */
-static int inside(const plane *P, int np, const double x[3]) {
-  for (int q = 0; q < np; q++) {
-    if (x[2] < P[q].z - H / 2 - 1e-12 || x[2] > P[q].z + H / 2 + 1e-12) continue;
-    int in = 0;
-    for (int p = 0; p < P[q].npoly; p++) in ^= pip(P[q].xy[p], P[q].np[p], x[0], x[1]);
-    if (in) return 1;
-  }
-  return 0;
-}
 
 /* star with concave notches: radius R·(1 + a·cos(m·θ + φ)) */
 static double *star(int n, double cx, double cy, double R, double a, int m, double phi, int rev) {
@@ -174,155 +124,19 @@ static void object_roi(const plane *P, int np, rert_roi *r) {
     }
 }
 
-/* ---- brute force ---- */
-typedef struct {
-  double v, x[3];
-} best;
-
-#define NKEEP 24
-typedef struct {
-  best top[NKEEP]; /* largest sign·dose samples */
-  int n;
-} keep;
-
-static void offer(keep *K, double v, const double x[3]) {
-  if (K->n < NKEEP) {
-    K->top[K->n].v = v;
-    memcpy(K->top[K->n++].x, x, sizeof K->top[0].x);
-    return;
-  }
-  int w = 0;
-  for (int i = 1; i < NKEEP; i++)
-    if (K->top[i].v < K->top[w].v) w = i;
-  if (v > K->top[w].v) {
-    K->top[w].v = v;
-    memcpy(K->top[w].x, x, sizeof K->top[0].x);
-  }
-}
-
-typedef struct {
-  const grid *g;
-  const plane *P;
-  int np;
-  double sign; /* +1 max, −1 min */
-  double extreme; /* of sign·dose over every sample */
-  keep K;
-} bf;
-
-static void sample(bf *b, const double x[3]) {
-  if (!inside(b->P, b->np, x)) return;
-  double v = dose_at(b->g, x);
-  if (isnan(v)) return;
-  v *= b->sign;
-  if (v > b->extreme) b->extreme = v;
-  offer(&b->K, v, x);
-}
-
-static double f_signed(bf *b, const double x[3]) {
-  if (!inside(b->P, b->np, x)) return -INFINITY;
-  double v = dose_at(b->g, x);
-  return isnan(v) ? -INFINITY : b->sign * v;
-}
-
-/* pattern search from x (axis and diagonal moves, shrinking steps), staying inside */
-static void refine(bf *b, double x[3]) {
-  static const int dirs[26][3] = {{1,0,0},{-1,0,0},{0,1,0},{0,-1,0},{0,0,1},{0,0,-1},{1,1,0},{1,-1,0},{-1,1,0},{-1,-1,0},{1,0,1},{1,0,-1},{-1,0,1},{-1,0,-1},{0,1,1},{0,1,-1},{0,-1,1},{0,-1,-1},{1,1,1},{1,1,-1},{1,-1,1},{1,-1,-1},{-1,1,1},{-1,1,-1},{-1,-1,1},{-1,-1,-1}};
-  double fx = f_signed(b, x), s = 0.2;
-  while (s > 1e-7) {
-    int moved = 0;
-    for (int d = 0; d < 26; d++) {
-      double y[3] = {x[0] + s * dirs[d][0], x[1] + s * dirs[d][1], x[2] + s * dirs[d][2]};
-      double fy = f_signed(b, y);
-      if (fy > fx) {
-        memcpy(x, y, sizeof y);
-        fx = fy;
-        moved = 1;
-      }
-    }
-    if (!moved) s *= 0.5;
-  }
-  if (fx > b->extreme) b->extreme = fx;
-}
-
-/* golden-section along an edge segment [p, q] at height z, around the best of fine samples */
-static void edge_search(bf *b, const double *p, const double *q, double z) {
-  double L = hypot(q[0] - p[0], q[1] - p[1]);
-  int n = (int)ceil(L / 0.01) + 1;
-  double bt = 0, bv = -INFINITY;
-  for (int i = 0; i <= n; i++) {
-    double t = (double)i / n, x[3] = {p[0] + t * (q[0] - p[0]), p[1] + t * (q[1] - p[1]), z};
-    double v = f_signed(b, x);
-    if (v > b->extreme) b->extreme = v;
-    if (v > bv) bv = v, bt = t;
-  }
-  if (!isfinite(bv)) return;
-  double lo = fmax(0, bt - 1.0 / n), hi = fmin(1, bt + 1.0 / n), gr = 0.5 * (sqrt(5.0) - 1);
-  for (int it = 0; it < 60; it++) {
-    double t1 = hi - gr * (hi - lo), t2 = lo + gr * (hi - lo);
-    double x1[3] = {p[0] + t1 * (q[0] - p[0]), p[1] + t1 * (q[1] - p[1]), z};
-    double x2[3] = {p[0] + t2 * (q[0] - p[0]), p[1] + t2 * (q[1] - p[1]), z};
-    double v1 = f_signed(b, x1), v2 = f_signed(b, x2);
-    if (v1 > b->extreme) b->extreme = v1;
-    if (v2 > b->extreme) b->extreme = v2;
-    if (v1 > v2) hi = t2;
-    else lo = t1;
-  }
-}
-
+/* the brute force's view: slabs [z − H/2, z + H/2] (every plane is on the 2 mm lattice and the
+ * gap k = 4, 5 is simply absent) */
 static double brute(const grid *g, const plane *P, int np, double sign) {
-  bf b;
-  memset(&b, 0, sizeof b);
-  b.g = g, b.P = P, b.np = np, b.sign = sign, b.extreme = -INFINITY;
+  bf_grid bg = {{g->n[0], g->n[1], g->n[2]}, {g->o[0], g->o[1], g->o[2]}, {g->sp[0], g->sp[1], g->sp[2]}, g->d};
+  bf_plane bp[MAXP];
+  bf_poly polys[MAXP][MAXP];
   for (int q = 0; q < np; q++) {
-    double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-    for (int p = 0; p < P[q].npoly; p++)
-      for (int i = 0; i < P[q].np[p]; i++) {
-        xmin = fmin(xmin, P[q].xy[p][2 * i]), xmax = fmax(xmax, P[q].xy[p][2 * i]);
-        ymin = fmin(ymin, P[q].xy[p][2 * i + 1]), ymax = fmax(ymax, P[q].xy[p][2 * i + 1]);
-      }
-    /* heights: both faces, the dose-grid planes inside the slab, and 8 between */
-    double zs[32];
-    int nz = 0;
-    double zl = P[q].z - H / 2, zh = P[q].z + H / 2;
-    for (int i = 0; i <= 8; i++) zs[nz++] = zl + (zh - zl) * i / 8.0;
-    for (int k = 0; k < g->n[2]; k++) {
-      double zk = g->o[2] + k * g->sp[2];
-      if (zk > zl && zk < zh) zs[nz++] = zk;
-    }
-    for (int iz = 0; iz < nz; iz++) {
-      for (double y = ymin; y <= ymax; y += 0.2)
-        for (double x = xmin; x <= xmax; x += 0.2) sample(&b, (double[3]){x, y, zs[iz]});
-      for (int p = 0; p < P[q].npoly; p++)
-        for (int i = 0; i < P[q].np[p]; i++) {
-          const double *a = P[q].xy[p] + 2 * i, *c = P[q].xy[p] + 2 * ((i + 1) % P[q].np[p]);
-          for (int s = 0; s <= 20; s++) {
-            double t = s / 20.0;
-            sample(&b, (double[3]){a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1]), zs[iz]});
-          }
-        }
-    }
-    /* dose-grid nodes inside the slab */
-    for (int k = 0; k < g->n[2]; k++)
-      for (int j = 0; j < g->n[1]; j++)
-        for (int i = 0; i < g->n[0]; i++)
-          sample(&b, (double[3]){g->o[0] + i * g->sp[0], g->o[1] + j * g->sp[1], g->o[2] + k * g->sp[2]});
+    bp[q].zlo = P[q].z - H / 2, bp[q].zhi = P[q].z + H / 2;
+    bp[q].npoly = P[q].npoly;
+    bp[q].poly = polys[q];
+    for (int p = 0; p < P[q].npoly; p++) polys[q][p].np = P[q].np[p], polys[q][p].xy = P[q].xy[p];
   }
-  /* refinement: pattern search from the best samples; edge searches at the heights of the best */
-  for (int i = 0; i < b.K.n; i++) refine(&b, b.K.top[i].x);
-  for (int i = 0; i < b.K.n; i++) {
-    double z = b.K.top[i].x[2];
-    for (int q = 0; q < np; q++)
-      for (int p = 0; p < P[q].npoly; p++)
-        for (int e = 0; e < P[q].np[p]; e++) {
-          const double *a = P[q].xy[p] + 2 * e, *c = P[q].xy[p] + 2 * ((e + 1) % P[q].np[p]);
-          double dx = c[0] - a[0], dy = c[1] - a[1], L2 = dx * dx + dy * dy;
-          double t = L2 > 0 ? ((b.K.top[i].x[0] - a[0]) * dx + (b.K.top[i].x[1] - a[1]) * dy) / L2 : 0;
-          t = fmax(0, fmin(1, t));
-          double ex = a[0] + t * dx - b.K.top[i].x[0], ey = a[1] + t * dy - b.K.top[i].x[1];
-          if (ex * ex + ey * ey < 0.25) edge_search(&b, a, c, z);
-        }
-  }
-  return sign * b.extreme;
+  return bf_extreme(&bg, bp, np, sign, 0.2);
 }
 
 static void run(int kind, unsigned seed, double sc) {
@@ -353,8 +167,8 @@ static void run(int kind, unsigned seed, double sc) {
          seed, sc, d.dmax_gy, bmax, d.dmin_gy, bmin);
   cr_expect(bmax <= d.dmax_gy + 1e-6, "a sample exceeds Dmax: %.6f > %.6f", bmax, d.dmax_gy);
   cr_expect(bmin >= d.dmin_gy - 1e-6, "a sample is below Dmin: %.6f < %.6f", bmin, d.dmin_gy);
-  cr_expect(d.dmax_gy - bmax <= 2e-3, "Dmax %.6f not attained (brute %.6f)", d.dmax_gy, bmax);
-  cr_expect(bmin - d.dmin_gy <= 2e-3, "Dmin %.6f not attained (brute %.6f)", d.dmin_gy, bmin);
+  cr_expect(d.dmax_gy - bmax <= 1e-4, "Dmax %.6f not attained (brute %.6f)", d.dmax_gy, bmax);
+  cr_expect(bmin - d.dmin_gy <= 1e-4, "Dmin %.6f not attained (brute %.6f)", d.dmin_gy, bmin);
   dvh_free(&d);
   volume_free(&dose);
   for (int c = 0; c < roi.ncontours; c++) free(roi.contours[c].xyz_mm);
@@ -375,8 +189,8 @@ Test(dvh_extremes, random_dose_small_object) {
  * the bilinear dose along them peaks between vertices */
 Test(dvh_extremes, random_dose_long_edges) {
   nvert_base = 7;
-  for (unsigned seed = 11; seed <= 18; seed++) run(0, seed, 1.0);
-  for (unsigned seed = 21; seed <= 24; seed++) run(1, seed, 1.0);
+  for (unsigned seed = 11; seed <= 16; seed++) run(0, seed, 1.0);
+  run(1, 21, 1.0);
   nvert_base = 37;
 }
 

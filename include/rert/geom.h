@@ -102,7 +102,8 @@ typedef enum {
                                 number of times */
   GEOM_RULE_GAP_EMPTY,       /* the slices between stay empty (not extruded) */
   GEOM_RULE_LOCAL_SPACING,   /* slab from the spacing of the slices around the plane */
-  GEOM_RULE_DEFAULT_THICKNESS /* slab from the caller's default thickness */
+  GEOM_RULE_DEFAULT_THICKNESS, /* slab from the caller's default thickness */
+  GEOM_RULE_NOT_COMPUTED     /* the ROI has no volume: its DVH and metrics are not computed */
 } rert_geom_rule;
 
 typedef enum {

@@ -25,11 +25,12 @@ void accum_cache_init(eval_cache *c, const accum_input *in) {
   memset(c, 0, sizeof *c);
   rert_err e;
   if (in->slices && geom_slices_copy(in->slices, &c->slices, &e) == RERT_OK) return;
-  const rert_roi *rois[ACCUM_MAX_STRUCTS];
+  const rert_roi **rois = malloc(((size_t)in->nstructs + 1) * sizeof *rois);
   int m = 0;
-  for (int s = 0; s < in->nstructs; s++)
+  for (int s = 0; rois && s < in->nstructs; s++)
     if (in->structs[s].roi) rois[m++] = in->structs[s].roi;
-  if (geom_slices_infer(rois, m, &c->slices, &e)) memset(&c->slices, 0, sizeof c->slices);
+  if (!rois || geom_slices_infer(rois, m, &c->slices, &e)) memset(&c->slices, 0, sizeof c->slices);
+  free(rois);
 }
 
 /* Value of the constraint's map at voxel v (EQD2/BED at the constraint's α/β of the locally

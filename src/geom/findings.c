@@ -82,6 +82,7 @@ const char *geom_rule_name(rert_geom_rule r) {
   case GEOM_RULE_GAP_EMPTY: return "gap left empty";
   case GEOM_RULE_LOCAL_SPACING: return "slab from the local slice spacing";
   case GEOM_RULE_DEFAULT_THICKNESS: return "slab from the default thickness";
+  case GEOM_RULE_NOT_COMPUTED: return "ROI not computed";
   }
   return "?";
 }

@@ -254,7 +254,7 @@ static int shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape
   int rc = RERT_OK;
 
   if (roi->ncontours <= 0 || !roi->contours) {
-    ADD(-1, GEOM_PROBLEM_NO_CONTOURS, GEOM_RULE_NONE, GEOM_SEV_ERROR, "the ROI has no contour data");
+    ADD(-1, GEOM_PROBLEM_NO_CONTOURS, GEOM_RULE_NOT_COMPUTED, GEOM_SEV_ERROR, "the ROI has no contour data");
     return rert_err_set(err, RERT_EINPUT, "ROI %s has no contours", nm);
   }
   /* 1. classify; the reference normal is that of the largest usable contour */
@@ -295,7 +295,7 @@ static int shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape
     }
   }
   if (ncand == 0) {
-    ADD(-1, GEOM_PROBLEM_NO_VOLUME, GEOM_RULE_NONE, GEOM_SEV_ERROR,
+    ADD(-1, GEOM_PROBLEM_NO_VOLUME, GEOM_RULE_NOT_COMPUTED, GEOM_SEV_ERROR,
         "none of its %d contours is a closed planar outline enclosing an area", roi->ncontours);
     return rert_err_set(err, RERT_EINPUT,
                         "ROI %s: no closed planar contour with at least 3 points and non-zero area",
