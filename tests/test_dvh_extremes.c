@@ -136,7 +136,7 @@ static double brute(const grid *g, const plane *P, int np, double sign) {
     bp[q].poly = polys[q];
     for (int p = 0; p < P[q].npoly; p++) polys[q][p].np = P[q].np[p], polys[q][p].xy = P[q].xy[p];
   }
-  return bf_extreme(&bg, bp, np, sign, 0.2);
+  return bf_extreme(&bg, bp, np, sign, 0.3);
 }
 
 static void run(int kind, unsigned seed, double sc) {

@@ -170,7 +170,7 @@ double bf_extreme(const bf_grid *g, const bf_plane *P, int np, double sign, doub
       for (int p = 0; p < P[q].npoly; p++)
         for (int i = 0; i < P[q].poly[p].np; i++) {
           const double *a = P[q].poly[p].xy + 2 * i, *c = P[q].poly[p].xy + 2 * ((i + 1) % P[q].poly[p].np);
-          int ns = (int)ceil(hypot(c[0] - a[0], c[1] - a[1]) / (step / 20)) + 1;
+          int ns = (int)ceil(hypot(c[0] - a[0], c[1] - a[1]) / (step / 10)) + 1;
           for (int s = 0; s <= ns; s++) {
             double t = (double)s / ns;
             sample(&b, (double[3]){a[0] + t * (c[0] - a[0]), a[1] + t * (c[1] - a[1]), zs[iz]});

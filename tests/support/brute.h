@@ -29,7 +29,7 @@ typedef struct {
 /* Trilinear dose at x (NaN outside the grid). */
 double bf_dose(const bf_grid *g, const double x[3]);
 /* Largest (sign = +1) or smallest (sign = −1) dose over the slabs, inside the grid. step_mm is
- * the interior sampling step (edges are sampled 20× finer). */
+ * the interior sampling step (edges are sampled 10× finer). */
 double bf_extreme(const bf_grid *g, const bf_plane *P, int np, double sign, double step_mm);
 
 #endif
