@@ -197,10 +197,11 @@ static void check_roi(const rert_roi *r, const rert_slice_geom *sl, int kind, un
   cr_assert_eq(d.extremes_exact, 1);
   bf_plane *P;
   int np = to_planes(r, &P);
-  bf_grid g = {{dose.nx, dose.ny, dose.nz},
-               {dose.origin_mm[0], dose.origin_mm[1], dose.origin_mm[2]},
-               {dose.spacing_mm[0], dose.spacing_mm[1], dose.spacing_mm[2]},
-               dose.data};
+  bf_grid g;
+  memset(&g, 0, sizeof g);
+  g.n[0] = dose.nx, g.n[1] = dose.ny, g.n[2] = dose.nz;
+  for (int a = 0; a < 3; a++) g.o[a] = dose.origin_mm[a], g.sp[a] = dose.spacing_mm[a];
+  g.d = dose.data;
   double bmax = bf_extreme(&g, P, np, +1, step), bmin = bf_extreme(&g, P, np, -1, step);
   printf("%-12s kind %d: Dmax rert %.6f brute %.6f | Dmin rert %.6f brute %.6f\n", r->name, kind,
          d.dmax_gy, bmax, d.dmin_gy, bmin);
@@ -225,7 +226,12 @@ Test(dvh_real, exact_extremes_on_real_contours) {
   cr_assert_eq(sl.source, GEOM_SLICES_LATTICE);
   free(all);
   const char *names[] = {"Tumor Bed", "Nodes", "Scar", "Borders"};
-  for (int i = 0; i < 4; i++) {
+#ifdef __SANITIZE_ADDRESS__
+  const int nroi = 1; /* the sanitizer build checks memory, not numbers: one ROI */
+#else
+  const int nroi = 4;
+#endif
+  for (int i = 0; i < nroi; i++) {
     const rert_roi *r = rtdata_find_roi(&ss, names[i]);
     cr_assert_not_null(r, "%s", names[i]);
     for (int kind = 0; kind < 2; kind++) check_roi(r, &sl, kind, 100 + i, 0.4);

@@ -11,10 +11,10 @@
  *
  * Histogram: bins of width bin_gy from lo_gy; diff_cc[b] is the volume with dose in
  * [lo + b·w, lo + (b+1)·w); cum_cc[b] the volume with dose ≥ lo + b·w (nbins + 1 entries, last 0).
- * Dmin/Dmax are EXACT for the trilinear dose over the contour-stack object when the contour
- * planes are dose-grid planes (docs/dvh.md "Exact Dmin and Dmax": the dose is harmonic in each
- * cell, so its extremes are on the object's surface or at grid nodes, and every candidate there
- * is evaluated); Dmean is the volume integral of the scanlines. Neither is binned.
+ * Dmin/Dmax are EXACT for the trilinear dose over the contour-stack object (docs/dvh.md "Exact
+ * Dmin and Dmax": the dose is harmonic in each cell, so its extremes are on the object's surface
+ * or at grid nodes, and every candidate there is evaluated — for contour planes along a grid axis
+ * and for oblique ones); Dmean is the volume integral of the scanlines. Neither is binned.
  *
  * Slabs: each contour stands for its image slice (rert/geom.h); pass the CT's slices in
  * rert_dvh_opts.slices when known, else they are inferred from all ROIs of the call.
@@ -44,8 +44,8 @@ typedef struct {
   double outside_cc;      /* part outside the dose grid */
   double dmin_gy, dmax_gy, dmean_gy; /* over the inside part */
   double sample_mm;       /* scanline spacing used (0 for mask DVHs) */
-  int extremes_exact;     /* 1: Dmin/Dmax exact (contour planes are dose-grid planes); 0: the
-                             slab edges and scanline samples (oblique planes, mask DVHs) */
+  int extremes_exact;     /* 1: Dmin/Dmax exact over the contour stack (contour DVHs); 0: over
+                             the voxel centres of a mask (dvh_compute_mask) */
   rert_roi_info geometry; /* shape facts (planes, contours used/skipped, slices, gaps) */
   rert_geom_findings findings; /* every contour finding and the rule applied (owned: dvh_free);
                                   also filled for an ROI that failed */

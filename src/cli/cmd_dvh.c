@@ -278,7 +278,7 @@ static int run_dvh(const rert_args *args, rert_err *err) {
       cJSON_AddNumberToObject(j, "outside_cc", d[r].outside_cc);
       cJSON_AddNumberToObject(j, "sample_mm", d[r].sample_mm);
       cJSON_AddNumberToObject(j, "bin_gy", d[r].bin_gy);
-      cJSON_AddStringToObject(j, "extremes", d[r].extremes_exact ? "exact" : "slab edges and samples");
+      cJSON_AddStringToObject(j, "extremes", d[r].extremes_exact ? "exact" : "voxel centres");
       cJSON_AddBoolToObject(j, "complete", d[r].outside_cc <= 1e-6 && roi_whole(&d[r]));
       cJSON *mj = cJSON_AddObjectToObject(j, "metrics");
       for (int i = 0; i < nm; i++) {

@@ -227,7 +227,7 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
   shape_gridmap_init(&g, &s, dose, 0);
   ext_setup ex;
   dvh_extremes_setup(&s, &g, &ex);
-  out->extremes_exact = ex.exact;
+  out->extremes_exact = 1; /* aligned or oblique planes: src/dvh/extremes*.c */
   double *hist = calloc(nbins, sizeof(double));
   double inside = 0, outside = 0, sum = 0, dmin = INFINITY, dmax = -INFINITY;
   int fail = !hist;

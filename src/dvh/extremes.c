@@ -18,9 +18,8 @@
  * evaluated; nothing is sampled. The grid's half-voxel border (clamped values) and the grid box
  * itself are handled by clipping: clamped values are constant across the border strip.
  *
- * Contour planes oblique to the grid: the same candidates along the slab's edges (caps at both
- * faces and the walls' vertical edges, cubic per cell) and the scanline samples; not proven exact
- * (critical points inside oblique faces are not searched), and said so (rert_dvh.extremes_exact).
+ * Contour planes oblique to the grid: src/dvh/extremes_oblique.c (the caps and walls cut the
+ * cells obliquely; their edges, cell-face cuts and interior critical points are all checked).
  */
 #include "dvh/extremes.h"
 
@@ -40,7 +39,7 @@ void dvh_extremes_setup(const geom_shape *s, const shape_gridmap *g, ext_setup *
   for (int a = 0; a < 3 && ok; a++)
     if (a != K && fabs(g->Ic[a]) > 1e-9 * big) ok = 0;
   if (ok && (fabs(g->Ia[K]) > 1e-9 * ab || fabs(g->Ib[K]) > 1e-9 * ab)) ok = 0;
-  e->exact = ok;
+  e->aligned = ok;
   e->K = K;
   e->P = K == 0 ? 1 : 0;
   e->Q = K == 2 ? 1 : 2;
@@ -159,36 +158,9 @@ void dvh_extremes_segment(const tri_grid *t, const double p0[3], const double p1
   if (sp != stack) free(sp);
 }
 
-/* Index-space point of (a, b, c). */
-static inline void to_index(const shape_gridmap *g, double a, double b, double c, double p[3]) {
-  for (int q = 0; q < 3; q++) p[q] = g->I0[q] + a * g->Ia[q] + b * g->Ib[q] + c * g->Ic[q];
-}
-
-static int plane_oblique(const geom_shape *s, int q, const shape_gridmap *g, const tri_grid *t,
-                         double *mn, double *mx) {
-  const shape_plane *P = &s->planes[q];
-  for (int l = P->l0; l < P->l0 + P->nl; l++) {
-    const shape_loop *L = &s->loops[l];
-    for (int i = 0; i < L->nv; i++) {
-      const double *v0 = s->verts_ab + 2 * (L->v0 + i), *v1 = s->verts_ab + 2 * (L->v0 + (i + 1) % L->nv);
-      double a0[3], a1[3];
-      for (int f = 0; f < 2; f++) {
-        double cz = f ? P->c_hi : P->c_lo;
-        to_index(g, v0[0], v0[1], cz, a0);
-        to_index(g, v1[0], v1[1], cz, a1);
-        dvh_extremes_segment(t, a0, a1, mn, mx);
-      }
-      to_index(g, v0[0], v0[1], P->c_lo, a0);
-      to_index(g, v0[0], v0[1], P->c_hi, a1);
-      dvh_extremes_segment(t, a0, a1, mn, mx);
-    }
-  }
-  return RERT_OK;
-}
-
 int dvh_extremes_plane(const geom_shape *s, int q, const shape_gridmap *g, const tri_grid *t,
                        const ext_setup *e, double *mn, double *mx) {
-  if (!e->exact) return plane_oblique(s, q, g, t, mn, mx);
+  if (!e->aligned) return dvh_extremes_plane_oblique(s, q, g, t, mn, mx);
   const shape_plane *Pl = &s->planes[q];
   const int K = e->K, P = e->P, Q = e->Q;
   /* heights: the slab's faces and the integer grid planes between, inside the grid */

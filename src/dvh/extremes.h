@@ -8,16 +8,16 @@
 #include "geom/shape.h"
 
 typedef struct {
-  int exact; /* 1: the contour planes are dose-grid planes (normal along grid axis K) */
+  int aligned; /* 1: the contour planes are dose-grid planes (normal along grid axis K) */
   int K, P, Q;
 } ext_setup;
 
 /* Decide whether the stack normal runs along a dose-grid axis (then the extremes are exact). */
 void dvh_extremes_setup(const geom_shape *s, const shape_gridmap *g, ext_setup *e);
 
-/* Extremes of the dose over slab q of the shape, inside the dose grid, merged into *mn / *mx.
- * Exact when e->exact; otherwise the extremes along the slab's edges (caps and walls) and its
- * vertices. Returns RERT_EINTERNAL on lack of memory. */
+/* Exact extremes of the dose over slab q of the shape, inside the dose grid, merged into *mn /
+ * *mx (planes along a grid axis: extremes.c; oblique planes: extremes_oblique.c). Returns
+ * RERT_EINTERNAL on lack of memory. */
 int dvh_extremes_plane(const geom_shape *s, int q, const shape_gridmap *g, const tri_grid *t,
                        const ext_setup *e, double *mn, double *mx);
 
@@ -26,5 +26,8 @@ int dvh_extremes_plane(const geom_shape *s, int q, const shape_gridmap *g, const
  * between cell faces is fitted exactly from four values and its stationary points are checked. */
 void dvh_extremes_segment(const tri_grid *t, const double p0[3], const double p1[3], double *mn,
                           double *mx);
+
+int dvh_extremes_plane_oblique(const geom_shape *s, int q, const shape_gridmap *g,
+                               const tri_grid *t, double *mn, double *mx);
 
 #endif

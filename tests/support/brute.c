@@ -5,11 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int has_dir(const bf_grid *g) {
+  for (int a = 0; a < 9; a++)
+    if (g->dir[a] != 0) return 1;
+  return 0;
+}
+
+/* world position of grid node (i, j, k) */
+static void node_world(const bf_grid *g, int i, int j, int k, double x[3]) {
+  int ii[3] = {i, j, k};
+  for (int a = 0; a < 3; a++) {
+    x[a] = g->o[a];
+    for (int b = 0; b < 3; b++) {
+      double d = has_dir(g) ? g->dir[3 * b + a] : (a == b);
+      x[a] += ii[b] * g->sp[b] * d;
+    }
+  }
+}
+
 double bf_dose(const bf_grid *g, const double x[3]) {
   double f[3];
   int i0[3];
+  int rot = has_dir(g);
   for (int a = 0; a < 3; a++) {
-    double u = (x[a] - g->o[a]) / g->sp[a];
+    double r = 0;
+    if (rot)
+      for (int b = 0; b < 3; b++) r += (x[b] - g->o[b]) * g->dir[3 * a + b];
+    else r = x[a] - g->o[a];
+    double u = r / g->sp[a];
     if (u < -0.5 - 1e-12 || u > g->n[a] - 0.5 + 1e-12) return NAN;
     if (u < 0) u = 0;
     if (u > g->n[a] - 1) u = g->n[a] - 1;
@@ -67,6 +90,7 @@ static int inside(const bf_plane *P, int np, const double x[3]) {
 }
 
 #define NKEEP 24
+#define BIN_MM 1.0 /* local searches start from the best sample of every 1 mm bin near the best */
 typedef struct {
   const bf_grid *g;
   const bf_plane *P;
@@ -74,6 +98,9 @@ typedef struct {
   double sign, extreme;
   double topv[NKEEP], topx[NKEEP][3];
   int ntop;
+  double blo[3];
+  int nb[3];
+  double *binv, *binx; /* per bin: best value and its position */
 } bf;
 
 static double f_signed(bf *b, const double x[3]) {
@@ -86,6 +113,15 @@ static void sample(bf *b, const double x[3]) {
   double v = f_signed(b, x);
   if (!isfinite(v)) return;
   if (v > b->extreme) b->extreme = v;
+  if (b->binv) {
+    size_t idx = 0, mul = 1;
+    for (int a = 0; a < 3; a++) {
+      int k = (int)floor((x[a] - b->blo[a]) / BIN_MM);
+      k = k < 0 ? 0 : (k >= b->nb[a] ? b->nb[a] - 1 : k);
+      idx += mul * (size_t)k, mul *= (size_t)b->nb[a];
+    }
+    if (v > b->binv[idx]) b->binv[idx] = v, memcpy(b->binx + 3 * idx, x, 3 * sizeof(double));
+  }
   int w = 0;
   if (b->ntop < NKEEP) w = b->ntop++;
   else {
@@ -97,15 +133,34 @@ static void sample(bf *b, const double x[3]) {
   memcpy(b->topx[w], x, sizeof b->topx[w]);
 }
 
-/* pattern search from x (axis and diagonal moves, shrinking steps), staying inside */
+/* Search directions: the 26 axis and diagonal moves, 36 quasi-random unit vectors and 24 in the
+ * x-y plane (a kink of the dose along an oblique grid plane is a ridge no axis move follows). */
+#define NDIR (26 + 36 + 24)
+static double dirs[NDIR][3];
+static void init_dirs(void) {
+  static int done = 0;
+  if (done) return;
+  int n = 0;
+  for (int d = 0; d < 27; d++) {
+    int dx = d % 3 - 1, dy = d / 3 % 3 - 1, dz = d / 9 - 1;
+    if (dx || dy || dz) dirs[n][0] = dx, dirs[n][1] = dy, dirs[n][2] = dz, n++;
+  }
+  for (int i = 0; i < 36; i++) { /* spiral points on the unit sphere */
+    double z = 1 - (2 * i + 1) / 36.0, r = sqrt(1 - z * z), ph = i * M_PI * (3 - sqrt(5.0));
+    dirs[n][0] = r * cos(ph), dirs[n][1] = r * sin(ph), dirs[n][2] = z, n++;
+  }
+  for (int i = 0; i < 24; i++) dirs[n][0] = cos(i * M_PI / 12 + 0.1), dirs[n][1] = sin(i * M_PI / 12 + 0.1), dirs[n][2] = 0, n++;
+  done = 1;
+}
+
+/* pattern search from x (shrinking steps), staying inside */
 static void refine(bf *b, double x[3]) {
+  init_dirs();
   double fx = f_signed(b, x), s = 0.2;
   while (s > 1e-7) {
     int moved = 0;
-    for (int d = 0; d < 27; d++) {
-      int dx = d % 3 - 1, dy = d / 3 % 3 - 1, dz = d / 9 - 1;
-      if (!dx && !dy && !dz) continue;
-      double y[3] = {x[0] + s * dx, x[1] + s * dy, x[2] + s * dz};
+    for (int d = 0; d < NDIR; d++) {
+      double y[3] = {x[0] + s * dirs[d][0], x[1] + s * dirs[d][1], x[2] + s * dirs[d][2]};
       double fy = f_signed(b, y);
       if (fy > fx) {
         memcpy(x, y, sizeof y);
@@ -145,10 +200,29 @@ static void edge_search(bf *b, const double *p, const double *q, double z) {
   sample(b, x);
 }
 
+static int cmp_desc(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? 1 : (a > b ? -1 : 0);
+}
+
 double bf_extreme(const bf_grid *g, const bf_plane *P, int np, double sign, double step) {
   bf b;
   memset(&b, 0, sizeof b);
   b.g = g, b.P = P, b.np = np, b.sign = sign, b.extreme = -INFINITY;
+  double bhi[3] = {-INFINITY, -INFINITY, -INFINITY};
+  b.blo[0] = b.blo[1] = b.blo[2] = INFINITY;
+  for (int q = 0; q < np; q++) {
+    b.blo[2] = fmin(b.blo[2], P[q].zlo), bhi[2] = fmax(bhi[2], P[q].zhi);
+    for (int p = 0; p < P[q].npoly; p++)
+      for (int i = 0; i < P[q].poly[p].np; i++)
+        for (int a = 0; a < 2; a++)
+          b.blo[a] = fmin(b.blo[a], P[q].poly[p].xy[2 * i + a]), bhi[a] = fmax(bhi[a], P[q].poly[p].xy[2 * i + a]);
+  }
+  size_t nbin = 1;
+  for (int a = 0; a < 3; a++) b.nb[a] = (int)ceil((bhi[a] - b.blo[a]) / BIN_MM) + 1, nbin *= (size_t)b.nb[a];
+  b.binv = malloc(nbin * sizeof(double));
+  b.binx = malloc(3 * nbin * sizeof(double));
+  for (size_t i = 0; b.binv && i < nbin; i++) b.binv[i] = -INFINITY;
   for (int q = 0; q < np; q++) {
     double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
     for (int p = 0; p < P[q].npoly; p++)
@@ -160,7 +234,7 @@ double bf_extreme(const bf_grid *g, const bf_plane *P, int np, double sign, doub
     double zs[64];
     int nz = 0;
     for (int i = 0; i <= 8; i++) zs[nz++] = P[q].zlo + (P[q].zhi - P[q].zlo) * i / 8.0;
-    for (int k = 0; k < g->n[2] && nz < 64; k++) {
+    for (int k = 0; k < g->n[2] && nz < 64 && !has_dir(g); k++) {
       double zk = g->o[2] + k * g->sp[2];
       if (zk > P[q].zlo && zk < P[q].zhi) zs[nz++] = zk;
     }
@@ -177,16 +251,120 @@ double bf_extreme(const bf_grid *g, const bf_plane *P, int np, double sign, doub
           }
         }
     }
-    /* dose-grid nodes inside the slab */
-    int k0 = (int)floor((P[q].zlo - g->o[2]) / g->sp[2]), k1 = (int)ceil((P[q].zhi - g->o[2]) / g->sp[2]);
-    int i0 = (int)floor((xmin - g->o[0]) / g->sp[0]), i1 = (int)ceil((xmax - g->o[0]) / g->sp[0]);
-    int j0 = (int)floor((ymin - g->o[1]) / g->sp[1]), j1 = (int)ceil((ymax - g->o[1]) / g->sp[1]);
+    /* dose-grid nodes inside the slab (all nodes when the grid is rotated: it is small) */
+    int k0 = 0, k1 = g->n[2] - 1, i0 = 0, i1 = g->n[0] - 1, j0 = 0, j1 = g->n[1] - 1;
+    if (!has_dir(g)) {
+      k0 = (int)floor((P[q].zlo - g->o[2]) / g->sp[2]), k1 = (int)ceil((P[q].zhi - g->o[2]) / g->sp[2]);
+      i0 = (int)floor((xmin - g->o[0]) / g->sp[0]), i1 = (int)ceil((xmax - g->o[0]) / g->sp[0]);
+      j0 = (int)floor((ymin - g->o[1]) / g->sp[1]), j1 = (int)ceil((ymax - g->o[1]) / g->sp[1]);
+    }
     for (int k = k0; k <= k1; k++)
       for (int j = j0; j <= j1; j++)
-        for (int i = i0; i <= i1; i++)
-          sample(&b, (double[3]){g->o[0] + i * g->sp[0], g->o[1] + j * g->sp[1], g->o[2] + k * g->sp[2]});
+        for (int i = i0; i <= i1; i++) {
+          double x[3];
+          node_world(g, i, j, k, x);
+          sample(&b, x);
+        }
   }
-  /* refinement from the best samples: pattern search, then edges near them at their height */
+  /* the slabs' vertical edges (at every vertex): sampled every 0.05 mm, then a golden-section
+   * search around the best (a dose kink where a cell face crosses the edge is a V-shaped extreme) */
+  for (int q = 0; q < np; q++)
+    for (int p = 0; p < P[q].npoly; p++)
+      for (int i = 0; i < P[q].poly[p].np; i++) {
+        const double *v = P[q].poly[p].xy + 2 * i;
+        int n = (int)ceil((P[q].zhi - P[q].zlo) / 0.05) + 1;
+        double bz = P[q].zlo, bv = -INFINITY;
+        for (int k = 0; k <= n; k++) {
+          double x[3] = {v[0], v[1], P[q].zlo + (P[q].zhi - P[q].zlo) * k / n};
+          double fv = f_signed(&b, x);
+          if (fv > b.extreme) b.extreme = fv;
+          if (fv > bv) bv = fv, bz = x[2];
+        }
+        if (!isfinite(bv)) continue;
+        double h = (P[q].zhi - P[q].zlo) / n, lo = fmax(P[q].zlo, bz - h), hi = fmin(P[q].zhi, bz + h);
+        double gr = 0.5 * (sqrt(5.0) - 1);
+        for (int it = 0; it < 60; it++) {
+          double z1 = hi - gr * (hi - lo), z2 = lo + gr * (hi - lo);
+          double f1 = f_signed(&b, (double[3]){v[0], v[1], z1}), f2 = f_signed(&b, (double[3]){v[0], v[1], z2});
+          if (f1 > b.extreme) b.extreme = f1;
+          if (f2 > b.extreme) b.extreme = f2;
+          if (f1 > f2) hi = z2;
+          else lo = z1;
+        }
+      }
+  /* grid lines: along each line of nodes the dose is piecewise linear, so its extremes over the
+   * object are at nodes or where the line enters or leaves the object (bisected to 1e-10 mm) —
+   * the apexes of the dose on an oblique face, which local searches cannot climb to (grids
+   * aligned with the slabs have them at the grid-plane heights sampled above) */
+  for (int ax = 0; ax < 3 && has_dir(g); ax++) {
+    int u = (ax + 1) % 3, v = (ax + 2) % 3;
+    for (int j = 0; j < g->n[v]; j++)
+      for (int i = 0; i < g->n[u]; i++) {
+        int ii[3];
+        ii[u] = i, ii[v] = j, ii[ax] = 0;
+        double a0[3], a1[3];
+        node_world(g, ii[0], ii[1], ii[2], a0);
+        ii[ax] = g->n[ax] - 1;
+        node_world(g, ii[0], ii[1], ii[2], a1);
+        /* extend half a voxel beyond the outer nodes (clamped border) */
+        double d[3], L = 0;
+        for (int a = 0; a < 3; a++) d[a] = a1[a] - a0[a], L += d[a] * d[a];
+        L = sqrt(L);
+        double ext = L > 0 ? 0.5 * g->sp[ax] / L : 0;
+        double t0 = -ext, t1 = 1 + ext;
+        int n = (int)ceil((t1 - t0) * L / 0.1) + 1;
+        int prev_in = 0;
+        double tp = t0;
+        for (int k = 0; k <= n; k++) {
+          double t = t0 + (t1 - t0) * k / n, x[3];
+          for (int a = 0; a < 3; a++) x[a] = a0[a] + t * d[a];
+          int in = inside(P, np, x) && !isnan(bf_dose(g, x));
+          if (in) sample(&b, x);
+          if (k > 0 && in != prev_in) {
+            double lo = tp, hi = t; /* lo has prev_in, hi has in */
+            for (int it = 0; it < 60; it++) {
+              double m = 0.5 * (lo + hi), y[3];
+              for (int a = 0; a < 3; a++) y[a] = a0[a] + m * d[a];
+              int im = inside(P, np, y) && !isnan(bf_dose(g, y));
+              if (im == prev_in) lo = m;
+              else hi = m;
+            }
+            double y[3], tt = prev_in ? lo : hi;
+            for (int a = 0; a < 3; a++) y[a] = a0[a] + tt * d[a];
+            sample(&b, y);
+          }
+          prev_in = in, tp = t;
+        }
+      }
+  }
+  /* refinement: pattern search from the best sample of every bin within 5 Gy of the best (local
+   * extremes elsewhere than the best coarse sample), then edges near the best points */
+  if (b.binv) {
+    /* the 256 best bins within 5 Gy of the best */
+    double cut = b.extreme - 5.0, *vals = malloc(nbin * sizeof(double));
+    size_t nv = 0;
+    for (size_t i = 0; vals && i < nbin; i++)
+      if (b.binv[i] >= cut) vals[nv++] = b.binv[i];
+    if (vals && nv > 256) {
+      qsort(vals, nv, sizeof(double), cmp_desc);
+      cut = vals[255];
+    }
+    free(vals);
+    for (size_t i = 0; i < nbin; i++)
+      if (b.binv[i] >= cut) {
+        double x[3];
+        memcpy(x, b.binx + 3 * i, sizeof x);
+        refine(&b, x);
+        double v = f_signed(&b, x);
+        if (isfinite(v)) {
+          int w = 0;
+          for (int k = 1; k < b.ntop; k++)
+            if (b.topv[k] < b.topv[w]) w = k;
+          if (b.ntop < NKEEP) w = b.ntop++;
+          if (v > b.topv[w] || w == b.ntop - 1) b.topv[w] = v, memcpy(b.topx[w], x, sizeof x);
+        }
+      }
+  }
   for (int i = 0; i < b.ntop; i++) refine(&b, b.topx[i]);
   for (int i = 0; i < b.ntop; i++) {
     const double *x = b.topx[i];
@@ -205,5 +383,6 @@ double bf_extreme(const bf_grid *g, const bf_plane *P, int np, double sign, doub
   }
   /* a last pattern search from the best points (the edge searches offered theirs) */
   for (int i = 0; i < b.ntop; i++) refine(&b, b.topx[i]);
+  free(b.binv), free(b.binx);
   return sign * b.extreme;
 }

@@ -11,8 +11,9 @@
 
 typedef struct {
   int n[3];
-  double o[3], sp[3]; /* axis-aligned grid, voxel centres o + i·sp */
+  double o[3], sp[3]; /* voxel centres o + Σ i_a·sp_a·dir_a */
   const float *d;     /* i fastest */
+  double dir[9];      /* unit axis directions (dir[0..2] = i axis, …); all 0 = identity */
 } bf_grid;
 
 typedef struct {
