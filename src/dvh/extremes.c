@@ -105,57 +105,98 @@ static void piece_cubic(const tri_grid *t, const double p0[3], const double d[3]
   }
 }
 
+/* The dose along a segment cannot leave [mn, mx] when every grid node of the cells around it
+ * lies inside (the trilinear value is a convex combination of them). Checked for segments whose
+ * index box holds at most 64 nodes. */
+static int segment_inside_range(const tri_grid *t, const double p0[3], const double p1[3],
+                                double mn, double mx) {
+  int lo[3], hi[3];
+  long count = 1;
+  for (int a = 0; a < 3; a++) {
+    double l = fmin(p0[a], p1[a]), h = fmax(p0[a], p1[a]);
+    l = fmax(0, fmin(t->n[a] - 1, l)), h = fmax(0, fmin(t->n[a] - 1, h));
+    lo[a] = (int)floor(l), hi[a] = (int)ceil(h);
+    count *= hi[a] - lo[a] + 1;
+  }
+  if (count > 64) return 0;
+  for (int k = lo[2]; k <= hi[2]; k++)
+    for (int j = lo[1]; j <= hi[1]; j++)
+      for (int i = lo[0]; i <= hi[0]; i++) {
+        double v = t->d[(size_t)i + t->sy * j + t->sz * k];
+        if (v < mn || v > mx) return 0;
+      }
+  return 1;
+}
+
+/* Node range of the trilinear cell holding continuous index p (clamped as tri_at). */
+static void cell_nodes_range(const tri_grid *t, const double p[3], double *lo, double *hi) {
+  double f[3];
+  size_t b, dx, dy, dz;
+  tri_cell(t, p, f, &b, &dx, &dy, &dz);
+  const float *d = t->d;
+  float v[8] = {d[b], d[b + dx], d[b + dy], d[b + dy + dx], d[b + dz], d[b + dz + dx], d[b + dz + dy], d[b + dz + dy + dx]};
+  float l = v[0], h = v[0];
+  for (int i = 1; i < 8; i++) l = v[i] < l ? v[i] : l, h = v[i] > h ? v[i] : h;
+  *lo = l, *hi = h;
+}
+
 void dvh_extremes_segment(const tri_grid *t, const double p0[3], const double p1[3], double *mn,
                           double *mx) {
   double d[3] = {p1[0] - p0[0], p1[1] - p0[1], p1[2] - p0[2]}, t0, t1;
+  if (segment_inside_range(t, p0, p1, *mn, *mx)) return;
   if (!clip_box(t, p0, d, &t0, &t1)) return;
-  /* split where a coordinate crosses an integer (cell faces; clamping starts at 0 and n − 1) */
-  double stack[64], *sp = stack;
-  int ns = 0, cap = 64;
-  sp[ns++] = t0;
-  for (int q = 0; q < 3; q++) {
-    if (fabs(d[q]) < 1e-15 || t->n[q] < 2) continue;
-    double x0 = p0[q] + t0 * d[q], x1 = p0[q] + t1 * d[q];
-    double lo = fmin(x0, x1), hi = fmax(x0, x1);
-    for (double k = floor(lo) + 1; k < hi; k += 1) {
-      if (k < 0 || k > t->n[q] - 1) continue;
-      double tk = (k - p0[q]) / d[q];
-      if (!(tk > t0 && tk < t1)) continue;
-      if (ns + 2 > cap) {
-        double *nsp = malloc(2 * (size_t)cap * sizeof(double));
-        if (!nsp) break; /* keep what we have: the cubic fit over a wider span is still checked */
-        memcpy(nsp, sp, (size_t)ns * sizeof(double));
-        if (sp != stack) free(sp);
-        sp = nsp, cap *= 2;
-      }
-      sp[ns++] = tk;
-    }
-  }
-  sp[ns++] = t1;
-  qsort(sp, ns, sizeof(double), cmp_double);
-  double prev = NAN;
-  for (int i = 0; i + 1 < ns; i++) {
-    double ta = sp[i], tb = sp[i + 1], y[4];
-    if (!(tb > ta)) continue;
-    for (int k = 0; k < 4; k++) {
-      if (k == 0 && !isnan(prev)) {
-        y[0] = prev;
-        continue;
-      }
-      double tt = ta + (tb - ta) * k / 3.0, p[3];
-      for (int a = 0; a < 3; a++) p[a] = p0[a] + tt * d[a];
-      y[k] = tri_at(t, p);
-      upd(y[k], mn, mx);
-    }
-    prev = y[3];
-    piece_cubic(t, p0, d, ta, tb, y, mn, mx);
-  }
-  if (ns == 2 && !(sp[1] > sp[0])) { /* a point */
+  if (!(t1 > t0)) { /* a point */
     double p[3];
     for (int a = 0; a < 3; a++) p[a] = p0[a] + t0 * d[a];
     upd(tri_at(t, p), mn, mx);
+    return;
   }
-  if (sp != stack) free(sp);
+  /* walk the pieces between the integer crossings (cell faces; clamping starts at 0 and n − 1)
+   * of the three coordinates, merged in order */
+  double next[3], step[3];
+  for (int a = 0; a < 3; a++) {
+    next[a] = step[a] = INFINITY;
+    if (fabs(d[a]) < 1e-15 || t->n[a] < 2) continue;
+    double x0 = p0[a] + t0 * d[a];
+    double k = d[a] > 0 ? floor(x0) + 1 : ceil(x0) - 1;
+    if (d[a] > 0 && k < 0) k = 0;
+    if (d[a] < 0 && k > t->n[a] - 1) k = t->n[a] - 1;
+    if (k < 0 || k > t->n[a] - 1) continue;
+    next[a] = (k - p0[a]) / d[a];
+    step[a] = 1.0 / fabs(d[a]);
+    /* last crossing inside [0, n − 1]: stop there (beyond, the value is clamped) */
+  }
+  double lim[3];
+  for (int a = 0; a < 3; a++) {
+    lim[a] = INFINITY;
+    if (!isfinite(step[a])) continue;
+    double edge = d[a] > 0 ? t->n[a] - 1 : 0;
+    lim[a] = (edge - p0[a]) / d[a];
+  }
+  double ta = t0;
+  while (ta < t1) {
+    double tb = t1;
+    for (int a = 0; a < 3; a++)
+      if (next[a] < tb && next[a] <= lim[a] + 1e-12) tb = next[a];
+    if (tb > ta + 1e-14) {
+      double pm[3], lo, hi;
+      for (int a = 0; a < 3; a++) pm[a] = p0[a] + 0.5 * (ta + tb) * d[a];
+      cell_nodes_range(t, pm, &lo, &hi);
+      if (!(lo >= *mn && hi <= *mx)) {
+        double y[4];
+        for (int k = 0; k < 4; k++) {
+          double tt = ta + (tb - ta) * k / 3.0, p[3];
+          for (int a = 0; a < 3; a++) p[a] = p0[a] + tt * d[a];
+          y[k] = tri_at(t, p);
+          upd(y[k], mn, mx);
+        }
+        piece_cubic(t, p0, d, ta, tb, y, mn, mx);
+      }
+    }
+    for (int a = 0; a < 3; a++)
+      while (next[a] <= tb + 1e-12) next[a] += step[a];
+    ta = tb;
+  }
 }
 
 int dvh_extremes_plane(const geom_shape *s, int q, const shape_gridmap *g, const tri_grid *t,

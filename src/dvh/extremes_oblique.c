@@ -269,27 +269,40 @@ static void patch_cells(const tri_grid *t, const patch *P, const double *corners
   double m[3];
   cross(P->d1, P->d2, m);
   double off = dot(m, P->p0);
-  for (int k = c0[2]; k <= c1[2]; k++)
-    for (int j = c0[1]; j <= c1[1]; j++)
-      for (int i = c0[0]; i <= c1[0]; i++) {
-        int cell[3] = {i, j, k};
+  /* walk the columns along the axis Z most normal to the plane; in each, only the cells the
+   * plane crosses (from the plane's height at the column's four corners) */
+  int Z = 0;
+  for (int a = 1; a < 3; a++)
+    if (fabs(m[a]) > fabs(m[Z])) Z = a;
+  if (!(fabs(m[Z]) > 0)) return;
+  int U = Z == 0 ? 1 : 0, V = Z == 2 ? 1 : 2;
+  for (int j = c0[V]; j <= c1[V]; j++)
+    for (int i = c0[U]; i <= c1[U]; i++) {
+      int cell[3];
+      cell[U] = i, cell[V] = j, cell[Z] = 0;
+      double blo[3], bhi[3];
+      cell_box(t, cell, blo, bhi);
+      double zlo = INFINITY, zhi = -INFINITY;
+      for (int c = 0; c < 4; c++) {
+        double pu = c & 1 ? bhi[U] : blo[U], pv = c & 2 ? bhi[V] : blo[V];
+        double z = (off - m[U] * pu - m[V] * pv) / m[Z];
+        zlo = fmin(zlo, z), zhi = fmax(zhi, z);
+      }
+      zlo = fmax(zlo, lo[Z]), zhi = fmin(zhi, hi[Z]);
+      if (zlo > zhi + 1e-9) continue;
+      int k0 = cell_of(zlo - 1e-9, t->n[Z]), k1 = cell_of(zhi + 1e-9, t->n[Z]);
+      if (k0 < c0[Z]) k0 = c0[Z];
+      if (k1 > c1[Z]) k1 = c1[Z];
+      for (int k = k0; k <= k1; k++) {
+        cell[Z] = k;
         double vlo, vhi;
         cell_range(t, cell, &vlo, &vhi);
         if (vlo >= *mn && vhi <= *mx) continue;
-        double blo[3], bhi[3];
-        cell_box(t, cell, blo, bhi);
-        int pos = 0, neg = 0;
-        for (int c = 0; c < 8; c++) {
-          double p[3] = {c & 1 ? bhi[0] : blo[0], c & 2 ? bhi[1] : blo[1], c & 4 ? bhi[2] : blo[2]};
-          double sd = dot(m, p) - off;
-          pos |= sd >= 0, neg |= sd <= 0;
-        }
-        if (pos && neg) cell_critical(t, cell, P, mn, mx);
+        cell_critical(t, cell, P, mn, mx);
       }
+    }
 }
 
-/* Even-odd point-in-polygon for one plane with its scan edges bucketed by b, so a query costs
- * the few edges near b (oblique slabs test many grid nodes). */
 typedef struct {
   const geom_shape *s;
   int q;
