@@ -503,8 +503,8 @@ int cli_main(int argc, char **argv) {
     return 0;
   }
   if (rc == RERT_OK) rc = c->run(a, &err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT) report_error(a->json || argv_has_json(argc, argv), rc, &err);
-  if (rc < 0 || rc > 3) rc = RERT_EINTERNAL;
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) report_error(a->json || argv_has_json(argc, argv), rc, &err);
+  if (rc < 0 || rc > RERT_EINCOMPLETE) rc = RERT_EINTERNAL;
   free_args(a);
   free(a);
   fflush(stdout);
