@@ -26,7 +26,7 @@
 #define G_PER_MM (43.4 / 18.0)
 static double dose_z(double z) { return 64.4 + G_PER_MM * (z + 1.5); }
 
-static char rd[1100], rs[1100], rs_alone[1100], ctdir[1100];
+static char rd[1100], rs[1100], rs_alone[1100], rs_otherct[1100], ctdir[1100];
 
 static void ident(rert_dicom_ident *id, const char *key, const char *modality) {
   memset(id, 0, sizeof *id);
@@ -83,6 +83,7 @@ static void write_case(void) {
   snprintf(rs, sizeof rs, "%s/RS.dcm", dir);
   snprintf(rs_alone, sizeof rs_alone, "%s/RS_alone.dcm", dir);
   snprintf(ctdir, sizeof ctdir, "%s/CT", dir);
+  snprintf(rs_otherct, sizeof rs_otherct, "%s/RS_otherct.dcm", dir);
   rert_err err;
   /* CT: 61 slices, 3 mm, z = −30 … 150 */
   rert_image_series ct;
@@ -139,6 +140,13 @@ static void write_case(void) {
   circle(&b->contours[0], 5, 30, 0), circle(&b->contours[1], 5, 33, 0), circle(&b->contours[2], 5, 36, 0);
   b->contours[1].xyz_mm[3] = 1e9;
   cr_assert_eq(io_write_rtstruct(rs, &ss, &ct, NULL, &err), RERT_OK, "%s", err.msg);
+  /* the same contours referencing the images of another series (same frame) */
+  rert_image_series other = ct;
+  other.slice_sop_uids = NULL;
+  ident(&other.ident, "other-ct", "CT");
+  cr_assert_eq(io_series_fill_slice_uids(&other, &err), RERT_OK);
+  cr_assert_eq(io_write_rtstruct(rs_otherct, &ss, &other, NULL, &err), RERT_OK, "%s", err.msg);
+  free(other.slice_sop_uids);
   rtdata_free_structure_set(&ss);
   rtdata_free_image_series(&ct);
 }
@@ -199,6 +207,18 @@ Test(dvh_geometry, sparse_roi_slabs_are_ct_slices) {
   cr_assert_eq(run_rert_json(args, &j), 0);
   cr_assert_str_eq(json_path_str(j, "slices.source"), "image series");
   check_sparse(j, "image series");
+  /* every contour references its CT slice: nothing to report about references */
+  const cJSON *p = roi_named(j, "PTV_tip");
+  cr_assert(!has_finding(p, 0, "referenced image does not match", "none"));
+  cJSON_Delete(j);
+  /* contours that reference another series' images: each is reported (warning), the slabs are
+   * still the CT's slices */
+  snprintf(args, sizeof args, "dvh --dose %s --struct %s --ct %s --metric Volume --roi PTV_tip", rd,
+           rs_otherct, ctdir);
+  cr_assert_eq(run_rert_json(args, &j), 0);
+  p = roi_named(j, "PTV_tip");
+  for (int c = 1; c <= 4; c++) cr_assert(has_finding(p, c, "referenced image does not match", "none"), "contour %d", c);
+  cr_assert_float_eq(metric(p, "Volume"), 0.39, 1e-9);
   cJSON_Delete(j);
   /* the sparse ROI alone: its own planes are 13, 24 and 1 slices of 3 mm apart */
   snprintf(args, sizeof args, "dvh --dose %s --struct %s --metric Volume,Dmin,Dmax", rd, rs_alone);

@@ -67,7 +67,9 @@ static void print_findings(const rert_dvh *d, int n) {
   for (int r = 0; r < n; r++)
     for (int i = 0; i < d[r].findings.n; i++) {
       const rert_geom_finding *f = &d[r].findings.items[i];
-      if (!any) printf("Contour findings (contour numbers count from 1 in the file's order):\n");
+      if (!any)
+        printf("Contour findings (contours numbered from 1 in the file's order; !! error: part of "
+               "the structure left out, ! warning: a rule decided the shape):\n");
       any = 1;
       char where[32];
       if (f->contour >= 0) snprintf(where, sizeof where, "contour %d", f->contour + 1);
