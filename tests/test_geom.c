@@ -455,6 +455,25 @@ Test(geom, slices_from_image) {
   cr_assert_eq(f.items[0].severity, GEOM_SEV_WARNING);
   geom_findings_free(&f);
   geom_slices_free(&sl);
+  /* the same slices from positions read from headers (unsorted, with a missing slice at 7.5):
+   * the single contour at z = 5 reaches half-way to 2.5 below and 10 above: 0.1·(1.25 + 2.5) */
+  double pos[19];
+  int np = 0;
+  for (int k = 19; k >= 0; k--)
+    if (k != 7) pos[np++] = -10 + 2.5 * k;
+  double nz[3] = {0, 0, 2};
+  cr_assert_eq(geom_slices_from_positions(pos, np, nz, NULL, &sl, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(sl.source, GEOM_SLICES_IMAGE);
+  cr_assert_float_eq(sl.pos_mm[0], -10, 1e-12);
+  cr_assert_float_eq(sl.spacing_mm, 2.5, 1e-12);
+  go.slices = &sl;
+  double z5[1] = {7.5 - 2.5};
+  rert_roi s5;
+  squares_roi(&s5, "S5", z5, 1, 10);
+  cr_assert_eq(geom_roi_info_ex(&s5, &go, &info, NULL, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.1 * (1.25 + 2.5), 1e-12);
+  geom_slices_free(&sl);
+  roi_free(&s5);
   roi_free(&dense), roi_free(&single), roi_free(&off);
 }
 

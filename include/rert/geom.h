@@ -63,6 +63,12 @@ typedef struct {
  * contour's ContourImageSequence reference). An unevenly spaced series that the reader
  * resampled keeps the resampled positions, and the note says so. */
 int geom_slices_from_image(const rert_image_series *s, rert_slice_geom *out, rert_err *err);
+/* Slices from known positions along `normal` (any order; e.g. ImagePositionPatient · normal of
+ * each CT slice read from the headers), with their SOP instance UIDs when known (may be NULL):
+ * source IMAGE. Fails for fewer than one position or a zero normal. */
+int geom_slices_from_positions(const double *pos_mm, int n, const double normal[3],
+                               const char (*sop_uids)[RERT_UID_LEN], rert_slice_geom *out,
+                               rert_err *err);
 /* Infer the slices from the contour planes of a whole structure set (every ROI passed; contours
  * of the most common orientation): the union of their plane positions, completed to a lattice
  * when every gap is a whole multiple of the smallest one (LATTICE), else IRREGULAR. With fewer

@@ -95,6 +95,53 @@ int geom_slices_from_image(const rert_image_series *s, rert_slice_geom *out, rer
   return RERT_OK;
 }
 
+int geom_slices_from_positions(const double *pos_mm, int n, const double normal[3],
+                               const char (*sop_uids)[RERT_UID_LEN], rert_slice_geom *out,
+                               rert_err *err) {
+  memset(out, 0, sizeof *out);
+  double l = sqrt(normal[0] * normal[0] + normal[1] * normal[1] + normal[2] * normal[2]);
+  if (n < 1 || !(l > 0)) return rert_err_set(err, RERT_EINPUT, "slices: no positions or no normal");
+  for (int a = 0; a < 3; a++) out->normal[a] = normal[a] / l;
+  int *ord = malloc(sizeof(int) * (size_t)n);
+  out->pos_mm = malloc(sizeof(double) * (size_t)n);
+  if (sop_uids) out->sop_uids = malloc((size_t)n * sizeof *out->sop_uids);
+  if (!ord || !out->pos_mm || (sop_uids && !out->sop_uids)) {
+    free(ord);
+    geom_slices_free(out);
+    return rert_err_set(err, RERT_EINTERNAL, "slices: out of memory");
+  }
+  for (int i = 0; i < n; i++) {
+    if (!isfinite(pos_mm[i])) {
+      free(ord);
+      geom_slices_free(out);
+      return rert_err_set(err, RERT_EINPUT, "slices: position %d is not finite", i + 1);
+    }
+    ord[i] = i;
+  }
+  for (int i = 1; i < n; i++) /* insertion sort of the indices by position */
+    for (int j = i; j > 0 && pos_mm[ord[j - 1]] > pos_mm[ord[j]]; j--) {
+      int t = ord[j];
+      ord[j] = ord[j - 1], ord[j - 1] = t;
+    }
+  for (int i = 0; i < n; i++) {
+    out->pos_mm[i] = pos_mm[ord[i]];
+    if (sop_uids) memcpy(out->sop_uids[i], sop_uids[ord[i]], RERT_UID_LEN);
+  }
+  free(ord);
+  out->npos = n;
+  out->source = GEOM_SLICES_IMAGE;
+  double *g = malloc(sizeof(double) * (size_t)(n > 1 ? n - 1 : 1));
+  if (g && n > 1) {
+    for (int i = 0; i + 1 < n; i++) g[i] = out->pos_mm[i + 1] - out->pos_mm[i];
+    qsort(g, n - 1, sizeof(double), cmp_double);
+    out->spacing_mm = g[(n - 1) / 2];
+  }
+  free(g);
+  snprintf(out->note, sizeof out->note, "%d image slice positions, median spacing %.3g mm", n,
+           out->spacing_mm);
+  return RERT_OK;
+}
+
 /* pos[n] ascending, distinct (≥ MERGE_TOL apart). */
 int geom_slices_from_planes(const double *pos, int n, const double normal[3], rert_slice_geom *out,
                             rert_err *err) {
