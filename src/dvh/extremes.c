@@ -317,6 +317,8 @@ int dvh_extremes_plane(const geom_shape *s, int q, const shape_gridmap *g, const
       k0[k] = i, k1[k] = nK > 1 ? i + 1 : i;
       tz[k] = nK > 1 ? z - i : 0;
     }
+    int klo = k0[0], khi = k1[0];
+    for (int k = 1; k < nh; k++) klo = k0[k] < klo ? k0[k] : klo, khi = k1[k] > khi ? k1[k] : khi;
     const size_t st[3] = {1, t->sy, t->sz};
     const size_t sP = st[P], sQ = st[Q], sK = st[K];
     const float *D = t->d;
@@ -328,6 +330,23 @@ int dvh_extremes_plane(const geom_shape *s, int q, const shape_gridmap *g, const
       int j = j0 + r;
       for (int w = 0; w + 1 < m; w += 2) {
         int ia = (int)fmax(0, ceil(x[w])), ib = (int)fmin(t->n[P] - 1, floor(x[w + 1]));
+        if (ib < ia) continue;
+        /* the value at any height lies between the two node layers around it: when every
+         * node of the layers this slab uses is within [mn, mx], no height can move them */
+        int inside = 1;
+        for (int kk = klo; kk <= khi && inside; kk++) {
+          const float *L = D + (size_t)j * sQ + (size_t)kk * sK;
+          const double a = *mn, b = *mx; /* compared in double: a node may lie between a
+                                            double extreme and its float rounding */
+          for (int i = ia; i <= ib; i++) {
+            double v = L[(size_t)i * sP];
+            if (v < a || v > b) {
+              inside = 0;
+              break;
+            }
+          }
+        }
+        if (inside) continue;
         for (int k = 0; k < nh; k++) {
           const float *L0 = D + (size_t)j * sQ + (size_t)k0[k] * sK;
           const float *L1 = D + (size_t)j * sQ + (size_t)k1[k] * sK;
