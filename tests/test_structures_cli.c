@@ -211,3 +211,26 @@ Test(structures_cli, many_rois_only_needed_rasterised) {
   cJSON_Delete(j);
 }
 
+
+/* `rert case check` shows the structure mapping of the reference structure set as gate findings
+ * and refuses two ROIs resolving to one name, before any dose is read (issue 12 + 13). */
+Test(structures_cli, case_check_reports_mapping_and_refuses_duplicates) {
+  const char *d = variant("renamed");
+  if (!d) cr_skip_test("python3-pydicom not installed");
+  char args[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "case check %s/case.json --json", d);
+  cJSON *j = NULL;
+  int rc = run_rert_json(args, &j);
+  cr_assert(rc == 0, "renamed ROIs are not a refusal: exit %d", rc);
+  cr_assert_not_null(j);
+  char *txt = cJSON_PrintUnformatted(j);
+  cr_expect(strstr(txt, "structure.mapped") && strstr(txt, "Myelon") && strstr(txt, "SpinalCord"),
+            "the mapping is a finding: %.2000s", txt);
+  free(txt);
+  cJSON_Delete(j);
+  const char *dup = variant("duplicate");
+  snprintf(args, sizeof args, "case check %s/case.json", dup);
+  cr_expect_eq(run_rert(args, &out, &err), 2);
+  cr_expect(strstr(err, "RS_course2.dcm") && strstr(err, "'SpinalCord'"), "%s", err);
+  free(out), free(err);
+}
