@@ -49,6 +49,8 @@ static box_course cand_photon(const char *id, double cord) {
   return c;
 }
 
+/* Sided organ names: the box structure set contours one carotid and one parotid, and a bilateral
+ * constraint (A_Carotid, Parotid) needs both sides or is NOT EVALUATED (docs/structures.md). */
 static const char *write_protocol(const char *dir) {
   static char path[1200];
   snprintf(path, sizeof path, "%s/box_protocol.json", dir);
@@ -59,13 +61,13 @@ static const char *write_protocol(const char *dir) {
         "{\"id\":\"cord_dmax\",\"organ\":\"SpinalCord\",\"metric\":\"Dmax\",\"limit_gy\":50,\"comparator\":\"<=\","
         "\"tier\":\"mandatory\",\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":2,\"recovery\":\"none\","
         "\"source\":\"test\",\"verified\":true},"
-        "{\"id\":\"carotid_dmax\",\"organ\":\"A_Carotid\",\"metric\":\"Dmax\",\"limit_gy\":120,\"comparator\":\"<=\","
+        "{\"id\":\"carotid_dmax\",\"organ\":\"A_Carotid_R\",\"metric\":\"Dmax\",\"limit_gy\":120,\"comparator\":\"<=\","
         "\"tier\":\"mandatory\",\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":3,\"recovery\":\"none\","
         "\"source\":\"test\",\"verified\":true},"
         "{\"id\":\"mandible_dmax\",\"organ\":\"Bone_Mandible\",\"metric\":\"Dmax\",\"limit_gy\":110,\"comparator\":\"<=\","
         "\"tier\":\"acceptable\",\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":3,\"recovery\":\"none\","
         "\"source\":\"test\",\"verified\":true},"
-        "{\"id\":\"parotid_mean\",\"organ\":\"Parotid\",\"metric\":\"Dmean\",\"limit_gy\":26,\"comparator\":\"<=\","
+        "{\"id\":\"parotid_mean\",\"organ\":\"Parotid_L\",\"metric\":\"Dmean\",\"limit_gy\":26,\"comparator\":\"<=\","
         "\"tier\":\"desirable\",\"scope\":\"new_course\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":3,\"recovery\":\"none\","
         "\"source\":\"test\",\"verified\":true}]}\n",
         f);

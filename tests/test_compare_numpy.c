@@ -46,11 +46,11 @@ Test(compare_numpy, rows_recomputed_by_pydicom_numpy, .timeout = 600) {
         "\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":2,\"recovery\":\"none\",\"source\":\"t\",\"verified\":true},"
         "{\"id\":\"cord_mean_rec\",\"organ\":\"SpinalCord\",\"metric\":\"Dmean\",\"limit_gy\":60,\"comparator\":\"<=\",\"tier\":\"acceptable\","
         "\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":2,\"recovery\":\"s4_stepwise\",\"source\":\"t\",\"verified\":true},"
-        "{\"id\":\"carotid_dmax_rec\",\"organ\":\"A_Carotid\",\"metric\":\"Dmax\",\"limit_gy\":120,\"comparator\":\"<=\",\"tier\":\"mandatory\","
+        "{\"id\":\"carotid_dmax_rec\",\"organ\":\"A_Carotid_R\",\"metric\":\"Dmax\",\"limit_gy\":120,\"comparator\":\"<=\",\"tier\":\"mandatory\","
         "\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":3,\"recovery\":\"s4_stepwise\",\"source\":\"t\",\"verified\":true},"
         "{\"id\":\"mandible_dmax\",\"organ\":\"Bone_Mandible\",\"metric\":\"Dmax\",\"limit_gy\":110,\"comparator\":\"<=\",\"tier\":\"mandatory\","
         "\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":3,\"recovery\":\"none\",\"source\":\"t\",\"verified\":true},"
-        "{\"id\":\"parotid_mean\",\"organ\":\"Parotid\",\"metric\":\"Dmean\",\"limit_gy\":40,\"comparator\":\"<=\",\"tier\":\"desirable\","
+        "{\"id\":\"parotid_mean\",\"organ\":\"Parotid_L\",\"metric\":\"Dmean\",\"limit_gy\":40,\"comparator\":\"<=\",\"tier\":\"desirable\","
         "\"scope\":\"cumulative\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":3,\"recovery\":\"none\",\"source\":\"t\",\"verified\":true},"
         "{\"id\":\"mandible_mean_new\",\"organ\":\"Bone_Mandible\",\"metric\":\"Dmean\",\"limit_gy\":40,\"comparator\":\"<=\",\"tier\":\"desirable\","
         "\"scope\":\"new_course\",\"quantity\":\"EQD2\",\"alpha_beta_gy\":3,\"recovery\":\"none\",\"source\":\"t\",\"verified\":true}]}\n",

@@ -28,6 +28,7 @@
 #include "rert/accumulate_case.h"
 #include "rert/casefile.h"
 #include "rert/clinical.h"
+#include "rert/geom.h"
 #include "rert/err.h"
 #include "rert/protocol.h"
 #include "rert/rbe.h"
@@ -147,7 +148,7 @@ typedef struct {
   double headroom_scale, headroom_worst_scale;
   char headroom_limiting[320];
   int nlet;
-  cand_let_stats let_stats[ACCUM_MAX_STRUCTS];
+  cand_let_stats *let_stats;      /* owned, [nlet] (one per structure at most) */
   rert_volume cumulative;        /* cumulative EQD2 (voxel α/β, recovered priors + candidate) */
   int rank;                      /* 1 = best; equal ranks = tie */
   char rank_note[512];
@@ -179,6 +180,9 @@ typedef struct cand_comparison {
   char tumour_ref_text[160];
   int recurrence_struct;         /* index into base->structs, −1 none */
   double slice_mm;               /* structure-set plane spacing (single-plane ROIs in DVHs) */
+  rert_slice_geom slices;        /* the image slices of the rows' DVHs (base->slices, else inferred
+                                    from every structure's contours as the engine does): NTCP, LETd,
+                                    integral dose and overlays use the same slabs as the rows */
   cJSON *notes;                  /* warnings: ["text", ...] */
 } cand_comparison;
 

@@ -35,6 +35,7 @@ int cand_dvh(const cand_comparison *cmp, const accum_structure *st, const rert_v
     rert_dvh_opts opt;
     memset(&opt, 0, sizeof opt);
     opt.slice_thickness_mm = cmp->slice_mm;
+    opt.slices = &cmp->slices; /* as the engine: even GEOM_SLICES_NONE */
     return dvh_compute_rois(&st->roi, 1, map, &opt, d, err);
   }
   rert_mask m;
@@ -111,7 +112,8 @@ int cand_metrics_protocol(cand_comparison *cmp, rert_err *err) {
   rc = protocol_from_json(root, "rert compare metrics", &cmp->metrics, err);
   cJSON_Delete(root);
   /* slab thickness of single-plane ROIs in cand_dvh: the median contour-plane spacing */
-  double v[ACCUM_MAX_STRUCTS];
+  double *v = malloc((b->nstructs > 0 ? (size_t)b->nstructs : 1) * sizeof *v);
+  if (!v) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   int n = 0;
   for (int s = 0; s < b->nstructs; s++) {
     rert_roi_info info;
@@ -126,6 +128,18 @@ int cand_metrics_protocol(cand_comparison *cmp, rert_err *err) {
       v[j - 1] = t;
     }
   cmp->slice_mm = n ? v[n / 2] : 0;
+  free(v);
+  /* the slabs of the engine's contour DVHs (accum_cache_init): the caller's image slices, else
+   * inferred from every structure's contour planes together */
+  rert_err e2;
+  if (!(b->slices && geom_slices_copy(b->slices, &cmp->slices, &e2) == RERT_OK)) {
+    const rert_roi **rois = malloc(((size_t)b->nstructs + 1) * sizeof *rois);
+    int m = 0;
+    for (int s = 0; rois && s < b->nstructs; s++)
+      if (b->structs[s].roi) rois[m++] = b->structs[s].roi;
+    if (!rois || geom_slices_infer(rois, m, &cmp->slices, &e2)) memset(&cmp->slices, 0, sizeof cmp->slices);
+    free(rois);
+  }
   return rc;
 }
 
@@ -322,6 +336,7 @@ static int integral_dose(const cand_comparison *cmp, cand_result *r, rert_err *e
     rert_dvh_opts opt;
     memset(&opt, 0, sizeof opt);
     opt.slice_thickness_mm = cmp->slice_mm;
+    opt.slices = &cmp->slices; /* as the engine: even GEOM_SLICES_NONE */
     int rc = dvh_compute_rois(&body, 1, D, &opt, &d, err);
     if (rc) return rc;
     if (d.status == RERT_OK) {

@@ -147,6 +147,9 @@ int cand_let_stats_compute(const cand_comparison *cmp, const accum_input *in, ca
                            rert_err *err) {
   r->nlet = 0;
   if (!r->let.data) return RERT_OK;
+  free(r->let_stats);
+  r->let_stats = calloc(in->nstructs > 0 ? (size_t)in->nstructs : 1, sizeof *r->let_stats);
+  if (!r->let_stats) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   /* LETd is averaged with the physical dose; the plan's own dose on the reference grid (fixed-RBE
    * or physical, before any variable RBE) is proportional to it voxel by voxel for protons, and its
    * units are those of the prescription the high-dose threshold refers to. A variable-RBE dose

@@ -47,6 +47,7 @@ void candidates_free(cand_comparison *cmp) {
     volume_free(&r->var_dose);
     volume_free(&r->let);
     volume_free(&r->cumulative);
+    free(r->let_stats);
     for (int p = 0; r->evs && p < cmp->nprot; p++) accum_evaluation_free(&r->evs[p]);
     free(r->evs);
   }
@@ -54,6 +55,7 @@ void candidates_free(cand_comparison *cmp) {
   for (int p = 0; p < cmp->nprot; p++) protocol_free(&cmp->prot[p]);
   free(cmp->prot);
   protocol_free(&cmp->metrics);
+  geom_slices_free(&cmp->slices);
   volume_free(&cmp->alpha_beta);
   if (cmp->ac) accum_case_free(cmp->ac);
   free(cmp->ac);
@@ -296,8 +298,20 @@ int candidates_run(const rert_case *cf, const cand_opts *o, cand_comparison *out
   if (rc) return rc;
   out->ac = calloc(1, sizeof *out->ac);
   if (!out->ac) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
-  accum_case_opts ao = {out->opts.uncertainty_mm, out->opts.rule, 1};
+  /* the structures needed are those the comparison's protocols constrain (plus targets and organs
+   * with tissue parameters: the risk organs and the NTCP organs of data/ntcp_lkb.json) */
+  const rert_protocol **pp = calloc((size_t)out->nprot + 1, sizeof *pp);
+  if (!pp) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  for (int i = 0; i < out->nprot; i++) pp[i] = &out->prot[i];
+  accum_case_opts ao;
+  memset(&ao, 0, sizeof ao);
+  ao.uncertainty_mm = out->opts.uncertainty_mm;
+  ao.rule = out->opts.rule;
+  ao.keep_candidates = 1;
+  ao.protocols = pp;
+  ao.nprotocols = out->nprot;
   rc = accum_case_load(cf, &ao, out->ac, err);
+  free(pp);
   if (rc) {
     free(out->ac);
     out->ac = NULL;
