@@ -121,9 +121,10 @@ Test(structures_cli, renamed_rois_resolve_and_say_how) {
 /* A cord that is only a PRV, empty, degenerate or off the dose grid: the cord row stays, NOT
  * EVALUATED with its reason; the verdict is INCOMPLETE (exit 4), never PASS, and names it. */
 Test(structures_cli, unevaluable_cord_is_incomplete_never_pass) {
-  static const char *const v[] = {"cord_prv_only", "empty_cord", "degenerate_cord", "cord_outside"};
-  static const char *const why[] = {"structure_missing", "structure_empty", "structure_degenerate", "outside_dose_grid"};
-  for (int k = 0; k < 4; k++) {
+  static const char *const v[] = {"cord_prv_only", "empty_cord", "degenerate_cord", "cord_outside", "corrupt_cord"};
+  static const char *const why[] = {"structure_missing", "structure_empty", "structure_degenerate", "outside_dose_grid",
+                                    "structure_degenerate"};
+  for (int k = 0; k < 5; k++) {
     int rc;
     cJSON *j = evaluate(v[k], &rc, NULL);
     cr_expect_eq(rc, 4, "%s exit %d", v[k], rc);

@@ -241,6 +241,21 @@ int accum_eval_from_contours(const accum_input *in, const accum_prep *pp, const 
                in->structs[ms->s].name, d->msg);
       return RERT_OK;
     }
+    if (d->findings.nerrors > 0) {
+      /* part of the drawn structure could not be used (non-finite coordinates, a tilted
+       * contour, rert/geom.h severity error): any value would be on a smaller structure than
+       * the one drawn, so the row is not evaluated — never a PASS on what is left */
+      const rert_geom_finding *f = NULL;
+      for (int q = 0; q < d->findings.n && !f; q++)
+        if (d->findings.items[q].severity == GEOM_SEV_ERROR) f = &d->findings.items[q];
+      row->verdict = VERDICT_NOT_EVALUATED;
+      row->reason = NE_STRUCTURE_DEGENERATE;
+      snprintf(row->explanation, sizeof row->explanation,
+               "%d contour(s) of %s could not be used (contour %d: %s, %s; %s): its DVH would be incomplete",
+               d->findings.nerrors, in->structs[ms->s].name, f ? f->contour + 1 : 0,
+               f ? geom_problem_name(f->problem) : "", f ? f->detail : "", f ? geom_rule_name(f->rule) : "");
+      return RERT_OK;
+    }
     row->structure_cc = d->total_cc;
     char note[160] = "";
     rert_dvh_value dv;

@@ -270,6 +270,9 @@ static int run_dvh(const rert_args *args, rert_err *err) {
     free(rois), free(d);
     goto done;
   }
+  /* rert dvh names each ROI as the file does (comparable with other tools' output); the TG-263
+   * name it resolves to is printed beside it ("tg263_name") */
+  for (int r = 0; r < nr; r++) snprintf(d[r].name, sizeof d[r].name, "%s", rois[r]->name);
   if (cli_has(args, "curve-out")) {
     rc = write_curves(cli_str(args, "curve-out"), d, nr, cli_flag(args, "differential"), err);
     if (rc) goto out;
