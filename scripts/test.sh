@@ -7,6 +7,12 @@ cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
 configs=${RERT_TEST_CONFIGS:-"release asan"}
 status=0
+# npm packages of the browser tests (puppeteer-core), exactly as pinned in the lock file
+if command -v npm >/dev/null 2>&1; then
+  (cd tests/browser && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm ci failed (tests/browser)"; exit 1; }
+else
+  echo "npm not found: the browser tests will fail (scripts/install-deps.sh installs nodejs and npm)"
+fi
 for cfg in $configs; do
   dir=build-test-$cfg
   case $cfg in

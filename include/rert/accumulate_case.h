@@ -30,5 +30,11 @@ typedef struct {
 
 int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *ac, rert_err *err);
 void accum_case_free(accum_case *ac);
+/* What-if dose scale of course c: the case-file extension courses[c].x_dose_scale (a number in
+ * (0, 3]; 1 when absent), written by report.html's what-if export. The course's dose on the
+ * reference grid is multiplied by it before anything else (uncertainty bounds included);
+ * `rert evaluate` names it in the mapping line, `rert consult` in a report warning. Anything else
+ * than such a number is refused naming the JSON path. */
+int accum_case_dose_scale(const rert_case *cf, int c, double *scale, rert_err *err);
 
 #endif

@@ -223,6 +223,7 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   if (!rc) {
     progress(o, 7);
     rc = consult_build_report(c, &r, err);
+    if (!rc) rc = consult_add_viewer(c, &r, err);
     if (rc) failed = 7;
   }
   if (!rc) {

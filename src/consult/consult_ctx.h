@@ -86,6 +86,8 @@ int consult_step_evaluate(consult_ctx *c, rert_err *err);
 int consult_step_budget(consult_ctx *c, rert_err *err);
 /* report (consult_report.c) */
 int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err);
+/* the interactive review's data for report.html (consult_viewer.c) */
+int consult_add_viewer(consult_ctx *c, rert_report *r, rert_err *err);
 int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *err);
 int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_err *err);
 void consult_ctx_free(consult_ctx *c);

@@ -16,6 +16,7 @@
 #include <strings.h>
 
 #include "consult/consult_ctx.h"
+#include "rert/accumulate_case.h"
 #include "rert/imageio.h"
 
 static void add_input(consult_ctx *c, const char *role, const char *path) {
@@ -287,6 +288,21 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     rtdata_free_vfield(&f);
     if (rc) return rert_err_prefix(err, rc, "course '%s'", c->cs.courses[i].id);
     c->mapped[i].meta = c->dose[i].dose.meta;
+  }
+  /* what-if dose scale (case file x_dose_scale, from report.html's export): applied to the
+   * mapped dose before anything else and said in the report */
+  for (int i = 0; i < c->cs.ncourses; i++) {
+    double f;
+    int rc = accum_case_dose_scale(&c->cs, i, &f, err);
+    if (rc) return rc;
+    if (f == 1.0) continue;
+    size_t n = volume_count(&c->mapped[i]);
+    for (size_t v = 0; v < n; v++) c->mapped[i].data[v] = (float)(c->mapped[i].data[v] * f);
+    char note[300];
+    snprintf(note, sizeof note,
+             "course %s: dose multiplied by %.4g (case file x_dose_scale): a what-if, not the planned "
+             "or delivered dose", c->cs.courses[i].id, f);
+    cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
   }
   return RERT_OK;
 }

@@ -39,6 +39,9 @@ void report_free(rert_report *r) {
   cJSON_Delete(r->doc);
   for (int i = 0; i < r->nimages; i++) free(r->images[i].png);
   free(r->images);
+  cJSON_Delete(r->viewer);
+  for (int i = 0; i < r->nblobs; i++) free(r->blobs[i].z);
+  free(r->blobs);
   memset(r, 0, sizeof *r);
 }
 
