@@ -43,8 +43,14 @@ int caseinit_check(caseinit_result *r, rert_err *err) {
     cJSON_AddStringToObject(r->check, "result", "the draft does not load yet (a required value is "
                             "missing): see the blocking TODOs");
     cJSON_AddStringToObject(r->check, "error", e.msg);
-    ci_todo(r, TODO_FILL, 1, json_path_in(e.msg, path, sizeof path),
-            "the case file loader stops here: %s", e.msg);
+    json_path_in(e.msg, path, sizeof path);
+    /* the same field already has a blocking TODO saying why: do not say it twice */
+    int known = 0;
+    for (int i = 0; i < r->ntodo; i++)
+      known |= r->todo[i].blocking && !strncmp(r->todo[i].path, path, strlen(r->todo[i].path)) &&
+               strlen(r->todo[i].path) > 2;
+    if (!known)
+      ci_todo(r, TODO_FILL, 1, path, "the case file loader stops here: %s", e.msg);
     ci_sync_todo(r);
     return RERT_OK;
   }

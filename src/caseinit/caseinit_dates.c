@@ -182,9 +182,10 @@ static void from_summary(ci_ctx *x, ci_course *c) {
 }
 
 static void from_plans(ci_ctx *x, ci_course *c) {
-  int any = 0;
-  for (int i = 0; i < c->nused; i++) {
-    const rert_rtplan *p = &x->plan[c->used[i]].plan;
+  int any = 0, np = 0;
+  const int *pls = ci_course_plans(c, &np);
+  for (int i = 0; i < np; i++) {
+    const rert_rtplan *p = &x->plan[pls[i]].plan;
     if (!p->has_treatment_dates) continue;
     if (!any || date_diff_days(c->start, p->first_treatment_date) < 0) c->start = p->first_treatment_date;
     if (!any || date_diff_days(c->end, p->last_treatment_date) > 0) c->end = p->last_treatment_date;
@@ -198,8 +199,8 @@ static void from_plans(ci_ctx *x, ci_course *c) {
              "\"treatment YYYY-MM-DD..YYYY-MM-DD\" in RTPlanDescription), not treatment records");
     return;
   }
-  for (int i = 0; i < c->nused; i++) {
-    const rert_rtplan *p = &x->plan[c->used[i]].plan;
+  for (int i = 0; i < np; i++) {
+    const rert_rtplan *p = &x->plan[pls[i]].plan;
     if (!p->has_plan_date) continue;
     if (!any || date_diff_days(c->start, p->plan_date) < 0) c->start = p->plan_date;
     any = 1;

@@ -218,6 +218,14 @@ static void select_plans(ci_ctx *x, ci_course *c) {
             "and their doses in .rtdose, fractions and prescription summed) or alternatives (keep "
             "the one delivered or to be evaluated)? None was chosen", ncand, list);
     snprintf(c->plan_rule, sizeof c->plan_rule, "undecided: %d candidate plans (TODO)", ncand);
+    for (int i = 0; i < ncand && c->ncand < 16; i++) {
+      c->cand[c->ncand++] = cand[i];
+      ci_not_used(x, x->plan[cand[i]].obj, "one of %d candidate plans of its frame, none chosen (TODO)",
+                  ncand);
+      for (int d = 0; d < x->ndose; d++)
+        if (x->dose[d].plan == cand[i])
+          ci_not_used(x, x->dose[d].obj, "dose of candidate plan '%s' (TODO)", plan_label(x, cand[i]));
+    }
   }
   /* every other plan of the frame is listed with the reason it is not used */
   for (int i = 0; i < c->nplans; i++) {
@@ -264,9 +272,10 @@ static void select_plans(ci_ctx *x, ci_course *c) {
 static const char *obj_for(const ci_ctx *x, int obj) { return ci_obj(x, obj)->ident.frame_of_reference_uid; }
 
 static void select_ss_ct(ci_ctx *x, ci_course *c) {
-  int refs[8], nr = 0;
-  for (int i = 0; i < c->nused; i++) {
-    int s = x->plan[c->used[i]].ss;
+  int refs[8], nr = 0, np = 0;
+  const int *pls = ci_course_plans(c, &np);
+  for (int i = 0; i < np; i++) {
+    int s = x->plan[pls[i]].ss;
     if (s < 0) continue;
     int k = 0;
     while (k < nr && refs[k] != s) k++;
@@ -359,15 +368,12 @@ static void select_ss_ct(ci_ctx *x, ci_course *c) {
                        : "no structure set says which one the course was planned on",
             list);
   } else {
+    char refd[200] = "";
+    if (ref_uid[0]) snprintf(refd, sizeof refd, " (the structure set references series %s)", ref_uid);
     ci_pend(c, TODO_REVIEW, 0, "dicom.ct_dir",
-            "no image series of the course's frame of reference in the export%s%s: the consult "
+            "no image series of the course's frame of reference in the export%s: the consult "
             "needs the reference course's CT for its slices and to register courses without a "
-            "registration", ref_uid[0] ? " (the structure set references series " : "",
-            ref_uid[0] ? ref_uid : "");
-    if (ref_uid[0]) {
-      size_t L = strlen(c->pending[c->npending - 1].message);
-      snprintf(c->pending[c->npending - 1].message + L, sizeof c->pending[0].message - L, ")");
-    }
+            "registration", refd);
   }
   if (c->ct >= 0 && x->ct[c->ct].ndirs != 1)
     ci_pend(c, TODO_REVIEW, 1, "dicom.ct_dir",
@@ -421,8 +427,11 @@ static void derive(ci_ctx *x, ci_course *c) {
     snprintf(fsrc + L, sizeof fsrc - L, "%s'%s' %d", i ? " + " : "", plan_label(x, c->used[i]),
              pl->fractions);
     L = strlen(rsrc);
-    snprintf(rsrc + L, sizeof rsrc - L, "%s'%s' %g Gy", i ? " + " : "", plan_label(x, c->used[i]),
-             pl->rx_gy);
+    if (isfinite(pl->rx_gy))
+      snprintf(rsrc + L, sizeof rsrc - L, "%s'%s' %g Gy", i ? " + " : "", plan_label(x, c->used[i]),
+               pl->rx_gy);
+    else
+      snprintf(rsrc + L, sizeof rsrc - L, "%s'%s' none", i ? " + " : "", plan_label(x, c->used[i]));
   }
   if (known) {
     snprintf(c->fractions_src, sizeof c->fractions_src,

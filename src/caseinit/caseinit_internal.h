@@ -87,6 +87,7 @@ typedef struct {
   char for_uid[RERT_UID_LEN];
   int nplans, plans[16];           /* every plan of the frame */
   int nused, used[8];              /* the course's plans */
+  int ncand, cand[16];             /* undecided: the candidate plans (none used) */
   char plan_rule[256];             /* why these plans */
   int ndoses, doses[CI_MAX_PER_COURSE];
   int ss, ct;                      /* −1 when none / undecided */
@@ -145,6 +146,12 @@ const char *ci_path(const ci_ctx *x, int obj); /* first file of the object */
 
 /* caseinit_group.c */
 int ci_group(ci_ctx *x, rert_err *err);
+
+/* The plans that speak for the course: the used ones, else the undecided candidates. */
+static inline const int *ci_course_plans(const ci_course *c, int *n) {
+  *n = c->nused ? c->nused : c->ncand;
+  return c->nused ? c->used : c->cand;
+}
 
 /* caseinit_dates.c */
 void ci_dates(ci_ctx *x, ci_course *c);

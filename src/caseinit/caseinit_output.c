@@ -88,7 +88,8 @@ static cJSON *course_summary(ci_ctx *x, const ci_course *c) {
   if (isfinite(c->rx_gy)) json_add_num(o, "prescription_gy", c->rx_gy);
   char d[11];
   if (c->has_start) ci_date_str(c->start, d), cJSON_AddStringToObject(o, "start_date", d);
-  if (c->has_end) ci_date_str(c->end, d), cJSON_AddStringToObject(o, "end_date", d);
+  if (c->has_end && !(c->planned && c->end_estimated))
+    ci_date_str(c->end, d), cJSON_AddStringToObject(o, "end_date", d);
   cJSON_AddStringToObject(o, "dates_from", c->dates_src);
   return o;
 }
