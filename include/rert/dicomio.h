@@ -203,6 +203,9 @@ typedef struct {
   int nfraction_groups, fractions_planned; /* RTPLAN (first fraction group) */
   char radiation_type[17];
   char approval_status[17];      /* RTPLAN, RTSTRUCT: ApprovalStatus (300E,0002), "" if absent */
+  char plan_intent[17];          /* RTPLAN: PlanIntent (300A,000A): CURATIVE, PALLIATIVE,
+                                    PROPHYLACTIC, VERIFICATION, MACHINE_QA, RESEARCH, SERVICE */
+  char plan_label[65];           /* RTPLAN: RTPlanLabel (300A,0002) */
   /* references between objects (UIDs, "" if absent) */
   char ref_series_uid[RERT_UID_LEN];   /* RTSTRUCT → image series */
   char ref_struct_uid[RERT_UID_LEN];   /* RTPLAN → RTSTRUCT */

@@ -175,6 +175,15 @@ static void select_plans(ci_ctx *x, ci_course *c) {
       continue;
     }
     const char *st = pl->plan.approval_status;
+    const char *intent = ci_obj(x, pl->obj)->plan_intent;
+    if (!strcmp(intent, "VERIFICATION") || !strcmp(intent, "MACHINE_QA") || !strcmp(intent, "SERVICE")) {
+      ci_not_used(x, pl->obj, "plan '%s' has PlanIntent (300A,000A) %s: not a treatment of the "
+                  "patient", plan_label(x, p), intent);
+      for (int d = 0; d < x->ndose; d++)
+        if (x->dose[d].plan == p)
+          ci_not_used(x, x->dose[d].obj, "dose of the %s plan '%s'", intent, plan_label(x, p));
+      continue;
+    }
     if (!strcmp(st, "REJECTED")) {
       ci_not_used(x, pl->obj, "plan '%s' is REJECTED (ApprovalStatus (300E,0002))", plan_label(x, p));
       continue;
@@ -424,8 +433,15 @@ static void derive(ci_ctx *x, ci_course *c) {
     if (i == 0) c->modality = pl->plan.modality;
     else if (pl->plan.modality != c->modality) c->modality_ok = 0;
     size_t L = strlen(fsrc);
-    snprintf(fsrc + L, sizeof fsrc - L, "%s'%s' %d", i ? " + " : "", plan_label(x, c->used[i]),
-             pl->fractions);
+    snprintf(fsrc + L, sizeof fsrc - L, "%s'%s' ", i ? " + " : "", plan_label(x, c->used[i]));
+    for (int g = 0; g < pl->plan.nfraction_groups; g++) {
+      L = strlen(fsrc);
+      snprintf(fsrc + L, sizeof fsrc - L, "%s%d", g ? "+" : "", pl->plan.fraction_groups[g].fractions_planned);
+    }
+    if (pl->plan.nfraction_groups > 1) {
+      L = strlen(fsrc);
+      snprintf(fsrc + L, sizeof fsrc - L, " (%d fraction groups)", pl->plan.nfraction_groups);
+    }
     L = strlen(rsrc);
     if (isfinite(pl->rx_gy))
       snprintf(rsrc + L, sizeof rsrc - L, "%s'%s' %g Gy", i ? " + " : "", plan_label(x, c->used[i]),
@@ -560,6 +576,12 @@ int ci_group(ci_ctx *x, rert_err *err) {
   for (int k = 0; k < x->ncourse; k++) {
     ci_course *c = &x->course[k];
     select_plans(x, c);
+    if (c->nplans && !c->nused && !c->ncand && !c->ndoses) {
+      /* every plan of the frame excluded (verification, rejected, unreadable): not a course */
+      x->course[k] = x->course[--x->ncourse];
+      k--;
+      continue;
+    }
     for (int i = 0; i < c->nused; i++) plan_doses(x, c, c->used[i]);
     select_ss_ct(x, c);
     for (int r = 0; r < x->nrec; r++) {

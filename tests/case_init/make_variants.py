@@ -248,6 +248,58 @@ def variant(name, src, root):
             it.SourceFrameOfReferenceUID = fixed if it.SourceFrameOfReferenceUID == moving else moving
         replace(dst, rf, full)
         return
+    if name == "multigroup":
+        # the prior plan as two fraction groups (25 + 10 fractions, the same 7 beams), one
+        # FRACTION dose per group (PS3.3 C.8.8.3: the whole delivery of that group = the course
+        # dose x 25/35 and x 10/35, from the sum of the 7 beam doses), the records numbering the
+        # fractions within each group (CurrentFractionNumber 1..25, then 1..10 of group 2)
+        import numpy as np
+        pf, pd = prior_plan(objs)
+        beams = [(f, d) for f, d in by_modality(objs, "RTDOSE")
+                 if d.ReferencedRTPlanSequence[0].ReferencedSOPInstanceUID == pd.SOPInstanceUID]
+        link_all(src, dst, skip={os.path.basename(f) for f, _ in beams})
+        total = None
+        for f, _ in beams:
+            full = pydicom.dcmread(f)
+            v = full.pixel_array.astype(np.float64) * float(full.DoseGridScaling)
+            total = v if total is None else total + v
+        plan = pydicom.dcmread(pf)
+        g1 = plan.FractionGroupSequence[0]
+        g2 = copy.deepcopy(g1)
+        g1.NumberOfFractionsPlanned = 25
+        g2.FractionGroupNumber = 2
+        g2.NumberOfFractionsPlanned = 10
+        plan.FractionGroupSequence.append(g2)
+        replace(dst, pf, plan)
+        template = pydicom.dcmread(beams[0][0])
+        for g, n in ((1, 25), (2, 10)):
+            ds = copy.deepcopy(template)
+            v = total * n / 35.0
+            scale = float(v.max()) / 4294967295.0
+            ds.PixelData = np.round(v / scale).astype(np.uint32).tobytes()
+            ds.BitsAllocated = ds.BitsStored = 32
+            ds.HighBit = 31
+            ds.DoseGridScaling = "%.10g" % scale
+            ds.DoseSummationType = "FRACTION"
+            fg = ds.ReferencedRTPlanSequence[0].ReferencedFractionGroupSequence[0]
+            fg.ReferencedFractionGroupNumber = g
+            if "ReferencedBeamSequence" in fg:
+                del fg.ReferencedBeamSequence
+            ds.SOPInstanceUID = generate_uid()
+            ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+            ds.DoseComment = "fraction group %d (variant)" % g
+            save(ds, dst)
+        for f, d in records(objs, pd.SOPInstanceUID):
+            full = pydicom.dcmread(f)
+            for b in full.TreatmentSessionBeamSequence:
+                fx = int(b.CurrentFractionNumber)
+                b.CurrentFractionNumber = fx if fx <= 25 else fx - 25
+            fx = int(full.TreatmentSessionBeamSequence[0].CurrentFractionNumber)
+            orig = int(d.TreatmentSessionBeamSequence[0].CurrentFractionNumber)
+            full.ReferencedFractionGroupNumber = 1 if orig <= 25 else 2
+            full.NumberOfFractionsPlanned = 25 if orig <= 25 else 10
+            replace(dst, f, full)
+        return
     raise SystemExit("unknown variant " + name)
 
 

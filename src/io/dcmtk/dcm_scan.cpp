@@ -143,6 +143,8 @@ extern "C" int io_scan_dir(const char *dir, io_index *out, rert_err *err) {
         copy_str(o.ref_plan_uid, RERT_UID_LEN, get_str(r, DCM_ReferencedSOPInstanceUID));
     } else if (k == IO_KIND_RTPLAN) {
       copy_str(o.approval_status, 17, get_str(ds, DCM_ApprovalStatus));
+      copy_str(o.plan_intent, 17, get_str(ds, DCM_PlanIntent));
+      copy_str(o.plan_label, 65, get_str(ds, DCM_RTPlanLabel));
       o.nfraction_groups = (int)seq_card(ds, DCM_FractionGroupSequence);
       if (DcmItem *fg = seq_item(ds, DCM_FractionGroupSequence, 0))
         if (get_long(fg, DCM_NumberOfFractionsPlanned, v)) o.fractions_planned = (int)v;
