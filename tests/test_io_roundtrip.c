@@ -237,7 +237,7 @@ Test(io_roundtrip, derived_dose_meta_and_uids) {
   strcpy(eqd2.meta.provenance, "course1+course2");
   strcpy(eqd2.meta.description, "cumulative EQD2; SpinalCord a/b 2");
   const char *plans[2] = {"1.2.3.4.1", "1.2.3.4.2"};
-  io_write_opts o = {"override: different-patients", NULL};
+  io_write_opts o = {.note = "override: different-patients", .software = NULL};
   rert_dicom_ident nid;
   cr_assert_eq(io_write_derived_dose(tp("eqd2.dcm"), &eqd2, &src.ident, plans, 2, &o, &nid, &e),
                RERT_OK, "%s", e.msg);

@@ -37,4 +37,13 @@ void accum_case_free(accum_case *ac);
  * than such a number is refused naming the JSON path. */
 int accum_case_dose_scale(const rert_case *cf, int c, double *scale, rert_err *err);
 
+/* The case file's structure override ($.overrides {"structure", "alpha_beta_gy"?, "recovery"?,
+ * "reason"}) for a TG-263 structure name: an exact match, else one naming the structure without
+ * its laterality (an override of A_Carotid applies to A_Carotid_L and A_Carotid_R). NULL none. */
+const case_override *accum_case_structure_override(const rert_case *cf, const char *name);
+/* Set st->alpha_beta_gy and every course's recovery from that override (the recovery given is
+ * the case file's per-organ model otherwise). Used by every accumulation built from a case file
+ * (rert accumulate/evaluate/solve and the consult), so the override applies everywhere. */
+void accum_case_apply_structure(const rert_case *cf, accum_structure *st, int ncourses);
+
 #endif

@@ -157,9 +157,7 @@ static int load_points(const rert_case *cf, accum_case *ac, rert_err *err) {
     st->mask = m;
     st->is_target = !strncasecmp(organs[o], "GTV", 3) || !strncasecmp(organs[o], "CTV", 3) ||
                     !strncasecmp(organs[o], "PTV", 3);
-    st->alpha_beta_gy = NAN;
-    const char *rm = casefile_recovery_model(cf, organs[o]);
-    for (int c = 0; c < cf->ncourses; c++) snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
+    accum_case_apply_structure(cf, st, cf->ncourses);
   }
   in->nstructs = no;
   return RERT_OK;
@@ -344,9 +342,7 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       st->mask = &ac->mask[s];
       st->roi = roi;
       st->is_target = is_target_roi(roi, name);
-      st->alpha_beta_gy = NAN;
-      const char *rm = casefile_recovery_model(cf, name);
-      for (int c = 0; c < in->ncourses; c++) snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
+      accum_case_apply_structure(cf, st, in->ncourses);
       in->nstructs++;
     }
     ac->structure_set = ss; /* the rois array moves with it: st->roi stays valid */
@@ -355,4 +351,26 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
   if (rc) { accum_case_free(ac); return rc; }
   /* the accum_input points into ac: fix pointers after any copy by the caller (don't copy ac) */
   return RERT_OK;
+}
+
+const case_override *accum_case_structure_override(const rert_case *cf, const char *name) {
+  const case_override *o = casefile_find_structure_override(cf, name);
+  if (o) return o;
+  size_t n = strlen(name);
+  if (n > 2 && (!strcmp(name + n - 2, "_L") || !strcmp(name + n - 2, "_R"))) {
+    char base[RERT_CASE_NAME_LEN];
+    snprintf(base, sizeof base, "%.*s", (int)(n - 2), name);
+    return casefile_find_structure_override(cf, base);
+  }
+  return NULL;
+}
+
+void accum_case_apply_structure(const rert_case *cf, accum_structure *st, int ncourses) {
+  const char *rm = casefile_recovery_model(cf, st->name);
+  st->alpha_beta_gy = NAN;
+  const case_override *ov = accum_case_structure_override(cf, st->name);
+  if (ov && isfinite(ov->alpha_beta_gy)) st->alpha_beta_gy = ov->alpha_beta_gy;
+  if (ov && ov->recovery[0]) rm = ov->recovery;
+  for (int c = 0; c < ncourses && c < ACCUM_MAX_COURSES; c++)
+    snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
 }

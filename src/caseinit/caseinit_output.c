@@ -265,7 +265,7 @@ int caseinit_write(const caseinit_result *r, const char *path, const char *expor
       return rert_err_set(err, RERT_EINPUT, "%s: inside the export %s; rert case init leaves the "
                           "export untouched — write the case file beside it", path, export_dir);
   }
-  char *s = cJSON_Print(r->doc);
+  char *s = json_print_full(r->doc, 1);
   if (!s) return rert_err_set(err, RERT_EINTERNAL, "%s: cannot format the case file", path);
   size_t n = strlen(s);
   s[n] = '\n';

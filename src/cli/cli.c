@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rert/data.h"
 #include "rert/date.h"
 
 #ifndef RERT_VERSION
@@ -430,7 +431,7 @@ void cli_print_markdown(FILE *f) {
 void cli_print_json(cJSON *root) {
   if (!cJSON_GetObjectItemCaseSensitive(root, "rert_version"))
     cJSON_AddStringToObject(root, "rert_version", RERT_VERSION);
-  char *s = cJSON_Print(root);
+  char *s = json_print_full(root, 1);
   if (s) {
     fputs(s, stdout);
     fputc('\n', stdout);

@@ -28,7 +28,7 @@ static int write_map(const char *dir, const char *file, const rert_volume *v, co
     size_t L = strlen(w.meta.description);
     snprintf(w.meta.description + L, sizeof w.meta.description - L, "; %zu unconstrained voxels written as 0", nans);
   }
-  io_write_opts o = {note, NULL};
+  io_write_opts o = {.note = note, .software = NULL};
   /* the plans it derives from: one course, or every course with a plan */
   const char *uids[ACCUM_MAX_COURSES];
   int nu = 0;
@@ -200,7 +200,7 @@ static int run(const rert_args *a, rert_err *err) {
     cJSON_AddNumberToObject(root, "rbe_conversion_clamped_voxels", (double)res->rbe_conversion_clamped_voxels);
     cJSON_AddItemToObject(root, "files", files);
     files = NULL;
-    char path[4096], *txt = cJSON_Print(root);
+    char path[4096], *txt = json_print_full(root, 1);
     snprintf(path, sizeof path, "%s/accumulate.json", out);
     if (!txt) rc = rert_err_set(err, RERT_EINTERNAL, "cannot format summary");
     else {

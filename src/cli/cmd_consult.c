@@ -15,6 +15,7 @@ static const rert_opt consult_opts_tbl[] = {
     {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
     {"created", OPT_STR, NULL, "creation time of the report and DICOM outputs (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z) instead of now or SOURCE_DATE_EPOCH; for reproducible output", NULL, 0},
     {"no-progress", OPT_FLAG, NULL, "no progress indicator on stderr (it is shown only on a terminal anyway)", NULL, 0},
+    {"dose-encoding", OPT_STR, "raw32", "pixel encoding of the derived RTDOSEs: raw32 (uncompressed 32-bit, what plastimatch and planning systems import), rle32 (RLE Lossless, on request), raw16", NULL, 0},
     {0}};
 
 int consult_print_result(const rert_args *a, const consult_summary *s, int rc);
@@ -22,6 +23,10 @@ int consult_print_result(const rert_args *a, const consult_summary *s, int rc);
 int consult_print_result(const rert_args *a, const consult_summary *s, int rc) {
   if (cli_json(a)) {
     cJSON *o = cJSON_CreateObject();
+    /* the report's summary object first, as in report.json */
+    cJSON *sj = s->summary_json ? cJSON_Parse(s->summary_json) : NULL;
+    if (sj) cJSON_AddItemToObject(o, "summary", sj);
+    cJSON_AddStringToObject(o, "verdict", s->verdict);
     cJSON_AddStringToObject(o, "out_dir", s->out_dir);
     char p[1200];
     snprintf(p, sizeof p, "%s/report.pdf", s->out_dir);
@@ -34,14 +39,12 @@ int consult_print_result(const rert_args *a, const consult_summary *s, int rc) {
     cJSON_AddNumberToObject(o, "constraint_rows", s->nconstraints);
     cJSON_AddNumberToObject(o, "hard_failures", s->hard_failures);
     cJSON_AddNumberToObject(o, "worst_case_hard_failures", s->worst_hard_failures);
-    cJSON_AddStringToObject(o, "verdict", rc == RERT_OK ? "pass" : "fail");
+    cJSON_AddNumberToObject(o, "hard_incomplete", s->hard_incomplete);
     cli_print_json(o);
   } else {
-    printf("rert consult: report in %s/report.pdf (also report.html, report.json; %d files)\n",
-           s->out_dir, s->nfiles);
-    printf("  %d constraint rows; hard failures: %d nominal, %d worst case -> %s\n",
-           s->nconstraints, s->hard_failures, s->worst_hard_failures,
-           rc == RERT_OK ? "PASS" : "FAIL (see the constraint table)");
+    if (s->summary_text) fputs(s->summary_text, stdout);
+    printf("Report: %s/report.pdf (also report.html, report.json; %d files) -> %s\n", s->out_dir, s->nfiles,
+           s->verdict);
   }
   return rc;
 }
@@ -64,13 +67,16 @@ static int run_consult(const rert_args *a, rert_err *err) {
   for (int i = 0; i < o.nprotocols; i++) prots[i] = cli_list_item(a, "protocol", i);
   o.protocols = prots;
   o.progress = !cli_flag(a, "no-progress") && isatty(2);
+  o.dose_encoding = cli_str(a, "dose-encoding");
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "rert consult %s --out %s --uncertainty-mm %g", o.case_path, out, o.uncertainty_mm);
   o.command_line = cmd;
   consult_summary s;
   rc = consult_run(&o, &s, err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT) return rc;
-  return consult_print_result(a, &s, rc);
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) return rc;
+  rc = consult_print_result(a, &s, rc);
+  consult_summary_free(&s);
+  return rc;
 }
 
 const rert_cmd rert_cmd_consult = {
@@ -83,10 +89,13 @@ const rert_cmd rert_cmd_consult = {
     "alpha/beta, discounts prior courses for recovery, sums, evaluates the case's protocols "
     "nominally and in the worst case within the registration uncertainty radius, computes the "
     "remaining-tolerance map and the regimen solver, and writes report.pdf, report.html, "
-    "report.json and derived RTDOSEs (cumulative EQD2, worst case, remaining EQD2, maximum new "
-    "dose) into DIR. Output is written to a temporary directory and moved into place at the end; "
-    "a failure names the step and writes nothing. Exit 1 when a hard constraint fails (the "
-    "report is written). See docs/report.md.",
+    "report.json and derived RTDOSEs (cumulative EQD2, worst case upper bound, remaining EQD2, maximum new "
+    "dose, each with its own series description), an RTSTRUCT of the regions whose budget is "
+    "exhausted and the recurrence parts into DIR, and prints the summary (verdict, failing rows, "
+    "best regimen, risk flags, ARS guidance). Output is written to a temporary directory and moved "
+    "into place at the end; a failure names the step and writes nothing. Exit 1 when a hard "
+    "constraint fails, 4 when none fails but one could not be evaluated (the report is written "
+    "in both cases). See docs/report.md.",
     consult_opts_tbl,
     "rert consult case.json --out consult/\n"
     "rert consult case.json --out consult/ --uncertainty-mm 5 --json",

@@ -66,8 +66,9 @@ static int run_demo(const rert_args *a, rert_err *err) {
   o.command_line = cmd;
   consult_summary s;
   rc = consult_run(&o, &s, err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT) return rert_err_prefix(err, rc, "demo");
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) return rert_err_prefix(err, rc, "demo");
   consult_print_result(a, &s, rc);
+  consult_summary_free(&s);
   return RERT_OK; /* the demo itself succeeded whatever the verdict */
 }
 

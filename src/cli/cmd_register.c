@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/reg_cli.h"
+#include "rert/data.h"
 #include "rert/fileio.h"
 #include "rert/imageio.h"
 
@@ -185,7 +186,7 @@ static int run(const rert_args *a, rert_err *err) {
   cJSON_AddItemToObject(root, "similarity_before", sim_json(&before));
   cJSON_AddItemToObject(root, "similarity_after", sim_json(&after));
   cJSON_AddNumberToObject(root, "seconds", t_fwd);
-  char *txt = cJSON_Print(root);
+  char *txt = json_print_full(root, 1);
   rc = txt ? atomic_write_buffer(qa_p, txt, strlen(txt), err) : rert_err_set(err, RERT_EINTERNAL, "out of memory");
   free(txt);
   if (!rc) {

@@ -376,9 +376,10 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
     s->mask = &c->maskvol[k];
     s->roi = c->roi[k]; /* contours: constraint metrics use the rert dvh engine (docs/accumulate.md) */
     s->is_target = c->is_target[k];
-    s->alpha_beta_gy = NAN;
-    for (int i = 0; i < c->cs.ncourses; i++)
-      snprintf(s->recovery[i], sizeof s->recovery[i], "%s", casefile_recovery_model(&c->cs, name));
+    /* case-file structure override ($.overrides: {"structure", "alpha_beta_gy"?, "recovery"?,
+     * "reason"}): applied here, so the α/β map, recovery, evaluation of rows without their own
+     * α/β, budget, solver and toxicity doses all use it; the report lists it */
+    accum_case_apply_structure(&c->cs, s, c->cs.ncourses);
   }
 }
 
@@ -438,79 +439,43 @@ int consult_step_evaluate(consult_ctx *c, rert_err *err) {
   return accumulate_evaluate_protocols(&c->in, pp, n, c->ev, err);
 }
 
-/* Most binding hard failure of an evaluation (smallest margin; nominal or worst case), "" if none. */
-static void limiting_row(const accum_evaluation *ev, char *buf, size_t n) {
-  buf[0] = '\0';
-  double worst = INFINITY;
-  for (int r = 0; r < ev->nrows; r++) {
-    const accum_eval_row *row = &ev->rows[r];
-    int nominal = row->verdict == VERDICT_FAIL;
-    int wc = row->has_worst && row->worst_verdict == VERDICT_FAIL;
-    if (!(nominal || wc) || !protocol_tier_is_hard(row->c->tier)) continue;
-    if (!buf[0] || row->margin < worst) {
-      worst = row->margin;
-      snprintf(buf, n, "%s %s %s %g %s%s", row->structure, row->c->metric.text,
-               protocol_cmp_name(row->c->cmp), row->limit, row->c->limit_unit,
-               nominal ? "" : " (worst case)");
-    }
-  }
-}
-
 int consult_step_budget(consult_ctx *c, rert_err *err) {
+  c->best_regimen = -1;
   const case_course *pl = casefile_planned_course(&c->cs);
   if (!pl) return RERT_OK; /* prior-only sum: nothing to budget */
   c->budget_fractions = pl->fractions;
-  int rc = accumulate_budget(&c->in, &c->prot[0], pl->fractions, pl->fractions_per_day,
-                             pl->interfraction_interval_h, &c->remaining, &c->maxnew, err);
+  const rert_protocol *pp[RERT_CASE_MAX_PROTOCOLS];
+  for (int p = 0; p < c->nprot; p++) pp[p] = &c->prot[p];
+  /* remaining tolerance under every hard point-like row of every protocol (tightest governs) */
+  int rc = accumulate_budget_protocols(&c->in, pp, c->nprot, pl->fractions, pl->fractions_per_day,
+                                       pl->interfraction_interval_h, &c->remaining, &c->maxnew,
+                                       &c->exhausted, err);
   if (rc) return rert_err_prefix(err, rc, "remaining tolerance");
   c->has_budget = 1;
-
-  /* Regimen solver: for each fraction count, the largest multiple of the planned dose
-   * distribution with no hard failure in the primary protocol (bisection on the scale). */
-  int opts[CONSULT_MAX_SOLVER], nopt = 0;
-  int cand[] = {pl->fractions, 1, 5, 30};
-  for (size_t q = 0; q < sizeof cand / sizeof cand[0]; q++) {
-    int dup = 0;
-    for (int k = 0; k < nopt; k++) dup |= opts[k] == cand[q];
-    if (!dup && cand[q] > 0) opts[nopt++] = cand[q];
+  /* Regimen solver: every regimen of data/regimens.json against every hard row of every
+   * protocol, within the regimen's clinical range (accumulate_solve), ranked. */
+  accum_regimen *regs = NULL;
+  int nr = 0;
+  rc = accumulate_regimens_load(NULL, &regs, &nr, &c->targets, err);
+  if (rc) return rert_err_prefix(err, rc, "regimen solver");
+  if (!(pl->prescription_gy > 0)) {
+    free(regs);
+    return RERT_OK; /* nothing to scale; the report says so */
   }
-  for (int k = 0; k < nopt; k++) {
-    consult_solver_row *s = &c->solver[c->nsolver++];
-    memset(s, 0, sizeof *s);
-    s->fractions = opts[k];
-    double lo = 0, hi = 2.0;
-    accum_evaluation ev;
-    char lim[160] = "";
-    rc = accumulate_evaluate_scaled(&c->in, &c->prot[0], hi, opts[k], pl->fractions_per_day,
-                                    pl->interfraction_interval_h, &ev, err);
-    if (rc) return rert_err_prefix(err, rc, "regimen solver");
-    int hi_ok = ev.hard_failures == 0;
-    limiting_row(&ev, lim, sizeof lim);
-    accum_evaluation_free(&ev);
-    if (hi_ok) {
-      lo = hi;
-      snprintf(s->limiting, sizeof s->limiting, "none up to 200%% of the planned dose");
-    } else {
-      for (int it = 0; it < 8; it++) {
-        double mid = 0.5 * (lo + hi);
-        rc = accumulate_evaluate_scaled(&c->in, &c->prot[0], mid, opts[k], pl->fractions_per_day,
-                                        pl->interfraction_interval_h, &ev, err);
-        if (rc) return rert_err_prefix(err, rc, "regimen solver");
-        if (ev.hard_failures == 0) {
-          lo = mid;
-        } else {
-          hi = mid;
-          limiting_row(&ev, lim, sizeof lim);
-        }
-        accum_evaluation_free(&ev);
-      }
-      snprintf(s->limiting, sizeof s->limiting, "%s", lim);
+  for (int r = 0; r < nr && r < CONSULT_MAX_SOLVER; r++) {
+    rc = accumulate_solve(&c->in, pp, c->nprot, pl->prescription_gy, &regs[r], &c->targets,
+                          &c->solver[c->nsolver], err);
+    if (rc) {
+      rert_err_prefix(err, rc, "regimen solver (%s)", regs[r].name);
+      free(regs);
+      return rc;
     }
-    s->max_scale = lo;
-    s->feasible = lo > 0;
-    s->max_prescription_gy = lo * pl->prescription_gy;
-    s->dose_per_fraction_gy = s->max_prescription_gy / opts[k];
+    c->nsolver++;
   }
+  free(regs);
+  accumulate_solutions_rank(c->solver, c->nsolver, &c->targets);
+  for (int r = 0; r < c->nsolver; r++)
+    if (c->solver[r].rank == 1 && c->solver[r].feasible) c->best_regimen = r;
   return RERT_OK;
 }
 
@@ -534,6 +499,7 @@ void consult_ctx_free(consult_ctx *c) {
   }
   volume_free(&c->remaining);
   volume_free(&c->maxnew);
+  volume_free(&c->exhausted);
   cJSON_Delete(c->inputs);
   cJSON_Delete(c->notes);
   casefile_free(&c->cs);

@@ -295,7 +295,7 @@ static int circle(rert_contour *ct, double cx, double cy, double rx, double ry, 
 static int write_dicom_case(const cohort_case *k, unsigned long long seed, int ci, const char *pid, const char *dir,
                             float *const dose[MAXC], rert_err *err) {
   const int last = k->ncourses - 1;
-  io_write_opts wo = {"rert phantom --cohort (synthetic cohort case)", "rert phantom"};
+  io_write_opts wo = {.note = "rert phantom --cohort (synthetic cohort case)", .software = "rert phantom"};
   char path[COHORT_PATH_LEN_PH];
   int rc = RERT_OK;
   /* CT of the new course */

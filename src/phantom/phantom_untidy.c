@@ -319,7 +319,7 @@ static int write_case(const rert_phantom_model *m, const untidy_course *uc,
     cJSON_ReplaceItemInObject(rg, "dicom", export_path(reg_uids[r]));
     cJSON_DeleteItemFromObject(rg, "mha");
   }
-  char *s = cJSON_Print(root_j);
+  char *s = json_print_full(root_j, 1);
   cJSON_Delete(root_j);
   if (!s) return rert_err_set(err, RERT_EINTERNAL, "phantom: cannot format case file");
   size_t n = strlen(s);

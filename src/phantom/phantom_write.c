@@ -139,7 +139,7 @@ static int write_tree(const rert_phantom_model *m, const char *dir, int untidy, 
            m->size == PHANTOM_CLINICAL ? "clinical" : "small", m->ncourses,
            untidy ? " --untidy" : "");
   /* raw 32-bit RTDOSE: readable by every peer tool (pydicom, plastimatch, dicompyler-core) */
-  io_write_opts wo = {note, "rert phantom"};
+  io_write_opts wo = {.note = note, .software = "rert phantom"};
   int old_encoding = io_set_dose_encoding(IO_DOSE_32_RAW);
   /* keep the caller's SOURCE_DATE_EPOCH (if any) to restore it afterwards */
   const char *old_env = getenv("SOURCE_DATE_EPOCH");

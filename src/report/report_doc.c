@@ -5,6 +5,7 @@
  * order is the consult's order (deterministic). NaN numbers become JSON null (cJSON would
  * print them as null anyway; doing it here keeps the tree honest for the renderers).
  */
+#include "rert/data.h"
 #include "rert/report.h"
 
 #include "rert/fileio.h"
@@ -183,7 +184,7 @@ const report_image *report_find_image(const rert_report *r, const char *image_id
 }
 
 int report_write_json(const rert_report *r, const char *path, rert_err *err) {
-  char *s = cJSON_Print(r->doc);
+  char *s = json_print_full(r->doc, 1);
   if (!s) return rert_err_set(err, RERT_EINTERNAL, "%s: out of memory printing JSON", path);
   rert_atomic a;
   int rc = atomic_open(&a, path, err);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "report/report_draw.h"
+#include "rert/data.h"
 #include "rert/fileio.h"
 #include "rert/report.h"
 
@@ -183,7 +184,7 @@ static const char css[] =
 
 /* JSON inside <script>: "</" would end the element, so it is written "<\/" (same JSON value). */
 static void write_script_json(FILE *f, const cJSON *j) {
-  char *t = cJSON_PrintUnformatted(j);
+  char *t = json_print_full(j, 0); /* numbers at full precision, as report.json */
   if (!t) return;
   for (const char *p = t; *p; p++) {
     if (p[0] == '<' && p[1] == '/') fputs("<\\", f);

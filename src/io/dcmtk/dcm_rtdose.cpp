@@ -326,11 +326,22 @@ extern "C" int io_set_dose_encoding(int encoding) {
 extern "C" int io_get_dose_encoding(void) {
   if (g_encoding < 0) {
     const char *e = getenv("RERT_DOSE_ENCODING");
-    g_encoding = IO_DOSE_32_RLE;
-    if (e && !strcmp(e, "raw32")) g_encoding = IO_DOSE_32_RAW;
-    else if (e && !strcmp(e, "raw16")) g_encoding = IO_DOSE_16_RAW;
+    int v = e && *e ? io_dose_encoding_parse(e) : -1;
+    g_encoding = v >= 0 ? v : IO_DOSE_32_RAW; /* uncompressed: what plastimatch and TPS import */
   }
   return g_encoding;
+}
+
+extern "C" int io_dose_encoding_parse(const char *name) {
+  if (!name) return -1;
+  if (!strcmp(name, "raw32")) return IO_DOSE_32_RAW;
+  if (!strcmp(name, "rle32") || !strcmp(name, "rle")) return IO_DOSE_32_RLE;
+  if (!strcmp(name, "raw16")) return IO_DOSE_16_RAW;
+  return -1;
+}
+
+extern "C" const char *io_dose_encoding_name(int encoding) {
+  return encoding == IO_DOSE_32_RLE ? "rle32" : encoding == IO_DOSE_16_RAW ? "raw16" : "raw32";
 }
 
 extern "C" int io_write_rtdose(const char *path, const rert_rtdose *d, const io_write_opts *opts,
@@ -384,6 +395,10 @@ extern "C" int io_write_derived_dose_keyed(const char *path, const rert_volume *
   }
   io_meta_short(&dose->meta, id.series_description, sizeof id.series_description);
   copy_str(d.dose_comment, 65, id.series_description);
+  if (opts && opts->series_description && *opts->series_description)
+    copy_str(id.series_description, sizeof id.series_description, opts->series_description);
+  if (opts && opts->dose_comment && *opts->dose_comment)
+    copy_str(d.dose_comment, 65, opts->dose_comment);
   d.units = DOSE_UNITS_GY;
   d.type = dose->meta.quantity == QTY_PHYSICAL ? DOSE_TYPE_PHYSICAL : DOSE_TYPE_EFFECTIVE;
   int nvalid = 0;
