@@ -248,13 +248,15 @@ void ci_dates(ci_ctx *x, ci_course *c) {
     c->key = c->start;
   }
   if (c->delivered >= 0 && c->fractions > 0 && c->delivered != c->fractions)
-    ci_pend(c, TODO_REVIEW, 0, "fractions",
+    ci_pend(c, TODO_REVIEW, c->delivered > c->fractions, "fractions",
             "the treatment records show %d fraction(s) delivered of the %d planned: the plan's "
             "dose (and the case's fraction count, which must match the plan) describe the whole "
             "plan — %s", c->delivered, c->fractions,
             c->delivered < c->fractions
-                ? "the course's dose is overestimated (on the safe side for the prior dose, not "
-                  "for tumour control); scale it if the delivered dose must be used"
+                ? "the course's dose is overestimated (on the safe side for a prior course's organ "
+                  "doses). To account for the delivered dose instead: fractions = delivered, "
+                  "x_dose_scale = delivered/planned (the same dose per fraction) and an override "
+                  "{\"interlock\": \"fractions_mismatch\", \"reason\": ...}"
                 : "more fractions were delivered than planned: the dose is UNDERestimated; check "
                   "the records and the plan");
 }
