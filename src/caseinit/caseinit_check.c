@@ -44,11 +44,19 @@ int caseinit_check(caseinit_result *r, rert_err *err) {
                             "missing): see the blocking TODOs");
     cJSON_AddStringToObject(r->check, "error", e.msg);
     json_path_in(e.msg, path, sizeof path);
-    /* the same field already has a blocking TODO saying why: do not say it twice */
+    /* the same field, or a choice in the same course (a plan not chosen leaves its fractions,
+     * modality and prescription empty), already has a blocking TODO saying why: do not say it
+     * twice (the loader's message stays in check.error) */
+    char course[48] = "";
+    const char *cb = strncmp(path, "$.courses[", 10) ? NULL : strchr(path, ']');
+    if (cb) snprintf(course, sizeof course, "%.*s", (int)(cb - path + 1), path);
     int known = 0;
-    for (int i = 0; i < r->ntodo; i++)
-      known |= r->todo[i].blocking && !strncmp(r->todo[i].path, path, strlen(r->todo[i].path)) &&
-               strlen(r->todo[i].path) > 2;
+    for (int i = 0; i < r->ntodo; i++) {
+      const caseinit_todo *t = &r->todo[i];
+      if (!t->blocking) continue;
+      known |= !strncmp(t->path, path, strlen(t->path)) && strlen(t->path) > 2;
+      known |= course[0] && t->kind == TODO_CHOOSE && !strncmp(t->path, course, strlen(course));
+    }
     if (!known)
       ci_todo(r, TODO_FILL, 1, path, "the case file loader stops here: %s", e.msg);
     ci_sync_todo(r);
