@@ -156,7 +156,7 @@ Test(io_peer, dciodvfy_all_writers) {
     io_make_uid_from(ion ? "peer/ionplan" : "peer/plan", pl.ident.sop_instance_uid);
     pl.is_ion = ion;
     pl.modality = ion ? MOD_PROTON : MOD_PHOTON;
-    rert_fraction_group fg = {1, 30, 2, 0};
+    rert_fraction_group fg = {.number = 1, .fractions_planned = 30, .nbeams = 2};
     rert_prescription rx = {60, 1, "PTV60"};
     pl.nfraction_groups = 1; pl.fraction_groups = &fg;
     pl.nprescriptions = 1; pl.prescriptions = &rx;

@@ -31,6 +31,7 @@
 
 #define ACCUM_MAX_COURSES 16
 #define ACCUM_MAX_STRUCTS 128
+#define ACCUM_MAX_PARTS 8            /* fraction groups per course (rert/gate.h GATE_MAX_PARTS) */
 
 typedef struct {
   char id[64];                 /* "course1", used in provenance */
@@ -47,6 +48,19 @@ typedef struct {
                                   data/tissues.json (organs with their own T½ use it) */
   rert_date start, end;        /* first and last fraction */
   int is_new;                  /* the planned course (exactly one, or none for a prior-only sum) */
+  /* Fraction groups (sequential boosts, several plans; rert/gate.h parts). nparts > 0: the
+   * course's EQD2 is Σ_p EQD2(part_dose[p] in part_fractions[p]) — each group keeps its own dose
+   * per fraction (domain-reference §1.1, non-uniform fractionation) — while `dose` is their
+   * physical sum (new-course dose limits, the solver's scale) and `fractions` the course total.
+   * A regimen that replaces the course's fractionation (solver: another fraction count) applies
+   * to `dose`. With bound maps (dose_upper) every part needs its part_upper. nparts = 0: `dose`
+   * in `fractions`. A part may also carry fewer fractions than the course (a stated upper bound
+   * for a plan-summed dose of a several-group plan, rert/gate.h). */
+  int nparts;
+  const rert_volume *part_dose[ACCUM_MAX_PARTS];
+  const rert_volume *part_upper[ACCUM_MAX_PARTS];
+  const rert_volume *part_lower[ACCUM_MAX_PARTS]; /* only for accum_input_select_bound */
+  int part_fractions[ACCUM_MAX_PARTS];
 } accum_course;
 
 typedef struct {

@@ -258,9 +258,12 @@ typedef struct {
   int rbe_model_known;       /* EFFECTIVE dose: the case states the RBE model */
 } io_dose_context;
 
-/* RELATIVE units without normalisation; FRACTION summation without a fraction count (from the
- * plan's fraction group or ctx->fractions); BEAM summation without all beams; EFFECTIVE dose
- * without a known RBE model; DoseType ERROR (never a dose); empty or non-finite grid. */
+/* RELATIVE units without normalisation; FRACTION (the whole delivery of ONE fraction group, PS3.3
+ * C.8.8.3 — not one fraction) or FRACTION_SESSION/BRACHY_SESSION (one session) without a fraction
+ * count (from the plan's fraction group or ctx->fractions); BEAM summation without all beams;
+ * CONTROL_POINT and RECORD (never a course dose); EFFECTIVE dose without a known RBE model;
+ * DoseType ERROR (never a dose); empty or non-finite grid. The DICOM gate (rert/gate.h) applies
+ * these rules to a whole course, with the plan's groups and beams. */
 int io_check_dose_usable(const rert_rtdose *d, const rert_rtplan *plan, const io_dose_context *ctx,
                          int allow, rert_err *err);
 /* EFFECTIVE and PHYSICAL doses mixed in one sum. */

@@ -102,8 +102,7 @@ int accumulate_budget_protocols(const accum_input *in, const rert_protocol *cons
           for (int k = 0; k < nc; k++) {
             if (k == ni) continue;
             const accum_course *co = &in->courses[k];
-            double D = accum_course_dose(pp, co, k, co->dose->data[v]);
-            double e = D > 0 ? accum_eqd2(D, co->fractions, pp->h[k][s], ab) : 0;
+            double e = accum_course_eqd2(pp, co, k, v, 0, 1.0, co->fractions, pp->h[k][s], ab);
             if (!rec[k].is_limit) e = accum_recover(&rec[k], e, pp->interval_months[k], ab);
             prior += e;
           }

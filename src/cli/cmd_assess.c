@@ -7,11 +7,13 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "rert/casefile.h"
 #include "rert/clinical.h"
+#include "rert/gate.h"
 
 static const rert_opt assess_opts[] = {
     {"rpa-origin", OPT_STR, "rt_interval",
@@ -141,16 +143,33 @@ static int run_assess(const rert_args *a, rert_err *err) {
   rert_case c;
   rc = casefile_load(cli_pos(a, 0), &c, err);
   if (rc) return rc;
-  cJSON *rep;
-  rc = clinical_assess(&c, &o, &rep, err);
+  /* the gate's case-file and identity checks (patient, frames, plans against the case; dose
+   * values are not read: assess works on cases without DICOM too) */
+  gate_result *g = calloc(1, sizeof *g);
+  if (!g) {
+    casefile_free(&c);
+    return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  }
+  gate_opts go = {GATE_LEVEL_IDENTITY, 0, 1};
+  rc = gate_run(&c, &go, g, err);
+  cJSON *rep = NULL;
+  if (!rc) rc = clinical_assess(&c, &o, &rep, err);
   casefile_free(&c);
-  if (rc) return rc;
+  if (rc) {
+    gate_free(g);
+    free(g);
+    return rc;
+  }
   if (cli_json(a)) {
+    cJSON_AddItemToObject(rep, "checks", gate_checks_json(g));
     cli_print_json(rep);
   } else {
+    gate_print_notes(g, stdout);
     print_text(rep);
     cJSON_Delete(rep);
   }
+  gate_free(g);
+  free(g);
   return RERT_OK;
 }
 

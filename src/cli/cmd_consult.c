@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "rert/casefile.h"
 #include "rert/consult.h"
+#include "rert/fileio.h"
 
 static const rert_opt consult_opts_tbl[] = {
-    {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs (created)", NULL, 0},
+    {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs: new, empty or an earlier rert output (replaced as a whole; never an input)", NULL, 0},
     {"uncertainty-mm", OPT_NUM, "3", "registration uncertainty radius for the worst case (0 = none)", "mm", 1},
     {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
     {"created", OPT_STR, NULL, "creation time of the report and DICOM outputs (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z) instead of now or SOURCE_DATE_EPOCH; for reproducible output", NULL, 0},
@@ -55,7 +57,6 @@ static int run_consult(const rert_args *a, rert_err *err) {
   consult_opts o;
   memset(&o, 0, sizeof o);
   o.case_path = cli_pos(a, 0);
-  o.out_dir = out;
   int rc = cli_num(a, "uncertainty-mm", &o.uncertainty_mm, err);
   if (rc) return rc;
   if (o.uncertainty_mm < 0 || o.uncertainty_mm > 20)
@@ -71,9 +72,32 @@ static int run_consult(const rert_args *a, rert_err *err) {
   char cmd[1200];
   snprintf(cmd, sizeof cmd, "rert consult %s --out %s --uncertainty-mm %g", o.case_path, out, o.uncertainty_mm);
   o.command_line = cmd;
+  /* --out: new, empty or an earlier rert output, never an input (rert/fileio.h); the consult
+   * writes into a staging directory that replaces it only when the consult succeeded */
+  rert_case c0;
+  const char *in[RERT_CASE_MAX_INPUTS];
+  int nin = 0, loaded = casefile_load(o.case_path, &c0, err) == RERT_OK;
+  if (loaded) nin = casefile_input_paths(&c0, in, RERT_CASE_MAX_INPUTS);
+  else in[nin++] = o.case_path; /* consult_run reports the case file's problem */
+  rert_outdir od;
+  rc = fileio_outdir_begin(&od, out, "--out", in, nin, err);
+  if (loaded) casefile_free(&c0);
+  if (rc) return rc;
+  o.out_dir = od.work;
   consult_summary s;
   rc = consult_run(&o, &s, err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) return rc;
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) {
+    fileio_outdir_abort(&od);
+    return rc;
+  }
+  rert_err e2;
+  int crc = fileio_outdir_commit(&od, cmd, &e2);
+  if (crc) {
+    consult_summary_free(&s);
+    *err = e2;
+    return crc;
+  }
+  snprintf(s.out_dir, sizeof s.out_dir, "%s", od.final);
   rc = consult_print_result(a, &s, rc);
   consult_summary_free(&s);
   return rc;

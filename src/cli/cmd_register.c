@@ -113,6 +113,16 @@ static int run(const rert_args *a, rert_err *err) {
   else regcli_derive(out, "_warped.mha", warped_p, sizeof warped_p);
   if (cli_str(a, "qa")) snprintf(qa_p, sizeof qa_p, "%s", cli_str(a, "qa"));
   else regcli_derive(out, "_qa.json", qa_p, sizeof qa_p);
+  {
+    /* outputs are checked before any work (never an input, each path once; rert/fileio.h) */
+    char mask_file[4096] = "";
+    if (cli_str(a, "mask")) regcli_mask_file(cli_str(a, "mask"), mask_file, sizeof mask_file);
+    const char *outs[] = {out, warped_p, qa_p, cli_str(a, "inverse")};
+    const char *names[] = {"--out", "--warped", "--qa", "--inverse"};
+    const char *ins[] = {fp, mp, mask_file};
+    int rc0 = fileio_check_outputs(outs, names, 4, ins, 3, err);
+    if (rc0) return rc0;
+  }
   rert_volume F, M, mask;
   memset(&mask, 0, sizeof mask);
   int rc = regcli_load_image(fp, &F, err);
@@ -169,10 +179,15 @@ static int run(const rert_args *a, rert_err *err) {
   if (!rc) rc = reg_similarity_compute(&R0, &F, mk, &before, err);
   if (!rc) rc = reg_similarity_compute(&W, &F, mk, &after, err);
   if (rc) goto done_mk;
+  /* every output or none: the writes are staged and renamed into place together */
+  if ((rc = fileio_txn_begin(err))) goto done_mk;
   rc = imageio_write_vfield(out, &field, err);
   if (!rc) rc = imageio_write_volume(warped_p, &W, err);
   if (!rc && inv_p) rc = imageio_write_vfield(inv_p, &back, err);
-  if (rc) goto done_mk;
+  if (rc) {
+    fileio_txn_abort();
+    goto done_mk;
+  }
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "fixed", fp);
   cJSON_AddStringToObject(root, "moving", mp);
@@ -189,6 +204,8 @@ static int run(const rert_args *a, rert_err *err) {
   char *txt = json_print_full(root, 1);
   rc = txt ? atomic_write_buffer(qa_p, txt, strlen(txt), err) : rert_err_set(err, RERT_EINTERNAL, "out of memory");
   free(txt);
+  if (!rc) rc = fileio_txn_commit(err);
+  else fileio_txn_abort();
   if (!rc) {
     if (cli_json(a)) {
       cli_print_json(root);

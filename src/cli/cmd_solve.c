@@ -31,6 +31,7 @@ static int run(const rert_args *a, rert_err *err) {
   if (!rc) {
     if (json) {
       cJSON_AddStringToObject(root, "case", cf.path);
+      cJSON_AddItemToObject(root, "checks", gate_checks_json(ac->gate));
       json_add_num(root, "planned_prescription_gy", ac->planned_prescription_gy);
       cJSON *pl = cJSON_AddArrayToObject(root, "protocols");
       for (int i = 0; i < np; i++) cJSON_AddItemToArray(pl, cJSON_CreateString(ps[i].name));
@@ -46,6 +47,7 @@ static int run(const rert_args *a, rert_err *err) {
       cJSON_AddStringToObject(t, "source", tg.source);
       arr = cJSON_AddArrayToObject(root, "regimens");
     } else {
+      gate_print_notes(ac->gate, stdout);
       printf("case %s: planned distribution scaled from its prescription %.2f Gy; hard limits of:", cf.path,
              ac->planned_prescription_gy);
       for (int i = 0; i < np; i++) printf(" %s", ps[i].name);

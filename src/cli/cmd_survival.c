@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "rert/data.h"
 #include "rert/survival.h"
+#include "rert/fileio.h"
 #include "stats/csvtable.h"
 #include "stats/survdata.h"
 #include "stats/survplot.h"
@@ -484,6 +485,10 @@ static int run(const rert_args *a, rert_err *err) {
     return rert_err_set(err, RERT_EINPUT, "--conf-level must be in (0, 1)");
   int cen = 0;
   if ((rc = cli_int(a, "cencode", &cen, err))) return rc;
+  {
+    const char *outs[] = {cli_str(a, "plot")}, *names[] = {"--plot"}, *ins[] = {file};
+    if ((rc = fileio_check_outputs(outs, names, 1, ins, 1, err))) return rc;
+  }
   if ((rc = csv_read_file(file, &c.csv, err))) return rc;
   int ncov = cli_list_count(a, "covariate");
   const char **cov = calloc((size_t)ncov + 1, sizeof *cov);

@@ -12,6 +12,13 @@ int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume
 /* A mask on `grid`: either an image file (nonzero inside; nearest-neighbour resampled) or
  * "RTSTRUCT.dcm:ROI" (the ROI rasterised onto the grid by geom, occupancy ≥ 0.5 inside). */
 int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err);
+/* The field read from `path` (f: as regcli_load_field returned it; a DICOM deformable
+ * registration is re-read to check its own grid) covers every voxel of `region` with a value
+ * > 0 (rert/fieldcheck.h). */
+int regcli_check_coverage(const char *path, const rert_vfield *f, const rert_volume *region,
+                          const char *region_name, rert_err *err);
+/* The file part of a --mask spec ("RS.dcm:ROI" → "RS.dcm"; an image path unchanged). */
+void regcli_mask_file(const char *spec, char *buf, size_t n);
 /* "<out without .mha/.mhd/.nii/.nii.gz><suffix>" */
 void regcli_derive(const char *out, const char *suffix, char *buf, size_t n);
 #endif

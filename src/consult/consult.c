@@ -264,6 +264,8 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
     rc = consult_build_report(c, &r, sum, err);
     if (!rc) rc = consult_add_viewer(c, &r, err);
     if (rc) failed = 7;
+    /* the gate's findings and applied overrides, structured (rert/gate.h) */
+    if (!rc && c->gate) cJSON_AddItemToObject(r.doc, "checks", gate_checks_json(c->gate));
   }
   if (!rc) {
     progress(o, 8);

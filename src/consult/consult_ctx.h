@@ -10,6 +10,7 @@
 #include "rert/consult.h"
 #include "rert/dicomio.h"
 #include "rert/dvh.h"
+#include "rert/gate.h"
 #include "rert/geom.h"
 #include "rert/protocol.h"
 #include "rert/register.h"
@@ -40,6 +41,9 @@ typedef struct {
   rert_volume grid;                  /* reference grid geometry (data NULL) */
   rert_volume mapped[RERT_CASE_MAX_COURSES];
   rert_volume upper[RERT_CASE_MAX_COURSES];
+  gate_result *gate;                 /* the DICOM gate (rert/gate.h): findings, course doses */
+  rert_volume mapped_part[RERT_CASE_MAX_COURSES][ACCUM_MAX_PARTS]; /* fraction groups, mapped */
+  rert_volume upper_part[RERT_CASE_MAX_COURSES][ACCUM_MAX_PARTS];
   int has_upper;
   int nroi;
   const rert_roi *roi[CONSULT_MAX_ROIS];

@@ -17,6 +17,7 @@
 
 #include "consult/consult_ctx.h"
 #include "rert/accumulate_case.h"
+#include "rert/fieldcheck.h"
 #include "rert/imageio.h"
 
 static void add_input(consult_ctx *c, const char *role, const char *path) {
@@ -102,20 +103,42 @@ int consult_step_load(consult_ctx *c, rert_err *err) {
 int consult_step_dicom(consult_ctx *c, rert_err *err) {
   const rert_dicom_ident *ids[RERT_CASE_MAX_COURSES + 2];
   int nid = 0;
+  /* the DICOM gate: every object and link checked and each course's dose resolved (fraction
+   * groups, per-beam and per-session doses) before anything is computed (rert/gate.h) */
+  c->gate = calloc(1, sizeof *c->gate);
+  if (!c->gate) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  gate_opts go = {GATE_LEVEL_FULL, 1, 1};
+  int grc = gate_run(&c->cs, &go, c->gate, err);
+  if (grc) return grc;
+  for (int k = 0; k < c->gate->findings.n; k++) {
+    const gate_finding *x = &c->gate->findings.items[k];
+    if (x->severity != GATE_WARNING && x->severity != GATE_OVERRIDDEN) continue;
+    char note[2048];
+    if (x->severity == GATE_OVERRIDDEN)
+      snprintf(note, sizeof note, "OVERRIDDEN interlock %s (%s: %s): %s %s %s: %s", x->interlock,
+               x->override_path, x->override_reason, x->course, x->file, x->where, x->message);
+    else
+      snprintf(note, sizeof note, "check %s: %s %s %s: %s", x->check, x->course, x->file, x->where,
+               x->message);
+    cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
+  }
   for (int i = 0; i < c->cs.ncourses; i++) {
     const case_course *cc = &c->cs.courses[i];
-    int rc = io_read_rtdose(cc->rtdose, &c->dose[i], err);
-    if (rc) return rc;
+    gate_course *gc = &c->gate->courses[i];
+    /* the course dose as the gate resolved it (ownership moves to the consult) */
+    c->dose[i] = gc->total;
+    memset(&gc->total.dose, 0, sizeof gc->total.dose);
     c->has_dose[i] = 1;
-    if (c->dose[i].units != DOSE_UNITS_GY)
-      return rert_err_set(err, RERT_EINPUT, "%s: DoseUnits is RELATIVE; give a dose in Gy",
-                          cc->rtdose);
     char role[96];
-    snprintf(role, sizeof role, "RTDOSE %s", cc->id);
-    add_input(c, role, cc->rtdose);
-    if (cc->rtplan[0]) {
-      snprintf(role, sizeof role, "RTPLAN %s", cc->id);
-      add_input(c, role, cc->rtplan);
+    for (int d = 0; d < cc->nrtdose; d++) {
+      if (cc->nrtdose > 1) snprintf(role, sizeof role, "RTDOSE %s #%d", cc->id, d + 1);
+      else snprintf(role, sizeof role, "RTDOSE %s", cc->id);
+      add_input(c, role, cc->rtdoses[d]);
+    }
+    for (int p = 0; p < cc->nrtplan; p++) {
+      if (cc->nrtplan > 1) snprintf(role, sizeof role, "RTPLAN %s #%d", cc->id, p + 1);
+      else snprintf(role, sizeof role, "RTPLAN %s", cc->id);
+      add_input(c, role, cc->rtplans[p]);
     }
     ids[nid++] = &c->dose[i].ident;
   }
@@ -181,6 +204,11 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
   if (g && g->mha[0]) {
     rc = imageio_read_vfield(g->mha, f, err);
     if (rc) return rc;
+    /* the field must cover the reference dose region (rert/fieldcheck.h) */
+    if ((rc = fieldcheck_coverage(f, NULL, &c->dose[c->iref].dose, g->mha, ref->rtdose, err))) {
+      rtdata_free_vfield(f);
+      return rc;
+    }
     snprintf(rg->method, sizeof rg->method, "imported deformable vector field (%s)", g->mha);
     rg->has_field = 1;
     return RERT_OK;
@@ -198,7 +226,11 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
     memset(&dr, 0, sizeof dr);
     rc = io_read_deformable_registration(g->dicom, &dr, err);
     if (rc) return rc;
-    rc = reg_vfield_from_dicom_deformable(&dr, &c->grid, f, err);
+    /* coverage in the grid's own frame z = Post⁻¹(x) (rert/fieldcheck.h) */
+    double post_inv[16];
+    rc = reg_affine_invert(dr.post_matrix, post_inv, err);
+    if (!rc) rc = fieldcheck_coverage(&dr.field, post_inv, &c->dose[c->iref].dose, g->dicom, ref->rtdose, err);
+    if (!rc) rc = reg_vfield_from_dicom_deformable(&dr, &c->grid, f, err);
     rtdata_free_deformable_registration(&dr);
     snprintf(rg->method, sizeof rg->method, "imported deformable DICOM REG");
     rg->has_field = 1;
@@ -268,6 +300,25 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
   return RERT_OK;
 }
 
+/* The fraction-group doses of course i onto the reference grid through f (NULL: reference). */
+static int map_parts(consult_ctx *c, int i, const rert_vfield *f, rert_err *err) {
+  const gate_course *gc = &c->gate->courses[i];
+  if (!gate_course_uses_parts(gc)) return RERT_OK;
+  for (int p = 0; p < gc->nparts; p++) {
+    int rc;
+    if (!f) {
+      rc = volume_alloc_like(&c->mapped_part[i][p], &gc->parts[p].dose, err);
+      if (!rc) memcpy(c->mapped_part[i][p].data, gc->parts[p].dose.data, volume_count(&gc->parts[p].dose) * sizeof(float));
+    } else {
+      rc = reg_warp_volume_to(&gc->parts[p].dose, f, &c->grid, REG_INTERP_LINEAR, 0.0f,
+                              &c->mapped_part[i][p], err);
+    }
+    if (rc) return rc;
+    c->mapped_part[i][p].meta = gc->parts[p].dose.meta;
+  }
+  return RERT_OK;
+}
+
 int consult_step_register(consult_ctx *c, rert_err *err) {
   for (int i = 0; i < c->cs.ncourses; i++) {
     if (i == c->iref) {
@@ -275,6 +326,7 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
       if (rc) return rc;
       memcpy(c->mapped[i].data, c->dose[i].dose.data, volume_count(&c->mapped[i]) * sizeof(float));
       snprintf(c->reg[i].method, sizeof c->reg[i].method, "reference course (not mapped)");
+      if ((rc = map_parts(c, i, NULL, err))) return rc;
       continue;
     }
     rert_vfield f;
@@ -286,6 +338,7 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
       }
       rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,
                               &c->mapped[i], err);
+      if (!rc) rc = map_parts(c, i, &f, err);
     }
     rtdata_free_vfield(&f);
     if (rc) return rert_err_prefix(err, rc, "course '%s'", c->cs.courses[i].id);
@@ -300,6 +353,9 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     if (f == 1.0) continue;
     size_t n = volume_count(&c->mapped[i]);
     for (size_t v = 0; v < n; v++) c->mapped[i].data[v] = (float)(c->mapped[i].data[v] * f);
+    for (int p = 0; p < ACCUM_MAX_PARTS; p++) /* the fraction groups alike (gate parts) */
+      if (c->mapped_part[i][p].data)
+        for (size_t v = 0; v < n; v++) c->mapped_part[i][p].data[v] = (float)(c->mapped_part[i][p].data[v] * f);
     char note[300];
     snprintf(note, sizeof note,
              "course %s: dose multiplied by %.4g (case file x_dose_scale): a what-if, not the planned "
@@ -354,8 +410,16 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
     a->dose = use_upper && c->has_upper ? &c->upper[i] : &c->mapped[i];
     a->dose_upper = c->has_upper ? &c->upper[i] : NULL;
     a->modality = cc->modality;
-    a->rbe = cc->rbe;
-    a->fractions = cc->fractions;
+    /* the gate's view: fractions from the RTPLAN(s), RBE model after any override, groups */
+    const gate_course *gc = &c->gate->courses[i];
+    a->rbe = gc->rbe;
+    a->fractions = gc->fractions > 0 ? gc->fractions : cc->fractions;
+    for (int p = 0; gate_course_uses_parts(gc) && p < gc->nparts; p++) {
+      a->part_dose[p] = use_upper && c->has_upper ? &c->upper_part[i][p] : &c->mapped_part[i][p];
+      a->part_upper[p] = c->has_upper ? &c->upper_part[i][p] : NULL;
+      a->part_fractions[p] = gc->parts[p].fractions;
+      a->nparts = p + 1;
+    }
     a->fractions_per_day = cc->fractions_per_day > 0 ? cc->fractions_per_day : 1;
     a->interfraction_interval_h = cc->interfraction_interval_h;
     a->repair_halftime_h = NAN;
@@ -395,6 +459,13 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
       if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
       c->upper[i].meta = c->mapped[i].meta;
       c->upper[i].meta.bound = BOUND_UPPER;
+      for (int p = 0; gate_course_uses_parts(&c->gate->courses[i]) && p < c->gate->courses[i].nparts; p++) {
+        rert_volume plo;
+        memset(&plo, 0, sizeof plo);
+        rc = reg_minmax_filter(&c->mapped_part[i][p], c->o->uncertainty_mm, &plo, &c->upper_part[i][p], err);
+        volume_free(&plo);
+        if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
+      }
     }
     c->has_upper = 1;
   }
@@ -486,7 +557,14 @@ void consult_ctx_free(consult_ctx *c) {
     if (c->has_dose[i]) rtdata_free_rtdose(&c->dose[i]);
     volume_free(&c->mapped[i]);
     volume_free(&c->upper[i]);
+    for (int p = 0; p < ACCUM_MAX_PARTS; p++) {
+      volume_free(&c->mapped_part[i][p]);
+      volume_free(&c->upper_part[i][p]);
+    }
   }
+  if (c->gate) gate_free(c->gate);
+  free(c->gate);
+  c->gate = NULL;
   if (c->has_ct) rtdata_free_image_series(&c->ct);
   if (c->has_ss) rtdata_free_structure_set(&c->ss);
   for (int k = 0; k < c->nroi; k++) {
