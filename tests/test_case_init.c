@@ -412,3 +412,44 @@ Test(case_init, refusals_write_nothing_and_leave_the_export_unchanged) {
   cr_expect_eq(sh("cmp -s '%s/refuse.ls.before' '%s/refuse.ls.after'", root, root), 0);
   cJSON_Delete(doc);
 }
+
+/* ---- ct_series_uid: the planning CT of a flat export, checked by the command a user runs ----- */
+
+Test(case_init, a_series_not_in_the_folder_is_refused_by_case_check) {
+  set_paths();
+  char out[700], bad[700], args[1600];
+  snprintf(out, sizeof out, "%s/series_ok.json", root);
+  snprintf(bad, sizeof bad, "%s/series_bad.json", root);
+  char exp[700];
+  snprintf(exp, sizeof exp, "%s/export", phantom);
+  cJSON *doc = NULL;
+  draft(exp, out, &doc, NULL);
+  cr_assert_not_null(doc);
+  /* a series UID that is not in the export (valid syntax) */
+  cJSON *d = (cJSON *)course_dicom(doc, 0);
+  cJSON_ReplaceItemInObject(d, "ct_series_uid", cJSON_CreateString("1.2.3.4.5"));
+  char *txt = cJSON_Print(doc);
+  FILE *f = fopen(bad, "w");
+  fputs(txt, f);
+  fclose(f);
+  free(txt);
+  snprintf(args, sizeof args, "case check '%s'", bad);
+  char *err = NULL;
+  int rc = run_rert(args, NULL, &err);
+  cr_expect_eq(rc, 2);
+  cr_expect(err && strstr(err, "1.2.3.4.5") && strstr(err, "SeriesInstanceUID (0020,000E)"),
+            "stderr: %s", err);
+  free(err);
+  /* not a UID: the loader names the JSON path */
+  cJSON_ReplaceItemInObject(d, "ct_series_uid", cJSON_CreateString("CT series 1"));
+  txt = cJSON_Print(doc);
+  f = fopen(bad, "w");
+  fputs(txt, f);
+  fclose(f);
+  free(txt);
+  rc = run_rert(args, NULL, &err);
+  cr_expect_eq(rc, 2);
+  cr_expect(err && strstr(err, "$.courses[0].dicom.ct_series_uid"), "stderr: %s", err);
+  free(err);
+  cJSON_Delete(doc);
+}
