@@ -355,6 +355,36 @@ Test(case_init, real_eclipse_export_lists_the_plan_choice) {
   cr_expect_eq(sh("cmp -s '%s/aptg.before' '%s/aptg.after'", root, root), 0, "the export changed");
 }
 
+/* RayStation 14 proton export (tests/data/real/raystation_aptg, CC BY 4.0): PLAN dose and BEAM
+ * doses of one plan, no TargetPrescriptionDose, the plan's PatientID differs from the doses' and
+ * the structure set's (README there, read with pydicom). */
+Test(case_init, real_raystation_export_lists_precise_todos) {
+  set_paths();
+  char exp[700], out[700];
+  snprintf(exp, sizeof exp, "%s/tests/data/real/raystation_aptg", RERT_SOURCE_DIR);
+  snprintf(out, sizeof out, "%s/raystation.json", root);
+  cJSON *doc = NULL;
+  int rc = draft(exp, out, &doc, NULL);
+  cr_expect_eq(rc, 4);
+  cr_assert_not_null(doc);
+  /* two PatientIDs that reference each other: one patient only with a reasoned override */
+  cr_expect(has_todo(doc, 1, "review", "$.patient.id", "same_patient"));
+  /* no prescription in the plan: to fill, not guessed from the dose */
+  cr_expect(has_todo(doc, 1, "fill", "$.courses[0].prescription_gy", "TargetPrescriptionDose (300A,0026)"));
+  cr_expect_null(cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "courses"), 0),
+                                     "prescription_gy"));
+  cr_expect_eq(nblocking(doc), 2);
+  /* the PLAN dose holds every beam: it is the course dose, the BEAM doses are listed as not used */
+  const char *d = json_path_str(doc, "courses.0.dicom.rtdose");
+  cr_expect(d && strstr(d, "RD_plan.dcm"), "rtdose %s", d ? d : "(none)");
+  cr_expect_str_eq(json_path_str(doc, "courses.0.modality"), "proton");
+  cr_expect_str_eq(json_path_str(doc, "courses.0.rbe_model"), "RBE_FIXED");
+  cr_expect(has_todo(doc, 0, "confirm", "$.courses[0].rbe_model", "EFFECTIVE"));
+  cr_expect_eq(json_path_num(doc, "courses.0.fractions"), 1);
+  cr_expect_eq(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "x_case_init"), "not_used")), 2);
+  cJSON_Delete(doc);
+}
+
 /* ---- refusals -------------------------------------------------------------------------------- */
 
 Test(case_init, refusals_write_nothing_and_leave_the_export_unchanged) {
