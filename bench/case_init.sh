@@ -2,8 +2,11 @@
 # case_init.sh — `rert case init` on the clinical-size untidy export (rert phantom --untidy --size
 # clinical: 348 files in one flat folder named by UID, 3 courses with --courses 3) against what a
 # user would otherwise script first: reading every header of the export with pydicom
-# (dcmread(stop_before_pixels=True)) — which only indexes, it groups nothing. Also `rert info`
-# (rert's own index alone). Not a test (no timing assertions). Usage: bench/case_init.sh [build]
+# (dcmread(stop_before_pixels=True)) — which only indexes, it groups nothing — and
+# bench/case_init_peer.py (pydicom: index, plans/doses/records grouped, every used dose and CT
+# slice's pixels read once, as case init's gate reads them; no checks, no TODOs, no case file: a
+# lower bound on the work). Also `rert info` (rert's own index alone). Not a test (no timing
+# assertions). Usage: bench/case_init.sh [build]
 set -euo pipefail
 build=${1:-build}
 rert=$build/rert
@@ -24,4 +27,7 @@ for courses in 2 3; do
   farm-bench -n 3 --warmup 1 --timeout 600 -- /usr/bin/python3 -c \
     "import glob,pydicom; [pydicom.dcmread(f, stop_before_pixels=True, force=True) for f in glob.glob('$out/p$courses/export/*')]" |
     grep -E "cpu s|wall s|peak MiB"
+  echo "-- pydicom: index, grouping, pixel data of the used doses and CTs (bench/case_init_peer.py)"
+  farm-bench -n 3 --warmup 1 --timeout 600 -- /usr/bin/python3 "$(dirname "$0")/case_init_peer.py" \
+    "$out/p$courses/export" | grep -E "cpu s|wall s|peak MiB"
 done
