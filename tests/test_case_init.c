@@ -483,3 +483,28 @@ Test(case_init, a_series_not_in_the_folder_is_refused_by_case_check) {
   free(err);
   cJSON_Delete(doc);
 }
+
+/* --planned: the default (most recent course planned) can be changed, never silently */
+Test(case_init, planned_option_sets_the_roles) {
+  set_paths();
+  char out[700], args[1600];
+  snprintf(out, sizeof out, "%s/planned_none.json", root);
+  remove(out);
+  snprintf(args, sizeof args, "case init '%s/export' --out '%s' --planned none", phantom, out);
+  cr_assert_eq(run_rert(args, NULL, NULL), 0);
+  cJSON *doc = load_json(out);
+  cr_assert_not_null(doc);
+  /* every course prior, the last one the reference */
+  cr_expect_str_eq(json_path_str(doc, "courses.0.role"), "prior");
+  cr_expect_str_eq(json_path_str(doc, "courses.1.role"), "prior");
+  cr_expect_str_eq(json_path_str(doc, "reference_course"), "course2");
+  cJSON_Delete(doc);
+  /* a course that does not exist: refused, nothing written */
+  snprintf(out, sizeof out, "%s/planned_bad.json", root);
+  snprintf(args, sizeof args, "case init '%s/export' --out '%s' --planned course9", phantom, out);
+  char *err = NULL;
+  cr_expect_eq(run_rert(args, NULL, &err), 2);
+  cr_expect(err && strstr(err, "course9"), "stderr: %s", err);
+  cr_expect_not(exists(out));
+  free(err);
+}
