@@ -26,19 +26,20 @@ static int cmp_dbl(const void *a, const void *b) {
  * single-plane ROI of the same structure set */
 void accum_cache_init(eval_cache *c, const accum_input *in) {
   memset(c, 0, sizeof *c);
-  double v[ACCUM_MAX_STRUCTS];
+  double *v = malloc(((size_t)in->nstructs + 1) * sizeof *v);
   int m = 0;
-  for (int s = 0; s < in->nstructs; s++) {
+  for (int s = 0; v && s < in->nstructs; s++) {
     rert_roi_info info;
     rert_err e;
-    if (in->structs[s].roi && !geom_roi_info(in->structs[s].roi, 1.0, &info, &e) &&
-        info.plane_spacing_mm > 0)
+    if (in->structs[s].roi && in->structs[s].state == ACCUM_STRUCT_OK &&
+        !geom_roi_info(in->structs[s].roi, 1.0, &info, &e) && info.plane_spacing_mm > 0)
       v[m++] = info.plane_spacing_mm;
   }
   if (m) {
     qsort(v, m, sizeof *v, cmp_dbl);
     c->thick_mm = v[m / 2];
   }
+  free(v);
 }
 
 /* Value of the constraint's map at voxel v (EQD2/BED at the constraint's α/β of the locally
@@ -85,7 +86,7 @@ int accum_eval_from_mask(const accum_input *in, const accum_prep *pp, const prot
     if (mk[v] > 0) cnt++;
   if (cnt == 0) {
     row->verdict = VERDICT_NOT_EVALUATED;
-    snprintf(row->explanation, sizeof row->explanation, "structure %s has no voxels on the dose grid", st->name);
+    snprintf(row->explanation, sizeof row->explanation, "structure %s has no voxels on the dose grid (outside the dose grid)", st->name);
     return RERT_OK;
   }
   size_t *idx = malloc(cnt * sizeof *idx);

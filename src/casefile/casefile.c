@@ -692,17 +692,43 @@ static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
   }
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "structure_map");
   if (o && !cJSON_IsNull(o)) {
-    if (!cJSON_IsObject(o)) return fail(v, "$.structure_map", "expected an object {\"local name\": \"TG-263 name\"}");
+    if (!cJSON_IsObject(o)) return fail(v, "$.structure_map", "expected an object {\"local name\": \"TG-263 name\" or null}");
+    int n = cJSON_GetArraySize(o);
+    c->structure_map = calloc(n > 0 ? (size_t)n : 1, sizeof *c->structure_map);
+    if (!c->structure_map) return rert_err_set(v->err, RERT_EINTERNAL, "%s: out of memory", v->file);
     for (const cJSON *it = o->child; it; it = it->next) {
       char p[256];
       snprintf(p, sizeof p, "$.structure_map.%s", it->string);
-      if (!cJSON_IsString(it) || !it->valuestring[0]) return fail(v, p, "expected a TG-263 name (string)");
-      if (c->nmap >= RERT_CASE_MAX_MAP) return fail(v, p, "more than %d mapped names", RERT_CASE_MAX_MAP);
-      if (strlen(it->string) >= RERT_CASE_NAME_LEN || strlen(it->valuestring) >= RERT_CASE_NAME_LEN)
-        return fail(v, p, "name longer than %d characters", RERT_CASE_NAME_LEN - 1);
+      /* null: the ROI is deliberately not used (e.g. an old cord contour beside the new one) */
+      if (!cJSON_IsNull(it) && (!cJSON_IsString(it) || !it->valuestring[0]))
+        return fail(v, p, "expected a TG-263 name (string) or null (ROI not used)");
+      const char *val = cJSON_IsNull(it) ? "" : it->valuestring;
+      if (!it->string[0] || strlen(it->string) >= RERT_CASE_NAME_LEN || strlen(val) >= RERT_CASE_NAME_LEN)
+        return fail(v, p, "name empty or longer than %d characters", RERT_CASE_NAME_LEN - 1);
       strcpy(c->structure_map[c->nmap].local, it->string);
-      strcpy(c->structure_map[c->nmap].tg263, it->valuestring);
+      strcpy(c->structure_map[c->nmap].tg263, val);
       c->nmap++;
+    }
+  }
+  o = cJSON_GetObjectItemCaseSensitive(root, "structure_roles");
+  if (o && !cJSON_IsNull(o)) {
+    if (!cJSON_IsObject(o)) return fail(v, "$.structure_roles", "expected an object {\"local ROI name\": \"PTV\"}");
+    int n = cJSON_GetArraySize(o);
+    c->structure_roles = calloc(n > 0 ? (size_t)n : 1, sizeof *c->structure_roles);
+    if (!c->structure_roles) return rert_err_set(v->err, RERT_EINTERNAL, "%s: out of memory", v->file);
+    static const char *const R[] = {"GTV", "CTV", "ITV", "PTV", "ORGAN", "NONE", NULL};
+    for (const cJSON *it = o->child; it; it = it->next) {
+      char p[256];
+      snprintf(p, sizeof p, "$.structure_roles.%s", it->string);
+      int ok = cJSON_IsString(it);
+      for (int k = 0; ok && R[k]; k++)
+        if (!strcmp(it->valuestring, R[k])) { ok = 2; break; }
+      if (ok != 2) return fail(v, p, "expected one of GTV, CTV, ITV, PTV (target), ORGAN, NONE (not used)");
+      if (!it->string[0] || strlen(it->string) >= RERT_CASE_NAME_LEN)
+        return fail(v, p, "ROI name empty or longer than %d characters", RERT_CASE_NAME_LEN - 1);
+      strcpy(c->structure_roles[c->nroles].local, it->string);
+      snprintf(c->structure_roles[c->nroles].role, sizeof c->structure_roles[c->nroles].role, "%s", it->valuestring);
+      c->nroles++;
     }
   }
   if ((rc = get_str(v, root, "$", "recurrence_roi", 0, c->recurrence_roi, sizeof c->recurrence_roi))) return rc;
@@ -774,7 +800,7 @@ int casefile_parse(cJSON *root, const char *path, rert_case *c, rert_err *err) {
   int rc = RERT_OK;
   if (!cJSON_IsObject(root)) rc = fail(&v, "$", "expected a JSON object");
   static const char *const keys[] = {"schema", "patient", "clinical", "courses", "reference_course",
-                                     "registrations", "structure_map", "recurrence_roi",
+                                     "registrations", "structure_map", "structure_roles", "recurrence_roi",
                                      "recovery", "protocols", "overrides", NULL};
   if (!rc) rc = check_duplicate_keys(&v, root, "$");
   if (!rc) rc = check_keys(&v, root, "$", keys);
@@ -808,6 +834,11 @@ void casefile_free(rert_case *c) {
   }
   cJSON_Delete(c->root);
   c->root = NULL;
+  free(c->structure_map);
+  free(c->structure_roles);
+  c->structure_map = NULL;
+  c->structure_roles = NULL;
+  c->nmap = c->nroles = 0;
   c->overrides = NULL;
 }
 
@@ -841,9 +872,20 @@ const case_course *casefile_last_prior(const rert_case *c) {
 }
 
 const char *casefile_map_structure(const rert_case *c, const char *local) {
+  const case_name_pair *p = casefile_structure_map_entry(c, local);
+  return p && p->tg263[0] ? p->tg263 : local;
+}
+
+const case_name_pair *casefile_structure_map_entry(const rert_case *c, const char *local) {
   for (int i = 0; i < c->nmap; i++)
-    if (strcmp(c->structure_map[i].local, local) == 0) return c->structure_map[i].tg263;
-  return local;
+    if (strcmp(c->structure_map[i].local, local) == 0) return &c->structure_map[i];
+  return NULL;
+}
+
+const char *casefile_structure_role(const rert_case *c, const char *local) {
+  for (int i = 0; i < c->nroles; i++)
+    if (strcmp(c->structure_roles[i].local, local) == 0) return c->structure_roles[i].role;
+  return NULL;
 }
 
 const char *casefile_recovery_model(const rert_case *c, const char *organ) {

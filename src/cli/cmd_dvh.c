@@ -14,11 +14,12 @@
 #include "rert/dicomio.h"
 #include "rert/dvh.h"
 #include "rert/fileio.h"
+#include "rert/structmap.h"
 
 static const rert_opt dvh_opts[] = {
     {"dose", OPT_STR, NULL, "RTDOSE file (Gy; physical or a dose-like map such as EQD2)", NULL, 0},
     {"struct", OPT_STR, NULL, "RTSTRUCT file with the ROIs", NULL, 0},
-    {"roi", OPT_LIST, NULL, "ROI name(s), TG-263 or as in the file (default: every ROI)", NULL, 0},
+    {"roi", OPT_LIST, NULL, "ROI name(s), TG-263 (resolved with data/structure_synonyms.json) or as in the file (default: every ROI)", NULL, 0},
     {"metric", OPT_LIST, NULL,
      "DVH metric(s): Dmax Dmin Dmean Dmedian D95% D0.03cc V20Gy[%] V20Gy[cc] gEUD(a=8) Volume "
      "(default Volume,Dmin,Dmean,Dmax,D0.03cc,D95%,D5%)",
@@ -136,6 +137,18 @@ static int run_dvh(const rert_args *args, rert_err *err) {
     goto done;
   }
 
+  /* --roi accepts TG-263 names: ROIs are resolved like everywhere else (rert/structmap.h), so
+   * "SpinalCord" finds a ROI named "Myelon" or "Spinal Cord" */
+  {
+    rert_structmap sm;
+    rert_err e2;
+    if (structmap_resolve(&ss, ss_path, NULL, &sm, &e2) == RERT_OK) {
+      for (int r = 0; r < sm.n; r++)
+        if (sm.e[r].role == SROLE_ORGAN)
+          snprintf(ss.rois[r].tg263_name, sizeof ss.rois[r].tg263_name, "%s", sm.e[r].name);
+      structmap_free(&sm);
+    }
+  }
   int nsel = cli_list_count(args, "roi");
   int nr = nsel > 0 ? nsel : ss.nrois;
   const rert_roi **rois = calloc(nr + 1, sizeof *rois);
@@ -180,6 +193,8 @@ static int run_dvh(const rert_args *args, rert_err *err) {
       cJSON *j = cJSON_CreateObject();
       cJSON_AddItemToArray(arr, j);
       cJSON_AddStringToObject(j, "name", d[r].name);
+      if (rois[r]->tg263_name[0] && strcmp(rois[r]->tg263_name, rois[r]->name))
+        cJSON_AddStringToObject(j, "tg263_name", rois[r]->tg263_name);
       if (d[r].status != RERT_OK) {
         cJSON_AddStringToObject(j, "error", d[r].msg);
         nbad++;
