@@ -6,11 +6,14 @@
 Equal means:
   - report.json: every section except "provenance" (which names the case file and the digests of
     the inputs) identical, and the summary identical;
-  - report.html: identical once the provenance section is removed;
+  - report.html: identical once the provenance section is removed and, in the viewer's embedded
+    data, the copy of the input case file (`case_file`, kept for the what-if export) is left out:
+    it is an input, like provenance (the drafted case has its x_source and TODO list);
   - report.pdf: the text (pdftotext, when installed) identical up to the "Provenance" heading;
   - every DICOM output: the same files, every data element equal (pydicom, recursively) except
     the instance and series UIDs, which rert derives from the input digests (the case file is an
-    input) so that a re-run on the same inputs writes the same object.
+    input) so that a re-run on the same inputs writes the same object, and the file meta group
+    length, which follows the length of those UIDs.
 Exit 0 when equal, 1 with the differences listed otherwise.
 """
 import glob
@@ -23,7 +26,9 @@ import sys
 
 import pydicom
 
-UID_KEYS = {"SOPInstanceUID", "SeriesInstanceUID", "MediaStorageSOPInstanceUID"}
+UID_KEYS = {"SOPInstanceUID", "SeriesInstanceUID", "MediaStorageSOPInstanceUID",
+            "FileMetaInformationGroupLength"}
+VIEWER = re.compile(r'(<script type="application/json" id="rert-viewer-data">)(.*?)(</script>)', re.S)
 
 
 def report_json(d):
@@ -55,7 +60,14 @@ def diff_json(a, b, path="$", out=None):
 
 
 def strip_provenance_html(s):
-    return re.sub(r'<section[^>]*id="provenance".*?</section>', "", s, flags=re.S)
+    s = re.sub(r'<section[^>]*id="provenance".*?</section>', "", s, flags=re.S)
+
+    def viewer(m):
+        d = json.loads(m.group(2))
+        d.pop("case_file", None)
+        return m.group(1) + json.dumps(d, sort_keys=True) + m.group(3)
+
+    return VIEWER.sub(viewer, s)
 
 
 def diff_dataset(a, b, path, out):
