@@ -517,7 +517,7 @@ static void load_tight(rert_protocol *p, int with_over) {
 
 Test(accumulate, solver_tightest_row_of_all_protocols) {
   rert_volume d1, d2, bs;
-  accum_input in;
+  accum_input in = {0};
   rert_protocol care, tight;
   rert_err err = {{0}};
   cr_assert_eq(protocol_load("care_s0", &care, &err), RERT_OK, "%s", err.msg);

@@ -121,9 +121,10 @@ Test(structures_cli, renamed_rois_resolve_and_say_how) {
 /* A cord that is only a PRV, empty, degenerate or off the dose grid: the cord row stays, NOT
  * EVALUATED with its reason; the verdict is INCOMPLETE (exit 4), never PASS, and names it. */
 Test(structures_cli, unevaluable_cord_is_incomplete_never_pass) {
-  static const char *const v[] = {"cord_prv_only", "empty_cord", "degenerate_cord", "cord_outside"};
-  static const char *const why[] = {"structure_missing", "structure_empty", "structure_degenerate", "outside_dose_grid"};
-  for (int k = 0; k < 4; k++) {
+  static const char *const v[] = {"cord_prv_only", "empty_cord", "degenerate_cord", "cord_outside", "corrupt_cord"};
+  static const char *const why[] = {"structure_missing", "structure_empty", "structure_degenerate", "outside_dose_grid",
+                                    "structure_degenerate"};
+  for (int k = 0; k < 5; k++) {
     int rc;
     cJSON *j = evaluate(v[k], &rc, NULL);
     cr_expect_eq(rc, 4, "%s exit %d", v[k], rc);
@@ -211,3 +212,26 @@ Test(structures_cli, many_rois_only_needed_rasterised) {
   cJSON_Delete(j);
 }
 
+
+/* `rert case check` shows the structure mapping of the reference structure set as gate findings
+ * and refuses two ROIs resolving to one name, before any dose is read (issue 12 + 13). */
+Test(structures_cli, case_check_reports_mapping_and_refuses_duplicates) {
+  const char *d = variant("renamed");
+  if (!d) cr_skip_test("python3-pydicom not installed");
+  char args[2048], *out = NULL, *err = NULL;
+  snprintf(args, sizeof args, "case check %s/case.json --json", d);
+  cJSON *j = NULL;
+  int rc = run_rert_json(args, &j);
+  cr_assert(rc == 0, "renamed ROIs are not a refusal: exit %d", rc);
+  cr_assert_not_null(j);
+  char *txt = cJSON_PrintUnformatted(j);
+  cr_expect(strstr(txt, "structure.mapped") && strstr(txt, "Myelon") && strstr(txt, "SpinalCord"),
+            "the mapping is a finding: %.2000s", txt);
+  free(txt);
+  cJSON_Delete(j);
+  const char *dup = variant("duplicate");
+  snprintf(args, sizeof args, "case check %s/case.json", dup);
+  cr_expect_eq(run_rert(args, &out, &err), 2);
+  cr_expect(strstr(err, "RS_course2.dcm") && strstr(err, "'SpinalCord'"), "%s", err);
+  free(out), free(err);
+}

@@ -32,6 +32,7 @@
 
 #include "rert/date.h"
 #include "rert/err.h"
+#include "rert/geom.h"
 #include "rert/protocol.h"
 #include "rert/rbe.h"
 #include "rert/rtdata.h"
@@ -112,6 +113,9 @@ typedef struct {
   int outside_grid_strict;
   int has_reference_date;      /* start of the new course when no course is_new */
   rert_date reference_date;
+  /* Image slices the structures were drawn on (the reference course's CT, geom_slices_from_image):
+   * each contour's slab is its slice (rert/geom.h). NULL: inferred from the structures' contours. */
+  const rert_slice_geom *slices;
 } accum_input;
 
 void accum_input_init(accum_input *in);

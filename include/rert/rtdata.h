@@ -59,6 +59,10 @@ typedef struct {
   unsigned char color_rgb[3];
   int ncontours;
   rert_contour *contours;
+  /* ContourImageSequence: the image each contour was drawn on (SOPInstanceUID, "" if absent);
+   * n_image_uids entries (the reader's contour count) or NULL */
+  char (*contour_image_uids)[RERT_UID_LEN];
+  int n_image_uids;
 } rert_roi;
 
 typedef struct {

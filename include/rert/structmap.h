@@ -89,14 +89,12 @@ const char *structmap_role_name(smap_role r); /* "organ", "target", "external", 
 /* [{roi_number, roi_name, type, contours, name, how, how_text, role, role_text}] */
 cJSON *structmap_to_json(const rert_structmap *m);
 
-#if __has_include("rert/gate.h")
 #include "rert/gate.h"
 /* The mapping of ss as findings (rert/gate.h) for `rert case check`: structure.mapped (ok; warning
  * when the ROI is empty), structure.unused (warning when the name contains an organ's, e.g. a
- * PRV), structure.map_entry (warning: a structure_map/structure_roles entry matches no ROI),
+ * PRV), structure.map_entry (ok: a structure_map/structure_roles entry matches no ROI of this set),
  * structure.duplicate (refusal). *out (optional) receives the map (structmap_free). */
 int structmap_gate_findings(const rert_structure_set *ss, const char *ss_path, const rert_case *cf,
                             const char *course, gate_findings *f, rert_structmap *out);
-#endif
 
 #endif

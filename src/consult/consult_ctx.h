@@ -35,6 +35,7 @@ typedef struct {
   rert_image_series ct;
   int has_ss;
   rert_structure_set ss;
+  rert_slice_geom slices;            /* slices the contours stand for: the CT's, else inferred */
   int has_dose[RERT_CASE_MAX_COURSES];
   rert_rtdose dose[RERT_CASE_MAX_COURSES];
   consult_reg reg[RERT_CASE_MAX_COURSES];

@@ -159,6 +159,16 @@ int consult_step_dicom(consult_ctx *c, rert_err *err) {
     c->has_ss = 1;
     add_input(c, "RTSTRUCT (reference)", ref->rtstruct);
     ids[nid++] = &c->ss.ident;
+    /* each contour's slab is its CT slice (rert/geom.h); without the CT, inferred from all ROIs */
+    if (c->has_ct) rc = geom_slices_from_image(&c->ct, &c->slices, err);
+    else {
+      const rert_roi **all = malloc(((size_t)c->ss.nrois + 1) * sizeof *all);
+      if (!all) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+      for (int r = 0; r < c->ss.nrois; r++) all[r] = &c->ss.rois[r];
+      rc = geom_slices_infer(all, c->ss.nrois, &c->slices, err);
+      free(all);
+    }
+    if (rc) return rc;
   } else {
     return rert_err_set(err, RERT_EINPUT, "%s: reference course '%s' has no rtstruct",
                         c->o->case_path, ref->id);
@@ -435,7 +445,8 @@ int consult_step_masks(consult_ctx *c, rert_err *err) {
     if (rn[0] && (strcasecmp(rn, roi->name) == 0 || strcmp(rn, e->name) == 0)) c->irec = k;
     if (roi->ncontours == 0) continue;
     rert_err e2;
-    if (geom_mask_from_roi(roi, &c->grid, NULL, &c->mask[k], &e2) != RERT_OK) {
+    rert_raster_opts ro = {0, 0, &c->slices}; /* each contour's slab is its image slice */
+    if (geom_mask_from_roi(roi, &c->grid, &ro, &c->mask[k], &e2) != RERT_OK) {
       memset(&c->mask[k], 0, sizeof c->mask[k]);
       char note[1400];
       snprintf(note, sizeof note, "structure %s (ROI '%s'): contours not usable, its constraints are NOT EVALUATED: %s",
@@ -490,6 +501,7 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
   }
   snprintf(in->default_recovery, sizeof in->default_recovery, "%s",
            c->cs.recovery_default[0] ? c->cs.recovery_default : "none");
+  in->slices = &c->slices;
   /* the same structures, in the same (name) order as consult_step_masks */
   for (int k = 0; k < c->nroi; k++) {
     accum_structure *s;
@@ -619,6 +631,7 @@ void consult_ctx_free(consult_ctx *c) {
   c->gate = NULL;
   if (c->has_ct) rtdata_free_image_series(&c->ct);
   if (c->has_ss) rtdata_free_structure_set(&c->ss);
+  geom_slices_free(&c->slices);
   for (int k = 0; k < c->nroi; k++) {
     geom_mask_free(&c->mask[k]);
     volume_free(&c->maskvol[k]);

@@ -19,6 +19,7 @@
 #include "gate/gate_internal.h"
 #include "rert/data.h"
 #include "rert/dicomio.h"
+#include "rert/structmap.h"
 
 void gate_jpath(char *buf, size_t n, int course, const char *field) {
   if (course < 0) snprintf(buf, n, "$.%s", field);
@@ -294,6 +295,11 @@ static void read_rtstruct(gate_work *w, int c) {
         }
         wc->has_roi_box = 1;
       }
+  /* the reference structure set is the one every constraint is evaluated on: its mapping (the
+   * name each ROI is used as and by which rule, unmapped organ-like names, duplicates refused)
+   * is part of the gate's findings (rert/structmap.h, docs/structures.md) */
+  if (&w->cs->courses[c] == casefile_reference(w->cs))
+    structmap_gate_findings(&ss, k->rtstruct, w->cs, k->id, &w->g->findings, NULL);
   /* every ROI must be contoured in the structure set's frame */
   for (int r = 0; r < ss.nrois; r++) {
     const rert_roi *roi = &ss.rois[r];

@@ -51,6 +51,7 @@ VARIANTS = {
     "empty_cord": "the cord ROI has an empty ContourSequence: cord rows NOT EVALUATED (structure empty), INCOMPLETE",
     "cord_outside": "the cord contours moved 600 mm caudally, off the dose grid: NOT EVALUATED (outside dose grid), INCOMPLETE",
     "degenerate_cord": "every cord contour cut to 2 points: never dropped silently; no PASS",
+    "corrupt_cord": "one cord contour with a coordinate beyond 100 m (left out, an error finding): cord rows NOT EVALUATED (structure degenerate), INCOMPLETE",
     "sparse_cord": "every 4th cord contour kept: the cord rows are still there",
     "extra140": "140 helper ROIs added (z_, opt, PRV, ring, dose levels): all rows present, verdict as clean",
     "extra250": "250 helper ROIs added: all rows present, verdict as clean",
@@ -183,6 +184,12 @@ def main():
         for ct in find(ds, "SpinalCord")[1].ContourSequence:
             ct.ContourData = list(ct.ContourData)[:6]
             ct.NumberOfContourPoints = 2
+    elif v == "corrupt_cord":
+        cs = find(ds, "SpinalCord")[1].ContourSequence
+        ct = cs[len(cs) // 2]
+        d = list(ct.ContourData)
+        d[3] = 1.0e9  # x of the second point: a corrupt export
+        ct.ContourData = d
     elif v == "sparse_cord":
         c = find(ds, "SpinalCord")[1]
         c.ContourSequence = pydicom.Sequence([ct for i, ct in enumerate(c.ContourSequence) if i % 4 == 0])

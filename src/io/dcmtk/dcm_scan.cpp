@@ -29,6 +29,9 @@ void walk(const std::string &dir, std::vector<std::string> &files, int depth) {
     if (lstat(p.c_str(), &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) walk(p, files, depth + 1);
     else if (S_ISREG(st.st_mode)) files.push_back(p);
+    /* a symbolic link to a file is read like the file (exports assembled from links, as the
+     * other readers do); links to directories are not followed (no cycles) */
+    else if (S_ISLNK(st.st_mode) && stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) files.push_back(p);
   }
 }
 
