@@ -585,6 +585,7 @@ Test(accumulate, solver_tightest_row_of_all_protocols) {
   protocol_free(&care);
   protocol_free(&tight);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  accum_input_free(&in);
 }
 
 /* Tumour BED of a BID regimen with the Thames same-day repair term (domain-reference 1.4):
