@@ -71,6 +71,8 @@ typedef struct {
   char systemic[64];               /* concurrent systemic therapy, "" = none/unknown */
   /* DICOM objects, resolved paths, "" when absent */
   char ct_dir[RERT_CASE_PATH_LEN];
+  char ct_series_uid[65];          /* SeriesInstanceUID of the planning CT when ct_dir holds other
+                                      images too (a flat export folder); "" = the only series */
   char rtstruct[RERT_CASE_PATH_LEN];
   char rtdose[RERT_CASE_PATH_LEN]; /* the first of rtdoses (compatibility; read doses through
                                       the DICOM gate, rert/gate.h, which combines all of them) */

@@ -139,6 +139,8 @@ typedef struct {
   rert_dicom_ident ident;
   char label[65];
   char name[65];
+  char approval_status[17];       /* ApprovalStatus (300E,0002): APPROVED, UNAPPROVED, REJECTED;
+                                     "" when absent (not written then) */
   int is_ion;                     /* RT Ion Plan */
   rert_modality modality;         /* from RadiationType / IonBeamSequence */
   int nfraction_groups;

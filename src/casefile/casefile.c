@@ -604,9 +604,18 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
   snprintf(DB, sizeof DB, "%s.dicom", B);
   if ((rc = get_obj(v, it, B, "dicom", 0, &d))) return rc;
   if (d) {
-    static const char *const dk[] = {"ct_dir", "rtstruct", "rtdose", "rtplan", NULL};
+    static const char *const dk[] = {"ct_dir", "ct_series_uid", "rtstruct", "rtdose", "rtplan", NULL};
     if ((rc = check_keys(v, d, DB, dk))) return rc;
     if ((rc = get_path(v, c, d, DB, "ct_dir", co->ct_dir))) return rc;
+    if ((rc = get_str(v, d, DB, "ct_series_uid", 0, co->ct_series_uid, sizeof co->ct_series_uid)))
+      return rc;
+    if (co->ct_series_uid[0]) {
+      char p[128];
+      snprintf(p, sizeof p, "%s.ct_series_uid", DB);
+      if (!co->ct_dir[0]) return fail(v, p, "given without ct_dir (the folder holding the series)");
+      if (strspn(co->ct_series_uid, "0123456789.") != strlen(co->ct_series_uid))
+        return fail(v, p, "'%s' is not a DICOM UID (digits and dots)", co->ct_series_uid);
+    }
     if ((rc = get_path(v, c, d, DB, "rtstruct", co->rtstruct))) return rc;
     if ((rc = get_path_list(v, c, d, DB, "rtdose", RERT_CASE_MAX_DOSES, &co->rtdoses, &co->nrtdose))) return rc;
     if ((rc = get_path_list(v, c, d, DB, "rtplan", RERT_CASE_MAX_PLANS, &co->rtplans, &co->nrtplan))) return rc;

@@ -148,7 +148,8 @@ int consult_step_dicom(consult_ctx *c, rert_err *err) {
   c->grid = c->dose[c->iref].dose;
   c->grid.data = NULL;
   if (ref->ct_dir[0]) {
-    int rc = io_read_image_series(ref->ct_dir, NULL, &c->ct, err);
+    io_read_opts ro = {0, ref->ct_series_uid};
+    int rc = io_read_image_series(ref->ct_dir, &ro, &c->ct, err);
     if (rc) return rc;
     c->has_ct = 1;
     add_input_dir(c, "CT (reference)", ref->ct_dir);
@@ -255,7 +256,8 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
                         c->o->case_path, cc->id, ref->id);
   rert_image_series mct;
   memset(&mct, 0, sizeof mct);
-  rc = io_read_image_series(cc->ct_dir, NULL, &mct, err);
+  io_read_opts cro = {0, cc->ct_series_uid};
+  rc = io_read_image_series(cc->ct_dir, &cro, &mct, err);
   if (rc) return rc;
   char role[96];
   snprintf(role, sizeof role, "CT %s", cc->id);
