@@ -37,6 +37,11 @@ typedef struct {
 typedef struct {
   double uncertainty_mm;   /* 0 = none; > 0: min/max filter of each mapped prior dose */
   accum_ab_rule rule;
+  /* Candidate courses (role candidate, docs/compare.md) are alternatives for the new course, not
+   * priors: a case with candidates is refused (naming them and `--candidate` / `rert compare`)
+   * unless keep_candidates is set — then they are mapped like every course and left in `in` with
+   * is_new = 0, for rert/candidates.h to set aside (candidates_split) before anything is summed. */
+  int keep_candidates;
   /* the protocols the structures are needed for (NULL/0: organs with tissue parameters only) */
   const rert_protocol *const *protocols;
   int nprotocols;

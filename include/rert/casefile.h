@@ -40,7 +40,11 @@
 
 typedef enum { CASE_UNKNOWN = -1, CASE_NO = 0, CASE_YES = 1 } case_tri;
 
-typedef enum { COURSE_PRIOR = 0, COURSE_PLANNED } case_course_role;
+/* prior: delivered before; planned: the new course; candidate: one of several alternative plans for
+ * the new course (VMAT, IMPT, carbon, ...), compared by `rert compare` on the same prior
+ * accumulation (docs/compare.md). Candidates share the prior courses, the reference anatomy and
+ * the registrations; each has its own RTPLAN/RTDOSE, modality, RBE model and fractionation. */
+typedef enum { COURSE_PRIOR = 0, COURSE_PLANNED, COURSE_CANDIDATE } case_course_role;
 
 /* One point dose of one course in one organ, for consults without DICOM. */
 typedef struct {
@@ -80,6 +84,12 @@ typedef struct {
   char (*rtplans)[RERT_CASE_PATH_LEN];
   int npoints;
   case_point_dose points[RERT_CASE_MAX_POINTS];
+  /* planned or candidate particle course (docs/compare.md): $.courses[i].let, the dose-averaged
+   * LET map on the course's dose grid, and $.courses[i].variable_rbe (protons) */
+  char let_path[RERT_CASE_PATH_LEN]; /* resolved path, "" = none: MetaImage/NIfTI or DICOM RTDOSE-like */
+  char let_unit[16];                 /* "keV/um" (the only unit accepted) */
+  char variable_rbe[32];             /* "" = fixed RBE; else a model of data/rbe.json variable_rbe_models */
+  double variable_rbe_alpha_beta_gy; /* NaN = each voxel's tissue α/β (the accumulation's map) */
 } case_course;
 
 typedef enum { REG_RIGID = 0, REG_DEFORMABLE } case_reg_type;
@@ -228,7 +238,22 @@ void casefile_free(rert_case *c);
 const case_course *casefile_course(const rert_case *c, const char *id);
 /* The planned course (first with role planned), NULL if none. */
 const case_course *casefile_planned_course(const rert_case *c);
-/* The reference course: reference_course if set, else the planned course, else the last. */
+/* Number of courses with role candidate. */
+int casefile_ncandidates(const rert_case *c);
+/* "prior", "planned", "candidate". */
+const char *casefile_role_name(case_course_role r);
+/* Reduce a case with candidates to the case of ONE new course: course `id` (a candidate, or the
+ * planned course) becomes the planned course and every other candidate and planned course is
+ * removed, together with its $.courses item in c->root (so site extensions found by index stay
+ * aligned), the registrations that move or target it and the interlock overrides naming it. When
+ * the reference course is removed, `id` takes its place: it inherits the reference anatomy
+ * (ct_dir, rtstruct) it does not list itself, and registrations, overrides and reference_course
+ * naming the old reference are re-pointed at `id` — valid only when `id` is in the reference's
+ * frame of reference, which the caller checks (candidates_select_case, rert/candidates.h).
+ * RERT_EINPUT naming the candidates when `id` is not one. */
+int casefile_select_candidate(rert_case *c, const char *id, rert_err *err);
+/* The reference course: reference_course if set, else the planned course, else the first
+ * candidate, else the last course. */
 const case_course *casefile_reference(const rert_case *c);
 /* Most recent prior course (latest end date), NULL if none. */
 const case_course *casefile_last_prior(const rert_case *c);

@@ -26,6 +26,8 @@ typedef struct {
   int nprotocols;
   const char *dose_encoding; /* RTDOSE pixel encoding: NULL = the process default (uncompressed
                                 32-bit, raw32), "rle32" (RLE Lossless) or "raw16" */
+  const char *candidate;   /* case with candidate courses: the one the detailed sections describe
+                              (NULL = the rank-1 candidate of the comparison); docs/compare.md */
 } consult_opts;
 
 typedef struct {

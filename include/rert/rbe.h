@@ -40,4 +40,32 @@ int rbe_convert_per_fraction(double dose_per_fraction_gy, rbe_model from, rbe_mo
  * LEM_I and MKM never mix. On refusal fills err naming both and the conversion to use. */
 int rbe_check_summable(rert_modality ma, rbe_model a, rert_modality mb, rbe_model b, rert_err *err);
 
+/* ---- variable proton RBE from the dose-averaged LET (rbe_let.c; docs/compare.md) ----
+ * Phenomenological LQ models (McNamara 2015, Wedenberg 2013; parameters and sources in
+ * data/rbe.json "variable_rbe_models"): with physical dose per fraction d (Gy), LETd L (keV/µm)
+ * and the tissue's photon α/β ab (Gy),
+ *   RBEmax = p0 + p1·L/ab,  RBEmin = p2 + p3·ab^q·L,
+ *   RBE(d) = (√(ab² + 4·d·ab·RBEmax + 4·d²·RBEmin²) − ab) / (2d)   (→ RBEmax as d → 0),
+ * the iso-effect root of α_x·Dx + β_x·Dx² = RBEmax·α_x·d + RBEmin²·β_x·d². The RBE-weighted dose
+ * is RBE(d)·d per fraction. A variable-RBE dose is photon-equivalent Gy(RBE) like a fixed-RBE one
+ * (summable with photon and RBE 1.1 doses); the model name travels with it. */
+typedef struct {
+  char name[32];           /* "mcnamara2015" */
+  char title[128];
+  double p0, p1, p2, p3, q;
+  double let_lo, let_hi;   /* LETd range of the fit, keV/µm (outside: extrapolation, warned) */
+  char source[400];
+  char verification[900];
+  int verified;
+} rbe_let_model;
+
+/* Model by name from data/rbe.json; RERT_EINPUT naming the known models otherwise. */
+int rbe_let_model_get(const char *name, rbe_let_model *m, rert_err *err);
+double rbe_let_rbemax(const rbe_let_model *m, double let_kev_um, double alpha_beta_gy);
+double rbe_let_rbemin(const rbe_let_model *m, double let_kev_um, double alpha_beta_gy);
+/* RBE at physical dose per fraction d ≥ 0 (numerically stable form, exact at d = 0). NaN when
+ * ab ≤ 0, L < 0 or a non-finite argument. */
+double rbe_let_rbe(const rbe_let_model *m, double dose_per_fraction_gy, double let_kev_um,
+                   double alpha_beta_gy);
+
 #endif

@@ -79,7 +79,7 @@ cJSON *report_table_row(cJSON *rows);
 cJSON *report_add_kv_table(cJSON *section, const char *id, const char *caption, ...);
 
 cJSON *report_add_dvh(cJSON *section, const char *id, const char *organ, const char *caption);
-/* kind: "course", "recovered_prior", "cumulative", "worst_case" (drawing style follows it). */
+/* kind: "course", "recovered_prior", "cumulative", "worst_case", "candidate" (drawing style follows it). */
 void report_dvh_add_curve(cJSON *dvh, const char *label, const char *kind, const double *dose_gy,
                           const double *volume_pct, int n);
 void report_dvh_add_limit(cJSON *dvh, const char *label, double dose_gy, double volume_pct);

@@ -351,6 +351,17 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
   const case_course *ref = casefile_reference(cf);
   if (cf->ncourses > ACCUM_MAX_COURSES)
     return rert_err_set(err, RERT_EINPUT, "%s: at most %d courses", cf->path, ACCUM_MAX_COURSES);
+  if (!(o && o->keep_candidates) && casefile_ncandidates(cf) > 0) {
+    /* a candidate is never summed as if delivered: one must be chosen (or all compared) */
+    char list[400] = "";
+    for (int c = 0; c < cf->ncourses; c++)
+      if (cf->courses[c].role == COURSE_CANDIDATE && strlen(list) + strlen(cf->courses[c].id) + 3 < sizeof list)
+        snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "", cf->courses[c].id);
+    return rert_err_set(err, RERT_EINPUT,
+                        "%s: $.courses: the case has candidate courses (%s): choose one with --candidate "
+                        "ID, or compare them with rert compare",
+                        cf->path, list);
+  }
   /* the DICOM gate: every object and link is checked, and every course's dose resolved into
    * fraction groups, before anything is computed */
   ac->gate = calloc(1, sizeof *ac->gate);
@@ -395,7 +406,9 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
     snprintf(k->id, sizeof k->id, "%s", co->id);
     if (!gc->has_dose) { rc = rert_err_set(err, RERT_EINPUT, "%s: course %s has no rtdose", cf->path, co->id); break; }
     if (!co->has_start_date || !co->has_end_date) {
-      rc = rert_err_set(err, RERT_EINPUT, "%s: course %s needs start_date and end_date (recovery interval)", cf->path, co->id);
+      rc = rert_err_set(err, RERT_EINPUT, "%s: $.courses[%d].%s: %s course %s needs start_date and end_date (the "
+                        "interval since the prior courses decides their recovery; no date is assumed)",
+                        cf->path, c, co->has_start_date ? "end_date" : "start_date", casefile_role_name(co->role), co->id);
       break;
     }
     snprintf(ac->plan_uid[c], sizeof ac->plan_uid[c], "%s",
@@ -423,7 +436,11 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       char scratch[160] = "";
       rc = apply_dose_scale(cf, c, &ac->part[c][p], scratch, sizeof scratch, err);
     }
-    if (!rc && !is_ref && ac->uncertainty_mm > 0) {
+    /* a candidate in the reference frame is resampled, not registered: no mapping uncertainty
+     * (rert/candidates.h drops its bounds), so none is computed */
+    const int cand_same_frame = co->role == COURSE_CANDIDATE &&
+                                !strcmp(gc->total.ident.frame_of_reference_uid, gref->total.ident.frame_of_reference_uid);
+    if (!rc && !is_ref && ac->uncertainty_mm > 0 && !cand_same_frame) {
       rc = reg_minmax_filter(&ac->dose[c], ac->uncertainty_mm, &ac->lower[c], &ac->upper[c], err);
       k->dose_lower = &ac->lower[c];
       k->dose_upper = &ac->upper[c];

@@ -395,10 +395,14 @@ int accumulate_solve(const accum_input *in0, const rert_protocol *const *ps, int
   accum_input *in = malloc(sizeof *in);
   if (!in) { hard_set_free(&h); return rert_err_set(err, RERT_EINTERNAL, "solve: out of memory"); }
   *in = *in0;
-  /* the regimen's modality and RBE model replace the planned course's (summability rechecked) */
-  in->courses[ni].modality = g->modality;
-  in->courses[ni].rbe = g->rbe;
-  in->courses[ni].convert_to_set = 0;
+  /* the regimen's modality and RBE model replace the planned course's (summability rechecked);
+   * an explicit RBE conversion of the planned dose stays when the model is the same (e.g. a
+   * carbon LEM candidate converted to MKM, scaled by rert compare's headroom search) */
+  if (in->courses[ni].modality != g->modality || in->courses[ni].rbe != g->rbe) {
+    in->courses[ni].modality = g->modality;
+    in->courses[ni].rbe = g->rbe;
+    in->courses[ni].convert_to_set = 0;
+  }
   int has_upper = 0;
   for (int c = 0; c < in->ncourses; c++) {
     has_upper |= in->courses[c].dose_upper != NULL;

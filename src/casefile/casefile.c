@@ -464,6 +464,49 @@ static int parse_points(const vctx *v, const cJSON *pd, const char *base, case_c
   return RERT_OK;
 }
 
+/* $.courses[i].let {"path", "unit"} and $.courses[i].variable_rbe {"model", "alpha_beta_gy"?}
+ * (docs/compare.md): only on a planned or candidate particle course; a variable RBE is a proton
+ * course's, needs the course's dose as RBE_FIXED (the fixed-RBE dose it re-weights) and a LETd map. */
+static int parse_let(const vctx *v, const rert_case *c, const cJSON *it, const char *B, case_course *co) {
+  co->variable_rbe_alpha_beta_gy = NAN;
+  const cJSON *l, *vr;
+  char LB[96], VB[96];
+  snprintf(LB, sizeof LB, "%s.let", B);
+  snprintf(VB, sizeof VB, "%s.variable_rbe", B);
+  int rc = get_obj(v, it, B, "let", 0, &l);
+  if (!rc) rc = get_obj(v, it, B, "variable_rbe", 0, &vr);
+  if (rc) return rc;
+  if ((l || vr) && co->role == COURSE_PRIOR)
+    return fail(v, l ? LB : VB, "only a planned or candidate course may carry a LETd map or a variable RBE");
+  if (l) {
+    static const char *const lk[] = {"path", "unit", NULL};
+    static const char *const U[] = {"keV/um", NULL};
+    if ((rc = check_keys(v, l, LB, lk))) return rc;
+    if (co->modality == MOD_PHOTON || co->modality == MOD_ELECTRON)
+      return fail(v, LB, "a LETd map belongs to a particle course; this course is %s",
+                  co->modality == MOD_PHOTON ? "photon" : "electron");
+    char raw[RERT_CASE_PATH_LEN] = "";
+    if ((rc = get_str(v, l, LB, "path", 1, raw, sizeof raw))) return rc;
+    if ((rc = get_path(v, c, l, LB, "path", co->let_path))) return rc;
+    if ((rc = get_enum(v, l, LB, "unit", 1, U, co->let_unit, sizeof co->let_unit))) return rc;
+  }
+  if (vr) {
+    static const char *const vk[] = {"model", "alpha_beta_gy", NULL};
+    static const char *const M[] = {"mcnamara2015", "wedenberg2013", NULL};
+    if ((rc = check_keys(v, vr, VB, vk))) return rc;
+    if ((rc = get_enum(v, vr, VB, "model", 1, M, co->variable_rbe, sizeof co->variable_rbe))) return rc;
+    if ((rc = get_num(v, vr, VB, "alpha_beta_gy", 0, 0.1, 100.0, &co->variable_rbe_alpha_beta_gy))) return rc;
+    if (co->modality != MOD_PROTON)
+      return fail(v, VB, "variable RBE models (McNamara 2015, Wedenberg 2013) are for protons; carbon "
+                         "doses carry their own model (LEM_I or MKM)");
+    if (co->rbe != RBE_FIXED)
+      return fail(v, VB, "needs the course's dose as RBE_FIXED (the fixed-RBE dose it re-weights), not %s",
+                  co->rbe == RBE_PHYSICAL ? "PHYSICAL" : co->rbe == RBE_LEM_I ? "LEM_I" : "MKM");
+    if (!l) return fail(v, VB, "a variable RBE needs the course's LETd map ($.courses[i].let)");
+  }
+  return RERT_OK;
+}
+
 static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
   char B[64];
   snprintf(B, sizeof B, "$.courses[%d]", idx);
@@ -471,7 +514,7 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
   static const char *const keys[] = {
       "id", "role", "start_date", "end_date", "modality", "rbe_model", "technique", "fractions",
       "fractions_per_day", "interfraction_interval_h", "prescription_gy", "elective_nodes",
-      "systemic", "dicom", "point_doses", NULL};
+      "systemic", "dicom", "point_doses", "let", "variable_rbe", NULL};
   int rc = check_keys(v, it, B, keys);
   if (rc) return rc;
   case_course *co = &c->courses[idx];
@@ -488,10 +531,12 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
       snprintf(p, sizeof p, "%s.id", B);
       return fail(v, p, "duplicate course id '%s'", co->id);
     }
-  static const char *const ROLES[] = {"prior", "planned", NULL};
+  static const char *const ROLES[] = {"prior", "planned", "candidate", NULL};
   char role[16] = "";
   if ((rc = get_enum(v, it, B, "role", 1, ROLES, role, sizeof role))) return rc;
-  co->role = strcmp(role, "planned") == 0 ? COURSE_PLANNED : COURSE_PRIOR;
+  co->role = strcmp(role, "planned") == 0     ? COURSE_PLANNED
+             : strcmp(role, "candidate") == 0 ? COURSE_CANDIDATE
+                                              : COURSE_PRIOR;
   /* A prior course needs both dates (intervals, recovery); a planned one at least its start
    * is strongly expected but may be unknown at consult time. */
   if ((rc = get_date(v, it, B, "start_date", co->role == COURSE_PRIOR, &co->has_start_date, &co->start_date))) return rc;
@@ -584,7 +629,7 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
     snprintf(PB, sizeof PB, "%s.point_doses", B);
     if ((rc = parse_points(v, pd, PB, co))) return rc;
   }
-  return RERT_OK;
+  return parse_let(v, c, it, B, co);
 }
 
 static int parse_courses(const vctx *v, const cJSON *root, rert_case *c) {
@@ -854,10 +899,102 @@ const case_course *casefile_planned_course(const rert_case *c) {
   return NULL;
 }
 
+int casefile_ncandidates(const rert_case *c) {
+  int n = 0;
+  for (int i = 0; i < c->ncourses; i++) n += c->courses[i].role == COURSE_CANDIDATE;
+  return n;
+}
+
+const char *casefile_role_name(case_course_role r) {
+  return r == COURSE_PLANNED ? "planned" : r == COURSE_CANDIDATE ? "candidate" : "prior";
+}
+
+static void list_candidates(const rert_case *c, char *buf, size_t n) {
+  buf[0] = 0;
+  size_t used = 0;
+  for (int i = 0; i < c->ncourses; i++) {
+    if (c->courses[i].role == COURSE_PRIOR) continue;
+    int w = snprintf(buf + used, n - used, "%s%s (%s)", used ? ", " : "", c->courses[i].id,
+                     casefile_role_name(c->courses[i].role));
+    if (w < 0 || (size_t)w >= n - used) break;
+    used += (size_t)w;
+  }
+}
+
+int casefile_select_candidate(rert_case *c, const char *id, rert_err *err) {
+  const case_course *k = id ? casefile_course(c, id) : NULL;
+  if (!k || k->role == COURSE_PRIOR) {
+    char list[600];
+    list_candidates(c, list, sizeof list);
+    return rert_err_set(err, RERT_EINPUT, "%s: $.courses: '%s' is not a candidate or planned course (%s)",
+                        c->path, id ? id : "", list[0] ? list : "the case has none");
+  }
+  int ik = (int)(k - c->courses);
+  const case_course *ref = casefile_reference(c);
+  int iref = ref ? (int)(ref - c->courses) : -1;
+  char refid[RERT_CASE_NAME_LEN] = "";
+  if (iref >= 0 && iref != ik && c->courses[iref].role != COURSE_PRIOR) {
+    /* the reference anatomy moves to the chosen course */
+    case_course *kk = &c->courses[ik];
+    snprintf(refid, sizeof refid, "%s", ref->id);
+    if (!kk->ct_dir[0]) memcpy(kk->ct_dir, ref->ct_dir, sizeof kk->ct_dir);
+    if (!kk->rtstruct[0]) memcpy(kk->rtstruct, ref->rtstruct, sizeof kk->rtstruct);
+    for (int r = 0; r < c->nregistrations; r++) {
+      if (!strcmp(c->registrations[r].to, refid)) snprintf(c->registrations[r].to, sizeof c->registrations[r].to, "%s", id);
+      if (!strcmp(c->registrations[r].from, refid)) snprintf(c->registrations[r].from, sizeof c->registrations[r].from, "%s", id);
+    }
+    for (int o = 0; o < c->noverrides; o++)
+      if (!strcmp(c->override[o].course, refid)) snprintf(c->override[o].course, sizeof c->override[o].course, "%s", id);
+    snprintf(c->reference_course, sizeof c->reference_course, "%s", id);
+  }
+  /* remove every other new-course alternative (index order kept; $.courses items too) */
+  cJSON *arr = cJSON_GetObjectItemCaseSensitive(c->root, "courses");
+  char keep_id[RERT_CASE_NAME_LEN];
+  snprintf(keep_id, sizeof keep_id, "%s", id);
+  int w = 0;
+  for (int i = 0; i < c->ncourses; i++) {
+    case_course *ci = &c->courses[i];
+    if (ci->role == COURSE_PRIOR || !strcmp(ci->id, keep_id)) {
+      if (w != i) c->courses[w] = *ci;
+      w++;
+      continue;
+    }
+    /* drop registrations and interlock overrides naming the removed course */
+    int rw = 0;
+    for (int r = 0; r < c->nregistrations; r++)
+      if (strcmp(c->registrations[r].from, ci->id) && strcmp(c->registrations[r].to, ci->id))
+        c->registrations[rw++] = c->registrations[r];
+    c->nregistrations = rw;
+    int ow = 0;
+    for (int o = 0; o < c->noverrides; o++)
+      if (strcmp(c->override[o].course, ci->id)) c->override[ow++] = c->override[o];
+    c->noverrides = ow;
+    if (!strcmp(c->reference_course, ci->id)) c->reference_course[0] = 0;
+    if (arr) cJSON_DeleteItemFromArray(arr, w);
+    /* the removed course's heap arrays (the kept ones move with their struct) */
+    free(ci->rtdoses);
+    free(ci->rtplans);
+    ci->rtdoses = ci->rtplans = NULL;
+    ci->nrtdose = ci->nrtplan = 0;
+  }
+  /* the slots behind the kept courses no longer own anything (moved or freed above) */
+  for (int i = w; i < c->ncourses; i++) {
+    c->courses[i].rtdoses = c->courses[i].rtplans = NULL;
+    c->courses[i].nrtdose = c->courses[i].nrtplan = 0;
+  }
+  c->ncourses = w;
+  for (int i = 0; i < c->ncourses; i++)
+    if (!strcmp(c->courses[i].id, keep_id)) c->courses[i].role = COURSE_PLANNED;
+  return RERT_OK;
+}
+
 const case_course *casefile_reference(const rert_case *c) {
   if (c->reference_course[0]) return casefile_course(c, c->reference_course);
   const case_course *p = casefile_planned_course(c);
   if (p) return p;
+  /* candidates share the reference anatomy: the first one carries it unless named otherwise */
+  for (int i = 0; i < c->ncourses; i++)
+    if (c->courses[i].role == COURSE_CANDIDATE) return &c->courses[i];
   return c->ncourses ? &c->courses[c->ncourses - 1] : NULL;
 }
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rert/candidates.h"
 #include "rert/data.h"
 
 int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_protocol **ps, int *np,
@@ -27,6 +28,13 @@ int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_proto
   else if (strcmp(og, "zero") != 0)
     return rert_err_set(err, RERT_EINPUT, "--outside-grid %s: use zero or strict", og);
   if (casefile_load(cli_pos(a, 0), cf, err)) return RERT_EINPUT;
+  /* --candidate: the case reduced to that candidate as the new course */
+  const char *cand = cli_str(a, "candidate");
+  if (cand && candidates_select_case(cf, cand, err)) {
+    rert_err_prefix(err, RERT_EINPUT, "--candidate %s", cand);
+    casefile_free(cf);
+    return RERT_EINPUT;
+  }
   /* protocols first: the structures needed (rasterised) are those they constrain */
   const rert_protocol **pp = NULL;
   int rc = RERT_OK;

@@ -12,7 +12,8 @@
 #define ACCUM_CLI_COMMON_OPTS                                                                     \
   {"uncertainty-mm", OPT_NUM, "0", "dose-mapping uncertainty radius: prior doses also as min/max over this ball (worst case)", "mm", 1}, \
   {"rule", OPT_STR, "lowest-oar", "alpha/beta overlap rule: lowest-oar (lowest OAR alpha/beta; targets only where no OAR) or list-order", NULL, 0}, \
-  {"outside-grid", OPT_STR, "zero", "structures partly outside the dose grid: zero (dose there taken as 0, row flagged incomplete) or strict (verdict INCOMPLETE unless the inside part already fails)", NULL, 0}
+  {"outside-grid", OPT_STR, "zero", "structures partly outside the dose grid: zero (dose there taken as 0, row flagged incomplete) or strict (verdict INCOMPLETE unless the inside part already fails)", NULL, 0}, \
+  {"candidate", OPT_STR, NULL, "case with candidate courses: the candidate (or planned course) to treat as the new course; the others are left out (rert compare compares them all)", NULL, 0}
 
 /* Case file, then (ps != NULL) its protocols (--protocol or the case file's), then the DICOM
  * accumulation input with the structures those protocols need. On failure nothing is left

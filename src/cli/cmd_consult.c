@@ -15,6 +15,7 @@ static const rert_opt consult_opts_tbl[] = {
     {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs: new, empty or an earlier rert output (replaced as a whole; never an input)", NULL, 0},
     {"uncertainty-mm", OPT_NUM, "3", "registration uncertainty radius for the worst case (0 = none)", "mm", 1},
     {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
+    {"candidate", OPT_STR, NULL, "case with candidate courses: the candidate the detailed sections describe (default: the rank-1 candidate of the comparison, which is added as its own section)", NULL, 0},
     {"created", OPT_STR, NULL, "creation time of the report and DICOM outputs (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z) instead of now or SOURCE_DATE_EPOCH; for reproducible output", NULL, 0},
     {"no-progress", OPT_FLAG, NULL, "no progress indicator on stderr (it is shown only on a terminal anyway)", NULL, 0},
     {"dose-encoding", OPT_STR, "raw32", "pixel encoding of the derived RTDOSEs: raw32 (uncompressed 32-bit, what plastimatch and planning systems import), rle32 (RLE Lossless, on request), raw16", NULL, 0},
@@ -62,6 +63,7 @@ static int run_consult(const rert_args *a, rert_err *err) {
   if (o.uncertainty_mm < 0 || o.uncertainty_mm > 20)
     return rert_err_set(err, RERT_EINPUT, "--uncertainty-mm: %g is outside 0..20 mm", o.uncertainty_mm);
   o.created_utc = cli_str(a, "created");
+  o.candidate = cli_str(a, "candidate");
   const char *prots[64];
   o.nprotocols = cli_list_count(a, "protocol");
   if (o.nprotocols > 64) return rert_err_set(err, RERT_EINPUT, "--protocol: too many");

@@ -81,6 +81,12 @@ typedef struct {
   char created_utc[32];              /* "YYYY-MM-DDTHH:MM:SSZ": report and DICOM creation time */
   long long created_epoch_s;
   char uid_key[65];                  /* SHA-256 of inputs + parameters: derived-object UIDs */
+  /* candidate courses (consult_compare.c): the comparison of all of them on the case as written,
+   * and the candidate the detailed sections describe (c->cs is reduced to it) */
+  struct cand_comparison *cmp;
+  rert_case *cand_case;
+  int has_cmp;
+  char chosen[65];
 } consult_ctx;
 
 /* steps (consult_steps.c) */
@@ -101,6 +107,11 @@ int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_er
 int consult_write_budget_rtstruct(consult_ctx *c, const char *dir, int *nfiles, int *exhausted_voxels,
                                   rert_err *err);
 void consult_ctx_free(consult_ctx *c);
+/* candidates (consult_compare.c): compare and reduce the case to the chosen candidate (no-op
+ * without candidates); add the comparison section; free */
+int consult_candidates_prepare(consult_ctx *c, rert_err *err);
+int consult_add_comparison(consult_ctx *c, rert_report *r, const char *number, rert_err *err);
+void consult_candidates_free(consult_ctx *c);
 /* "<uid_key>/<role>" into buf: the key a derived DICOM object's UIDs are made from. */
 void consult_object_key(const consult_ctx *c, const char *role, char *buf, size_t n);
 

@@ -56,7 +56,7 @@ static void section_courses(consult_ctx *c, rert_report *r) {
     cJSON *row = report_table_row(rows);
     char d[16];
     cJSON_AddStringToObject(row, "course_id", cc->id);
-    cJSON_AddStringToObject(row, "role", cc->role == COURSE_PLANNED ? "planned" : "prior");
+    cJSON_AddStringToObject(row, "role", casefile_role_name(cc->role));
     date_text(cc->has_start_date, &cc->start_date, d, sizeof d);
     cJSON_AddStringToObject(row, "start_date", d);
     date_text(cc->has_end_date, &cc->end_date, d, sizeof d);
@@ -1256,6 +1256,8 @@ int consult_build_report(consult_ctx *c, rert_report *r, consult_summary *sum, r
   section_clinical(c, r, st);
   section_provenance(c, r);
   clin_free(st);
+  rc = consult_add_comparison(c, r, "10", err);
+  if (rc) return rert_err_prefix(err, rc, "candidate comparison");
   return RERT_OK;
 }
 #endif

@@ -87,6 +87,8 @@ static void add_input_dir(consult_ctx *c, const char *role, const char *dir) {
 int consult_step_load(consult_ctx *c, rert_err *err) {
   int rc = casefile_load(c->o->case_path, &c->cs, err);
   if (rc) return rc;
+  /* candidate courses: compared first, then the case is reduced to the chosen one */
+  if ((rc = consult_candidates_prepare(c, err))) return rc;
   const case_course *ref = casefile_reference(&c->cs);
   if (!ref) return rert_err_set(err, RERT_EINPUT, "%s: no courses", c->o->case_path);
   c->iref = (int)(ref - c->cs.courses);
@@ -655,6 +657,7 @@ void consult_ctx_free(consult_ctx *c) {
   volume_free(&c->exhausted);
   cJSON_Delete(c->inputs);
   cJSON_Delete(c->notes);
+  consult_candidates_free(c);
   casefile_free(&c->cs);
 }
 #endif

@@ -153,7 +153,7 @@ void gate_print_graph(const gate_result *g, const rert_case *cs, FILE *out) {
     const case_course *k = &cs->courses[c];
     const gate_course *gc = &g->courses[c];
     fprintf(out, "course %s (%s%s, %s %s, %d fx, %.4g Gy)\n", k->id,
-            k->role == COURSE_PLANNED ? "planned" : "prior", c == g->reference_course ? ", reference" : "",
+            casefile_role_name(k->role), c == g->reference_course ? ", reference" : "",
             rbe_modality_name(k->modality), rbe_model_name(k->rbe), k->fractions, k->prescription_gy);
     for (int i = 0; i < g->nobjects; i++)
       if (g->objects[i].course == c) print_obj(&g->objects[i], "  ", out);

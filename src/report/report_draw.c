@@ -126,6 +126,9 @@ void report_curve_style(const char *kind, int i, double rgb[3], double *line_wid
     *dashed = 1;
   } else if (strcmp(kind, "recovered_prior") == 0) {
     *dashed = 2;
+  } else if (strcmp(kind, "candidate") == 0) {
+    /* candidate overlays (rert compare): one solid line per candidate, colour by index */
+    *line_width = 1.6;
   } else {
     *dashed = 1;
   }
