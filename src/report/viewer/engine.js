@@ -480,6 +480,97 @@
     return { lo: lo, bw: bw, nbins: Math.ceil(range / bw) + 2 };
   }
 
+  /* Exact Dmin/Dmax of the trilinear dose over the contour-stack object (src/dvh/extremes.c,
+   * docs/dvh.md "Exact Dmin and Dmax") for a dose grid whose axes carry the ROI's frame (the
+   * usual case): the trilinear map is harmonic in every cell, so its extremes lie on (1) the
+   * polygon edges at every height of {slab faces, grid planes inside the slab}, where within a
+   * cell the restriction is a quadratic (ends and stationary point), or (2) the lattice-node
+   * columns inside a polygon at those heights. Returns null when the grid is oblique to the
+   * ROI's frame (the sampled extremes stand). */
+  function axisOf(v) {
+    var k = -1;
+    for (var a = 0; a < 3; a++) if (Math.abs(v[a]) > 1e-9) { if (k >= 0) return -1; k = a; }
+    return k;
+  }
+  function exactExtremes(s, g, t) {
+    var ka = axisOf(g.Ia), kb = axisOf(g.Ib), kc = axisOf(g.Ic);
+    if (ka < 0 || kb < 0 || kc < 0 || ka === kb || kb === kc || ka === kc) return null;
+    var lo = Infinity, hi = -Infinity, p = [0, 0, 0];
+    function at(va, vb, c) {
+      p[ka] = g.I0[ka] + va * g.Ia[ka]; p[kb] = g.I0[kb] + vb * g.Ib[kb]; p[kc] = g.I0[kc] + c * g.Ic[kc];
+      if (!triInside(t, p)) return;
+      var d = triAt(t, p);
+      if (d < lo) lo = d;
+      if (d > hi) hi = d;
+    }
+    /* grid index along an axis of plane coordinate u: x = I0 + u I */
+    function crossings(u0, u1, i0, I, out) {
+      var x0 = i0 + u0 * I, x1 = i0 + u1 * I;
+      if (x1 < x0) { var tt = x0; x0 = x1; x1 = tt; }
+      for (var k = Math.floor(x0) + 1; k < x1; k++) out.push((k - i0) / I);
+    }
+    for (var q = 0; q < s.nplanes; q++) {
+      var P = s.planes[q], H = [P.c_lo, P.c_hi], cs = [];
+      crossings(P.c_lo, P.c_hi, g.I0[kc], g.Ic[kc], cs);
+      for (var h = 0; h < cs.length; h++) H.push(cs[h]);
+      /* (1) edges, split at the grid lines, quadratic per piece */
+      for (var r = 0; r < P.runs.length; r++) {
+        var v0 = P.runs[r][0], nv = P.runs[r][1];
+        for (var i = 0; i < nv; i++) {
+          var a0 = s.verts[2 * (v0 + i)], b0 = s.verts[2 * (v0 + i) + 1];
+          var a1 = s.verts[2 * (v0 + (i + 1) % nv)], b1 = s.verts[2 * (v0 + (i + 1) % nv) + 1];
+          var ts = [0, 1], xa = [], xb = [];
+          if (a1 !== a0) { crossings(a0, a1, g.I0[ka], g.Ia[ka], xa); for (var m = 0; m < xa.length; m++) ts.push((xa[m] - a0) / (a1 - a0)); }
+          if (b1 !== b0) { crossings(b0, b1, g.I0[kb], g.Ib[kb], xb); for (var m2 = 0; m2 < xb.length; m2++) ts.push((xb[m2] - b0) / (b1 - b0)); }
+          ts.sort(function (x, y) { return x - y; });
+          for (var hh = 0; hh < H.length; hh++) {
+            var c = H[hh];
+            for (var k = 0; k < ts.length; k++) {
+              var tA = ts[k];
+              at(a0 + tA * (a1 - a0), b0 + tA * (b1 - b0), c);
+              if (k + 1 >= ts.length) continue;
+              var tB = ts[k + 1];
+              if (!(tB - tA > 1e-12)) continue;
+              /* the quadratic through the piece's ends and middle; its stationary point */
+              var tM = 0.5 * (tA + tB);
+              p[ka] = g.I0[ka] + (a0 + tA * (a1 - a0)) * g.Ia[ka]; p[kb] = g.I0[kb] + (b0 + tA * (b1 - b0)) * g.Ib[kb]; p[kc] = g.I0[kc] + c * g.Ic[kc];
+              if (!triInside(t, p)) continue;
+              var fA = triAt(t, p);
+              p[ka] = g.I0[ka] + (a0 + tB * (a1 - a0)) * g.Ia[ka]; p[kb] = g.I0[kb] + (b0 + tB * (b1 - b0)) * g.Ib[kb];
+              if (!triInside(t, p)) continue;
+              var fB = triAt(t, p);
+              p[ka] = g.I0[ka] + (a0 + tM * (a1 - a0)) * g.Ia[ka]; p[kb] = g.I0[kb] + (b0 + tM * (b1 - b0)) * g.Ib[kb];
+              var fM = triAt(t, p);
+              var L = tB - tA, C2 = 2 * (fA + fB - 2 * fM) / (L * L), B1 = (fB - fA) / L - C2 * (tA + tB);
+              if (Math.abs(C2) > 1e-300) {
+                var tS = -B1 / (2 * C2);
+                if (tS > tA && tS < tB) at(a0 + tS * (a1 - a0), b0 + tS * (b1 - b0), c);
+              }
+            }
+          }
+        }
+      }
+      /* (2) lattice-node columns inside the plane's polygons (even-odd over its contours) */
+      var amin = Infinity, amax = -Infinity;
+      for (var j = 0; j < P.nv; j++) { var av = s.verts[2 * (P.v0 + j)]; if (av < amin) amin = av; if (av > amax) amax = av; }
+      var ia0 = g.I0[ka] + amin * g.Ia[ka], ia1 = g.I0[ka] + amax * g.Ia[ka];
+      var ib0 = g.I0[kb] + P.bmin * g.Ib[kb], ib1 = g.I0[kb] + P.bmax * g.Ib[kb];
+      if (ia1 < ia0) { var t1 = ia0; ia0 = ia1; ia1 = t1; }
+      if (ib1 < ib0) { var t2 = ib0; ib0 = ib1; ib1 = t2; }
+      var HN = [];
+      for (var h2 = 0; h2 < H.length; h2++) HN.push(H[h2]);
+      for (var xi = Math.max(0, Math.ceil(ia0)); xi <= Math.min(t.n[ka] - 1, Math.floor(ia1)); xi++)
+        for (var yi = Math.max(0, Math.ceil(ib0)); yi <= Math.min(t.n[kb] - 1, Math.floor(ib1)); yi++) {
+          var va2 = (xi - g.I0[ka]) / g.Ia[ka], vb2 = (yi - g.I0[kb]) / g.Ib[kb], inside = false;
+          for (var r2 = 0; r2 < P.runs.length; r2++) if (pip(s.verts, P.runs[r2][0], P.runs[r2][1], va2, vb2)) inside = !inside;
+          if (!inside) continue;
+          for (var h3 = 0; h3 < HN.length; h3++) at(va2, vb2, HN[h3]);
+        }
+    }
+    return lo <= hi ? { dmin: lo, dmax: hi } : null;
+  }
+  E.exactExtremes = exactExtremes;
+
   /* dvh_one_roi on a dose grid {n, origin, spacing, dir, data}: the DVH of shape s. */
   E.dvhShape = function (s, grid) {
     var bl = binsFor(grid.data), nbins = bl.nbins, lo = bl.lo, bw = bl.bw, invw = 1.0 / bw;
@@ -572,7 +663,12 @@
     out.diff_cc = diff; out.cum_cc = cum;
     out.inside_cc = inside / 1000.0; out.outside_cc = outside / 1000.0;
     out.total_cc = out.inside_cc + out.outside_cc;
-    if (inside > 0) { out.dmean_gy = sum / inside; out.dmin_gy = dmin; out.dmax_gy = dmax; }
+    if (inside > 0) {
+      var ex = exactExtremes(s, g, t);
+      if (ex) { dmin = ex.dmin; dmax = ex.dmax; }
+      out.extremes_exact = !!ex;
+      out.dmean_gy = sum / inside; out.dmin_gy = dmin; out.dmax_gy = dmax;
+    }
     else { out.dmean_gy = out.dmin_gy = out.dmax_gy = NaN; out.status = 2; out.msg = 'ROI lies entirely outside the dose grid'; }
     return out;
   };
