@@ -19,17 +19,29 @@ static const rert_opt OPTS[] = {
     {"out", OPT_STR, NULL, "output deformation field (.mha/.nii): u(x) on the fixed grid, moving = x + u(x)", NULL, 0},
     {"warped", OPT_STR, NULL, "resampled moving image (default <out>_warped.mha)", NULL, 0},
     {"qa", OPT_STR, NULL, "QA summary JSON (default <out>_qa.json)", NULL, 0},
-    {"mask", OPT_STR, NULL, "mask restricting the forces and QA: image (nonzero inside) or RTSTRUCT.dcm:ROI (e.g. RS.dcm:External)", NULL, 0},
+    {"engine", OPT_STR, "builtin", "deformable engine: builtin (B-spline + demons), itk (ITK diffeomorphic demons) or elastix (Debian's elastix)", NULL, 0},
+    {"dose", OPT_LIST, NULL, "dose grid(s) (RTDOSE .dcm or image) whose union + --crop-margin-mm is registered at full working resolution (default: the whole fixed image)", NULL, 0},
+    {"crop-margin-mm", OPT_NUM, "30", "margin around the --dose grids", "mm", 1},
+    {"mask", OPT_STR, NULL, "mask restricting the similarity: image (nonzero inside) or RTSTRUCT.dcm:ROI (default: BODY from the fixed CT)", NULL, 0},
+    {"no-body-mask", OPT_FLAG, NULL, "use every voxel of the region (no BODY mask)", NULL, 0},
     {"rigid-min-gain", OPT_NUM, "0.15", "keep identity unless rigid lowers the coarse MSE by this fraction (0 = always rigid)", "", 0},
     {"rigid-only", OPT_FLAG, NULL, "stop after the rigid step (field = rigid transform)", NULL, 0},
     {"no-rigid", OPT_FLAG, NULL, "skip the rigid step (images already aligned)", NULL, 0},
+    {"no-bspline", OPT_FLAG, NULL, "builtin engine: skip the B-spline stage (demons only)", NULL, 0},
+    {"no-demons", OPT_FLAG, NULL, "builtin engine: skip the demons refinement (B-spline only)", NULL, 0},
+    {"control-mm", OPT_LIST, "40,20,10", "B-spline control-point spacing per level, coarse first (mm)", NULL, 0},
+    {"image-mm", OPT_LIST, "6,3,2", "B-spline working image spacing per level (mm)", NULL, 0},
+    {"evals", OPT_LIST, "60,60,60", "B-spline cost evaluations per level", NULL, 0},
+    {"lambda", OPT_NUM, "0.02", "B-spline coefficient smoothness weight", "", 0},
     {"inverse", OPT_STR, NULL, "also register moving→fixed, write that field here and report inverse consistency", NULL, 0},
-    {"levels", OPT_INT, "3", "demons pyramid levels", NULL, 0},
-    {"iterations", OPT_LIST, "40,20,5", "demons iterations per level, coarse first", NULL, 0},
+    {"levels", OPT_INT, "1", "demons pyramid levels", NULL, 0},
+    {"iterations", OPT_LIST, "20", "demons iterations per level, coarse first", NULL, 0},
     {"grid-mm", OPT_NUM, "2", "finest demons grid spacing in mm (0 = fixed image spacing); the field is written on this grid", "mm", 1},
-    {"sigma-fluid-mm", OPT_NUM, "3.0", "Gaussian sigma on each update (mm)", "mm", 1},
-    {"sigma-diffusion-mm", OPT_NUM, "6.0", "Gaussian sigma on the total field (mm)", "mm", 1},
+    {"sigma-fluid-mm", OPT_NUM, "2.0", "demons: Gaussian sigma on each update (mm)", "mm", 1},
+    {"sigma-diffusion-mm", OPT_NUM, "2.0", "demons: Gaussian sigma on the total field (mm)", "mm", 1},
     {"max-step-mm", OPT_NUM, "2.0", "demons normaliser: largest update step (mm)", "mm", 1},
+    {"elastix-params", OPT_LIST, NULL, "elastix engine: parameter files in order (default data/registration/elastix_rigid.txt, elastix_bspline.txt)", NULL, 0},
+    {"work-dir", OPT_STR, NULL, "elastix engine: keep its files in this directory", NULL, 0},
     {"quiet", OPT_FLAG, NULL, "no progress on stderr", NULL, 0},
     {0}};
 
@@ -66,39 +78,86 @@ static double now_s(void) {
   return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-/* rigid + deformable of `fixed` ← `moving`; returns the field on the demons grid */
-static int run_one(const rert_volume *F, const rert_volume *M, const rert_volume *mask, const rert_args *a,
-                   int verbose, double mrig[16], rert_vfield *field, rert_err *err) {
-  int rc;
-  reg_rigid_opts ro;
-  reg_rigid_opts_default(&ro);
-  ro.verbose = verbose;
-  if ((rc = cli_num(a, "rigid-min-gain", &ro.min_gain, err))) return rc;
-  if (ro.min_gain < 0 || ro.min_gain >= 1) return rert_err_set(err, RERT_EINPUT, "--rigid-min-gain must be in [0, 1)");
-  reg_demons_opts o;
-  reg_demons_opts_default(&o);
-  o.verbose = verbose;
-  if ((rc = cli_int(a, "levels", &o.levels, err))) return rc;
-  if (o.levels < 1 || o.levels > 8) return rert_err_set(err, RERT_EINPUT, "--levels must be 1..8");
-  int ni = cli_list_count(a, "iterations");
-  if (ni) {
-    if (ni != o.levels) return rert_err_set(err, RERT_EINPUT, "--iterations needs %d values (one per level)", o.levels);
-    for (int i = 0; i < ni; i++) {
-      char *end;
-      long v = strtol(cli_list_item(a, "iterations", i), &end, 10);
-      if (*end || v < 0 || v > 10000) return rert_err_set(err, RERT_EINPUT, "--iterations: bad value '%s'", cli_list_item(a, "iterations", i));
-      o.iterations[i] = (int)v;
-    }
-  } else if (o.levels != 3) {
-    for (int i = 0; i < o.levels; i++) o.iterations[i] = i == o.levels - 1 ? 5 : 30;
+static int list_nums(const rert_args *a, const char *name, double *v, int max, int *n, rert_err *err) {
+  *n = cli_list_count(a, name);
+  if (*n > max) return rert_err_set(err, RERT_EINPUT, "--%s: at most %d values", name, max);
+  for (int i = 0; i < *n; i++) {
+    char *end;
+    v[i] = strtod(cli_list_item(a, name, i), &end);
+    if (*end || !(v[i] > 0)) return rert_err_set(err, RERT_EINPUT, "--%s: bad value '%s'", name, cli_list_item(a, name, i));
   }
-  if ((rc = cli_num(a, "grid-mm", &o.grid_mm, err)) || (rc = cli_num(a, "sigma-fluid-mm", &o.sigma_fluid_mm, err)) ||
-      (rc = cli_num(a, "sigma-diffusion-mm", &o.sigma_diffusion_mm, err)) || (rc = cli_num(a, "max-step-mm", &o.max_step_mm, err)))
+  return RERT_OK;
+}
+
+/* the pipeline options from the command line; `dose` grids give the region of interest */
+static int pipeline_opts(const rert_args *a, int verbose, const rert_volume *mask, reg_pipeline_opts *po, rert_err *err) {
+  int rc;
+  reg_pipeline_opts_default(po);
+  po->verbose = verbose;
+  int e = reg_engine_parse(cli_str(a, "engine"));
+  if (e < 0) return rert_err_set(err, RERT_EINPUT, "--engine %s: use builtin, itk or elastix", cli_str(a, "engine"));
+  po->engine = (reg_engine)e;
+  if ((rc = cli_num(a, "rigid-min-gain", &po->rigid.min_gain, err))) return rc;
+  if (po->rigid.min_gain < 0 || po->rigid.min_gain >= 1) return rert_err_set(err, RERT_EINPUT, "--rigid-min-gain must be in [0, 1)");
+  po->do_rigid = !cli_flag(a, "no-rigid");
+  po->do_deformable = !cli_flag(a, "rigid-only");
+  po->do_bspline = !cli_flag(a, "no-bspline");
+  po->do_demons = !cli_flag(a, "no-demons");
+  if (!po->do_bspline && !po->do_demons) return rert_err_set(err, RERT_EINPUT, "--no-bspline and --no-demons leave nothing to run (use --rigid-only)");
+  po->body_mask = !cli_flag(a, "no-body-mask");
+  po->mask = mask;
+  if ((rc = cli_num(a, "crop-margin-mm", &po->margin_mm, err))) return rc;
+  if (po->margin_mm < 0 || po->margin_mm > 200) return rert_err_set(err, RERT_EINPUT, "--crop-margin-mm must be in 0..200");
+  /* B-spline */
+  double img[8], ctl[8], ev[8];
+  int ni, nc, ne;
+  if ((rc = list_nums(a, "image-mm", img, 8, &ni, err)) || (rc = list_nums(a, "control-mm", ctl, 8, &nc, err)) ||
+      (rc = list_nums(a, "evals", ev, 8, &ne, err)))
     return rc;
-  if (!(o.max_step_mm > 0) || o.grid_mm < 0 || o.sigma_fluid_mm < 0 || o.sigma_diffusion_mm < 0)
-    return rert_err_set(err, RERT_EINPUT, "--max-step-mm must be > 0; grid and sigmas ≥ 0");
-  return reg_register_ct(F, M, mask, cli_flag(a, "no-rigid") ? NULL : &ro, cli_flag(a, "rigid-only") ? NULL : &o, mrig,
-                         field, err);
+  if (ni || nc || ne) { /* all three or none: one value per B-spline level each */
+    if (ni != nc || ne != nc)
+      return rert_err_set(err, RERT_EINPUT, "--image-mm, --control-mm and --evals need one value per B-spline level each");
+    po->bspline.levels = nc;
+    for (int l = 0; l < nc; l++) po->bspline.image_mm[l] = img[l], po->bspline.control_mm[l] = ctl[l], po->bspline.max_evals[l] = (int)ev[l];
+  }
+  if ((rc = cli_num(a, "lambda", &po->bspline.lambda, err))) return rc;
+  if (po->bspline.lambda < 0) return rert_err_set(err, RERT_EINPUT, "--lambda must be >= 0");
+  /* demons */
+  reg_demons_opts *o = &po->demons;
+  if ((rc = cli_int(a, "levels", &o->levels, err))) return rc;
+  if (o->levels < 1 || o->levels > 8) return rert_err_set(err, RERT_EINPUT, "--levels must be 1..8");
+  int nit = cli_list_count(a, "iterations");
+  if (nit == 0)
+    for (int i = 0; i < o->levels; i++) o->iterations[i] = 20;
+  else if (nit != o->levels) return rert_err_set(err, RERT_EINPUT, "--iterations needs %d values (one per level)", o->levels);
+  for (int i = 0; i < nit; i++) {
+    char *end;
+    long v = strtol(cli_list_item(a, "iterations", i), &end, 10);
+    if (*end || v < 0 || v > 10000) return rert_err_set(err, RERT_EINPUT, "--iterations: bad value '%s'", cli_list_item(a, "iterations", i));
+    o->iterations[i] = (int)v;
+  }
+  if ((rc = cli_num(a, "grid-mm", &o->grid_mm, err)) || (rc = cli_num(a, "sigma-fluid-mm", &o->sigma_fluid_mm, err)) ||
+      (rc = cli_num(a, "sigma-diffusion-mm", &o->sigma_diffusion_mm, err)) || (rc = cli_num(a, "max-step-mm", &o->max_step_mm, err)))
+    return rc;
+  if (!(o->max_step_mm > 0) || o->grid_mm < 0 || o->sigma_fluid_mm < 0 || o->sigma_diffusion_mm < 0)
+    return rert_err_set(err, RERT_EINPUT, "--max-step-mm must be > 0; grid and sigmas >= 0");
+  /* elastix */
+  int np = cli_list_count(a, "elastix-params");
+  if (np > 4) return rert_err_set(err, RERT_EINPUT, "--elastix-params: at most 4 files");
+  for (int i = 0; i < np; i++) po->elastix_params[i] = cli_list_item(a, "elastix-params", i);
+  po->nelastix_params = np;
+  po->work_dir = cli_str(a, "work-dir");
+  /* region of interest */
+  int nd = cli_list_count(a, "dose");
+  if (nd > 8) return rert_err_set(err, RERT_EINPUT, "--dose: at most 8 grids");
+  for (int i = 0; i < nd; i++) {
+    rert_volume d;
+    if ((rc = regcli_load_image(cli_list_item(a, "dose", i), &d, err))) return rc;
+    regcli_world_box(&d, po->roi_lo[i], po->roi_hi[i]);
+    volume_free(&d);
+  }
+  po->nroi = nd;
+  return RERT_OK;
 }
 
 static int run(const rert_args *a, rert_err *err) {
@@ -131,14 +190,22 @@ static int run(const rert_args *a, rert_err *err) {
   rert_vfield field, back;
   memset(&back, 0, sizeof back);
   if (verbose) fprintf(stderr, "rert register: fixed %dx%dx%d, moving %dx%dx%d\n", F.nx, F.ny, F.nz, M.nx, M.ny, M.nz);
-  rc = run_one(&F, &M, mk, a, verbose, mrig, &field, err);
+  reg_pipeline_opts po;
+  reg_pipeline_report rep;
+  rc = pipeline_opts(a, verbose, mk, &po, err);
+  if (!rc) rc = reg_pipeline_run(&F, &M, &po, &field, &rep, err);
   if (rc) goto done_images;
+  memcpy(mrig, rep.m_fixed_to_moving, sizeof mrig);
   double t_fwd = now_s() - t0;
   const char *inv_p = cli_str(a, "inverse");
   if (inv_p) {
     if (verbose) fprintf(stderr, "rert register: reverse registration (moving → fixed) for inverse consistency\n");
-    rc = run_one(&M, &F, NULL, a, verbose, mrig_inv, &back, err);
+    reg_pipeline_report rep2;
+    po.mask = NULL;
+    po.nroi = 0; /* the region of interest is given in fixed coordinates */
+    rc = reg_pipeline_run(&M, &F, &po, &back, &rep2, err);
     if (rc) goto done_field;
+    memcpy(mrig_inv, rep2.m_fixed_to_moving, sizeof mrig_inv);
   }
   /* outputs: warped moving on the fixed grid, QA */
   rert_volume W, R0;

@@ -124,3 +124,15 @@ int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out
   for (size_t i = 0; i < volume_count(out); i++) out->data[i] = out->data[i] >= 0.5f;
   return RERT_OK;
 }
+
+void regcli_world_box(const rert_volume *v, double lo[3], double hi[3]) {
+  for (int a = 0; a < 3; a++) lo[a] = 1e300, hi[a] = -1e300;
+  for (int c = 0; c < 8; c++) {
+    double p[3] = {c & 1 ? v->nx - 1 : 0, c & 2 ? v->ny - 1 : 0, c & 4 ? v->nz - 1 : 0}, x[3];
+    volume_index_to_world(v, p, x);
+    for (int a = 0; a < 3; a++) {
+      if (x[a] < lo[a]) lo[a] = x[a];
+      if (x[a] > hi[a]) hi[a] = x[a];
+    }
+  }
+}

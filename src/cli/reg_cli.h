@@ -12,6 +12,8 @@ int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume
 /* A mask on `grid`: either an image file (nonzero inside; nearest-neighbour resampled) or
  * "RTSTRUCT.dcm:ROI" (the ROI rasterised onto the grid by geom, occupancy ≥ 0.5 inside). */
 int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err);
+/* Axis-aligned world (LPS mm) bounding box of the voxel centres of v. */
+void regcli_world_box(const rert_volume *v, double lo[3], double hi[3]);
 /* "<out without .mha/.mhd/.nii/.nii.gz><suffix>" */
 void regcli_derive(const char *out, const char *suffix, char *buf, size_t n);
 #endif

@@ -94,6 +94,11 @@ static inline int reg_interp_vec(const float *u, const int n[3], const double p[
   return inside;
 }
 
+/* elastix.c: elastix on the region F (moving region M through the rigid map m first), field
+ * composed with m. */
+int reg_elastix_run_rigid(const rert_volume *F, const rert_volume *M, const rert_volume *mask, const double m[16],
+                          const reg_pipeline_opts *o, rert_vfield *out, rert_err *err);
+
 /* Separable Gaussian smoothing (σ in mm) of an ncomp-interleaved float grid, in place. */
 int reg_gauss_smooth(float *d, int ncomp, const int n[3], const double sp[3], double sigma_mm);
 
