@@ -106,6 +106,23 @@ Test(casefile, errors_name_json_path) {
                "a deformable registration needs");
   expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
                ",\"overrides\":[{\"organ\":\"SpinalCord\"}]}", "$.overrides[0].reason: missing");
+  /* typed overrides: shape decides the kind, anything else is refused (never merely shown) */
+  expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
+               ",\"overrides\":[{\"organ\":\"SpinalCord\",\"reason\":\"r\"}]}",
+               "$.overrides[0]: expected exactly one of 'interlock'");
+  expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
+               ",\"overrides\":[{\"structure\":\"SpinalCord\",\"reason\":\"r\"}]}",
+               "$.overrides[0]: a structure override needs alpha_beta_gy and/or recovery");
+  expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
+               ",\"overrides\":[{\"structure\":\"SpinalCord\",\"alpha_beta_gy\":0,\"reason\":\"r\"}]}",
+               "$.overrides[0].alpha_beta_gy: 0 is outside");
+  expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
+               ",\"overrides\":[{\"structure\":\"SpinalCord\",\"alpha_beta_gy\":3,\"reason\":\"r\"},"
+               "{\"structure\":\"SpinalCord\",\"recovery\":\"s4_stepwise\",\"reason\":\"r\"}]}",
+               "$.overrides[1]: structure 'SpinalCord' is already overridden in $.overrides[0]");
+  expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
+               ",\"overrides\":[{\"interlock\":\"same_patient\",\"alpha_beta_gy\":3,\"reason\":\"r\"}]}",
+               "$.overrides[0]: unknown field 'alpha_beta_gy'");
   expect_error("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
                ",\"reference_course\":\"c3\"}", "$.reference_course: 'c3' is not the id of a course");
 }
@@ -116,5 +133,27 @@ Test(casefile, extensions_allowed) {
   int rc = parse("{\"schema\":\"rert-case/1\",\"x_site\":{\"a\":1},\"comment\":\"hi\","
                  "\"patient\":{\"id\":\"P1\",\"x_mrn\":\"7\"}," MINIMAL_COURSES "}", &c, &err);
   cr_assert_eq(rc, RERT_OK, "%s", err.msg);
+  casefile_free(&c);
+}
+
+Test(casefile, typed_overrides) {
+  rert_case c;
+  rert_err err = {{0}};
+  cJSON *root = cJSON_Parse("{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"P1\"}," MINIMAL_COURSES
+                            ",\"overrides\":[{\"interlock\":\"dose_implausible\",\"course\":\"course1\","
+                            "\"reason\":\"boost plan, checked by hand\"},"
+                            "{\"structure\":\"OpticNrv_L\",\"alpha_beta_gy\":2,\"reason\":\"physician\"}]}");
+  cr_assert_not_null(root);
+  cr_assert_eq(casefile_parse(root, "t/case.json", &c, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(c.noverrides, 2);
+  cr_assert_eq(c.override[0].kind, OVERRIDE_INTERLOCK);
+  cr_assert_not_null(casefile_find_interlock_override(&c, "dose_implausible", "course1", NULL));
+  cr_assert_null(casefile_find_interlock_override(&c, "dose_implausible", "course2", NULL));
+  cr_assert_null(casefile_find_interlock_override(&c, "same_patient", "course1", NULL));
+  const case_override *so = casefile_find_structure_override(&c, "OpticNrv_L");
+  cr_assert_not_null(so);
+  cr_assert_float_eq(so->alpha_beta_gy, 2.0, 0);
+  cr_assert_eq(so->recovery[0], 0);
+  cr_assert_null(casefile_find_structure_override(&c, "OpticNrv_R"));
   casefile_free(&c);
 }

@@ -90,6 +90,32 @@ typedef struct {
   char model[64];                  /* recovery model name (recovery.h), "none" */
 } case_recovery_entry;
 
+/* One entry of $.overrides: a deliberate, reasoned departure from a default or an interlock.
+ * Every entry is either applied by the module it names or refused (never just displayed):
+ *  - OVERRIDE_INTERLOCK {"interlock": ID, "course": ID?, "object": PATH?, "reason": TEXT}
+ *    allows the named interlock/check (IDs are the DICOM gate's and registration QA's; an ID no
+ *    module knows is refused by the gate), optionally only for one course or one object;
+ *  - OVERRIDE_STRUCTURE {"structure": TG263, "alpha_beta_gy": X?, "recovery": MODEL?,
+ *    "reason": TEXT} sets one structure's α/β and/or recovery model everywhere (accumulate,
+ *    budget, solver, toxicity, report). At least one of the two values is required. */
+typedef enum { OVERRIDE_INTERLOCK = 0, OVERRIDE_STRUCTURE } case_override_kind;
+
+typedef struct {
+  case_override_kind kind;
+  char json_path[32];              /* "$.overrides[3]" for messages */
+  char reason[512];
+  /* OVERRIDE_INTERLOCK */
+  char interlock[64];
+  char course[RERT_CASE_NAME_LEN]; /* "" = every course */
+  char object[RERT_CASE_PATH_LEN]; /* resolved path, "" = every object */
+  /* OVERRIDE_STRUCTURE */
+  char structure[RERT_CASE_NAME_LEN];
+  double alpha_beta_gy;            /* NaN = not overridden */
+  char recovery[96];               /* "" = not overridden (recovery_model_get spec) */
+} case_override;
+
+#define RERT_CASE_MAX_OVERRIDES 64
+
 typedef enum { SALVAGE_NONE = 0, SALVAGE_PLANNED, SALVAGE_DONE } case_salvage_status;
 
 typedef struct {
@@ -161,6 +187,8 @@ typedef struct {
   int nprotocols;
   char protocols[RERT_CASE_MAX_PROTOCOLS][64];
   const cJSON *overrides;          /* $.overrides array (borrowed from root) or NULL */
+  int noverrides;                  /* typed entries of $.overrides, in file order */
+  case_override override[RERT_CASE_MAX_OVERRIDES];
 } rert_case;
 
 /* Load and validate a case file. On failure fills err with "<path>: $.json.path: expected ..."
@@ -188,6 +216,13 @@ const char *casefile_recovery_model(const rert_case *c, const char *organ);
 int casefile_interval_months(const rert_case *c, const case_course *prior, double *months,
                              rert_err *err);
 
-const char *casefile_tri_name(case_tri t); /* "unknown", "no", "yes" */
+const char *casefile_tri_name(case_tri t);
+
+/* The interlock override for `interlock` that applies to `course` (NULL/"" = any) and `object`
+ * (resolved path, NULL/"" = any), NULL when none. An entry without course/object applies to all. */
+const case_override *casefile_find_interlock_override(const rert_case *c, const char *interlock,
+                                                      const char *course, const char *object);
+/* The structure override for a TG-263 name (exact match), NULL when none. */
+const case_override *casefile_find_structure_override(const rert_case *c, const char *structure); /* "unknown", "no", "yes" */
 
 #endif

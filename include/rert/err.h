@@ -13,7 +13,12 @@ enum {
   RERT_OK = 0,
   RERT_EVERDICT = 1,  /* a constraint or clinical verdict failed (CLI exit 1) */
   RERT_EINPUT = 2,    /* bad input: file, field, option, unit, date, interlock (CLI exit 2) */
-  RERT_EINTERNAL = 3  /* out of memory, I/O failure while writing, a bug (CLI exit 3) */
+  RERT_EINTERNAL = 3, /* out of memory, I/O failure while writing, a bug (CLI exit 3) */
+  /* A verdict could not be established: a mandatory constraint or check was not evaluated
+   * (structure missing, outside the dose grid, registration QA failed, ...). Never PASS.
+   * Precedence in a verdict: any mandatory FAIL -> RERT_EVERDICT; else anything mandatory not
+   * evaluated -> RERT_EINCOMPLETE; else RERT_OK. (CLI exit 4) */
+  RERT_EINCOMPLETE = 4
 };
 
 typedef struct {

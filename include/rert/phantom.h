@@ -156,4 +156,23 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err);
 /* The case file (JSON) alone; paths relative to the case file's directory. */
 int phantom_write_case(const rert_phantom_model *m, const char *path, rert_err *err);
 
+/* ---- synthetic cohort (`rert phantom --cohort N`, phantom_cohort.c, docs/cohort.md) ----
+ * N small cases with randomised anatomy, doses and intervals, outcomes drawn from a stated NTCP
+ * model of a stated metric under a stated true recovery model: DIR/manifest.csv (the input of
+ * `rert cohort run`), DIR/truth.json (the model, its parameters and each case's true metric and
+ * probability) and DIR/cases/<id>/ (case.json + DICOM, or point doses). */
+typedef struct {
+  int n;
+  unsigned long long seed;
+  const char *organ;     /* endpoint organ: Brainstem, SpinalCord, Parotid_L, A_Carotid_L */
+  const char *metric;    /* Dmax or Dmean (cumulative EQD2 at the organ's alpha/beta) */
+  int probit;            /* 0 logistic, 1 probit (LKB) */
+  double td50_gy, gamma50;
+  const char *recovery;  /* true recovery model (recovery_model_get spec) */
+  const char *endpoint;  /* toxicity endpoint name in the manifest */
+  int points;            /* point-dose cases instead of DICOM */
+} phantom_cohort_opts;
+
+int phantom_cohort_write(const phantom_cohort_opts *o, const char *dir, rert_err *err);
+
 #endif

@@ -490,6 +490,48 @@ static int parse_courses(const vctx *v, const cJSON *root, rert_case *c) {
 
 static int course_ref_ok(const rert_case *c, const char *id) { return casefile_course(c, id) != NULL; }
 
+/* One $.overrides entry (casefile.h: case_override). Shape decides the kind; anything else is
+ * refused so that no override is ever merely displayed. */
+static int parse_override(const vctx *v, rert_case *c, const cJSON *it, const char *p, int i) {
+  if (!cJSON_IsObject(it)) return fail(v, p, "expected an object");
+  if (i >= RERT_CASE_MAX_OVERRIDES) return fail(v, p, "more than %d overrides", RERT_CASE_MAX_OVERRIDES);
+  case_override *o = &c->override[i];
+  memset(o, 0, sizeof *o);
+  snprintf(o->json_path, sizeof o->json_path, "%s", p);
+  o->alpha_beta_gy = NAN;
+  int rc;
+  /* Every departure from a default must be justified in the record. */
+  if ((rc = get_str(v, it, p, "reason", 1, o->reason, sizeof o->reason))) return rc;
+  const int has_lock = cJSON_GetObjectItemCaseSensitive(it, "interlock") != NULL;
+  const int has_struct = cJSON_GetObjectItemCaseSensitive(it, "structure") != NULL;
+  if (has_lock == has_struct)
+    return fail(v, p, "expected exactly one of 'interlock' (allow a named check) or 'structure' "
+                      "(per-structure alpha_beta_gy / recovery)");
+  if (has_lock) {
+    static const char *const keys[] = {"interlock", "course", "object", "reason", NULL};
+    if ((rc = check_keys(v, it, p, keys))) return rc;
+    o->kind = OVERRIDE_INTERLOCK;
+    if ((rc = get_str(v, it, p, "interlock", 1, o->interlock, sizeof o->interlock))) return rc;
+    if ((rc = get_str(v, it, p, "course", 0, o->course, sizeof o->course))) return rc;
+    if ((rc = get_path(v, c, it, p, "object", o->object))) return rc;
+  } else {
+    static const char *const keys[] = {"structure", "alpha_beta_gy", "recovery", "reason", NULL};
+    if ((rc = check_keys(v, it, p, keys))) return rc;
+    o->kind = OVERRIDE_STRUCTURE;
+    if ((rc = get_str(v, it, p, "structure", 1, o->structure, sizeof o->structure))) return rc;
+    if ((rc = get_num(v, it, p, "alpha_beta_gy", 0, 0.1, 100.0, &o->alpha_beta_gy))) return rc;
+    if ((rc = get_str(v, it, p, "recovery", 0, o->recovery, sizeof o->recovery))) return rc;
+    if (isnan(o->alpha_beta_gy) && !o->recovery[0])
+      return fail(v, p, "a structure override needs alpha_beta_gy and/or recovery");
+    for (int k = 0; k < i; k++)
+      if (c->override[k].kind == OVERRIDE_STRUCTURE && !strcmp(c->override[k].structure, o->structure))
+        return fail(v, p, "structure '%s' is already overridden in %s", o->structure,
+                    c->override[k].json_path);
+  }
+  c->noverrides = i + 1;
+  return RERT_OK;
+}
+
 static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
   int rc;
   if ((rc = get_str(v, root, "$", "reference_course", 0, c->reference_course, sizeof c->reference_course))) return rc;
@@ -585,10 +627,7 @@ static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
     for (const cJSON *it = a->child; it; it = it->next, i++) {
       char p[64];
       snprintf(p, sizeof p, "$.overrides[%d]", i);
-      if (!cJSON_IsObject(it)) return fail(v, p, "expected an object");
-      char reason[512] = "";
-      /* Every departure from a default must be justified in the record. */
-      if ((rc = get_str(v, it, p, "reason", 1, reason, sizeof reason))) return rc;
+      if ((rc = parse_override(v, c, it, p, i))) return rc;
     }
     c->overrides = a;
   }
@@ -700,6 +739,25 @@ int casefile_interval_months(const rert_case *c, const case_course *prior, doubl
   return rert_err_set(err, RERT_EINPUT,
                       "%s: $.courses: the planned course has no start_date and "
                       "$.clinical.recurrence_date is missing; cannot compute the interval", c->path);
+}
+
+const case_override *casefile_find_interlock_override(const rert_case *c, const char *interlock,
+                                                      const char *course, const char *object) {
+  for (int i = 0; i < c->noverrides; i++) {
+    const case_override *o = &c->override[i];
+    if (o->kind != OVERRIDE_INTERLOCK || strcmp(o->interlock, interlock)) continue;
+    if (o->course[0] && (!course || strcmp(o->course, course))) continue;
+    if (o->object[0] && (!object || strcmp(o->object, object))) continue;
+    return o;
+  }
+  return NULL;
+}
+
+const case_override *casefile_find_structure_override(const rert_case *c, const char *structure) {
+  for (int i = 0; i < c->noverrides; i++)
+    if (c->override[i].kind == OVERRIDE_STRUCTURE && !strcmp(c->override[i].structure, structure))
+      return &c->override[i];
+  return NULL;
 }
 
 const char *casefile_tri_name(case_tri t) {

@@ -1,5 +1,5 @@
 /* cli.c — option parsing, help, man page and markdown generation from the command tables
- * (see cli.h). Exit codes: 0 ok, 1 verdict failure, 2 bad input, 3 internal error. */
+ * (see cli.h). Exit codes: 0 ok, 1 verdict failure, 2 bad input, 3 internal error, 4 verdict incomplete. */
 #include "cli/cli.h"
 
 #include <ctype.h>
@@ -325,7 +325,7 @@ void cli_print_command_help(const rert_cmd *c, FILE *f) {
   }
   fprintf(f, "  %-28s %s\n  %-28s %s\n", "--json", json_opt.help, "--help", help_opt.help);
   if (c->examples && *c->examples) fprintf(f, "\nexamples:\n%s\n", c->examples);
-  fprintf(f, "\nexit status: 0 ok, 1 constraint/verdict failure, 2 bad input, 3 internal error\n");
+  fprintf(f, "\nexit status: 0 ok, 1 verdict FAIL, 2 bad input, 3 internal error, 4 INCOMPLETE\n");
 }
 
 void cli_print_overview(FILE *f) {
@@ -335,7 +335,7 @@ void cli_print_overview(FILE *f) {
   for (int i = 0; rert_commands[i]; i++)
     fprintf(f, "  %-12s %s\n", rert_commands[i]->name, rert_commands[i]->summary);
   fprintf(f, "  %-12s %s\n", "help", "this overview; help --man / --markdown print the manual");
-  fprintf(f, "\nexit status: 0 ok, 1 constraint/verdict failure, 2 bad input, 3 internal error\n");
+  fprintf(f, "\nexit status: 0 ok, 1 verdict FAIL, 2 bad input, 3 internal error, 4 INCOMPLETE\n");
 }
 
 static void roff_escape(FILE *f, const char *s) {
@@ -399,7 +399,7 @@ void cli_print_man(FILE *f) {
     }
   }
   fprintf(f, ".SH EXIT STATUS\n0 ok; 1 a constraint or clinical verdict failed; 2 bad input (file, "
-             "field, option, unit, interlock); 3 internal error.\n.SH ENVIRONMENT\n.TP\n"
+             "field, option, unit, interlock); 3 internal error; 4 verdict INCOMPLETE (a mandatory constraint or check could not be evaluated; never a PASS).\n.SH ENVIRONMENT\n.TP\n"
              ".B RERT_DATA_DIR\ndirectory of the JSON data tables (tissues, protocols, recovery "
              "models).\n");
 }
@@ -424,7 +424,7 @@ void cli_print_markdown(FILE *f) {
     fprintf(f, "| `--json` | | %s |\n", json_opt.help);
     if (c->examples && *c->examples) fprintf(f, "\n```sh\n%s\n```\n", c->examples);
   }
-  fprintf(f, "\nExit status: 0 ok, 1 constraint/verdict failure, 2 bad input, 3 internal error.\n");
+  fprintf(f, "\nExit status: 0 ok, 1 constraint/verdict failure, 2 bad input, 3 internal error, 4 verdict INCOMPLETE (a mandatory constraint or check could not be evaluated; never a PASS).\n");
 }
 
 void cli_print_json(cJSON *root) {
@@ -503,8 +503,8 @@ int cli_main(int argc, char **argv) {
     return 0;
   }
   if (rc == RERT_OK) rc = c->run(a, &err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT) report_error(a->json || argv_has_json(argc, argv), rc, &err);
-  if (rc < 0 || rc > 3) rc = RERT_EINTERNAL;
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) report_error(a->json || argv_has_json(argc, argv), rc, &err);
+  if (rc < 0 || rc > RERT_EINCOMPLETE) rc = RERT_EINTERNAL;
   free_args(a);
   free(a);
   fflush(stdout);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/phantom_cohort_cli.h"
 #include "rert/data.h"
 #include "rert/phantom.h"
 
@@ -15,6 +16,7 @@ static const rert_opt phantom_opts[] = {
     {"seed", OPT_INT, "1", "seed: deformation jitter, recurrence position and all UIDs", NULL, 0},
     {"size", OPT_STR, "small", "small (100×100×~90 CT at 3 mm, for tests) or clinical (512×512×~150 at 0.98×0.98×2.5 mm)", NULL, 0},
     {"courses", OPT_INT, "2", "number of courses: 2 (prior + planned) or 3 (two priors + planned)", NULL, 0},
+    PHANTOM_COHORT_OPTS,
     {0}};
 
 static double now_s(void) {
@@ -26,6 +28,7 @@ static double now_s(void) {
 static int run_phantom(const rert_args *a, rert_err *err) {
   const char *out = cli_str(a, "out");
   if (!out || !*out) return rert_err_set(err, RERT_EINPUT, "phantom: --out DIR is required");
+  if (cli_has(a, "cohort")) return phantom_cli_cohort(a, err);
   int seed = 1, courses = 2, rc;
   if ((rc = cli_int(a, "seed", &seed, err))) return rc;
   if ((rc = cli_int(a, "courses", &courses, err))) return rc;
@@ -108,10 +111,13 @@ const rert_cmd rert_cmd_phantom = {
     "later anatomy is the earlier one moved by a known smooth deformation, written as a DICOM "
     "Deformable Spatial Registration and as MetaImage (pull-back: moving point = x + u(x)) so "
     "registration can be scored. The case file case.json describes the patient, clinical facts, "
-    "courses and files. Same seed and size give byte-identical output. See docs/phantom.md.",
+    "courses and files. Same seed and size give byte-identical output. See docs/phantom.md. With --cohort N: a "
+    "synthetic cohort of N small cases with outcomes drawn from a stated NTCP model under a stated true recovery "
+    "(manifest.csv for rert cohort run, truth.json, cases/; docs/cohort.md).",
     phantom_opts,
     "rert phantom --out /tmp/pt\n"
-    "rert phantom --out /tmp/pt3 --size clinical --courses 3 --seed 7 --json",
+    "rert phantom --out /tmp/pt3 --size clinical --courses 3 --seed 7 --json\n"
+    "rert phantom --out /tmp/cohort --cohort 200 --truth-recovery s4_stepwise --truth-td50-gy 70 --truth-gamma50 2",
     0,
     0,
     run_phantom};
