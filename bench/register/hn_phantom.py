@@ -335,7 +335,7 @@ def targets_course1():
     """Course-1 (prior) targets in course-1 coordinates."""
     gtv = Ellipsoid((6, -20, 4), (16, 14, 18))
     ptv = Ellipsoid((6, -20, 4), (24, 21, 26))
-    low = Union(Ellipsoid((30, 0, -28), (19, 24, 58)), Ellipsoid((-30, 0, -28), (19, 24, 58)), ptv, k=6.0)
+    low = Union(Ellipsoid((27, 2, -28), (23, 25, 58)), Ellipsoid((-27, 2, -28), (23, 25, 58)), ptv, k=6.0)
     return {"GTV_1": gtv, "PTV_1": ptv, "PTV_1_Low": low}
 
 

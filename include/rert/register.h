@@ -36,6 +36,8 @@ int reg_vfield_alloc(rert_vfield *f, rert_err *err);
 size_t reg_vfield_count(const rert_vfield *f);
 /* Geometry of the field as a volume header (data = NULL) for index/world conversions. */
 void reg_vfield_geometry(const rert_vfield *f, rert_volume *geom);
+/* u sampled (trilinear, border values beyond its grid) on the geometry of `like`. */
+int reg_vfield_resample(const rert_vfield *u, const rert_volume *like, rert_vfield *out, rert_err *err);
 /* Trilinear displacement at world point x (LPS mm). Outside the grid the nearest boundary
  * value is used (displacements extrapolate as constants); returns 1 inside, 0 outside. */
 int reg_vfield_sample(const rert_vfield *f, const double x_mm[3], double u_mm[3]);
@@ -193,10 +195,14 @@ typedef struct {
   reg_bspline_opts bspline;
   reg_demons_opts demons;
   /* Region of interest: the union of these world boxes (LPS mm; e.g. the dose grids) plus
-   * `margin_mm` is registered at full working resolution; none = the whole fixed image. */
+   * `margin_mm` is registered at full working resolution; none = the body's bounding box. */
   int nroi;
   double roi_lo[8][3], roi_hi[8][3];
   double margin_mm;         /* default 30 mm */
+  int whole_body;           /* also register the whole body at the coarse B-spline levels (image
+                               spacing ≥ 3 mm) and return the field over the body's bounding box,
+                               the region of interest pasted in (default 1; the consult, which
+                               only reads the field on the dose grid, sets 0) */
   int body_mask;            /* restrict the similarity to BODY (+ body_dilate_mm) derived from the
                                fixed CT (HU > −400, largest component, holes filled; default 1) */
   double body_dilate_mm;    /* default 10 mm: the skin edge itself is a strong feature */

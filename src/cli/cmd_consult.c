@@ -11,7 +11,7 @@
 
 static const rert_opt consult_opts_tbl[] = {
     {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs (created)", NULL, 0},
-    {"uncertainty-mm", OPT_NUM, "3", "registration uncertainty radius for the worst case (0 = none)", "mm", 1},
+    {"uncertainty-mm", OPT_NUM, "3", "worst-case radius for every course (0 = none); when not given, a mapped course uses the radius its registration QA supports (propagated-contour distance or landmark TRE) and the others 3 mm", "mm", 1},
     {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
     {"created", OPT_STR, NULL, "creation time of the report and DICOM outputs (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z) instead of now or SOURCE_DATE_EPOCH; for reproducible output", NULL, 0},
     {"no-progress", OPT_FLAG, NULL, "no progress indicator on stderr (it is shown only on a terminal anyway)", NULL, 0},
@@ -34,14 +34,18 @@ int consult_print_result(const rert_args *a, const consult_summary *s, int rc) {
     cJSON_AddNumberToObject(o, "constraint_rows", s->nconstraints);
     cJSON_AddNumberToObject(o, "hard_failures", s->hard_failures);
     cJSON_AddNumberToObject(o, "worst_case_hard_failures", s->worst_hard_failures);
-    cJSON_AddStringToObject(o, "verdict", rc == RERT_OK ? "pass" : "fail");
+    cJSON_AddNumberToObject(o, "registration_qa_failed", s->registration_qa_failed);
+    cJSON_AddStringToObject(o, "verdict", rc == RERT_OK ? "pass" : rc == RERT_EINCOMPLETE ? "incomplete" : "fail");
     cli_print_json(o);
   } else {
     printf("rert consult: report in %s/report.pdf (also report.html, report.json; %d files)\n",
            s->out_dir, s->nfiles);
     printf("  %d constraint rows; hard failures: %d nominal, %d worst case -> %s\n",
            s->nconstraints, s->hard_failures, s->worst_hard_failures,
-           rc == RERT_OK ? "PASS" : "FAIL (see the constraint table)");
+           rc == RERT_OK ? "PASS" : rc == RERT_EINCOMPLETE ? "INCOMPLETE" : "FAIL (see the constraint table)");
+    if (s->registration_qa_failed)
+      printf("  registration QA failed or could not be evaluated for %d course%s: verdict at best INCOMPLETE "
+             "(report section 3)\n", s->registration_qa_failed, s->registration_qa_failed > 1 ? "s" : "");
   }
   return rc;
 }
@@ -54,6 +58,7 @@ static int run_consult(const rert_args *a, rert_err *err) {
   o.case_path = cli_pos(a, 0);
   o.out_dir = out;
   int rc = cli_num(a, "uncertainty-mm", &o.uncertainty_mm, err);
+  o.uncertainty_given = cli_has(a, "uncertainty-mm");
   if (rc) return rc;
   if (o.uncertainty_mm < 0 || o.uncertainty_mm > 20)
     return rert_err_set(err, RERT_EINPUT, "--uncertainty-mm: %g is outside 0..20 mm", o.uncertainty_mm);
@@ -69,7 +74,7 @@ static int run_consult(const rert_args *a, rert_err *err) {
   o.command_line = cmd;
   consult_summary s;
   rc = consult_run(&o, &s, err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT) return rc;
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) return rc;
   return consult_print_result(a, &s, rc);
 }
 

@@ -12,6 +12,7 @@
 #include "cli/reg_cli.h"
 #include "rert/fileio.h"
 #include "rert/imageio.h"
+#include "rert/regqa.h"
 
 static const rert_opt OPTS[] = {
     {"fixed", OPT_STR, NULL, "reference CT (the anatomy doses are mapped onto): DICOM series directory, .mha or .nii", NULL, 0},
@@ -42,6 +43,8 @@ static const rert_opt OPTS[] = {
     {"max-step-mm", OPT_NUM, "2.0", "demons normaliser: largest update step (mm)", "mm", 1},
     {"elastix-params", OPT_LIST, NULL, "elastix engine: parameter files in order (default data/registration/elastix_rigid.txt, elastix_bspline.txt)", NULL, 0},
     {"work-dir", OPT_STR, NULL, "elastix engine: keep its files in this directory", NULL, 0},
+    {"fixed-rs", OPT_STR, NULL, "QA: RTSTRUCT of the fixed course (contours and POINT landmarks compared with --moving-rs)", NULL, 0},
+    {"moving-rs", OPT_STR, NULL, "QA: RTSTRUCT of the moving course", NULL, 0},
     {"quiet", OPT_FLAG, NULL, "no progress on stderr", NULL, 0},
     {0}};
 
@@ -60,15 +63,6 @@ static cJSON *qa_json(const reg_qa_stats *s) {
     cJSON_AddNumberToObject(o, "ice_p95_mm", s->ice_p95_mm);
     cJSON_AddNumberToObject(o, "ice_max_mm", s->ice_max_mm);
   }
-  return o;
-}
-
-static cJSON *sim_json(const reg_similarity *s) {
-  cJSON *o = cJSON_CreateObject();
-  cJSON_AddNumberToObject(o, "mean_abs_diff_hu", s->mad);
-  cJSON_AddNumberToObject(o, "rms_diff_hu", s->rms);
-  cJSON_AddNumberToObject(o, "ncc", isnan(s->ncc) ? 0 : s->ncc);
-  cJSON_AddNumberToObject(o, "voxels", (double)s->n);
   return o;
 }
 
@@ -160,19 +154,55 @@ static int pipeline_opts(const rert_args *a, int verbose, const rert_volume *mas
   return RERT_OK;
 }
 
+/* the QA inputs rert register has: both CTs, the region (first --dose grid or the field's grid),
+ * the pipeline's rigid baseline, and the structure sets when given */
+static int run_qa(const rert_args *a, const rert_volume *F, const rert_volume *M, const rert_vfield *field,
+                  const double *mrig, const rert_vfield *back, reg_qa_report *qr, reg_qa_stats *qs, rert_err *err) {
+  rert_volume region;
+  memset(&region, 0, sizeof region);
+  int rc = RERT_OK;
+  if (cli_list_count(a, "dose")) {
+    rc = regcli_load_image(cli_list_item(a, "dose", 0), &region, err);
+    volume_free(&region); /* geometry only: every voxel of the dose grid counts */
+  } else {
+    reg_vfield_geometry(field, &region);
+  }
+  rert_structure_set sf, sm;
+  int hf = 0, hm = 0;
+  if (!rc && cli_str(a, "fixed-rs")) rc = regcli_load_rtstruct(cli_str(a, "fixed-rs"), &sf, err), hf = !rc;
+  if (!rc && cli_str(a, "moving-rs")) rc = regcli_load_rtstruct(cli_str(a, "moving-rs"), &sm, err), hm = !rc;
+  if (!rc) {
+    reg_qa_input in;
+    memset(&in, 0, sizeof in);
+    in.field = field, in.fixed_ct = F, in.moving_ct = M, in.region = &region;
+    in.rigid_fixed_to_moving = mrig;
+    in.ss_fixed = hf && hm ? &sf : NULL, in.ss_moving = hf && hm ? &sm : NULL;
+    rc = reg_qa_run(&in, NULL, qr, err);
+  }
+  if (!rc) rc = reg_qa_field(field, back && back->u_mm ? back : NULL, NULL, qs, err);
+  if (hf) rtdata_free_structure_set(&sf);
+  if (hm) rtdata_free_structure_set(&sm);
+  return rc;
+}
+
 static int run(const rert_args *a, rert_err *err) {
   const char *fp = cli_str(a, "fixed"), *mp = cli_str(a, "moving"), *out = cli_str(a, "out");
   if (!fp || !mp || !out) return rert_err_set(err, RERT_EINPUT, "--fixed, --moving and --out are required");
   if (imageio_format_of(out) == IMAGEIO_FMT_UNKNOWN)
     return rert_err_set(err, RERT_EINPUT, "--out %s: use .mha, .mhd, .nii or .nii.gz", out);
+  if ((cli_str(a, "fixed-rs") != NULL) != (cli_str(a, "moving-rs") != NULL))
+    return rert_err_set(err, RERT_EINPUT, "--fixed-rs and --moving-rs go together");
   int verbose = !cli_flag(a, "quiet");
   char warped_p[4096], qa_p[4096];
   if (cli_str(a, "warped")) snprintf(warped_p, sizeof warped_p, "%s", cli_str(a, "warped"));
   else regcli_derive(out, "_warped.mha", warped_p, sizeof warped_p);
   if (cli_str(a, "qa")) snprintf(qa_p, sizeof qa_p, "%s", cli_str(a, "qa"));
   else regcli_derive(out, "_qa.json", qa_p, sizeof qa_p);
-  rert_volume F, M, mask;
-  memset(&mask, 0, sizeof mask);
+  rert_volume F, M, mask, W, fg;
+  memset(&mask, 0, sizeof mask), memset(&W, 0, sizeof W);
+  rert_vfield field, back;
+  memset(&field, 0, sizeof field), memset(&back, 0, sizeof back);
+  cJSON *root = NULL;
   int rc = regcli_load_image(fp, &F, err);
   if (rc) return rc;
   rc = regcli_load_image(mp, &M, err);
@@ -183,101 +213,95 @@ static int run(const rert_args *a, rert_err *err) {
   const rert_volume *mk = NULL;
   if (cli_str(a, "mask")) {
     rc = regcli_load_mask(cli_str(a, "mask"), &F, &mask, err);
-    if (rc) goto done_images;
+    if (rc) goto done;
     mk = &mask;
   }
-  double t0 = now_s(), mrig[16], mrig_inv[16];
-  rert_vfield field, back;
-  memset(&back, 0, sizeof back);
+  double t0 = now_s();
   if (verbose) fprintf(stderr, "rert register: fixed %dx%dx%d, moving %dx%dx%d\n", F.nx, F.ny, F.nz, M.nx, M.ny, M.nz);
   reg_pipeline_opts po;
   reg_pipeline_report rep;
-  rc = pipeline_opts(a, verbose, mk, &po, err);
-  if (!rc) rc = reg_pipeline_run(&F, &M, &po, &field, &rep, err);
-  if (rc) goto done_images;
-  memcpy(mrig, rep.m_fixed_to_moving, sizeof mrig);
+  if ((rc = pipeline_opts(a, verbose, mk, &po, err))) goto done;
+  if ((rc = reg_pipeline_run(&F, &M, &po, &field, &rep, err))) goto done;
   double t_fwd = now_s() - t0;
   const char *inv_p = cli_str(a, "inverse");
   if (inv_p) {
     if (verbose) fprintf(stderr, "rert register: reverse registration (moving → fixed) for inverse consistency\n");
     reg_pipeline_report rep2;
     po.mask = NULL;
-    po.nroi = 0; /* the region of interest is given in fixed coordinates */
-    rc = reg_pipeline_run(&M, &F, &po, &back, &rep2, err);
-    if (rc) goto done_field;
-    memcpy(mrig_inv, rep2.m_fixed_to_moving, sizeof mrig_inv);
-  }
-  /* outputs: warped moving on the fixed grid, QA */
-  rert_volume W, R0;
-  memset(&W, 0, sizeof W), memset(&R0, 0, sizeof R0);
-  rc = reg_warp_volume_to(&M, &field, &F, REG_INTERP_LINEAR, -1000.0f, &W, err);
-  if (rc) goto done_field;
-  {
-    rert_vfield zero;
-    rc = reg_vfield_alloc_like(&zero, &F, err);
-    if (!rc) {
-      rc = reg_warp_volume_to(&M, &zero, &F, REG_INTERP_LINEAR, -1000.0f, &R0, err);
-      rtdata_free_vfield(&zero);
+    /* the region of interest in moving coordinates: the boxes through the rigid map */
+    for (int q = 0; q < po.nroi; q++) {
+      double lo[3] = {1e300, 1e300, 1e300}, hi[3] = {-1e300, -1e300, -1e300};
+      for (int c = 0; c < 8; c++) {
+        double x[3] = {c & 1 ? po.roi_hi[q][0] : po.roi_lo[q][0], c & 2 ? po.roi_hi[q][1] : po.roi_lo[q][1],
+                       c & 4 ? po.roi_hi[q][2] : po.roi_lo[q][2]}, y[3];
+        reg_affine_apply(rep.m_fixed_to_moving, x, y);
+        for (int d = 0; d < 3; d++) lo[d] = y[d] < lo[d] ? y[d] : lo[d], hi[d] = y[d] > hi[d] ? y[d] : hi[d];
+      }
+      memcpy(po.roi_lo[q], lo, sizeof lo), memcpy(po.roi_hi[q], hi, sizeof hi);
     }
-    if (rc) goto done_w;
+    if ((rc = reg_pipeline_run(&M, &F, &po, &back, &rep2, err))) goto done;
   }
-  rert_volume mk_field;
-  memset(&mk_field, 0, sizeof mk_field);
-  rert_volume fg;
-  reg_vfield_geometry(&field, &fg);
-  if (mk) {
-    rc = regcli_mask_on(mk, &fg, &mk_field, err);
-    if (rc) goto done_w;
-  }
+  /* QA (the same checks as rert regqa and the consult) */
+  reg_qa_report qr;
   reg_qa_stats qs;
-  rc = reg_qa_field(&field, inv_p ? &back : NULL, mk ? &mk_field : NULL, &qs, err);
-  reg_similarity before, after;
-  if (!rc) rc = reg_similarity_compute(&R0, &F, mk, &before, err);
-  if (!rc) rc = reg_similarity_compute(&W, &F, mk, &after, err);
-  if (rc) goto done_mk;
-  rc = imageio_write_vfield(out, &field, err);
-  if (!rc) rc = imageio_write_volume(warped_p, &W, err);
-  if (!rc && inv_p) rc = imageio_write_vfield(inv_p, &back, err);
-  if (rc) goto done_mk;
-  cJSON *root = cJSON_CreateObject();
+  if (verbose) fprintf(stderr, "rert register: QA\n");
+  if ((rc = run_qa(a, &F, &M, &field, po.do_rigid ? rep.m_fixed_to_moving : NULL, &back, &qr, &qs, err))) goto done;
+  /* the moving CT resampled onto the field's grid (the registered region) */
+  reg_vfield_geometry(&field, &fg);
+  if ((rc = reg_warp_volume_to(&M, &field, &fg, REG_INTERP_LINEAR, -1000.0f, &W, err))) goto done;
+  if ((rc = imageio_write_vfield(out, &field, err))) goto done;
+  if ((rc = imageio_write_volume(warped_p, &W, err))) goto done;
+  if (inv_p && (rc = imageio_write_vfield(inv_p, &back, err))) goto done;
+  root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "fixed", fp);
   cJSON_AddStringToObject(root, "moving", mp);
   cJSON_AddStringToObject(root, "field", out);
   cJSON_AddStringToObject(root, "convention", "pull-back: moving point = x + u(x), x on the fixed grid (LPS mm)");
   cJSON_AddStringToObject(root, "warped", warped_p);
+  cJSON_AddStringToObject(root, "engine", reg_engine_name(po.engine));
+  cJSON_AddStringToObject(root, "method", rep.description);
   cJSON *rm = cJSON_AddArrayToObject(root, "rigid_fixed_to_moving");
-  for (int q = 0; q < 16; q++) cJSON_AddItemToArray(rm, cJSON_CreateNumber(mrig[q]));
+  for (int q = 0; q < 16; q++) cJSON_AddItemToArray(rm, cJSON_CreateNumber(rep.m_fixed_to_moving[q]));
   cJSON_AddBoolToObject(root, "rigid_only", cli_flag(a, "rigid-only"));
+  cJSON *reg = cJSON_AddObjectToObject(root, "region");
+  cJSON *lo = cJSON_AddArrayToObject(reg, "lo_mm"), *hi = cJSON_AddArrayToObject(reg, "hi_mm"), *dm = cJSON_AddArrayToObject(reg, "dims");
+  for (int q = 0; q < 3; q++) {
+    cJSON_AddItemToArray(lo, cJSON_CreateNumber(rep.crop_lo[q]));
+    cJSON_AddItemToArray(hi, cJSON_CreateNumber(rep.crop_hi[q]));
+    cJSON_AddItemToArray(dm, cJSON_CreateNumber(rep.crop_dims[q]));
+  }
+  cJSON_AddNumberToObject(reg, "body_mask_voxels", (double)rep.body_voxels);
   cJSON_AddItemToObject(root, "field_qa", qa_json(&qs));
-  cJSON_AddItemToObject(root, "similarity_before", sim_json(&before));
-  cJSON_AddItemToObject(root, "similarity_after", sim_json(&after));
+  cJSON_AddItemToObject(root, "qa", reg_qa_report_json(&qr));
   cJSON_AddNumberToObject(root, "seconds", t_fwd);
+  cJSON_AddNumberToObject(root, "seconds_rigid", rep.seconds_rigid);
+  cJSON_AddNumberToObject(root, "seconds_deformable", rep.seconds_deformable);
   char *txt = cJSON_Print(root);
   rc = txt ? atomic_write_buffer(qa_p, txt, strlen(txt), err) : rert_err_set(err, RERT_EINTERNAL, "out of memory");
   free(txt);
-  if (!rc) {
-    if (cli_json(a)) {
-      cli_print_json(root);
-      root = NULL;
-    } else {
-      printf("field      %s (%dx%dx%d, %.2f x %.2f x %.2f mm)\nwarped     %s\nqa         %s\n", out, field.nx, field.ny,
-             field.nz, field.spacing_mm[0], field.spacing_mm[1], field.spacing_mm[2], warped_p, qa_p);
-      printf("det J      min %.3f  max %.3f  folded %.4f %%\n", qs.detj_min, qs.detj_max, qs.pct_folded);
-      printf("|u|        mean %.2f mm  max %.2f mm\n", qs.mag_mean_mm, qs.mag_max_mm);
-      if (inv_p) printf("ICE        mean %.2f mm  p95 %.2f mm  max %.2f mm\n", qs.ice_mean_mm, qs.ice_p95_mm, qs.ice_max_mm);
-      printf("HU diff    RMS %.1f → %.1f HU, NCC %.4f → %.4f\n", before.rms, after.rms, before.ncc, after.ncc);
-      printf("time       %.1f s\n", t_fwd);
-    }
+  if (rc) goto done;
+  if (cli_json(a)) {
+    cli_print_json(root);
+    root = NULL;
+  } else {
+    printf("field      %s (%dx%dx%d, %.2f x %.2f x %.2f mm)\nwarped     %s\nqa         %s\nmethod     %s\n", out, field.nx,
+           field.ny, field.nz, field.spacing_mm[0], field.spacing_mm[1], field.spacing_mm[2], warped_p, qa_p, rep.description);
+    printf("det J      min %.3f  max %.3f  folded %.4f %% (field grid)\n", qs.detj_min, qs.detj_max, qs.pct_folded);
+    printf("|u|        mean %.2f mm  max %.2f mm\n", qs.mag_mean_mm, qs.mag_max_mm);
+    if (inv_p) printf("ICE        mean %.2f mm  p95 %.2f mm  max %.2f mm\n", qs.ice_mean_mm, qs.ice_p95_mm, qs.ice_max_mm);
+    reg_qa_report_print(&qr, "", stdout);
+    printf("time       %.1f s (rigid %.1f s, deformable %.1f s)\n", t_fwd, rep.seconds_rigid, rep.seconds_deformable);
   }
+  if (qr.overall == REG_QA_FAIL) {
+    char ids[200];
+    reg_qa_failed_ids(&qr, ids, sizeof ids);
+    rc = rert_err_set(err, RERT_EVERDICT, "%s: registration QA failed (%s); outputs written, see %s", out, ids, qa_p);
+    fprintf(stderr, "rert: %s\n", err->msg); /* verdicts are not printed by the CLI */
+  }
+done:
   cJSON_Delete(root);
-done_mk:
-  volume_free(&mk_field);
-done_w:
-  volume_free(&W), volume_free(&R0);
-done_field:
   rtdata_free_vfield(&field), rtdata_free_vfield(&back);
-done_images:
-  volume_free(&F), volume_free(&M), volume_free(&mask);
+  volume_free(&F), volume_free(&M), volume_free(&mask), volume_free(&W);
   return rc;
 }
 

@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "cli/reg_cli.h"
 #include "rert/imageio.h"
+#include "rert/regqa.h"
 
 static const rert_opt OPTS[] = {
     {"field", OPT_STR, NULL, "pull-back field on the fixed grid (.mha/.nii)", NULL, 0},
@@ -22,6 +23,10 @@ static const rert_opt OPTS[] = {
     {"truth", OPT_STR, NULL, "reference (e.g. ground-truth) field: vector error mean/p95/max inside --mask and each --roi", NULL, 0},
     {"jacobian", OPT_STR, NULL, "write the Jacobian determinant map here", NULL, 0},
     {"max-folded-pct", OPT_NUM, NULL, "verdict: exit 1 if more voxels than this percentage fold", "", 0},
+    {"fixed-rs", OPT_STR, NULL, "RTSTRUCT of the fixed course: propagated-contour Dice/distance and POINT-landmark TRE against --moving-rs", NULL, 0},
+    {"moving-rs", OPT_STR, NULL, "RTSTRUCT of the moving course", NULL, 0},
+    {"region", OPT_STR, NULL, "grid where doses are mapped (e.g. the reference RTDOSE): the decisive checks are evaluated there (default: the field's grid at >= 2 mm)", NULL, 0},
+    {"moving-dose", OPT_STR, NULL, "the moving course's RTDOSE: its frame of reference, and its grid as the moving extent when there is no --moving CT", NULL, 0},
     {0}};
 
 static cJSON *num_obj(const char **k, const double *v, int n) {
@@ -30,11 +35,58 @@ static cJSON *num_obj(const char **k, const double *v, int n) {
   return o;
 }
 
+/* the inputs of the decisive QA from the command line */
+static int decisive_qa(const rert_args *a, const char *fp, const rert_vfield *u, reg_qa_report *qr, rert_err *err) {
+  rert_volume F, M, region, mdose;
+  memset(&F, 0, sizeof F), memset(&M, 0, sizeof M), memset(&region, 0, sizeof region), memset(&mdose, 0, sizeof mdose);
+  char ff[RERT_UID_LEN] = "", mf[RERT_UID_LEN] = "", rf[RERT_UID_LEN] = "", df[RERT_UID_LEN] = "";
+  char regf[RERT_UID_LEN] = "", regm[RERT_UID_LEN] = "";
+  rert_structure_set sf, sm;
+  int hf = 0, hm = 0, rc = RERT_OK;
+  if (cli_str(a, "fixed") && cli_str(a, "moving")) {
+    if (!rc) rc = regcli_load_image_frame(cli_str(a, "fixed"), &F, ff, err);
+    if (!rc) rc = regcli_load_image_frame(cli_str(a, "moving"), &M, mf, err);
+  }
+  if (!rc && cli_str(a, "region")) {
+    rc = regcli_load_image_frame(cli_str(a, "region"), &region, rf, err);
+    volume_free(&region); /* geometry only */
+  } else if (!rc) {
+    rert_volume g;
+    reg_vfield_geometry(u, &g);
+    regcli_coarse_geometry(&g, 2.0, &region);
+  }
+  if (!rc && cli_str(a, "moving-dose")) rc = regcli_load_image_frame(cli_str(a, "moving-dose"), &mdose, df, err);
+  if (!rc && cli_str(a, "fixed-rs") && cli_str(a, "moving-rs")) {
+    rc = regcli_load_rtstruct(cli_str(a, "fixed-rs"), &sf, err);
+    hf = !rc;
+    if (!rc) rc = regcli_load_rtstruct(cli_str(a, "moving-rs"), &sm, err), hm = !rc;
+  }
+  if (!rc) regcli_field_frames(fp, regf, regm);
+  if (!rc) {
+    reg_qa_input in;
+    memset(&in, 0, sizeof in);
+    in.field = u;
+    in.fixed_ct = F.data ? &F : NULL, in.moving_ct = M.data ? &M : NULL;
+    in.region = &region;
+    in.moving_extent = mdose.data ? &mdose : NULL;
+    in.ss_fixed = hf && hm ? &sf : NULL, in.ss_moving = hf && hm ? &sm : NULL;
+    in.frame_fixed_ct = ff, in.frame_moving_ct = mf, in.frame_fixed_dose = rf, in.frame_moving_dose = df;
+    in.reg_frame_fixed = regf, in.reg_frame_moving = regm;
+    rc = reg_qa_run(&in, NULL, qr, err);
+  }
+  if (hf) rtdata_free_structure_set(&sf);
+  if (hm) rtdata_free_structure_set(&sm);
+  volume_free(&F), volume_free(&M), volume_free(&mdose);
+  return rc;
+}
+
 static int run(const rert_args *a, rert_err *err) {
   const char *fp = cli_str(a, "field");
   if (!fp) return rert_err_set(err, RERT_EINPUT, "--field is required");
   if ((cli_str(a, "fixed") != NULL) != (cli_str(a, "moving") != NULL))
     return rert_err_set(err, RERT_EINPUT, "--fixed and --moving go together");
+  if ((cli_str(a, "fixed-rs") != NULL) != (cli_str(a, "moving-rs") != NULL))
+    return rert_err_set(err, RERT_EINPUT, "--fixed-rs and --moving-rs go together");
   rert_vfield u, w, tr;
   memset(&w, 0, sizeof w), memset(&tr, 0, sizeof tr);
   rert_volume tgrid;
@@ -75,30 +127,6 @@ static int run(const rert_args *a, rert_err *err) {
   if (cli_str(a, "jacobian")) {
     if ((rc = reg_vfield_jacobian(&u, &dj, err))) goto done;
     if ((rc = imageio_write_volume(cli_str(a, "jacobian"), &dj, err))) goto done;
-  }
-  if (cli_str(a, "fixed")) {
-    if ((rc = regcli_load_image(cli_str(a, "fixed"), &F, err))) goto done;
-    if ((rc = regcli_load_image(cli_str(a, "moving"), &M, err))) goto done;
-    rert_vfield zero;
-    if ((rc = reg_vfield_alloc_like(&zero, &F, err))) goto done;
-    rc = reg_warp_volume_to(&M, &zero, &F, REG_INTERP_LINEAR, NAN, &R0, err);
-    rtdata_free_vfield(&zero);
-    if (!rc) rc = reg_warp_volume_to(&M, &u, &F, REG_INTERP_LINEAR, NAN, &W, err);
-    if (rc) goto done;
-    rert_volume mf;
-    memset(&mf, 0, sizeof mf);
-    if (mask.data && (rc = regcli_mask_on(&mask, &F, &mf, err))) goto done;
-    reg_similarity b, af;
-    rc = reg_similarity_compute(&R0, &F, mf.data ? &mf : NULL, &b, err);
-    if (!rc) rc = reg_similarity_compute(&W, &F, mf.data ? &mf : NULL, &af, err);
-    volume_free(&mf);
-    if (rc) goto done;
-    const char *k[] = {"mean_abs_diff", "rms_diff", "ncc", "voxels"};
-    double vb[] = {b.mad, b.rms, b.ncc, (double)b.n}, va[] = {af.mad, af.rms, af.ncc, (double)af.n};
-    cJSON_AddItemToObject(root, "similarity_before", num_obj(k, vb, 4));
-    cJSON_AddItemToObject(root, "similarity_after", num_obj(k, va, 4));
-    if (!cli_json(a))
-      printf("similarity     RMS %.1f → %.1f, MAD %.1f → %.1f, NCC %.4f → %.4f\n", b.rms, af.rms, b.mad, af.mad, b.ncc, af.ncc);
   }
   if (cli_str(a, "landmarks")) {
     double *fx = NULL, *mx = NULL;
@@ -202,6 +230,15 @@ static int run(const rert_args *a, rert_err *err) {
                rs.detj_mean, rs.detj_min, rs.detj_max);
     }
   }
+  /* the decisive QA (rert/regqa.h): frames, coverage, folding, similarity against rigid,
+   * direction, propagated contours, landmarks — whenever its inputs are given */
+  int decisive = (cli_str(a, "fixed") && cli_str(a, "moving")) || (cli_str(a, "fixed-rs") && cli_str(a, "moving-rs"));
+  reg_qa_report qr;
+  if (decisive) {
+    if ((rc = decisive_qa(a, fp, &u, &qr, err))) goto done;
+    cJSON_AddItemToObject(root, "qa", reg_qa_report_json(&qr));
+    if (!cli_json(a)) reg_qa_report_print(&qr, "", stdout);
+  }
   if (cli_has(a, "max-folded-pct")) {
     double lim;
     if ((rc = cli_num(a, "max-folded-pct", &lim, err))) goto done;
@@ -210,6 +247,15 @@ static int run(const rert_args *a, rert_err *err) {
     if (!cli_json(a)) printf("verdict        folding %.4f %% %s limit %.4f %%\n", s.pct_folded, pass ? "≤" : ">", lim);
     if (!pass) rc = rert_err_set(err, RERT_EVERDICT, "%s: %.4f %% of voxels fold (limit %.4f %%)", fp, s.pct_folded, lim);
   }
+  if (!rc && decisive && qr.overall == REG_QA_FAIL) {
+    char ids[200];
+    reg_qa_failed_ids(&qr, ids, sizeof ids);
+    rc = rert_err_set(err, RERT_EVERDICT, "%s: registration QA failed (%s)", fp, ids);
+  } else if (!rc && decisive && qr.overall == REG_QA_NOT_EVALUATED) {
+    rc = rert_err_set(err, RERT_EINCOMPLETE, "%s: registration QA could not be evaluated (no check ties the field to the anatomy)", fp);
+  }
+  /* a verdict is a result, not an error: the CLI prints no message for it, so say it here */
+  if (rc == RERT_EVERDICT || rc == RERT_EINCOMPLETE) fprintf(stderr, "rert: %s\n", err->msg);
   if (cli_json(a)) {
     cli_print_json(root);
     root = NULL;

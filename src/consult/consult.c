@@ -257,6 +257,7 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
     sum->hard_failures = cJSON_GetObjectItem(sj, "hard_failures")->valueint;
     sum->worst_hard_failures = cJSON_GetObjectItem(sj, "worst_case_hard_failures")->valueint;
     sum->nconstraints = cJSON_GetObjectItem(sj, "constraint_rows")->valueint;
+    sum->registration_qa_failed = cJSON_GetObjectItem(sj, "registration_qa_failed")->valueint;
     snprintf(sum->out_dir, sizeof sum->out_dir, "%s", o->out_dir);
   }
   report_free(&r);
@@ -270,8 +271,11 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   consult_ctx_free(c);
   free(c);
   if (rc) return rc;
-  /* a hard limit that could not be evaluated is not a pass */
-  return sum->hard_failures > 0 || sum->hard_incomplete > 0 ? RERT_EVERDICT : RERT_OK;
+  /* a hard limit that could not be evaluated is not a pass; nor is a dose mapped through a
+   * registration that failed its QA (at best INCOMPLETE, docs/register.md) */
+  if (sum->hard_failures > 0) return RERT_EVERDICT;
+  if (sum->registration_qa_failed > 0) return RERT_EINCOMPLETE;
+  return sum->hard_incomplete > 0 ? RERT_EVERDICT : RERT_OK;
 }
 
 #else /* the accumulate module is not merged into this tree */

@@ -130,30 +130,6 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
   cJSON_ArrayForEach(n, c->notes) report_add_note(s, "warning", n->valuestring);
 }
 
-static void section_registration(consult_ctx *c, rert_report *r) {
-  cJSON *s = report_add_section(r, "registration", "3. Registration and its quality (AAPM TG-132)");
-  static const report_column cols[] = {
-      {"course_id", "Course", 0, NULL},           {"method", "Mapping onto the reference", 0, NULL},
-      {"detj_min", "det J min", 3, NULL},         {"detj_max", "det J max", 3, NULL},
-      {"folded_pct", "Folded voxels (%)", 3, NULL}, {"displacement_mean_mm", "|u| mean (mm)", 2, NULL},
-      {"displacement_max_mm", "|u| max (mm)", 2, NULL}, {"verdict", "QA", 0, "verdict"}};
-  cJSON *rows = report_add_table(s, "registration_qa", "Jacobian determinant and displacement of each deformation field; folding (det J <= 0) fails QA.",
-                                 cols, 8);
-  for (int i = 0; i < c->cs.ncourses; i++) {
-    cJSON *row = report_table_row(rows);
-    cJSON_AddStringToObject(row, "course_id", c->cs.courses[i].id);
-    cJSON_AddStringToObject(row, "method", c->reg[i].method);
-    const reg_qa_stats *q = &c->reg[i].qa;
-    int h = c->reg[i].has_qa;
-    add_num(row, "detj_min", h ? q->detj_min : NAN);
-    add_num(row, "detj_max", h ? q->detj_max : NAN);
-    add_num(row, "folded_pct", h ? q->pct_folded : NAN);
-    add_num(row, "displacement_mean_mm", h ? q->mag_mean_mm : NAN);
-    add_num(row, "displacement_max_mm", h ? q->mag_max_mm : NAN);
-    cJSON_AddStringToObject(row, "verdict", !h ? "not evaluated" : q->n_folded == 0 ? "pass" : "fail");
-  }
-}
-
 static const char *verdict_word(accum_verdict v) {
   switch (v) {
     case VERDICT_PASS: return "pass";
@@ -680,7 +656,7 @@ int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err) {
   section_summary(c, r, &sum);
   section_courses(c, r);
   section_assumptions(c, r);
-  section_registration(c, r);
+  consult_section_registration(c, r); /* consult_regqa.c */
   section_constraints(c, r, &dummy);
   section_dvh(c, r);
   rc = section_slices(c, r, err);
@@ -695,6 +671,9 @@ int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err) {
   cJSON_AddNumberToObject(sj, "rows_partly_outside_dose_grid", sum.partial_rows);
   cJSON_AddNumberToObject(sj, "constraint_rows", sum.nconstraints);
   cJSON_AddNumberToObject(sj, "uncertainty_mm", c->o->uncertainty_mm);
+  int qa_block = 0;
+  for (int i = 0; i < c->cs.ncourses; i++) qa_block += c->reg[i].blocks;
+  cJSON_AddNumberToObject(sj, "registration_qa_failed", qa_block);
   return RERT_OK;
 }
 #endif

@@ -191,21 +191,25 @@ static double bs_cost(const double *C, double *G, void *user) {
         reg_grid_world(&c->gf, i, j, k, x);
         for (int a = 0; a < 3; a++) x[a] += c->u0[3 * idx + a] + c->U[3 * idx + a];
         reg_grid_index(&c->gm, x, p);
-        int in = 1;
+        /* beyond the moving field of view the border value is read (as in reg_rigid): the cost is
+         * then constant along the clamped axes, so their gradient component is 0 and the others
+         * stay exact (a zeroed gradient there stalls the line search) */
+        int clamped[3];
         for (int a = 0; a < 3; a++) {
-          /* beyond the moving field of view: border value, no gradient (as in reg_rigid) */
-          if (p[a] < 0) p[a] = 0, in = 0;
-          if (p[a] > c->gm.n[a] - 1) p[a] = c->gm.n[a] - 1, in = 0;
+          clamped[a] = 0;
+          if (p[a] < 0) p[a] = 0, clamped[a] = 1;
+          if (p[a] > c->gm.n[a] - 1) p[a] = c->gm.n[a] - 1, clamped[a] = 1;
         }
-        double m = reg_interp_scalar(c->M->data, c->gm.n, p, c->outside);
+        double gi[3];
+        double m = reg_interp_scalar_grad(c->M->data, c->gm.n, p, gi);
         double r = m - c->F->data[idx];
         ssd += r * r;
-        if (in) {
-          reg_interp_vec(c->gM, c->gm.n, p, g);
-          for (int a = 0; a < 3; a++) gu[a] = (float)(2.0 * r * g[a] * inv_n);
-        } else {
-          gu[0] = gu[1] = gu[2] = 0;
-        }
+        /* index gradient of the interpolant → world (∂p/∂x = ainv); the clamped axes read the
+         * border value, constant along them, so their component is 0 */
+        for (int a = 0; a < 3; a++)
+          if (clamped[a]) gi[a] = 0;
+        for (int b = 0; b < 3; b++) g[b] = c->gm.ainv[3 * 0 + b] * gi[0] + c->gm.ainv[3 * 1 + b] * gi[1] + c->gm.ainv[3 * 2 + b] * gi[2];
+        for (int a = 0; a < 3; a++) gu[a] = (float)(2.0 * r * g[a] * inv_n);
       }
   ssd *= inv_n;
   c->last_ssd = ssd;
@@ -326,7 +330,7 @@ int reg_bspline(const rert_volume *fixed, const rert_volume *moving, const rert_
       }
       c.u0 = s.u_mm;
       if (cnt) {
-        reg_lbfgs_opts lo = {o.max_evals[l], 5, 0.9, 1e-5};
+        reg_lbfgs_opts lo = {o.max_evals[l], 5, 0.9, 1e-7};
         int evals = 0;
         double f0 = 0, f1 = 0, *g0 = malloc(sizeof(double) * ncoef);
         if (g0) {
