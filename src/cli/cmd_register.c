@@ -307,16 +307,21 @@ done:
 
 const rert_cmd rert_cmd_register = {
     "register",
-    "deformable CT→CT registration (rigid + diffeomorphic demons)",
+    "deformable CT→CT registration where the dose is (rigid, B-spline, demons; ITK or elastix engines) with QA",
     "",
     "Registers the moving CT onto the fixed CT: intensity-based rigid alignment (multi-resolution "
-    "Levenberg-Marquardt on HU differences), then multi-resolution diffeomorphic demons with "
-    "symmetric forces and Gaussian fluid/diffusion regularisation. The output field lives on the "
-    "fixed grid (or the coarser --grid-mm grid) and PULLS: for fixed point x the moving point is "
-    "x + u(x) (ITK/plastimatch/elastix convention), so `rert warp --field` maps a moving-course "
-    "dose onto the fixed anatomy. Also writes the moving CT resampled onto the fixed grid and a "
-    "QA summary (Jacobian, folding, HU similarity before/after, inverse consistency with --inverse).",
+    "Levenberg-Marquardt on HU differences); then, on the union of the --dose grids plus "
+    "--crop-margin-mm (default: the body), with a BODY mask, a multi-resolution cubic B-spline "
+    "(SSD, L-BFGS from ITK's numerics) refined by diffeomorphic demons; the rest of the body is "
+    "registered by coarse demons and the region pasted in. --engine itk uses ITK's diffeomorphic "
+    "demons, --engine elastix runs Debian's elastix with the project's parameter files. The field "
+    "lives on the fixed side and PULLS: for fixed point x the moving point is x + u(x) "
+    "(ITK/plastimatch/elastix convention), so `rert warp --field` maps a moving-course dose onto "
+    "the fixed anatomy. Also writes the moving CT resampled onto the fixed grid and a QA summary: "
+    "Jacobian, folding, and the decisive QA of `rert regqa` (similarity against rigid, direction, "
+    "coverage, contours and landmarks with --fixed-rs/--moving-rs); exit 1 when it fails.",
     OPTS,
     "rert register --fixed ct2024.mha --moving ct2019.mha --out u.mha\n"
-    "rert register --fixed ct2024.mha --moving ct2019.mha --out u.mha --mask body.mha --inverse w.mha",
+    "rert register --fixed ct2024.mha --moving ct2019.mha --out u.mha --mask body.mha --inverse w.mha\n"
+    "rert register --fixed CT2/ --moving CT1/ --dose RD2.dcm --dose RD1.dcm --fixed-rs RS2.dcm --moving-rs RS1.dcm --out u.mha",
     0, 0, run};

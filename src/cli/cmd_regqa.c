@@ -269,15 +269,22 @@ done:
 
 const rert_cmd rert_cmd_regqa = {
     "regqa",
-    "registration QA (AAPM TG-132): Jacobian, folding, inverse consistency, TRE, per-ROI motion",
+    "registration QA (AAPM TG-132) that decides: frames, coverage, folding, similarity vs rigid, direction, contours, TRE",
     "",
-    "Reports for a pull-back deformation field: Jacobian determinant min/mean/max and the "
-    "number and percentage of folded voxels (det J <= 0); the inverse-consistency error "
-    "|u(x) + w(x + u(x))| when the reverse field is given; HU similarity (mean absolute and RMS "
-    "difference, normalised cross-correlation) of the moving image before and after warping; "
-    "landmark target registration error |p + u(p) - q| from a CSV of pairs; and per-ROI mean "
-    "displacement and Jacobian. --max-folded-pct turns folding into a verdict (exit 1).",
+    "Reports for a pull-back deformation field: Jacobian determinant min/mean/max and folded "
+    "voxels (det J <= 0); the inverse-consistency error |u(x) + w(x + u(x))| when the reverse "
+    "field is given; landmark TRE from a CSV of pairs; per-ROI displacement and Jacobian; the "
+    "vector error against a --truth field. With --fixed and --moving CTs (and/or --fixed-rs and "
+    "--moving-rs structure sets) it runs the decisive QA of docs/register.md on the --region "
+    "grid (e.g. the reference RTDOSE): frames of reference, coverage of the region, folding, NCC / "
+    "mean |dHU| / NMI inside BODY for no registration, the rigid baseline and the field (worse than "
+    "rigid fails: a wrong pair), the direction check (the field's inverse used the same way "
+    "explains the images better: exported the wrong way round), Dice and mean surface distance "
+    "of the contours both courses share and the TRE of POINT ROIs of the same name. Exit 1 when a "
+    "check fails, 4 when nothing ties the field to the anatomy; --max-folded-pct turns folding "
+    "alone into a verdict (exit 1).",
     OPTS,
     "rert regqa --field u.mha --inverse w.mha --fixed ct2024.mha --moving ct2019.mha\n"
-    "rert regqa --field u.mha --landmarks pairs.csv --roi Parotid_L=parotid_l.mha --json",
+    "rert regqa --field u.mha --landmarks pairs.csv --roi Parotid_L=parotid_l.mha --json\n"
+    "rert regqa --field u.mha --fixed ct2.mha --moving ct1.mha --fixed-rs RS2.dcm --moving-rs RS1.dcm --region RD2.dcm",
     0, 0, run};
