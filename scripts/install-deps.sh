@@ -17,9 +17,15 @@ for f in "$here"/deps.d/*.txt; do
 done
 SUDO=""
 [ "$(id -u)" = 0 ] || SUDO=sudo
+# a package counts as present when installed or provided by an installed package (e.g. npm by a
+# NodeSource nodejs, which conflicts with Debian's npm)
+provided=$(dpkg-query -W -f='${Status}\t${Provides}\n' 2>/dev/null | awk -F'\t' '$1 ~ /install ok installed/ {print $2}' |
+  tr ',' '\n' | sed 's/^ *//; s/[ (].*//' | sort -u)
 missing=()
 for p in "${pkgs[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" && continue
+  grep -qx "$p" <<< "$provided" && continue
+  missing+=("$p")
 done
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#pkgs[@]} packages present"

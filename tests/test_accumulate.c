@@ -2,6 +2,7 @@
  * the remaining-tolerance budget on synthetic uniform dose blocks. Every expected value is a
  * hand calculation with the LQ formula EQD2 = D(D/n + a)/(2 + a) (domain-reference §1.1) or a
  * §10.6 vector; the formula used is named next to each assertion. */
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -444,13 +445,153 @@ Test(accumulate, solver_sbrt_and_conventional) {
       cr_assert(!so.nominal_feasible);
       cr_assert(so.feasible);
       cr_assert_float_eq(so.max_prescription_gy, 43.865, 0.02);
-      cr_assert(strstr(so.limiting, "brainstem_gt24"), "%s", so.limiting);
+      cr_assert_str_eq(so.limiting.constraint_id, "brainstem_gt24");
+      cr_assert_str_eq(so.limiting.protocol, "care_s0");
+      cr_assert_eq(so.status, SOLVE_REDUCED);
     }
   }
   cr_assert_eq(seen, 2);
   free(regs);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+}
+
+/* A second protocol whose rows are tighter than CARE's: the solver's constraint set is every
+ * hard row of every protocol, the tightest governs and is named; desirable and informational
+ * rows never limit. Brainstem prior EQD2 54 (α/β 2), interval 30 months.
+ *  - CARE brainstem_gt24 ≤ 72 → remaining 18; "tight" ≤ 66 (mandatory) → remaining 12;
+ *    "wish" ≤ 60 (desirable) → 6, must NOT limit.
+ *  - 60 Gy/30 fx, brainstem at 1/3 of the prescription: D(D/30 + 2)/4 = 12 →
+ *    D = 15(−2 + √10.4) = 18.373546 Gy → prescription 55.1206 Gy (≥ 50 minimum: reduced).
+ *  - quad shot 14.8 Gy/4 fx BID: brainstem 4.933 Gy, EQD2 with h (cord/brainstem T½ from
+ *    data/tissues.json, at most h = 1) < 4.933·(1.2333·2 + 2)/4 = 5.51 < 12 → its full dose,
+ *    never more (range 14-14.8 Gy).
+ *  - "over" ≤ 50 (mandatory): the prior alone (54) exceeds it → infeasible at 0, named. */
+static const char *tight_protocol =
+    "{\"schema\": \"rert-protocol/1\", \"name\": \"tight\", \"title\": \"t\", \"source\": \"test\", \"verified\": true,"
+    " \"constraints\": ["
+    "{\"id\": \"tight\", \"organ\": \"Brainstem\", \"metric\": \"Dmax\", \"limit_gy\": 66, \"comparator\": \"<=\", \"tier\": \"mandatory\","
+    " \"scope\": \"cumulative\", \"quantity\": \"EQD2\", \"alpha_beta_gy\": 2, \"recovery\": \"none\", \"source\": \"test\", \"verified\": true},"
+    "{\"id\": \"wish\", \"organ\": \"Brainstem\", \"metric\": \"Dmax\", \"limit_gy\": 60, \"comparator\": \"<=\", \"tier\": \"desirable\","
+    " \"scope\": \"cumulative\", \"quantity\": \"EQD2\", \"alpha_beta_gy\": 2, \"recovery\": \"none\", \"source\": \"test\", \"verified\": true}"
+    "%s]}";
+static const char *over_row =
+    ", {\"id\": \"over\", \"organ\": \"Brainstem\", \"metric\": \"Dmax\", \"limit_gy\": 50, \"comparator\": \"<=\", \"tier\": \"mandatory\","
+    " \"scope\": \"cumulative\", \"quantity\": \"EQD2\", \"alpha_beta_gy\": 2, \"recovery\": \"none\", \"source\": \"test\", \"verified\": true}";
+
+static void load_tight(rert_protocol *p, int with_over) {
+  char js[4096];
+  snprintf(js, sizeof js, tight_protocol, with_over ? over_row : "");
+  cJSON *r = cJSON_Parse(js);
+  cr_assert_not_null(r);
+  rert_err err;
+  cr_assert_eq(protocol_from_json(r, "tight.json", p, &err), RERT_OK, "%s", err.msg);
+  cJSON_Delete(r);
+}
+
+Test(accumulate, solver_tightest_row_of_all_protocols) {
+  rert_volume d1, d2, bs;
+  accum_input in;
+  rert_protocol care, tight;
+  rert_err err = {{0}};
+  cr_assert_eq(protocol_load("care_s0", &care, &err), RERT_OK, "%s", err.msg);
+  load_tight(&tight, 0);
+  care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
+  fill(&d2, 20); /* planned 60 Gy prescription: brainstem 20 Gy */
+  accum_regimen *regs;
+  accum_targets tg;
+  int n;
+  cr_assert_eq(accumulate_regimens_load(NULL, &regs, &n, &tg, &err), RERT_OK, "%s", err.msg);
+  const rert_protocol *ps[] = {&care, &tight};
+  accum_solution *sol = calloc((size_t)n, sizeof *sol);
+  int seen = 0;
+  for (int i = 0; i < n; i++) {
+    cr_assert_eq(accumulate_solve(&in, ps, 2, 60, &regs[i], &tg, &sol[i], &err), RERT_OK, "%s", err.msg);
+    const accum_solution *so = &sol[i];
+    /* never above the regimen's range */
+    cr_assert_leq(so->max_prescription_gy, regs[i].dose_max_gy + 1e-9, "%s", regs[i].name);
+    if (so->limiting.found) cr_assert_str_eq(so->limiting.protocol, "tight", "%s: %s", regs[i].name, so->limiting.text);
+    if (!strcmp(regs[i].name, "60Gy_30fx")) {
+      seen++;
+      cr_assert_eq(so->status, SOLVE_REDUCED);
+      cr_assert_float_eq(so->max_prescription_gy, 55.1206, 0.011);
+      cr_assert_str_eq(so->limiting.constraint_id, "tight");
+      cr_assert_str_eq(so->limiting.structure, "Brainstem");
+      cr_assert(strstr(so->statement, "feasible up to 55.1"), "%s", so->statement);
+      /* tumour BED10 at that prescription, one fraction a day: P(1 + P/30/10) */
+      double P = so->max_prescription_gy;
+      cr_assert_float_eq(so->tumour_bed_gy, P * (1 + P / 30 / 10), 1e-9);
+    }
+    if (!strcmp(regs[i].name, "quad_shot_14.8Gy_4fx_BID")) {
+      seen++;
+      cr_assert_eq(so->status, SOLVE_FULL);
+      cr_assert_float_eq(so->max_prescription_gy, 14.8, 1e-12);
+      cr_assert(!so->limiting.found);
+    }
+  }
+  cr_assert_eq(seen, 2);
+  /* ranking: feasible first (rank 1 is feasible), ranks are a permutation */
+  accumulate_solutions_rank(sol, n, &tg);
+  int used[64] = {0};
+  for (int i = 0; i < n; i++) {
+    cr_assert(sol[i].rank >= 1 && sol[i].rank <= n);
+    cr_assert(!used[sol[i].rank]);
+    used[sol[i].rank] = 1;
+    if (sol[i].rank == 1) cr_assert(sol[i].feasible);
+    for (int j = 0; j < n; j++)
+      if (sol[i].feasible && !sol[j].feasible) cr_assert_lt(sol[i].rank, sol[j].rank);
+  }
+  free(sol);
+  /* the prior alone exceeds a hard row: no dose at all is feasible, and the row is named */
+  protocol_free(&tight);
+  load_tight(&tight, 1);
+  accum_solution so;
+  for (int i = 0; i < n; i++) {
+    if (strcmp(regs[i].name, "60Gy_30fx")) continue;
+    cr_assert_eq(accumulate_solve(&in, ps, 2, 60, &regs[i], &tg, &so, &err), RERT_OK, "%s", err.msg);
+    cr_assert_eq(so.status, SOLVE_INFEASIBLE);
+    cr_assert_float_eq(so.max_prescription_gy, 0, 1e-12);
+    cr_assert_str_eq(so.limiting.constraint_id, "over");
+    cr_assert(so.limiting.exceeded_by_prior);
+    cr_assert(strstr(so.statement, "infeasible even at its minimum 50 Gy"), "%s", so.statement);
+  }
+  free(regs);
+  protocol_free(&care);
+  protocol_free(&tight);
+  volume_free(&d1); volume_free(&d2); volume_free(&bs);
+}
+
+/* Tumour BED of a BID regimen with the Thames same-day repair term (domain-reference 1.4):
+ * m = 2, Δt = 6 h, T½ = 1.5 h → φ = 2^(−4) = 0.0625 = h₂; 72 Gy/60 fx: d = 1.2,
+ * BED = 72(1 + 1.2·1.0625/10) = 81.18 (vs 80.64 without the term). Once a day: h = 0. */
+Test(accumulate, tumour_bed_same_day_repair) {
+  accum_regimen g;
+  memset(&g, 0, sizeof g);
+  g.dose_gy = g.dose_min_gy = g.dose_max_gy = 72;
+  g.fractions = 60;
+  g.fractions_per_day = 2;
+  g.interfraction_interval_h = 6;
+  accum_targets t;
+  memset(&t, 0, sizeof t);
+  t.tumour_alpha_beta_gy = 10;
+  t.tumour_repair_halftime_h = 1.5;
+  double h;
+  cr_assert_float_eq(accumulate_tumour_bed(&g, &t, 72, &h), 81.18, 1e-9);
+  cr_assert_float_eq(h, 0.0625, 1e-12);
+  g.fractions_per_day = 1;
+  cr_assert_float_eq(accumulate_tumour_bed(&g, &t, 72, &h), 80.64, 1e-9);
+  cr_assert_float_eq(h, 0, 0);
+  /* the shipped data: every regimen has dose_min <= dose <= dose_max and a range source */
+  accum_regimen *regs;
+  int n;
+  rert_err err;
+  cr_assert_eq(accumulate_regimens_load(NULL, &regs, &n, &t, &err), RERT_OK, "%s", err.msg);
+  cr_assert(t.tumour_repair_halftime_h > 0);
+  for (int i = 0; i < n; i++) {
+    cr_assert(regs[i].dose_min_gy <= regs[i].dose_gy && regs[i].dose_gy <= regs[i].dose_max_gy, "%s", regs[i].name);
+    cr_assert(strlen(regs[i].range_source) > 10, "%s: no source for its range", regs[i].name);
+  }
+  free(regs);
 }
 
 /* Limit models through a "case" row: s4_textbook cord D0.1cc ≤ 60 with recovery "case"; the case

@@ -101,7 +101,13 @@ Test(accumulate_cli, solve_point_case) {
     if (strcmp(cJSON_GetObjectItem(r, "name")->valuestring, "60Gy_30fx")) continue;
     seen = 1;
     cr_assert_float_eq(cJSON_GetObjectItem(r, "max_prescription_gy")->valuedouble, 15 * (-2 + sqrt(13.6)), 0.011);
-    cr_assert(strstr(cJSON_GetObjectItem(r, "limiting")->valuestring, "brainstem_gt24"));
+    const cJSON *lim = cJSON_GetObjectItem(r, "limiting");
+    cr_assert_str_eq(cJSON_GetObjectItem(lim, "constraint_id")->valuestring, "brainstem_gt24");
+    cr_assert_str_eq(cJSON_GetObjectItem(lim, "structure")->valuestring, "Brainstem");
+    cr_assert_float_eq(cJSON_GetObjectItem(lim, "limit")->valuedouble, 72, 1e-12);
+    /* 25.3 Gy < the regimen's 50 Gy minimum: infeasible, and said so */
+    cr_assert_str_eq(cJSON_GetObjectItem(r, "status")->valuestring, "infeasible");
+    cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(r, "feasible")));
   }
   cr_assert(seen);
   cJSON_Delete(j);
@@ -209,4 +215,59 @@ Test(accumulate_cli, accumulate_point_budget) {
   }
   cr_assert_eq(seen, 2);
   cJSON_Delete(j);
+}
+
+/* A case-file structure override ($.overrides {"structure", "alpha_beta_gy", "recovery",
+ * "reason"}) is applied by every accumulation built from a case file. Prior brainstem 60 Gy in
+ * 20 fx (3 Gy/fx), planned 20 Gy in 10 fx (2 Gy/fx, EQD2 20 at any α/β), 30 months apart; a test
+ * row "Brainstem Dmax <= 100 Gy EQD2" that states no α/β and takes the case's recovery:
+ *   no override: α/β 2 (data/tissues.json), no recovery: 60(3 + 2)/4 + 20 = 95;
+ *   override α/β 3, recovery s4_stepwise (≥ 12 months: R = 0.5): 60(3 + 3)/5·0.5 + 20 = 56.
+ * The CARE brainstem row states α/β 2 and "recovery none": unchanged, 75 + 20 = 95 > 72. */
+Test(accumulate_cli, structure_override_applied) {
+  char dir[1024], cpath[1200], ppath[1200];
+  snprintf(dir, sizeof dir, "%s", test_tmpdir());
+  snprintf(ppath, sizeof ppath, "%s/ovr_proto.json", dir);
+  FILE *f = fopen(ppath, "w");
+  cr_assert_not_null(f);
+  fputs("{\"schema\": \"rert-protocol/1\", \"name\": \"ovr\", \"title\": \"t\", \"source\": \"test\", \"verified\": true,"
+        " \"constraints\": [{\"id\": \"bs\", \"organ\": \"Brainstem\", \"metric\": \"Dmax\", \"limit_gy\": 100,"
+        " \"comparator\": \"<=\", \"tier\": \"mandatory\", \"scope\": \"cumulative\", \"quantity\": \"EQD2\","
+        " \"alpha_beta_gy\": null, \"recovery\": \"case\", \"source\": \"test\", \"verified\": true}]}\n", f);
+  fclose(f);
+  for (int ov = 0; ov < 2; ov++) {
+    snprintf(cpath, sizeof cpath, "%s/ovr_case%d.json", dir, ov);
+    f = fopen(cpath, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "{\"schema\":\"rert-case/1\",\"patient\":{\"id\":\"T\",\"name\":\"t\",\"sex\":\"F\"},"
+            "\"courses\":[{\"id\":\"course1\",\"role\":\"prior\",\"start_date\":\"2020-12-01\",\"end_date\":\"2021-02-06\","
+            "\"modality\":\"photon\",\"technique\":\"IMRT\",\"fractions\":20,\"prescription_gy\":60,"
+            "\"point_doses\":{\"Brainstem\":{\"dose_gy\":60,\"metric\":\"Dmax\"}}},"
+            "{\"id\":\"course2\",\"role\":\"planned\",\"start_date\":\"2023-08-08\",\"end_date\":\"2023-08-22\","
+            "\"modality\":\"photon\",\"technique\":\"IMRT\",\"fractions\":10,\"prescription_gy\":20}]%s}\n",
+            ov ? ",\"overrides\":[{\"structure\":\"Brainstem\",\"alpha_beta_gy\":3,\"recovery\":\"s4_stepwise\","
+                 "\"reason\":\"physician: brainstem alpha/beta 3 and stepwise recovery for this patient\"}]"
+               : "");
+    fclose(f);
+    char args[3000];
+    snprintf(args, sizeof args, "evaluate %s --protocol %s --protocol care_s0", cpath, ppath);
+    cJSON *j = NULL;
+    run_rert_json(args, &j);
+    cr_assert_not_null(j);
+    const cJSON *r = row(j, "bs");
+    cr_assert_not_null(r);
+    cr_assert_float_eq(cJSON_GetObjectItem(r, "value")->valuedouble, ov ? 56 : 95, 1e-6, "override %d", ov);
+    cr_assert_float_eq(cJSON_GetObjectItem(r, "alpha_beta_gy")->valuedouble, ov ? 3 : 2, 1e-12);
+    /* the CARE row keeps the α/β and recovery it is defined with */
+    const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "evaluations"), 1), *c;
+    int seen = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(ev, "constraints")) {
+      if (strcmp(cJSON_GetObjectItem(c, "id")->valuestring, "brainstem_gt24")) continue;
+      seen = 1;
+      cr_assert_float_eq(cJSON_GetObjectItem(c, "value")->valuedouble, 95, 1e-6);
+    }
+    cr_assert(seen);
+    cJSON_Delete(j);
+  }
 }

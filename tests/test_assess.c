@@ -137,3 +137,79 @@ Test(assess, ars_command_rates_histogram) {
   cr_assert_eq(cJSON_GetObjectItem(d, "outside_tier")->valueint, 4);
   cJSON_Delete(d);
 }
+
+/* Each clinical fact of examples/ars_case3.json removed in turn (then the whole $.clinical
+ * block): `rert assess` still exits 0 and makes every assessment it can; one that needs the
+ * missing fact says "not assessable: needs $.clinical.X" (histology: the ARS key question), and
+ * an assessment that does not use the fact is unchanged (the RPA class without histology is
+ * still II, as S2 states for case 3). Exit 2 stays for invalid input (test above). */
+Test(assess, each_fact_missing_degrades_per_assessment) {
+  char src[1024];
+  snprintf(src, sizeof src, "%s/examples/ars_case3.json", RERT_SOURCE_DIR);
+  FILE *f = fopen(src, "r");
+  cr_assert_not_null(f);
+  char *txt = malloc(1 << 16);
+  size_t n = fread(txt, 1, (1 << 16) - 1, f);
+  txt[n] = 0;
+  fclose(f);
+  cJSON *base = cJSON_Parse(txt);
+  free(txt);
+  cr_assert_not_null(base);
+  char dir[] = "/tmp/rert_assess_missing_XXXXXX";
+  cr_assert_not_null(mkdtemp(dir));
+  const cJSON *clin = cJSON_GetObjectItem(base, "clinical");
+  int nkeys = cJSON_GetArraySize(clin);
+  cr_assert_geq(nkeys, 15);
+  static const char *const parts[] = {"rpa", "intent", "recurrence_pattern", "toxicity", "ars", "trial_sphic"};
+  for (int k = 0; k <= nkeys; k++) {
+    cJSON *c = cJSON_Duplicate(base, 1);
+    char key[64];
+    if (k < nkeys) {
+      snprintf(key, sizeof key, "%s", cJSON_GetArrayItem(clin, k)->string);
+      cJSON_DeleteItemFromObject(cJSON_GetObjectItem(c, "clinical"), key);
+    } else {
+      snprintf(key, sizeof key, "(whole $.clinical)");
+      cJSON_DeleteItemFromObject(c, "clinical");
+    }
+    char path[512], args[700];
+    snprintf(path, sizeof path, "%s/case_%d.json", dir, k);
+    char *js = cJSON_Print(c);
+    f = fopen(path, "w");
+    fputs(js, f);
+    fclose(f);
+    free(js);
+    cJSON_Delete(c);
+    snprintf(args, sizeof args, "%s --json", path);
+    int st;
+    char *out = run(args, &st);
+    cr_assert_eq(st, 0, "%s missing: exit %d: %s", key, st, out);
+    cJSON *d = cJSON_Parse(out);
+    cr_assert_not_null(d, "%s missing: not JSON: %s", key, out);
+    for (size_t p = 0; p < sizeof parts / sizeof parts[0]; p++) {
+      const cJSON *o = cJSON_GetObjectItem(d, parts[p]);
+      cr_assert_not_null(o, "%s missing: no %s", key, parts[p]);
+      if (cJSON_IsFalse(cJSON_GetObjectItem(o, "assessable"))) {
+        const char *why = cJSON_GetObjectItem(o, "not_assessable")->valuestring;
+        cr_assert(strstr(why, "needs $."), "%s missing: %s says '%s'", key, parts[p], why);
+      }
+    }
+    if (!strcmp(key, "histology")) {
+      const cJSON *a = cJSON_GetObjectItem(d, "ars");
+      cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(a, "assessable")));
+      cr_assert(strstr(cJSON_GetObjectItem(a, "not_assessable")->valuestring, "$.clinical.histology"));
+      cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "rpa"), "class_label")->valuestring, "II");
+      cr_assert_eq(cJSON_GetObjectItem(d, "not_assessable")->valueint, 1);
+      /* the text output says so too, and still prints the RPA class */
+      free(out);
+      out = run(path, &st);
+      cr_assert_eq(st, 0);
+      cr_assert(strstr(out, "ARS appropriate use: not assessable: needs $.clinical.histology"), "%s", out);
+      cr_assert(strstr(out, "MIRI RPA: class II"), "%s", out);
+    }
+    cJSON_Delete(d);
+    free(out);
+    remove(path);
+  }
+  cJSON_Delete(base);
+  rmdir(dir);
+}

@@ -177,6 +177,45 @@ Test(cli_budget, protocol_rows) {
   cJSON_Delete(j);
 }
 
+/* Intervals in months, as the literature quotes them (§10.6 CARE vector again): prior EQD2 54 Gy
+ * "30 months" before the new course → limit 72, remaining 18, 17 fx → 21.8973 Gy; given as
+ * @30mo or with --interval-months 30 (no dates needed); 20 months → the ≤ 24-month factor 1.0,
+ * remaining 6. The JSON carries one alpha_beta_gy (the α/β the budget is computed at, the
+ * governing row's) and the organ's own as organ_alpha_beta_gy. */
+Test(cli_budget, interval_months) {
+  cJSON *j;
+  cr_assert_eq(run_rert_json("budget --organ Brainstem --prior-eqd2 54Gy@30mo --limit 60Gy --recovery care_uplift "
+                             "--fractions 17", &j), 0);
+  cr_assert_not_null(j);
+  near(json_path_num(j, "prior_courses.0.interval_months"), 30, 1e-12);
+  near(json_path_num(j, "remaining_eqd2_gy"), 18, 1e-9);
+  near(json_path_num(j, "max_new_dose.0.total_dose_gy"), 21.8973, 1e-4);
+  cJSON_Delete(j);
+  cr_assert_eq(run_rert_json("budget --organ Brainstem --prior 54Gy/27 --interval-months 20 --limit 60Gy "
+                             "--recovery care_uplift --fractions 17", &j), 0);
+  near(json_path_num(j, "remaining_eqd2_gy"), 6, 1e-9);
+  near(json_path_num(j, "max_new_dose.0.total_dose_gy"), 9.40076, 1e-5);
+  cJSON_Delete(j);
+  /* a top-level key printed twice would be invisible to a JSON parser (first wins): count the
+   * top-level occurrences in the text (one tab of indentation) */
+  char *out = NULL;
+  cr_assert_eq(run_rert("budget --organ SpinalCord --prior 46Gy/23@30mo --protocol care_s0 --json", &out, NULL), 0);
+  int count = 0;
+  for (const char *q = out; (q = strstr(q, "\n\t\"alpha_beta_gy\"")); q++) count++;
+  cr_assert_eq(count, 1, "alpha_beta_gy printed %d times at the top level: %s", count, out);
+  cr_assert(strstr(out, "\"organ_alpha_beta_gy\""), "%s", out);
+  free(out);
+  /* neither a date nor an interval */
+  char *err = NULL;
+  cr_assert_eq(run_rert("budget --organ SpinalCord --prior 46Gy/23 --limit 50Gy", NULL, &err), 2);
+  cr_assert(strstr(err, "--interval-months"), "%s", err);
+  free(err);
+  /* an end date without --start */
+  cr_assert_eq(run_rert("budget --organ SpinalCord --prior 46Gy/23@2024-05-01 --limit 50Gy", NULL, &err), 2);
+  cr_assert(strstr(err, "--start"), "%s", err);
+  free(err);
+}
+
 Test(cli_budget, bad_input) {
   char *err = NULL;
   /* dates in the wrong order */

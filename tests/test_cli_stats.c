@@ -93,6 +93,49 @@ Test(cli_stats, survival_km_logrank_cox) {
   cr_assert(fabs(num(j, "gray_tests.0.stat") - 2.298111299417) < 1e-8);
   cJSON_Delete(j);
   free(o);
+  /* --rho as cmprsk::cuminc(rho = 1): 2.69819206617 */
+  cr_assert_eq(run("survival cif tests/data/crr.csv --group group --rho 1 --json", &o), 0);
+  j = cJSON_Parse(o);
+  cr_assert(fabs(num(j, "gray_tests.0.stat") - 2.69819206617) < 1e-8);
+  cr_assert(fabs(num(j, "gray_rho") - 1) < 1e-15);
+  cJSON_Delete(j);
+  free(o);
+}
+
+/* KM table as R's survfit: censor-only times are rows with n.event 0 and their n.censor
+ * (aml, Maintained arm; tests/reference/survival_reference.out). */
+Test(cli_stats, km_table_censor_rows) {
+  char *o;
+  cr_assert_eq(run("survival km tests/data/aml.csv --group x --json", &o), 0);
+  cJSON *j = cJSON_Parse(o);
+  cr_assert_not_null(j);
+  const cJSON *curves = cJSON_GetObjectItem(j, "curves"), *c, *m = NULL;
+  cJSON_ArrayForEach(c, curves)
+    if (!strcmp(cJSON_GetObjectItem(c, "group")->valuestring, "Maintained")) m = c;
+  cr_assert_not_null(m);
+  const cJSON *tb = cJSON_GetObjectItem(m, "table");
+  static const double t[] = {9, 13, 18, 23, 28, 31, 34, 45, 48, 161};
+  static const int nr[] = {11, 10, 8, 7, 6, 5, 4, 3, 2, 1}, ne[] = {1, 1, 1, 1, 0, 1, 1, 0, 1, 0},
+                   nc[] = {0, 1, 0, 0, 1, 0, 0, 1, 0, 1};
+  static const double sv[] = {0.909090909091, 0.818181818182, 0.715909090909, 0.613636363636,
+                              0.613636363636, 0.490909090909, 0.368181818182, 0.368181818182,
+                              0.184090909091, 0.184090909091};
+  cr_assert_eq(cJSON_GetArraySize(tb), 10);
+  for (int i = 0; i < 10; i++) {
+    const cJSON *r = cJSON_GetArrayItem(tb, i);
+    cr_assert(fabs(cJSON_GetObjectItem(r, "time")->valuedouble - t[i]) < 1e-12);
+    cr_assert_eq(cJSON_GetObjectItem(r, "n_risk")->valueint, nr[i]);
+    cr_assert_eq(cJSON_GetObjectItem(r, "n_event")->valueint, ne[i]);
+    cr_assert_eq(cJSON_GetObjectItem(r, "n_censor")->valueint, nc[i], "row %d", i);
+    cr_assert(fabs(cJSON_GetObjectItem(r, "surv")->valuedouble - sv[i]) < 1e-11);
+  }
+  cJSON_Delete(j);
+  free(o);
+  /* text: the censor-only row 28 is printed with n.censor 1 */
+  cr_assert_eq(run("survival km tests/data/aml.csv --group x --table", &o), 0);
+  cr_assert(strstr(o, "n.censor"), "%s", o);
+  cr_assert(strstr(o, "        28       6        0         1   0.613636"), "%s", o);
+  free(o);
 }
 
 Test(cli_stats, survival_plot_and_bad_input) {

@@ -322,9 +322,17 @@ Test(assess_hook, organ_doses_and_overlap_from_dicom_replace_point_doses) {
   cr_assert_str_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "recurrence_pattern"), "class")->valuestring,
                    "marginal");
   cJSON_Delete(rep);
-  od[1].alpha_beta_gy = 10.0; /* wrong α/β for the carotid → refused, not silently mixed */
-  cr_assert_eq(clinical_assess(&c, &o, &rep, &err), RERT_EINPUT);
-  cr_assert(strstr(err.msg, "alpha/beta 10") != NULL, "%s", err.msg);
+  od[1].alpha_beta_gy = 10.0; /* wrong α/β for the carotid → refused, not silently mixed: that
+                                 risk is not assessable and says why; the others are still made */
+  cr_assert_eq(clinical_assess(&c, &o, &rep, &err), RERT_OK, "%s", err.msg);
+  cb = cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "toxicity"), "carotid_blowout");
+  cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(cb, "assessable")));
+  cr_assert(strstr(cJSON_GetObjectItem(cb, "not_assessable")->valuestring, "alpha/beta 10"), "%s",
+            cJSON_GetObjectItem(cb, "not_assessable")->valuestring);
+  cr_assert_str_eq(cJSON_GetObjectItem(cb, "tier")->valuestring, "unknown");
+  cr_assert_not_null(cJSON_GetObjectItem(rep, "rpa"));
+  cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(rep, "rpa"), "assessable")));
+  cJSON_Delete(rep);
   casefile_free(&c);
 }
 

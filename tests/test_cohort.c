@@ -256,3 +256,22 @@ Test(cohort, timeout_recorded_then_retried) {
   cJSON_Delete(j);
   cr_assert_eq(sql_num(reg, "SELECT count(*) FROM cases"), 2);
 }
+
+/* Every cohort case goes through the DICOM gate (issue 12): a case whose case-file patient id is
+ * not the DICOM PatientID is stored as refused with the gate's message; the others as passed. */
+Test(cohort, gate_refusal_recorded) {
+  const char *tmp = test_tmpdir();
+  char dir[1024], reg[1200], args[4096], cmd[4096];
+  snprintf(dir, sizeof dir, "%s", cohort_dir(tmp, "coh", 3, 11, NULL));
+  snprintf(cmd, sizeof cmd, "sed -i 's/\"id\":\\t\"COH-11-0002\"/\"id\":\\t\"SOMEONE-ELSE\"/' %s/cases/c0002/case.json && grep -q SOMEONE-ELSE %s/cases/c0002/case.json", dir, dir);
+  cr_assert_eq(system(cmd), 0, "%s", cmd);
+  snprintf(reg, sizeof reg, "%s/reg.sqlite", tmp);
+  snprintf(args, sizeof args, "cohort run %s/manifest.csv --registry %s --jobs 1 --no-progress", dir, reg);
+  cr_assert_eq(run_rert(args, NULL, NULL), 4, "a refused case makes the cohort INCOMPLETE");
+  cr_assert_eq(sql_num(reg, "SELECT count(*) FROM cases WHERE case_id='c0002' AND status='refused' AND gate='refused' AND error_kind='input'"), 1);
+  char *e = sh_out((snprintf(cmd, sizeof cmd, "sqlite3 -batch %s \"SELECT error FROM cases WHERE case_id='c0002'\"", reg), cmd));
+  cr_assert(strstr(e, "SOMEONE-ELSE") || strstr(e, "PatientID"), "the gate's message: %s", e);
+  free(e);
+  cr_assert_eq(sql_num(reg, "SELECT count(*) FROM cases WHERE status='ok' AND gate LIKE 'passed%'"), 2);
+  cr_assert_eq(sql_num(reg, "SELECT count(*) FROM metrics m JOIN cases c USING(case_pk) WHERE c.case_id='c0002'"), 0, "no metric of a refused case");
+}

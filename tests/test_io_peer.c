@@ -1,8 +1,8 @@
 /* test_io_peer.c — written objects checked by independent tools (label "peer"):
- *  - dciodvfy (Debian dicom3tools) must report no "Error" for the derived RTDOSE (32-bit RLE
- *    default and 16-bit), CT, RTSTRUCT, RTPLAN, RT Ion Plan and both registrations. (Debian's
+ *  - dciodvfy (Debian dicom3tools) must report no "Error" for the derived RTDOSE (32-bit RLE,
+ *    written on request, and 16-bit), CT, RTSTRUCT, RTPLAN, RT Ion Plan and both registrations. (Debian's
  *    dciodvfy aborts on any uncompressed 32-bit PixelData, pydicom's own rtdose.dcm included,
- *    so IO_DOSE_32_RAW is checked by pydicom and plastimatch only.)
+ *    so IO_DOSE_32_RAW, the default, is checked by pydicom and plastimatch.)
  *  - pydicom (python3-pydicom) must decode every encoding to the written values
  *    (pixel_array × DoseGridScaling, compared voxel by voxel in Python).
  *  - plastimatch (Debian) must load the uncompressed encodings with the written min/mean/max.
@@ -103,12 +103,12 @@ static void write_eqd2_all(rert_volume *v) {
   for (int enc = 0; enc < 3; enc++) {
     char path[512];
     snprintf(path, sizeof path, "%s/%s", tmpdir, enc_file(enc));
-    io_write_opts o = {"peer test", NULL};
+    io_write_opts o = {.note = "peer test", .software = NULL};
     io_set_dose_encoding(enc);
     rert_err e;
     cr_assert_eq(io_write_derived_dose(path, v, &src, &plan, 1, &o, NULL, &e), RERT_OK, "%s", e.msg);
   }
-  io_set_dose_encoding(IO_DOSE_32_RLE);
+  io_set_dose_encoding(IO_DOSE_32_RAW); /* the default */
 }
 
 Test(io_peer, dciodvfy_all_writers) {
@@ -156,7 +156,7 @@ Test(io_peer, dciodvfy_all_writers) {
     io_make_uid_from(ion ? "peer/ionplan" : "peer/plan", pl.ident.sop_instance_uid);
     pl.is_ion = ion;
     pl.modality = ion ? MOD_PROTON : MOD_PHOTON;
-    rert_fraction_group fg = {1, 30, 2, 0};
+    rert_fraction_group fg = {.number = 1, .fractions_planned = 30, .nbeams = 2};
     rert_prescription rx = {60, 1, "PTV60"};
     pl.nfraction_groups = 1; pl.fraction_groups = &fg;
     pl.nprescriptions = 1; pl.prescriptions = &rx;

@@ -237,7 +237,7 @@ Test(io_roundtrip, derived_dose_meta_and_uids) {
   strcpy(eqd2.meta.provenance, "course1+course2");
   strcpy(eqd2.meta.description, "cumulative EQD2; SpinalCord a/b 2");
   const char *plans[2] = {"1.2.3.4.1", "1.2.3.4.2"};
-  io_write_opts o = {"override: different-patients", NULL};
+  io_write_opts o = {.note = "override: different-patients", .software = NULL};
   rert_dicom_ident nid;
   cr_assert_eq(io_write_derived_dose(tp("eqd2.dcm"), &eqd2, &src.ident, plans, 2, &o, &nid, &e),
                RERT_OK, "%s", e.msg);
@@ -333,7 +333,7 @@ Test(io_roundtrip, rtplan_photon_and_carbon) {
     strcpy(p.name, "course 1");
     p.is_ion = ion;
     p.modality = ion ? MOD_CARBON : MOD_PHOTON;
-    rert_fraction_group fg[2] = {{1, 35, 2, 0}, {2, 5, 1, 0}};
+    rert_fraction_group fg[2] = {{.number = 1, .fractions_planned = 35, .nbeams = 2}, {.number = 2, .fractions_planned = 5, .nbeams = 1}};
     rert_prescription rx[2] = {{70.0, 3, "PTV70"}, {NAN, 0, "site"}};
     p.nfraction_groups = 2; p.fraction_groups = fg;
     p.nprescriptions = 2; p.prescriptions = rx;
@@ -443,7 +443,7 @@ Test(io_roundtrip, scan_export_and_rert_info) {
   memset(&p, 0, sizeof p);
   ident(&p.ident, "plan", "RTPLAN");
   strcpy(p.referenced_structure_set_uid, s.ident.sop_instance_uid);
-  rert_fraction_group fg = {1, 35, 1, 0};
+  rert_fraction_group fg = {.number = 1, .fractions_planned = 35, .nbeams = 1};
   p.nfraction_groups = 1; p.fraction_groups = &fg;
   cr_assert_eq(io_write_rtplan(tp("exp/RP.dcm"), &p, NULL, &e), RERT_OK, "%s", e.msg);
   rert_rtdose d;

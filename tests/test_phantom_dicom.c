@@ -258,8 +258,8 @@ static void hand_u(const rert_phantom_model *m, const double x[3], double u[3]) 
 }
 
 static void check_field(const rert_phantom_model *m, const rert_vfield *f) {
-  /* docs/phantom.md: small field grid 49 × 39 × 45 at 6 mm on the course-2 side */
-  cr_assert_eq(f->nx, 49);
+  /* docs/phantom.md: small field grid 51 × 39 × 45 at 6 mm on the course-2 side */
+  cr_assert_eq(f->nx, 51);
   cr_assert_eq(f->ny, 39);
   cr_assert_eq(f->nz, 45);
   cr_assert_float_eq(f->spacing_mm[0], 6.0, 1e-4);

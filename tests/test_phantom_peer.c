@@ -75,9 +75,9 @@ Test(phantom_peer, pydicom_reads_closed_form_values) {
   cr_assert_eq((int)v[0], 35);
   nums("rx_gy", v, 1);
   cr_assert_float_eq(v[0], 70.0, 1e-9);
-  /* deformation grid: 49 × 39 × 45 at 6 mm; vectors = T(x) − x written out by hand */
+  /* deformation grid: 51 × 39 × 45 at 6 mm; vectors = T(x) − x written out by hand */
   nums("field_dims", v, 3);
-  cr_assert(v[0] == 49 && v[1] == 39 && v[2] == 45);
+  cr_assert(v[0] == 51 && v[1] == 39 && v[2] == 45);
   double ipp[3], res[3];
   nums("field_ipp", ipp, 3);
   nums("field_res", res, 3);

@@ -278,6 +278,37 @@ Test(cif, gray_test_two_and_three_groups) {
   dfree(&d);
 }
 
+/* cmprsk::cuminc(..., rho = r)$Tests (tests/reference/survival_reference.out): the score and its
+ * variance weighted by (1 - F(t-))^rho; rho = 0 is the test above. */
+Test(cif, gray_test_rho) {
+  rert_err err;
+  rert_gray g;
+  dataset d = load("crr.csv", "time", "status", "group", "A");
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 2, 1, 1.0, &g, &err), 0, "%s", err.msg);
+  NEAR(g.stat, 2.69819206617, 1e-9);
+  NEAR(g.p_value, 0.100462109353, 1e-9);
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 2, 2, 1.0, &g, &err), 0);
+  NEAR(g.stat, 1.00068361210, 1e-9);
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 2, 1, -0.5, &g, &err), 0);
+  NEAR(g.stat, 2.086934216844, 1e-9);
+  NEAR(g.p_value, 0.148563944495, 1e-9);
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 2, 2, -0.5, &g, &err), 0);
+  NEAR(g.stat, 0.494894253872, 1e-9);
+  /* rho = 0 is the unweighted test */
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 2, 1, 0.0, &g, &err), 0);
+  NEAR(g.stat, 2.298111299417, 1e-9);
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 2, 1, NAN, &g, &err), RERT_EINPUT);
+  dfree(&d);
+  d = load("crr.csv", "time", "status", "group3", NULL);
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 3, 1, 2.0, &g, &err), 0, "%s", err.msg);
+  NEAR(g.stat, 0.210026279163, 1e-9);
+  NEAR(g.p_value, 0.900312692776, 1e-9);
+  cr_assert_eq(g.df, 2);
+  cr_assert_eq(surv_gray_test_rho(d.time, d.status, d.group, d.n, 3, 2, 2.0, &g, &err), 0);
+  NEAR(g.stat, 0.859708849352, 1e-9);
+  dfree(&d);
+}
+
 Test(km, median_midpoint_rule) {
   /* S = 0.75, 0.5, 0.25, 0: S is exactly 0.5 on [2, 3) -> median (2 + 3)/2 = 2.5 (R 4.2.2
    * print(survfit)). With the curve ending flat at 0.5 after t = 2 (censored at 3 and 4)

@@ -20,6 +20,8 @@
 #ifndef RERT_ACCUMULATE_H
 #define RERT_ACCUMULATE_H
 
+#include <cjson/cJSON.h>
+
 #include "rert/date.h"
 #include "rert/err.h"
 #include "rert/protocol.h"
@@ -29,6 +31,7 @@
 
 #define ACCUM_MAX_COURSES 16
 #define ACCUM_MAX_STRUCTS 128
+#define ACCUM_MAX_PARTS 8            /* fraction groups per course (rert/gate.h GATE_MAX_PARTS) */
 
 typedef struct {
   char id[64];                 /* "course1", used in provenance */
@@ -45,6 +48,19 @@ typedef struct {
                                   data/tissues.json (organs with their own T½ use it) */
   rert_date start, end;        /* first and last fraction */
   int is_new;                  /* the planned course (exactly one, or none for a prior-only sum) */
+  /* Fraction groups (sequential boosts, several plans; rert/gate.h parts). nparts > 0: the
+   * course's EQD2 is Σ_p EQD2(part_dose[p] in part_fractions[p]) — each group keeps its own dose
+   * per fraction (domain-reference §1.1, non-uniform fractionation) — while `dose` is their
+   * physical sum (new-course dose limits, the solver's scale) and `fractions` the course total.
+   * A regimen that replaces the course's fractionation (solver: another fraction count) applies
+   * to `dose`. With bound maps (dose_upper) every part needs its part_upper. nparts = 0: `dose`
+   * in `fractions`. A part may also carry fewer fractions than the course (a stated upper bound
+   * for a plan-summed dose of a several-group plan, rert/gate.h). */
+  int nparts;
+  const rert_volume *part_dose[ACCUM_MAX_PARTS];
+  const rert_volume *part_upper[ACCUM_MAX_PARTS];
+  const rert_volume *part_lower[ACCUM_MAX_PARTS]; /* only for accum_input_select_bound */
+  int part_fractions[ACCUM_MAX_PARTS];
 } accum_course;
 
 typedef struct {
@@ -180,46 +196,127 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
                       int fractions_per_day, double interfraction_interval_h,
                       rert_volume *remaining_eqd2, rert_volume *max_new_dose, rert_err *err);
 
+/* Same over every protocol of ps (the tightest row governs each voxel); `exhausted` (optional,
+ * NULL = not wanted) gets 1 where a hard limit is already reached or exceeded by the prior
+ * courses (remaining <= 0), 0 where a limit applies with budget left, NaN where no limit
+ * applies — what the RTDOSE export cannot show (it writes 0 for both). */
+int accumulate_budget_protocols(const accum_input *in, const rert_protocol *const *ps, int np,
+                                int fractions, int fractions_per_day, double interfraction_interval_h,
+                                rert_volume *remaining_eqd2, rert_volume *max_new_dose,
+                                rert_volume *exhausted, rert_err *err);
+
 /* ---- regimen solver ---- */
 typedef struct {
   char name[64];
-  double dose_gy, dose_min_gy;   /* nominal prescription and the lowest still counted */
+  double dose_gy;                /* nominal prescription (the regimen as usually written) */
+  double dose_min_gy, dose_max_gy; /* clinical range: the solver never prescribes above dose_max_gy
+                                    and calls a result below dose_min_gy infeasible */
   int fractions, fractions_per_day;
   double interfraction_interval_h;
   rert_modality modality;
   rbe_model rbe;
   char intent[16];               /* curative / palliative */
   char source[320];
+  char range_source[320];        /* where dose_min_gy..dose_max_gy come from */
   int verified;
 } accum_regimen;
 
 typedef struct {
   double tumour_alpha_beta_gy;
+  double tumour_repair_halftime_h; /* same-day repair of tumour cells (Thames h for BID), NaN = none */
   double curative_min_gy, curative_max_gy, palliative_min_gy, palliative_max_gy; /* BED10 */
   char source[320];
+  char repair_source[320];
 } accum_targets;
 
 /* data/regimens.json (path NULL) or a user file. */
 int accumulate_regimens_load(const char *path, accum_regimen **regs, int *n, accum_targets *t,
                              rert_err *err);
 
+/* The row that limits a prescription: the hard row that fails first when the dose rises above
+ * the solver's optimum (the tightest of every hard row of every protocol). */
+typedef struct {
+  int found;
+  char protocol[64];
+  char constraint_id[64];
+  char structure[64];
+  char metric[32];
+  char comparator[4];
+  double limit;                  /* after any limit-model factor */
+  char unit[12];
+  char tier[16];
+  double value_above;            /* the row's value just above the optimum (> limit) */
+  int exceeded_by_prior;         /* fails even with no new dose: prior courses alone exceed it */
+  char text[320];                /* "Bone_Mandible Dmax <= 120 Gy (s4_textbook:mandible_cum_upper, acceptable)" */
+} accum_limiting;
+
+typedef enum {
+  SOLVE_FULL = 0,                /* the regimen's full dose (dose_max_gy) keeps every hard row */
+  SOLVE_REDUCED,                 /* feasible up to max_prescription_gy in [dose_min, dose_max) */
+  SOLVE_INFEASIBLE               /* not even dose_min_gy keeps every hard row */
+} accum_solve_status;
+
+typedef struct {
+  accum_solve_status status;
+  double max_prescription_gy;    /* highest prescription in [0, dose_max] passing (0.01 Gy) */
+  accum_limiting limiting;       /* found = 0 for SOLVE_FULL */
+} accum_bound_solution;
+
 typedef struct {
   accum_regimen reg;
-  int feasible;                  /* a prescription ≥ dose_min_gy keeps every hard constraint */
-  int nominal_feasible;
-  double max_prescription_gy;    /* highest feasible prescription ≤ dose_gy (0 if none) */
-  double tumour_bed_gy, tumour_eqd2_gy; /* at max_prescription_gy, tumour α/β, no time term */
-  char target_band[32];          /* "curative", "palliative", "below palliative", "above curative" */
-  char limiting[256];            /* protocol:constraint (structure) that binds above the optimum */
+  int feasible;                  /* nominal: a prescription >= dose_min_gy keeps every hard row */
+  int nominal_feasible;          /* nominal: the full dose does (status SOLVE_FULL) */
+  accum_solve_status status;     /* nominal doses */
+  double max_prescription_gy;    /* nominal: highest feasible prescription <= dose_max_gy */
+  double dose_per_fraction_gy;
+  accum_limiting limiting;       /* nominal */
+  int has_worst;                 /* computed on the upper-bound doses too */
+  accum_bound_solution worst;    /* every course at its upper bound within the uncertainty radius */
+  int hard_rows;                 /* hard rows in the constraint set (all protocols) */
+  /* tumour effect at max_prescription_gy: BED at the tumour α/β with the Thames same-day
+   * repair factor for > 1 fraction a day, no repopulation term */
+  double tumour_thames_h;
+  double tumour_bed_gy, tumour_eqd2_gy;
+  char target_band[32];          /* "curative", "palliative", "between bands", "below palliative", "above curative" */
+  char limiting_text[256];       /* compatibility: limiting.text or "none: full dose feasible" */
+  int rank;                      /* 1 = best, after accumulate_solutions_rank */
+  char statement[512];           /* "feasible up to 52.3 Gy (limited by ...)" */
 } accum_solution;
 
-/* Scale the planned course's dose (normalised so planned_prescription_gy ↦ the regimen's dose)
- * to the highest prescription ≤ the regimen's nominal dose for which no hard (mandatory or
- * acceptable) constraint of any protocol fails, by bisection to 0.01 Gy (cumulative EQD2 and
- * every metric rise monotonically with the scale). The regimen's fraction count, pattern and
- * RBE model replace the planned course's. */
+/* Scale the planned course's dose (normalised so planned_prescription_gy ↦ the prescription)
+ * to the highest prescription ≤ the regimen's dose_max_gy for which no hard (mandatory or
+ * acceptable) row of any protocol fails, by bisection to 0.01 Gy over [0, dose_max_gy]
+ * (cumulative EQD2 and every metric rise monotonically with the scale), separately on the
+ * nominal doses and, when the input carries upper-bound doses, on the upper bounds. The
+ * regimen's fraction count, pattern and RBE model replace the planned course's. The limiting
+ * row is the hard row that fails just above the optimum (several: the most negative relative
+ * margin), i.e. the tightest row. */
 int accumulate_solve(const accum_input *in, const rert_protocol *const *protocols, int nprotocols,
                      double planned_prescription_gy, const accum_regimen *reg,
                      const accum_targets *t, accum_solution *out, rert_err *err);
+
+/* Tumour BED of a prescription (§1.1, §1.4): D(1 + (D/n)(1 + h)/(α/β)), h = Thames factor for
+ * the regimen's fractions per day and interval with the tumour repair half-time (0 for one
+ * fraction a day or no half-time). */
+double accumulate_tumour_bed(const accum_regimen *reg, const accum_targets *t, double dose_gy,
+                             double *thames_h);
+
+/* Rank solutions in place (rank field; order of the array unchanged). Rule (docs/accumulate.md):
+ * 1. feasible regimens (nominal, a dose >= its minimum) before infeasible;
+ * 2. feasible ones also under the worst case before those feasible only nominally;
+ * 3. higher tumour BED10 at the feasible prescription, counted up to the top of the curative
+ *    band (more tumour dose beyond the band buys nothing);
+ * 4. a larger share of the regimen's full dose; 5. file order.
+ * Infeasible regimens: larger share of their minimum dose reachable, then file order. */
+void accumulate_solutions_rank(accum_solution *s, int n, const accum_targets *t);
+#define ACCUM_RANK_RULE_TEXT                                                                    \
+  "feasible regimens (a prescription within the regimen's range keeps every hard row) first; "  \
+  "then those also feasible under the worst case; then higher tumour BED10 counted up to the "  \
+  "top of the curative band; then a larger share of the full dose; infeasible regimens by the " \
+  "share of their minimum dose reachable"
+/* The solution as JSON keys of `o` (regimen, range, status, prescription, limiting row,
+ * worst case, tumour BED/EQD2 and band, rank, statement). Numbers unrounded. */
+void accum_solution_to_json(const accum_solution *s, cJSON *o);
+const char *accumulate_solve_status_name(accum_solve_status s);
 
 #endif

@@ -6,6 +6,8 @@
  *
  * Design:
  *  - The loader validates the whole document and stops at the first problem with ONE line:
+ *    (also: a key given twice in one object — cJSON would keep both silently — and prior courses
+ *    dated after today are refused);
  *    "<file>: $.courses[1].fractions: expected an integer >= 1" (exit code 2, RERT_EINPUT).
  *  - Unknown keys are refused (typos must not silently drop a fact) except keys starting with
  *    "x_" (site extensions) and "comment".
@@ -32,6 +34,8 @@
 #define RERT_CASE_MAX_MAP 256
 #define RERT_CASE_MAX_PROTOCOLS 16
 #define RERT_CASE_PATH_LEN 1024
+#define RERT_CASE_MAX_DOSES 64   /* RTDOSE files per course (per-beam exports) */
+#define RERT_CASE_MAX_PLANS 8    /* RTPLAN files per course */
 #define RERT_CASE_NAME_LEN 65
 
 typedef enum { CASE_UNKNOWN = -1, CASE_NO = 0, CASE_YES = 1 } case_tri;
@@ -64,8 +68,14 @@ typedef struct {
   /* DICOM objects, resolved paths, "" when absent */
   char ct_dir[RERT_CASE_PATH_LEN];
   char rtstruct[RERT_CASE_PATH_LEN];
-  char rtdose[RERT_CASE_PATH_LEN];
-  char rtplan[RERT_CASE_PATH_LEN];
+  char rtdose[RERT_CASE_PATH_LEN]; /* the first of rtdoses (compatibility; read doses through
+                                      the DICOM gate, rert/gate.h, which combines all of them) */
+  char rtplan[RERT_CASE_PATH_LEN]; /* the first of rtplans */
+  /* $.courses[i].dicom.rtdose / .rtplan: a path or an array of paths (per-beam or per-fraction-
+   * group doses, several plans of one course). Heap arrays owned by the case (casefile_free). */
+  int nrtdose, nrtplan;
+  char (*rtdoses)[RERT_CASE_PATH_LEN];
+  char (*rtplans)[RERT_CASE_PATH_LEN];
   int npoints;
   case_point_dose points[RERT_CASE_MAX_POINTS];
 } case_course;
@@ -191,6 +201,10 @@ typedef struct {
   case_override override[RERT_CASE_MAX_OVERRIDES];
 } rert_case;
 
+/* Today's date for the "prior course in the future" check: the UTC date now, or the
+ * environment variable RERT_TODAY (YYYY-MM-DD) when set (tests, re-running an archived case). */
+rert_date casefile_today(void);
+
 /* Load and validate a case file. On failure fills err with "<path>: $.json.path: expected ..."
  * and returns RERT_EINPUT; *c is then freed. */
 int casefile_load(const char *path, rert_case *c, rert_err *err);
@@ -217,6 +231,12 @@ int casefile_interval_months(const rert_case *c, const case_course *prior, doubl
                              rert_err *err);
 
 const char *casefile_tri_name(case_tri t);
+
+/* Every file and directory the case makes a command read (the case file itself, each course's
+ * ct_dir/rtstruct/rtdose/rtplan, each registration's dicom/mha), for the output checks of
+ * rert/fileio.h. Fills up to `max` borrowed pointers; returns the count. */
+#define RERT_CASE_MAX_INPUTS (1 + 4 * RERT_CASE_MAX_COURSES + 2 * RERT_CASE_MAX_REGS)
+int casefile_input_paths(const rert_case *c, const char **paths, int max);
 
 /* The interlock override for `interlock` that applies to `course` (NULL/"" = any) and `object`
  * (resolved path, NULL/"" = any), NULL when none. An entry without course/object applies to all. */

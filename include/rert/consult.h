@@ -27,6 +27,8 @@ typedef struct {
   const char *command_line;/* recorded in the provenance section */
   const char *const *protocols; /* extra protocols (data/protocols/NAME.json) besides the case's */
   int nprotocols;
+  const char *dose_encoding; /* RTDOSE pixel encoding: NULL = the process default (uncompressed
+                                32-bit, raw32), "rle32" (RLE Lossless) or "raw16" */
 } consult_opts;
 
 typedef struct {
@@ -39,12 +41,18 @@ typedef struct {
   int nconstraints;
   int nfiles;              /* files written */
   char out_dir[1024];
+  char verdict[16];        /* "PASS", "FAIL" or "INCOMPLETE" (the summary's verdict) */
+  char *summary_json;      /* the report's summary object, printed (malloc'd; consult_summary_free) */
+  char *summary_text;      /* the same as plain-text lines for a terminal (malloc'd) */
 } consult_summary;
 
-/* Returns RERT_OK (all hard constraints pass), RERT_EVERDICT (report written, a hard constraint
- * fails), RERT_EINCOMPLETE (report written, no hard failure, but a registration failed its QA or
- * could not be checked and no override applies), RERT_EINPUT / RERT_EINTERNAL (no report; err
- * names the step and the reason). */
+void consult_summary_free(consult_summary *s);
+
+/* Returns RERT_OK (verdict PASS: every hard constraint evaluated and passing, every registration
+ * QA passed or overridden), RERT_EVERDICT (report written, a hard constraint fails nominally),
+ * RERT_EINCOMPLETE (report written, no failure but a hard constraint could not be evaluated, or a
+ * registration failed its QA or could not be checked and no override applies), RERT_EINPUT /
+ * RERT_EINTERNAL (no report; err names the step and the reason). */
 int consult_run(const consult_opts *o, consult_summary *s, rert_err *err);
 
 #endif

@@ -29,7 +29,12 @@ int json_get_string(const cJSON *obj, const char *key, const char **out, const c
 int json_opt_number(const cJSON *obj, const char *key, double *out, const char *ctx, rert_err *err);
 int json_opt_string(const cJSON *obj, const char *key, const char **out, const char *ctx,
                     rert_err *err);
-/* Add a number rounded to 10 significant digits, so JSON output is stable across platforms. */
+/* Add a number as computed (NaN/Inf as null); json_print_full prints it at full precision. */
 cJSON *json_add_num(cJSON *obj, const char *key, double v);
+/* JSON text of `item` with every number at full precision: the shortest of %.15g/%.16g/%.17g
+ * that reads back to the same double (so nothing is lost, unlike cJSON_Print's 15 digits with a
+ * tolerance); NaN/Inf as null; layout as cJSON_Print (formatted) or cJSON_PrintUnformatted.
+ * malloc'd, NULL when out of memory. */
+char *json_print_full(const cJSON *item, int formatted);
 
 #endif

@@ -95,12 +95,14 @@ const char *io_kind_name(io_kind k);
 /* Writing                                                                                       */
 
 /* RTDOSE pixel encodings (io_set_dose_encoding). Debian's dciodvfy aborts on every uncompressed
- * 32-bit PixelData (assertion in its OW reader) and plastimatch 1.9 cannot decode RLE, so no
- * single 32-bit encoding satisfies both; the default is the one that passes dciodvfy and pydicom. */
+ * 32-bit PixelData (assertion in its OW reader), while plastimatch 1.9 crashes on RLE RTDOSE and
+ * several planning systems cannot import a compressed RTDOSE; so the default is the uncompressed
+ * form every planning system and plastimatch read, and RLE is available on request (it is the
+ * variant the tests validate with dciodvfy). */
 enum {
-  IO_DOSE_32_RLE = 0, /* default: 32-bit unsigned, RLE Lossless transfer syntax (dciodvfy,
-                         pydicom, DCMTK) */
-  IO_DOSE_32_RAW,     /* 32-bit unsigned, Explicit VR Little Endian (pydicom, plastimatch, TPS) */
+  IO_DOSE_32_RLE = 0, /* 32-bit unsigned, RLE Lossless transfer syntax (dciodvfy, pydicom, DCMTK) */
+  IO_DOSE_32_RAW,     /* default: 32-bit unsigned, Explicit VR Little Endian (pydicom,
+                         plastimatch, planning systems) */
   IO_DOSE_16_RAW      /* 16-bit unsigned, Explicit VR Little Endian (every reader; resolution
                          max/65535) */
 };
@@ -112,14 +114,23 @@ typedef struct {
   const char *note;
   /* Manufacturer model name stored in the file ("rert" when NULL). */
   const char *software;
+  /* Derived RTDOSE only (NULL = from the dose's rert_dose_meta, io_describe_dose_meta):
+   * SeriesDescription and DoseComment (each ≤ 64 characters, DICOM LO; longer text is cut), so
+   * maps of the same quantity (nominal / upper bound / remaining) are told apart in a planning
+   * system's series list. */
+  const char *series_description;
+  const char *dose_comment;
 } io_write_opts;
 
 /* The RTDOSE pixel encoding used by every dose writer in this process (an output-format
- * preference like a locale, so io_write_opts stays two fields). Default IO_DOSE_32_RLE, or the
- * environment variable RERT_DOSE_ENCODING = rle32 | raw32 | raw16 when set. Returns the previous
- * value, or -1 (and changes nothing) for an unknown encoding. */
+ * preference like a locale). Default IO_DOSE_32_RAW (uncompressed), or the environment variable
+ * RERT_DOSE_ENCODING = rle32 | raw32 | raw16 when set. Returns the previous value, or -1 (and
+ * changes nothing) for an unknown encoding. */
 int io_set_dose_encoding(int encoding);
 int io_get_dose_encoding(void);
+/* "raw32" | "rle32" | "raw16" → IO_DOSE_*, −1 for anything else; and back. */
+int io_dose_encoding_parse(const char *name);
+const char *io_dose_encoding_name(int encoding);
 
 /* Creation date/time written into objects (ContentDate/Time, StructureSetDate/Time, StudyDate
  * when the identity has none), process-wide like the encoding: epoch_s seconds since 1970 UTC,
@@ -238,9 +249,12 @@ typedef struct {
   int rbe_model_known;       /* EFFECTIVE dose: the case states the RBE model */
 } io_dose_context;
 
-/* RELATIVE units without normalisation; FRACTION summation without a fraction count (from the
- * plan's fraction group or ctx->fractions); BEAM summation without all beams; EFFECTIVE dose
- * without a known RBE model; DoseType ERROR (never a dose); empty or non-finite grid. */
+/* RELATIVE units without normalisation; FRACTION (the whole delivery of ONE fraction group, PS3.3
+ * C.8.8.3 — not one fraction) or FRACTION_SESSION/BRACHY_SESSION (one session) without a fraction
+ * count (from the plan's fraction group or ctx->fractions); BEAM summation without all beams;
+ * CONTROL_POINT and RECORD (never a course dose); EFFECTIVE dose without a known RBE model;
+ * DoseType ERROR (never a dose); empty or non-finite grid. The DICOM gate (rert/gate.h) applies
+ * these rules to a whole course, with the plan's groups and beams. */
 int io_check_dose_usable(const rert_rtdose *d, const rert_rtplan *plan, const io_dose_context *ctx,
                          int allow, rert_err *err);
 /* EFFECTIVE and PHYSICAL doses mixed in one sum. */

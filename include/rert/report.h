@@ -38,10 +38,23 @@ typedef struct {
   int width_px, height_px;
 } report_image;
 
+/* A binary array for the interactive viewer of report.html (report_viewer.c): stored
+ * byte-shuffled (elem_size planes) and zlib-compressed; the page inflates it with the browser's
+ * own DecompressionStream. */
+typedef struct {
+  char id[48];
+  unsigned char *z;    /* zlib stream of the shuffled bytes */
+  size_t zlen, len;    /* compressed and raw byte counts */
+  int elem_size;       /* 1, 2, 4 or 8: shuffle width */
+} report_blob;
+
 typedef struct {
   cJSON *doc;
   report_image *images;
   int nimages;
+  cJSON *viewer;       /* interactive review data (HTML only; NULL = static report) */
+  report_blob *blobs;
+  int nblobs;
 } rert_report;
 
 typedef struct {
@@ -109,6 +122,17 @@ void report_isodose_rgb(int i, int n, unsigned char rgb[3]);
 int report_render_slice_png(const report_slice_spec *spec, report_plane plane,
                             unsigned char **png, size_t *png_len, int *width_px, int *height_px,
                             rert_err *err);
+
+/* ---- interactive viewer (report.html only; the PDF and report.json ignore it) ----
+ * `meta` (taken over) describes the grid, courses, structures, protocol rows and recovery
+ * models (format "rert-viewer/1", docs/report.md); blobs hold the voxel arrays it names. */
+void report_viewer_set(rert_report *r, cJSON *meta);
+/* Copy, shuffle (elem_size 1/2/4/8) and compress `len` bytes under `id`. */
+int report_viewer_add_blob(rert_report *r, const char *id, const void *data, size_t len,
+                           int elem_size, rert_err *err);
+/* The viewer's JavaScript and CSS (src/report/viewer/, embedded at build time). */
+const char *report_viewer_js(void);
+const char *report_viewer_css(void);
 
 /* ---- provenance ---- */
 /* SHA-256 of a file's bytes as 64 lower-case hex digits (GNU Nettle). */

@@ -77,6 +77,9 @@ typedef enum {
   SUM_BEAM_SESSION, SUM_BRACHY_SESSION, SUM_CONTROL_POINT, SUM_RECORD
 } rert_dose_summation;
 
+#define RERT_MAX_REF_BEAMS 64      /* beams referenced by one fraction group / one RTDOSE */
+#define RERT_MAX_REF_PLANS 8       /* plans referenced by one MULTI_PLAN RTDOSE */
+
 typedef struct {
   rert_dicom_ident ident;
   rert_volume dose;              /* Gy after DoseGridScaling (or relative units, see `units`) */
@@ -88,6 +91,12 @@ typedef struct {
   int referenced_beam_number;     /* 0 if absent */
   double dose_grid_scaling;
   char dose_comment[1025];
+  /* every item of ReferencedRTPlanSequence (MULTI_PLAN references several plans) */
+  int nreferenced_plans;
+  char referenced_plan_uids[RERT_MAX_REF_PLANS][RERT_UID_LEN];
+  /* every ReferencedBeamNumber of the referenced fraction group (BEAM doses of several beams) */
+  int nreferenced_beams;
+  int referenced_beams[RERT_MAX_REF_BEAMS];
 } rert_rtdose;
 
 /* ---- plan ---- */
@@ -96,7 +105,25 @@ typedef struct {
   int fractions_planned;
   int nbeams;
   int beams_per_fraction_day;     /* NumberOfFractionPatternDigitsPerDay etc. when present, else 0 */
+  /* ReferencedBeamSequence of the group: beam numbers and BeamDose (Gy per fraction at the beam
+   * dose point, NaN when absent); BeamMeterset (NaN when absent) */
+  int nbeam_refs;
+  int beam_numbers[RERT_MAX_REF_BEAMS];
+  double beam_dose_gy[RERT_MAX_REF_BEAMS];
+  double beam_meterset[RERT_MAX_REF_BEAMS];
+  int nbrachy_setups;             /* NumberOfBrachyApplicationSetups */
+  double prescription_gy;         /* largest TargetPrescriptionDose in the group's
+                                     ReferencedDoseReferenceSequence, NaN when absent */
+  char description[65];           /* FractionGroupDescription */
 } rert_fraction_group;
+
+/* One beam of BeamSequence / IonBeamSequence. */
+typedef struct {
+  int number;
+  char name[65];
+  int is_setup;                   /* TreatmentDeliveryType SETUP: no dose */
+  rert_modality modality;         /* from RadiationType */
+} rert_beam;
 
 typedef struct {
   double target_dose_gy;          /* TargetPrescriptionDose or DoseReferenceDose; NaN if absent */
@@ -119,6 +146,8 @@ typedef struct {
   rert_date plan_date;
   int has_treatment_dates;        /* from TreatmentDate or the case file */
   rert_date first_treatment_date, last_treatment_date;
+  int nbeam_defs;                 /* BeamSequence / IonBeamSequence items */
+  rert_beam *beams;
 } rert_rtplan;
 
 /* ---- vector field (displacement, mm, LPS) ----

@@ -100,5 +100,9 @@ typedef struct {
 
 int surv_gray_test(const double *time, const int *status, const int *group, int n, int ngroups,
                    int cause, rert_gray *out, rert_err *err);
+/* Same with cmprsk::cuminc's `rho`: the score and its variance weighted by (1 − F(t−))^rho, F the
+ * pooled cumulative incidence of `cause` just before t (rho = 0: surv_gray_test). */
+int surv_gray_test_rho(const double *time, const int *status, const int *group, int n, int ngroups,
+                       int cause, double rho, rert_gray *out, rert_err *err);
 
 #endif

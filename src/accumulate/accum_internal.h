@@ -47,11 +47,11 @@ static inline double accum_t12(const accum_prep *pp, int s, int nstructs, double
   return pp->fallback_t12;
 }
 
-/* Dose of course c at a voxel after explicit RBE conversion (per fraction, then × n). */
-static inline double accum_course_dose(const accum_prep *pp, const accum_course *co, int c,
-                                       double D) {
+/* Dose D given in n fractions of course c after explicit RBE conversion (per fraction, then
+ * × n). */
+static inline double accum_course_dose_n(const accum_prep *pp, int c, double D, double n) {
   if (!pp->has_conv[c] || !(D > 0)) return D;
-  double d = D / co->fractions;
+  double d = D / n;
   double lo = pp->conv_lo[c], hi = pp->conv_hi[c];
   double t = (d - lo) / (hi - lo) * (ACCUM_CONV_TAB - 1);
   if (t < 0) t = 0;
@@ -62,10 +62,57 @@ static inline double accum_course_dose(const accum_prep *pp, const accum_course 
   return D * ((1 - f) * pp->conv_ratio[c][i] + f * pp->conv_ratio[c][i + 1]);
 }
 
+static inline double accum_course_dose(const accum_prep *pp, const accum_course *co, int c,
+                                       double D) {
+  return accum_course_dose_n(pp, c, D, co->fractions);
+}
+
 /* EQD2 of total dose D in n fractions with Thames factor h (§1.1, §1.4):
  * BED = D(1 + (D/n)(1 + h)/(α/β)), EQD2 = BED / (1 + 2/(α/β)). */
 static inline double accum_eqd2(double D, double n, double h, double ab) {
   return D * (1.0 + (D / n) * (1.0 + h) / ab) / (1.0 + 2.0 / ab);
+}
+
+/* The course uses its fraction groups at this fraction count: n is its own total (a regimen with
+ * another count replaces the fractionation of the summed dose). */
+static inline int accum_uses_parts(const accum_course *co, double n) {
+  return co->nparts > 0 && n == (double)co->fractions;
+}
+
+/* EQD2 of course c at voxel v (α/β ab, Thames h, dose × scale; worst: upper-bound maps) when its
+ * fractionation is n fractions: with fraction groups, Σ over groups of each group's EQD2 with its
+ * own fraction count (§1.1); otherwise the course dose in n fractions. */
+static inline double accum_course_eqd2(const accum_prep *pp, const accum_course *co, int c,
+                                       size_t v, int worst, double scale, double n, double h,
+                                       double ab) {
+  if (accum_uses_parts(co, n)) {
+    double s = 0;
+    for (int p = 0; p < co->nparts; p++) {
+      const rert_volume *pv = worst && co->part_upper[p] ? co->part_upper[p] : co->part_dose[p];
+      double np = co->part_fractions[p];
+      double D = accum_course_dose_n(pp, c, pv->data[v], np) * scale;
+      if (D > 0) s += accum_eqd2(D, np, h, ab);
+    }
+    return s;
+  }
+  const rert_volume *dv = worst && co->dose_upper ? co->dose_upper : co->dose;
+  double D = accum_course_dose_n(pp, c, dv->data[v], co->fractions) * scale;
+  return D > 0 ? accum_eqd2(D, n, h, ab) : 0.0;
+}
+
+/* Largest dose per fraction of course c at voxel v (over its groups), after RBE conversion. */
+static inline double accum_course_dpf(const accum_prep *pp, const accum_course *co, int c,
+                                      size_t v) {
+  if (co->nparts > 0) {
+    double m = 0;
+    for (int p = 0; p < co->nparts; p++) {
+      double np = co->part_fractions[p];
+      double d = accum_course_dose_n(pp, c, co->part_dose[p]->data[v], np) / np;
+      if (d > m) m = d;
+    }
+    return m;
+  }
+  return accum_course_dose_n(pp, c, co->dose->data[v], co->fractions) / co->fractions;
 }
 
 /* Maximum total dose in n fractions with Thames factor h whose EQD2 is E (§1.2 generalised):

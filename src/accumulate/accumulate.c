@@ -136,6 +136,20 @@ int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
     if (co->fractions < 1)
       return rert_err_set(err, RERT_EINPUT,
                           "course %s: number of fractions must be >= 1 (from RTPLAN or the case file)", co->id);
+    if (co->nparts < 0 || co->nparts > ACCUM_MAX_PARTS)
+      return rert_err_set(err, RERT_EINPUT, "course %s: %d fraction groups (at most %d)", co->id,
+                          co->nparts, ACCUM_MAX_PARTS);
+    for (int p = 0; p < co->nparts; p++) {
+      if (!co->part_dose[p] || !co->part_dose[p]->data || !volume_same_geometry(co->part_dose[p], ref))
+        return rert_err_set(err, RERT_EINPUT, "course %s: fraction group %d dose missing or not on "
+                            "the reference grid", co->id, p + 1);
+      if (co->part_fractions[p] < 1)
+        return rert_err_set(err, RERT_EINPUT, "course %s: fraction group %d has %d fractions", co->id,
+                            p + 1, co->part_fractions[p]);
+      if (co->dose_upper && (!co->part_upper[p] || !volume_same_geometry(co->part_upper[p], ref)))
+        return rert_err_set(err, RERT_EINPUT, "course %s: bound maps need one per fraction group",
+                            co->id);
+    }
     if (co->is_new) {
       if (pp->new_index >= 0)
         return rert_err_set(err, RERT_EINPUT, "courses %s and %s are both marked new",
@@ -368,11 +382,11 @@ int accumulate_run(const accum_input *in, accum_result *out, rert_err *err) {
 #pragma omp parallel for schedule(static) reduction(+ : hc, cc)
     for (size_t v = 0; v < N; v++) {
       if (conv && D[v] > 0 && (D[v] / n < clo || D[v] / n > chi)) cc++;
-      double d = accum_course_dose(pp, co, c, D[v]);
-      if (d / n > thr_d) hc++;
+      if (accum_course_dpf(pp, co, c, v) > thr_d) hc++;
       double a = ab[v];
       int g = gov[v] < 0 ? S : gov[v];
-      double q = d > 0 ? accum_eqd2(d, n, hc_s[g], a) : 0.0;
+      /* per fraction group with its own fractions when the course has several (§1.1) */
+      double q = accum_course_eqd2(pp, co, c, v, 0, 1.0, n, hc_s[g], a);
       e[v] = (float)q;
       if (is_new) {
         cum[v] += (float)q;

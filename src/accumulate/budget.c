@@ -3,7 +3,8 @@
  * limits; §10.6 CARE vector).
  *
  * For every structure with a hard (mandatory/acceptable), point-like (Dmax, Dxcc), applicable
- * cumulative limit L at α/β a: remaining(v) = L·f − Σ_prior recovered EQD2_c(v; a), and
+ * cumulative limit L at α/β a of any of the protocols (row selection shared with the point-dose
+ * budget, rert/budget.h): remaining(v) = L·f − Σ_prior recovered EQD2_c(v; a), and
  * max_new(v) = n·d with n d (1 + d(1+h)/a) = remaining·(1 + 2/a). A voxel covered by several
  * structures/limits keeps the smallest max_new (and that limit's remaining EQD2). Point-like
  * new-course dose limits cap max_new directly; new-course EQD2/BED limits are inverted the
@@ -15,34 +16,50 @@
 #include <string.h>
 
 #include "accum_internal.h"
+#include "rert/budget.h"
 #include "rert/radbio.h"
 
 int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractions, int fpd,
                       double interval_h, rert_volume *remaining, rert_volume *maxnew, rert_err *err) {
+  return accumulate_budget_protocols(in, &p, 1, fractions, fpd, interval_h, remaining, maxnew, NULL, err);
+}
+
+int accumulate_budget_protocols(const accum_input *in, const rert_protocol *const *ps, int np,
+                                int fractions, int fpd, double interval_h, rert_volume *remaining,
+                                rert_volume *maxnew, rert_volume *exhausted, rert_err *err) {
   memset(remaining, 0, sizeof *remaining);
   memset(maxnew, 0, sizeof *maxnew);
+  if (exhausted) memset(exhausted, 0, sizeof *exhausted);
+  if (np < 1) return rert_err_set(err, RERT_EINPUT, "budget: no protocol");
   if (fractions < 1) return rert_err_set(err, RERT_EINPUT, "budget: fractions must be >= 1");
   accum_prep *pp = malloc(sizeof *pp);
   if (!pp) return rert_err_set(err, RERT_EINTERNAL, "budget: out of memory");
   int rc = accum_prepare(in, pp, err);
   if (rc) { free(pp); return rc; }
   const rert_volume *ref = in->courses[0].dose;
-  if (volume_alloc_like(remaining, ref, err) || volume_alloc_like(maxnew, ref, err)) {
-    volume_free(remaining); volume_free(maxnew); free(pp);
+  if (volume_alloc_like(remaining, ref, err) || volume_alloc_like(maxnew, ref, err) ||
+      (exhausted && volume_alloc_like(exhausted, ref, err))) {
+    volume_free(remaining); volume_free(maxnew); if (exhausted) volume_free(exhausted); free(pp);
     return rert_err_set(err, RERT_EINTERNAL, "budget: out of memory");
   }
   const size_t N = pp->nvox;
-  float *rem = remaining->data, *mx = maxnew->data;
+  float *rem = remaining->data, *mx = maxnew->data, *ex = exhausted ? exhausted->data : NULL;
   for (size_t v = 0; v < N; v++) rem[v] = mx[v] = NAN;
+  if (ex)
+    for (size_t v = 0; v < N; v++) ex[v] = NAN;
   double tmin = accumulate_min_interval_months(in);
   int used = 0;
-  for (int i = 0; i < p->nconstraints && !rc; i++) {
-    const protocol_constraint *c = &p->constraints[i];
-    if (!c->has_limit || !protocol_tier_is_hard(c->tier) || !protocol_metric_is_pointlike(&c->metric)) continue;
-    if (c->cmp != CMP_LT && c->cmp != CMP_LE) continue;
-    if (c->interval.has_min || c->interval.has_max) {
-      if (isnan(tmin) || !protocol_interval_applies(&c->interval, tmin, NULL, 0)) continue;
-    }
+  char names[256] = "";
+  for (int k = 0; k < np; k++) {
+    size_t L = strlen(names);
+    snprintf(names + L, sizeof names - L, "%s%s", k ? "+" : "", ps[k]->name);
+  }
+  for (int pi = 0; pi < np && !rc; pi++)
+  for (int i = 0; i < ps[pi]->nconstraints && !rc; i++) {
+    const protocol_constraint *c = &ps[pi]->constraints[i];
+    /* the row selection of the point-dose budget (rert/budget.h), new-course rows included */
+    if (!protocol_tier_is_hard(c->tier) || budget_row_skip_reason(c, tmin, 1, NULL, 0)) continue;
+    const protocol_quantity q0 = c->quantity;
     for (int s = 0; s < in->nstructs && !rc; s++) {
       const accum_structure *st = &in->structs[s];
       if (!protocol_organ_matches(c->organ, st->name)) continue;
@@ -70,11 +87,12 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
         if (rec[k].is_limit) lf = recovery_limit_factor(&rec[k].m, tmin);
       }
       if (rc) break;
-      const double L = c->limit * lf;
+      const double L = (q0 == PQ_DOSE ? c->limit : budget_row_limit_eqd2(c, ab)) * lf;
+      const double Le = L;
       const float *mk = st->mask->data;
       const int nc = in->ncourses, ni = pp->new_index;
       const int cumulative = c->scope == SCOPE_CUMULATIVE;
-      const protocol_quantity q = c->quantity;
+      const protocol_quantity q = q0;
       used++;
 #pragma omp parallel for schedule(static)
       for (size_t v = 0; v < N; v++) {
@@ -84,21 +102,24 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
           for (int k = 0; k < nc; k++) {
             if (k == ni) continue;
             const accum_course *co = &in->courses[k];
-            double D = accum_course_dose(pp, co, k, co->dose->data[v]);
-            double e = D > 0 ? accum_eqd2(D, co->fractions, pp->h[k][s], ab) : 0;
+            double e = accum_course_eqd2(pp, co, k, v, 0, 1.0, co->fractions, pp->h[k][s], ab);
             if (!rec[k].is_limit) e = accum_recover(&rec[k], e, pp->interval_months[k], ab);
             prior += e;
           }
         double r, m;
+        int gone = 0;
         if (q == PQ_DOSE) {
           r = NAN;
           m = L;
+          gone = !(L > 0);
         } else {
-          double Le = q == PQ_BED ? L / (1.0 + 2.0 / ab) : L;
+          /* limit × factor − Σ recovered prior (rert/budget.h) */
           r = Le - prior;
+          gone = !(r > 0);
           if (r < 0) r = 0;
           m = accum_max_dose(r, fractions, h, ab);
         }
+        if (ex && (isnan(ex[v]) || gone)) ex[v] = gone ? 1.0f : 0.0f;
         if (isnan(mx[v]) || m < mx[v]) {
           mx[v] = (float)m;
           if (!isnan(r)) rem[v] = (float)r;
@@ -108,15 +129,15 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
   }
   rbe_model new_rbe = pp->new_index >= 0 ? pp->eff_rbe[pp->new_index] : RBE_PHYSICAL;
   free(pp);
-  if (rc) { volume_free(remaining); volume_free(maxnew); return rc; }
+  if (rc) { volume_free(remaining); volume_free(maxnew); if (exhausted) volume_free(exhausted); return rc; }
   memset(&remaining->meta, 0, sizeof remaining->meta);
   remaining->meta.quantity = QTY_REMAINING_EQD2;
   remaining->meta.alpha_beta_gy = 0;
   remaining->meta.eqdx_ref_gy = 2;
   remaining->meta.rbe_factor = 1;
   snprintf(remaining->meta.description, sizeof remaining->meta.description,
-           "remaining cumulative EQD2 under %s (%d limits; NaN = no limit)", p->name, used);
-  snprintf(remaining->meta.provenance, sizeof remaining->meta.provenance, "%s", p->name);
+           "remaining cumulative EQD2 under %s (%d limits; NaN = no limit)", names, used);
+  snprintf(remaining->meta.provenance, sizeof remaining->meta.provenance, "%s", names);
   maxnew->meta = remaining->meta;
   maxnew->meta.quantity = QTY_MAX_NEW_DOSE;
   maxnew->meta.fractions = fractions;
@@ -124,6 +145,12 @@ int accumulate_budget(const accum_input *in, const rert_protocol *p, int fractio
   maxnew->meta.rbe_factor = 1;
   maxnew->meta.eqdx_ref_gy = 0;
   snprintf(maxnew->meta.description, sizeof maxnew->meta.description,
-           "max new dose in %d fx%s under %s (NaN = no limit)", fractions, fpd > 1 ? " (multi-fraction days)" : "", p->name);
+           "max new dose in %d fx%s under %s (NaN = no limit)", fractions, fpd > 1 ? " (multi-fraction days)" : "", names);
+  if (exhausted) {
+    exhausted->meta = remaining->meta;
+    exhausted->meta.quantity = QTY_MASK;
+    snprintf(exhausted->meta.description, sizeof exhausted->meta.description,
+             "1 = hard limit reached or exceeded by the prior courses, 0 = budget left, NaN = no limit (%s)", names);
+  }
   return RERT_OK;
 }

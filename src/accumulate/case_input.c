@@ -1,5 +1,6 @@
-/* case_input.c — case file → accum_input: doses mapped onto the reference grid, fractional
- * structure masks, per-organ recovery, interlocks (fractions vs RTPLAN, dose units, frames).
+/* case_input.c — case file → accum_input: the DICOM gate (rert/gate.h: every object and link,
+ * dose semantics, fraction groups), doses mapped onto the reference grid, fractional structure
+ * masks, per-organ recovery.
  * domain-reference §3.10; conventions: the reference grid is the reference course's dose grid. */
 #include <math.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include "rert/accumulate_case.h"
 #include "rert/dicomio.h"
+#include "rert/fieldcheck.h"
 #include "rert/geom.h"
 #include "rert/imageio.h"
 #include "rert/register.h"
@@ -20,8 +22,16 @@ void accum_case_free(accum_case *ac) {
     volume_free(&ac->lower[c]);
     volume_free(&ac->upper[c]);
   }
+  for (int c = 0; c < ACCUM_MAX_COURSES; c++)
+    for (int p = 0; p < ACCUM_MAX_PARTS; p++) {
+      volume_free(&ac->part[c][p]);
+      volume_free(&ac->part_lower[c][p]);
+      volume_free(&ac->part_upper[c][p]);
+    }
   for (int s = 0; s < ACCUM_MAX_STRUCTS; s++) volume_free(&ac->mask[s]);
   rtdata_free_structure_set(&ac->structure_set);
+  if (ac->gate) gate_free(ac->gate);
+  free(ac->gate);
   memset(ac, 0, sizeof *ac);
 }
 
@@ -41,6 +51,12 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
   if (r && *r->mha) {
     /* reg_warp_volume_to samples the field wherever it lives, so no resampling here */
     if (imageio_read_vfield(r->mha, f, err)) return RERT_EINPUT;
+    /* the field must cover the reference dose region (rert/fieldcheck.h): sampled outside its
+     * grid it would be extrapolated */
+    if (fieldcheck_coverage(f, NULL, grid, r->mha, ref->rtdose, err)) {
+      rtdata_free_vfield(f);
+      return RERT_EINPUT;
+    }
     snprintf(how, hn, "deformable field %s", r->mha);
     return RERT_OK;
   }
@@ -52,7 +68,11 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
       rert_deformable_registration dr;
       memset(&dr, 0, sizeof dr);
       if (io_read_deformable_registration(r->dicom, &dr, err)) return RERT_EINPUT;
-      int rc = reg_vfield_from_dicom_deformable(&dr, grid, f, err);
+      /* coverage in the grid's own frame: z = Post⁻¹(x) (rert/fieldcheck.h) */
+      double post_inv[16];
+      int rc = reg_affine_invert(dr.post_matrix, post_inv, err);
+      if (!rc) rc = fieldcheck_coverage(&dr.field, post_inv, grid, r->dicom, ref->rtdose, err);
+      if (!rc) rc = reg_vfield_from_dicom_deformable(&dr, grid, f, err);
       rtdata_free_deformable_registration(&dr);
       snprintf(how, hn, "DICOM deformable registration %s", r->dicom);
       return rc;
@@ -66,7 +86,13 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
     snprintf(how, hn, "DICOM rigid registration %s", r->dicom);
     return reg_vfield_from_dicom_rigid(&rr, grid, f, err);
   }
-  /* no registration: only allowed in the same frame of reference (identity resampling) */
+  /* no registration: only allowed in the same frame of reference (identity resampling), or
+   * across frames when the case overrides the frame_of_reference interlock (the gate reported it) */
+  if (strcmp(did->frame_of_reference_uid, rid->frame_of_reference_uid) &&
+      casefile_find_interlock_override(cf, "frame_of_reference", co->id, cf->path)) {
+    snprintf(how, hn, "frames differ, identity mapping by override (frame_of_reference)");
+    return reg_vfield_alloc_like(f, grid, err);
+  }
   if (strcmp(did->frame_of_reference_uid, rid->frame_of_reference_uid))
     return rert_err_set(err, RERT_EINPUT,
                         "%s: course %s is in another frame of reference than %s and the case file has no registration from %s to %s",
@@ -157,9 +183,7 @@ static int load_points(const rert_case *cf, accum_case *ac, rert_err *err) {
     st->mask = m;
     st->is_target = !strncasecmp(organs[o], "GTV", 3) || !strncasecmp(organs[o], "CTV", 3) ||
                     !strncasecmp(organs[o], "PTV", 3);
-    st->alpha_beta_gy = NAN;
-    const char *rm = casefile_recovery_model(cf, organs[o]);
-    for (int c = 0; c < cf->ncourses; c++) snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
+    accum_case_apply_structure(cf, st, cf->ncourses);
   }
   in->nstructs = no;
   return RERT_OK;
@@ -190,6 +214,59 @@ static int read_conversion(const rert_case *cf, int c, accum_course *k, rert_err
   return RERT_OK;
 }
 
+void accum_input_select_bound(accum_input *in, int upper) {
+  for (int c = 0; c < in->ncourses; c++) {
+    accum_course *k = &in->courses[c];
+    if (k->is_new) continue;
+    const rert_volume *b = upper ? k->dose_upper : k->dose_lower;
+    if (!b) continue;
+    k->dose = b;
+    for (int p = 0; p < k->nparts; p++) {
+      const rert_volume *pb = upper ? k->part_upper[p] : k->part_lower[p];
+      if (pb) k->part_dose[p] = pb;
+    }
+  }
+}
+
+/* Map volume `src` of course co onto the reference grid through field f (identity in-frame). */
+static int map_onto(const rert_volume *src, const rert_vfield *f, const rert_volume *grid, int is_ref,
+                    rert_volume *out, rert_err *err) {
+  if (is_ref) {
+    int rc = volume_alloc_like(out, grid, err);
+    if (!rc) memcpy(out->data, src->data, volume_count(grid) * sizeof(float));
+    if (!rc) out->meta = src->meta;
+    return rc;
+  }
+  int rc = reg_warp_volume_to(src, f, grid, REG_INTERP_LINEAR, 0.0f, out, err);
+  if (!rc) out->meta = src->meta;
+  return rc;
+}
+
+int accum_case_dose_scale(const rert_case *cf, int c, double *scale, rert_err *err) {
+  *scale = 1.0;
+  const cJSON *cj = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(cf->root, "courses"), c);
+  const cJSON *v = cJSON_GetObjectItemCaseSensitive(cj, "x_dose_scale");
+  if (!v) return RERT_OK;
+  if (!cJSON_IsNumber(v) || !(v->valuedouble > 0 && v->valuedouble <= 3))
+    return rert_err_set(err, RERT_EINPUT, "%s: $.courses[%d].x_dose_scale: expected a number in (0, 3]",
+                        cf->path, c);
+  *scale = v->valuedouble;
+  return RERT_OK;
+}
+
+/* Multiply a course's dose on the reference grid by its what-if scale (accum_case_dose_scale). */
+static int apply_dose_scale(const rert_case *cf, int c, rert_volume *dose, char *how, size_t hn,
+                            rert_err *err) {
+  double f;
+  int rc = accum_case_dose_scale(cf, c, &f, err);
+  if (rc || f == 1.0) return rc;
+  size_t n = volume_count(dose);
+  for (size_t v = 0; v < n; v++) dose->data[v] = (float)(dose->data[v] * f);
+  size_t L = strlen(how);
+  snprintf(how + L, hn - L, "; dose x %.4g (x_dose_scale: what-if)", f);
+  return RERT_OK;
+}
+
 int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *ac, rert_err *err) {
   memset(ac, 0, sizeof *ac);
   accum_input *in = &ac->in;
@@ -202,93 +279,117 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
   const case_course *ref = casefile_reference(cf);
   if (cf->ncourses > ACCUM_MAX_COURSES)
     return rert_err_set(err, RERT_EINPUT, "%s: at most %d courses", cf->path, ACCUM_MAX_COURSES);
+  /* the DICOM gate: every object and link is checked, and every course's dose resolved into
+   * fraction groups, before anything is computed */
+  ac->gate = calloc(1, sizeof *ac->gate);
+  if (!ac->gate) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  gate_opts go = {GATE_LEVEL_FULL, 1, 0};
+  int rc = gate_run(cf, &go, ac->gate, err);
+  if (rc) {
+    int refused = gate_count(&ac->gate->findings, GATE_REFUSAL) > 0;
+    accum_case_free(ac);
+    ac->gate_refused = refused;
+    return rc;
+  }
   int any_dose = 0;
-  for (int c = 0; c < cf->ncourses; c++) any_dose |= cf->courses[c].rtdose[0] != 0;
+  for (int c = 0; c < cf->ncourses; c++) any_dose |= cf->courses[c].nrtdose > 0;
   if (!any_dose) {
-    int rc = load_points(cf, ac, err);
+    rc = load_points(cf, ac, err);
     for (int c = 0; !rc && c < cf->ncourses; c++) {
       fill_course_common(cf, &cf->courses[c], &in->courses[c], ac);
       snprintf(in->courses[c].id, sizeof in->courses[c].id, "%s", cf->courses[c].id);
       in->courses[c].dose = &ac->dose[c];
       rc = read_conversion(cf, c, &in->courses[c], err);
+      if (!rc) rc = apply_dose_scale(cf, c, &ac->dose[c], ac->mapping[c], sizeof ac->mapping[c], err);
     }
     if (rc) { accum_case_free(ac); return rc; }
     in->ncourses = cf->ncourses;
     return RERT_OK;
   }
-  if (!ref || !*ref->rtdose)
-    return rert_err_set(err, RERT_EINPUT, "%s: the reference course needs an rtdose (voxel accumulation)", cf->path);
-  rert_rtdose rd_ref;
-  memset(&rd_ref, 0, sizeof rd_ref);
-  if (io_read_rtdose(ref->rtdose, &rd_ref, err)) return RERT_EINPUT;
-  ac->reference_ident = rd_ref.ident;
-  const rert_volume *grid = &rd_ref.dose;
-  int rc = RERT_OK;
+  const int iref = (int)(ref - cf->courses);
+  const gate_course *gref = &ac->gate->courses[iref];
+  if (!ref || !gref->has_dose) {
+    accum_case_free(ac);
+    return rert_err_set(err, RERT_EINPUT, "%s: the reference course '%s' needs an rtdose (voxel "
+                        "accumulation)", cf->path, ref ? ref->id : "?");
+  }
+  ac->reference_ident = gref->total.ident;
+  const rert_volume *grid = &gref->total.dose;
   for (int c = 0; c < cf->ncourses && !rc; c++) {
     const case_course *co = &cf->courses[c];
+    const gate_course *gc = &ac->gate->courses[c];
     accum_course *k = &in->courses[in->ncourses];
     memset(k, 0, sizeof *k);
     snprintf(k->id, sizeof k->id, "%s", co->id);
-    if (!*co->rtdose) { rc = rert_err_set(err, RERT_EINPUT, "%s: course %s has no rtdose", cf->path, co->id); break; }
+    if (!gc->has_dose) { rc = rert_err_set(err, RERT_EINPUT, "%s: course %s has no rtdose", cf->path, co->id); break; }
     if (!co->has_start_date || !co->has_end_date) {
       rc = rert_err_set(err, RERT_EINPUT, "%s: course %s needs start_date and end_date (recovery interval)", cf->path, co->id);
       break;
     }
-    if (*co->rtplan) {
-      rert_rtplan pl;
-      memset(&pl, 0, sizeof pl);
-      if ((rc = io_read_rtplan(co->rtplan, &pl, err))) break;
-      int fx = pl.nfraction_groups > 0 ? pl.fraction_groups[0].fractions_planned : 0;
-      snprintf(ac->plan_uid[c], sizeof ac->plan_uid[c], "%s", pl.ident.sop_instance_uid);
-      rtdata_free_rtplan(&pl);
-      if (fx > 0 && fx != co->fractions) {
-        rc = rert_err_set(err, RERT_EINPUT, "%s: course %s: fractions %d in the case file but %d in %s",
-                          cf->path, co->id, co->fractions, fx, co->rtplan);
-        break;
-      }
+    snprintf(ac->plan_uid[c], sizeof ac->plan_uid[c], "%s",
+             gc->nplans ? gc->plan_uids[0] : gc->total.referenced_plan_uid);
+    const int is_ref = c == iref;
+    rert_vfield f;
+    memset(&f, 0, sizeof f);
+    if (is_ref) snprintf(ac->mapping[c], sizeof ac->mapping[c], "reference grid");
+    else rc = course_field(cf, co, ref, grid, &gc->total.ident, &gref->total.ident, &f, ac->mapping[c],
+                           sizeof ac->mapping[c], err);
+    if (!rc) rc = map_onto(&gc->total.dose, &f, grid, is_ref, &ac->dose[c], err);
+    /* fraction groups: own maps when the course has several groups, or one group converted with
+     * another count than the course total (the stated upper bound of a plan-summed dose) */
+    const int use_parts = gate_course_uses_parts(gc);
+    for (int p = 0; use_parts && p < gc->nparts && !rc; p++) {
+      rc = map_onto(&gc->parts[p].dose, &f, grid, is_ref, &ac->part[c][p], err);
+      k->part_dose[p] = &ac->part[c][p];
+      k->part_fractions[p] = gc->parts[p].fractions;
+      k->nparts = p + 1;
     }
-    rert_rtdose rd;
-    memset(&rd, 0, sizeof rd);
-    const int is_ref = co == ref;
-    if (!is_ref && (rc = io_read_rtdose(co->rtdose, &rd, err))) break;
-    const rert_rtdose *src = is_ref ? &rd_ref : &rd;
-    if (!ac->plan_uid[c][0]) snprintf(ac->plan_uid[c], sizeof ac->plan_uid[c], "%s", src->referenced_plan_uid);
-    if (src->units != DOSE_UNITS_GY) {
-      rc = rert_err_set(err, RERT_EINPUT, "%s: RELATIVE dose units; rert needs absolute Gy", co->rtdose);
-      if (!is_ref) rtdata_free_rtdose(&rd);
-      break;
+    rtdata_free_vfield(&f);
+    /* what-if scale of the course (x_dose_scale, report.html's export): total and groups alike */
+    if (!rc) rc = apply_dose_scale(cf, c, &ac->dose[c], ac->mapping[c], sizeof ac->mapping[c], err);
+    for (int p = 0; p < k->nparts && !rc; p++) {
+      char scratch[160] = "";
+      rc = apply_dose_scale(cf, c, &ac->part[c][p], scratch, sizeof scratch, err);
     }
-    if (is_ref) {
-      rc = volume_alloc_like(&ac->dose[c], grid, err);
-      if (!rc) memcpy(ac->dose[c].data, grid->data, volume_count(grid) * sizeof(float));
-      snprintf(ac->mapping[c], sizeof ac->mapping[c], "reference grid");
-    } else {
-      rert_vfield f;
-      memset(&f, 0, sizeof f);
-      rc = course_field(cf, co, ref, grid, &src->ident, &rd_ref.ident, &f, ac->mapping[c], sizeof ac->mapping[c], err);
-      if (!rc) rc = reg_warp_volume_to(&src->dose, &f, grid, REG_INTERP_LINEAR, 0.0f, &ac->dose[c], err);
-      rtdata_free_vfield(&f);
-      if (!rc && ac->uncertainty_mm > 0) {
-        rc = reg_minmax_filter(&ac->dose[c], ac->uncertainty_mm, &ac->lower[c], &ac->upper[c], err);
-        k->dose_lower = &ac->lower[c];
-        k->dose_upper = &ac->upper[c];
+    if (!rc && !is_ref && ac->uncertainty_mm > 0) {
+      rc = reg_minmax_filter(&ac->dose[c], ac->uncertainty_mm, &ac->lower[c], &ac->upper[c], err);
+      k->dose_lower = &ac->lower[c];
+      k->dose_upper = &ac->upper[c];
+      for (int p = 0; p < k->nparts && !rc; p++) {
+        rc = reg_minmax_filter(&ac->part[c][p], ac->uncertainty_mm, &ac->part_lower[c][p],
+                               &ac->part_upper[c][p], err);
+        k->part_lower[p] = &ac->part_lower[c][p];
+        k->part_upper[p] = &ac->part_upper[c][p];
       }
-      rtdata_free_rtdose(&rd);
     }
     if (rc) break;
     k->dose = &ac->dose[c];
     fill_course_common(cf, co, k, ac);
+    /* the gate's view of the course: fractions from the plan(s), RBE model after any override */
+    k->fractions = gc->fractions;
+    k->rbe = gc->rbe;
     if ((rc = read_conversion(cf, c, k, err))) break;
+    if (gc->bounded)
+      snprintf(ac->mapping[c] + strlen(ac->mapping[c]), sizeof ac->mapping[c] - strlen(ac->mapping[c]),
+               "; EQD2 upper bound (plan-summed dose of %d fraction groups)", gc->nparts);
     in->ncourses++;
   }
-  if (rc) { rtdata_free_rtdose(&rd_ref); accum_case_free(ac); return rc; }
+  if (rc) { accum_case_free(ac); return rc; }
+  /* every course is on the reference grid now: the gate's copies are no longer needed (its
+   * findings and descriptions stay); ac->reference_ident keeps the identity written out */
+  for (int c = 0; c < cf->ncourses; c++) {
+    gate_course *gc = &ac->gate->courses[c];
+    volume_free(&gc->total.dose);
+    for (int p = 0; p < GATE_MAX_PARTS; p++) volume_free(&gc->parts[p].dose);
+  }
+  grid = &ac->dose[iref]; /* same geometry, data kept */
 
   /* structures from the reference course's RTSTRUCT */
   if (*ref->rtstruct) {
     /* kept in ac: constraints are evaluated on the contours (dvh engine), not only the masks */
     rert_structure_set ss;
     memset(&ss, 0, sizeof ss);
-    if ((rc = io_read_rtstruct(ref->rtstruct, &ss, err))) { rtdata_free_rtdose(&rd_ref); accum_case_free(ac); return rc; }
+    if ((rc = io_read_rtstruct(ref->rtstruct, &ss, err))) { accum_case_free(ac); return rc; }
     for (int r = 0; r < ss.nrois && !rc; r++) {
       const rert_roi *roi = &ss.rois[r];
       if (!strcasecmp(roi->interpreted_type, "EXTERNAL") || !strcasecmp(roi->interpreted_type, "SUPPORT") ||
@@ -316,15 +417,34 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       st->mask = &ac->mask[s];
       st->roi = roi;
       st->is_target = is_target_roi(roi, name);
-      st->alpha_beta_gy = NAN;
-      const char *rm = casefile_recovery_model(cf, name);
-      for (int c = 0; c < in->ncourses; c++) snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
+      accum_case_apply_structure(cf, st, in->ncourses);
       in->nstructs++;
     }
     ac->structure_set = ss; /* the rois array moves with it: st->roi stays valid */
   }
-  rtdata_free_rtdose(&rd_ref);
   if (rc) { accum_case_free(ac); return rc; }
   /* the accum_input points into ac: fix pointers after any copy by the caller (don't copy ac) */
   return RERT_OK;
+}
+
+const case_override *accum_case_structure_override(const rert_case *cf, const char *name) {
+  const case_override *o = casefile_find_structure_override(cf, name);
+  if (o) return o;
+  size_t n = strlen(name);
+  if (n > 2 && (!strcmp(name + n - 2, "_L") || !strcmp(name + n - 2, "_R"))) {
+    char base[RERT_CASE_NAME_LEN];
+    snprintf(base, sizeof base, "%.*s", (int)(n - 2), name);
+    return casefile_find_structure_override(cf, base);
+  }
+  return NULL;
+}
+
+void accum_case_apply_structure(const rert_case *cf, accum_structure *st, int ncourses) {
+  const char *rm = casefile_recovery_model(cf, st->name);
+  st->alpha_beta_gy = NAN;
+  const case_override *ov = accum_case_structure_override(cf, st->name);
+  if (ov && isfinite(ov->alpha_beta_gy)) st->alpha_beta_gy = ov->alpha_beta_gy;
+  if (ov && ov->recovery[0]) rm = ov->recovery;
+  for (int c = 0; c < ncourses && c < ACCUM_MAX_COURSES; c++)
+    snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
 }

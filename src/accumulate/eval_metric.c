@@ -51,12 +51,13 @@ static double map_value(const accum_input *in, const accum_prep *pp, const accum
     const accum_course *co = &in->courses[k];
     int is_new = k == pp->new_index;
     if (ms->scope == SCOPE_NEW_COURSE && !is_new) continue;
-    const rert_volume *dv = ms->worst && co->dose_upper ? co->dose_upper : co->dose;
-    double D = accum_course_dose(pp, co, k, dv->data[v]);
-    if (is_new) D *= ms->scale;
-    double q = D;
-    if (ms->quantity != PQ_DOSE) {
-      q = D > 0 ? accum_eqd2(D, ms->n[k], ms->h[k], ms->ab) : 0;
+    double q;
+    if (ms->quantity == PQ_DOSE) {
+      const rert_volume *dv = ms->worst && co->dose_upper ? co->dose_upper : co->dose;
+      q = accum_course_dose(pp, co, k, dv->data[v]) * (is_new ? ms->scale : 1.0);
+    } else {
+      /* each fraction group with its own fractions (accum_course_eqd2) */
+      q = accum_course_eqd2(pp, co, k, v, ms->worst, is_new ? ms->scale : 1.0, ms->n[k], ms->h[k], ms->ab);
       if (!is_new && !rec[k].is_limit) q = accum_recover(&rec[k], q, pp->interval_months[k], ms->ab);
     }
     if (cmax && q > cmax[k]) cmax[k] = q;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "rert/data.h"
 
@@ -89,6 +90,26 @@ static int get_str(const vctx *v, const cJSON *parent, const char *base, const c
     return fail(v, p, "string longer than %zu characters", dstsz - 1);
   if (required && !it->valuestring[0]) return fail(v, p, "expected a non-empty string");
   strcpy(dst, it->valuestring);
+  return RERT_OK;
+}
+
+/* Identifiers end up in file names (EQD2_<course>.dcm), log lines and report rows: one with a
+ * control character could forge a second log line, one with a path separator or "." / ".." could
+ * write outside the output directory. Refused: ASCII and C1 controls (U+0000–U+001F, U+007F,
+ * U+0080–U+009F), U+2028/U+2029 line separators, and with `is_name` also '/', '\\', "." and
+ * "..". */
+static int check_id(const vctx *v, const char *jpath, const char *s, int is_name) {
+  for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+    int ctl = *q < 0x20 || *q == 0x7f || (q[0] == 0xc2 && q[1] >= 0x80 && q[1] <= 0x9f) ||
+              (q[0] == 0xe2 && q[1] == 0x80 && (q[2] == 0xa8 || q[2] == 0xa9));
+    if (ctl)
+      return fail(v, jpath, "contains a control character (byte %zu); identifiers must be printable",
+                  (size_t)(q - (const unsigned char *)s));
+    if (is_name && (*q == '/' || *q == '\\'))
+      return fail(v, jpath, "'%s' contains a path separator; course ids name output files", s);
+  }
+  if (is_name && (!strcmp(s, ".") || !strcmp(s, "..")))
+    return fail(v, jpath, "'%s' is not a usable id; course ids name output files", s);
   return RERT_OK;
 }
 
@@ -190,6 +211,69 @@ static int get_path(const vctx *v, const rert_case *c, const cJSON *parent, cons
   return RERT_OK;
 }
 
+/* A path or an array of paths (each resolved like get_path; duplicates refused). */
+static int get_path_list(const vctx *v, const rert_case *c, const cJSON *parent, const char *base,
+                         const char *key, int max, char (**out)[RERT_CASE_PATH_LEN], int *n) {
+  const cJSON *it = cJSON_GetObjectItemCaseSensitive(parent, key);
+  char p[256];
+  jp(p, sizeof p, base, key);
+  *n = 0;
+  if (!it || cJSON_IsNull(it)) return RERT_OK;
+  int cnt = cJSON_IsArray(it) ? cJSON_GetArraySize(it) : 1;
+  if (!cJSON_IsArray(it) && !cJSON_IsString(it))
+    return fail(v, p, "expected a path or an array of paths");
+  if (cnt < 1) return fail(v, p, "expected at least one path");
+  if (cnt > max) return fail(v, p, "%d paths; at most %d", cnt, max);
+  *out = calloc((size_t)cnt, sizeof **out);
+  if (!*out) return rert_err_set(v->err, RERT_EINTERNAL, "out of memory");
+  for (int i = 0; i < cnt; i++) {
+    const cJSON *e = cJSON_IsArray(it) ? cJSON_GetArrayItem(it, i) : it;
+    char ip[300];
+    if (cJSON_IsArray(it)) snprintf(ip, sizeof ip, "%s[%d]", p, i);
+    else snprintf(ip, sizeof ip, "%s", p);
+    if (!cJSON_IsString(e) || !e->valuestring[0]) return fail(v, ip, "expected a non-empty path");
+    const char *raw = e->valuestring;
+    int w = raw[0] == '/' || !c->dir[0] ? snprintf((*out)[i], RERT_CASE_PATH_LEN, "%s", raw)
+                                        : snprintf((*out)[i], RERT_CASE_PATH_LEN, "%s/%s", c->dir, raw);
+    if (w < 0 || w >= RERT_CASE_PATH_LEN) return fail(v, ip, "resolved path too long");
+    for (int j = 0; j < i; j++)
+      if (!strcmp((*out)[j], (*out)[i])) return fail(v, ip, "'%s' is listed twice", raw);
+    *n = i + 1;
+  }
+  return RERT_OK;
+}
+
+/* cJSON keeps every member of an object, so {"fractions": 30, "fractions": 35} would silently use
+ * the first: any key given twice in one object is refused, naming its JSON path. */
+static int check_duplicate_keys(const vctx *v, const cJSON *node, const char *path) {
+  if (cJSON_IsObject(node)) {
+    for (const cJSON *a = node->child; a; a = a->next) {
+      for (const cJSON *b = a->next; b; b = b->next)
+        if (a->string && b->string && !strcmp(a->string, b->string))
+          return fail(v, path, "key '%s' appears twice in this object (a JSON object's keys "
+                               "must be unique; which value is meant is ambiguous)", a->string);
+    }
+  }
+  int i = 0;
+  for (const cJSON *a = node->child; a; a = a->next, i++) {
+    if (!cJSON_IsObject(a) && !cJSON_IsArray(a)) continue;
+    char p[256];
+    if (cJSON_IsObject(node)) snprintf(p, sizeof p, "%s.%s", path, a->string ? a->string : "?");
+    else snprintf(p, sizeof p, "%s[%d]", path, i);
+    int rc = check_duplicate_keys(v, a, p);
+    if (rc) return rc;
+  }
+  return RERT_OK;
+}
+
+rert_date casefile_today(void) {
+  const char *e = getenv("RERT_TODAY");
+  rert_date d;
+  rert_err err;
+  if (e && *e && date_parse(e, "RERT_TODAY", &d, &err) == RERT_OK) return d;
+  return date_from_days((long)(time(NULL) / 86400));
+}
+
 /* ---- sections ---- */
 
 static const char *const SEX_VALUES[] = {"M", "F", "O", "", NULL};
@@ -201,6 +285,7 @@ static int parse_patient(const vctx *v, const cJSON *root, rert_case *c) {
   static const char *const keys[] = {"id", "name", "birth_date", "sex", NULL};
   if ((rc = check_keys(v, p, "$.patient", keys))) return rc;
   if ((rc = get_str(v, p, "$.patient", "id", 1, c->patient_id, sizeof c->patient_id))) return rc;
+  if ((rc = check_id(v, "$.patient.id", c->patient_id, 0))) return rc;
   if ((rc = get_str(v, p, "$.patient", "name", 0, c->patient_name, sizeof c->patient_name))) return rc;
   if ((rc = get_date(v, p, "$.patient", "birth_date", 0, &c->has_birth_date, &c->birth_date))) return rc;
   if ((rc = get_enum(v, p, "$.patient", "sex", 0, SEX_VALUES, c->sex, sizeof c->sex))) return rc;
@@ -392,6 +477,11 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
   case_course *co = &c->courses[idx];
   memset(co, 0, sizeof *co);
   if ((rc = get_str(v, it, B, "id", 1, co->id, sizeof co->id))) return rc;
+  {
+    char p[96];
+    snprintf(p, sizeof p, "%s.id", B);
+    if ((rc = check_id(v, p, co->id, 1))) return rc;
+  }
   for (int j = 0; j < idx; j++)
     if (strcmp(c->courses[j].id, co->id) == 0) {
       char p[96];
@@ -410,6 +500,22 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
     char p[96];
     snprintf(p, sizeof p, "%s.end_date", B);
     return fail(v, p, "end date is before start_date");
+  }
+  if (co->role == COURSE_PRIOR) {
+    /* a prior course was delivered: a date after today is a typo (2032 for 2023) that would
+     * shrink or negate the recovery interval */
+    rert_date today = casefile_today();
+    char td[11];
+    date_format(today, td);
+    for (int k = 0; k < 2; k++) {
+      const rert_date *d = k ? &co->end_date : &co->start_date;
+      if ((k ? co->has_end_date : co->has_start_date) && date_diff_days(today, *d) > 0) {
+        char p[96], ds[11];
+        snprintf(p, sizeof p, "%s.%s", B, k ? "end_date" : "start_date");
+        date_format(*d, ds);
+        return fail(v, p, "%s is in the future (today is %s); a prior course must have been delivered", ds, td);
+      }
+    }
   }
   static const char *const MOD[] = {"photon", "proton", "carbon", "electron", NULL};
   char mod[16] = "";
@@ -457,8 +563,10 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
     if ((rc = check_keys(v, d, DB, dk))) return rc;
     if ((rc = get_path(v, c, d, DB, "ct_dir", co->ct_dir))) return rc;
     if ((rc = get_path(v, c, d, DB, "rtstruct", co->rtstruct))) return rc;
-    if ((rc = get_path(v, c, d, DB, "rtdose", co->rtdose))) return rc;
-    if ((rc = get_path(v, c, d, DB, "rtplan", co->rtplan))) return rc;
+    if ((rc = get_path_list(v, c, d, DB, "rtdose", RERT_CASE_MAX_DOSES, &co->rtdoses, &co->nrtdose))) return rc;
+    if ((rc = get_path_list(v, c, d, DB, "rtplan", RERT_CASE_MAX_PLANS, &co->rtplans, &co->nrtplan))) return rc;
+    if (co->nrtdose) strcpy(co->rtdose, co->rtdoses[0]);
+    if (co->nrtplan) strcpy(co->rtplan, co->rtplans[0]);
   }
   const cJSON *pd;
   if ((rc = get_obj(v, it, B, "point_doses", 0, &pd))) return rc;
@@ -535,6 +643,7 @@ static int parse_override(const vctx *v, rert_case *c, const cJSON *it, const ch
 static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
   int rc;
   if ((rc = get_str(v, root, "$", "reference_course", 0, c->reference_course, sizeof c->reference_course))) return rc;
+  if ((rc = check_id(v, "$.reference_course", c->reference_course, 1))) return rc;
   if (c->reference_course[0] && !course_ref_ok(c, c->reference_course))
     return fail(v, "$.reference_course", "'%s' is not the id of a course", c->reference_course);
   const cJSON *a = cJSON_GetObjectItemCaseSensitive(root, "registrations");
@@ -553,6 +662,10 @@ static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
       if ((rc = get_str(v, it, B, "from", 1, r->from, sizeof r->from))) return rc;
       if ((rc = get_str(v, it, B, "to", 1, r->to, sizeof r->to))) return rc;
       char p[96];
+      snprintf(p, sizeof p, "%s.from", B);
+      if ((rc = check_id(v, p, r->from, 1))) return rc;
+      snprintf(p, sizeof p, "%s.to", B);
+      if ((rc = check_id(v, p, r->to, 1))) return rc;
       snprintf(p, sizeof p, "%s.from", B);
       if (!course_ref_ok(c, r->from)) return fail(v, p, "'%s' is not the id of a course", r->from);
       snprintf(p, sizeof p, "%s.to", B);
@@ -654,6 +767,7 @@ int casefile_parse(cJSON *root, const char *path, rert_case *c, rert_err *err) {
   static const char *const keys[] = {"schema", "patient", "clinical", "courses", "reference_course",
                                      "registrations", "structure_map", "recurrence_roi",
                                      "recovery", "protocols", "overrides", NULL};
+  if (!rc) rc = check_duplicate_keys(&v, root, "$");
   if (!rc) rc = check_keys(&v, root, "$", keys);
   char schema[32] = "";
   if (!rc) rc = get_str(&v, root, "$", "schema", 1, schema, sizeof schema);
@@ -677,6 +791,12 @@ int casefile_load(const char *path, rert_case *c, rert_err *err) {
 
 void casefile_free(rert_case *c) {
   if (!c) return;
+  for (int i = 0; i < RERT_CASE_MAX_COURSES; i++) {
+    free(c->courses[i].rtdoses);
+    free(c->courses[i].rtplans);
+    c->courses[i].rtdoses = c->courses[i].rtplans = NULL;
+    c->courses[i].nrtdose = c->courses[i].nrtplan = 0;
+  }
   cJSON_Delete(c->root);
   c->root = NULL;
   c->overrides = NULL;
@@ -762,4 +882,23 @@ const case_override *casefile_find_structure_override(const rert_case *c, const 
 
 const char *casefile_tri_name(case_tri t) {
   return t == CASE_YES ? "yes" : t == CASE_NO ? "no" : "unknown";
+}
+
+int casefile_input_paths(const rert_case *c, const char **paths, int max) {
+  int n = 0;
+#define ADD(p) do { if ((p)[0] && n < max) paths[n++] = (p); } while (0)
+  ADD(c->path);
+  for (int i = 0; i < c->ncourses; i++) {
+    const case_course *co = &c->courses[i];
+    ADD(co->ct_dir);
+    ADD(co->rtstruct);
+    ADD(co->rtdose);
+    ADD(co->rtplan);
+  }
+  for (int r = 0; r < c->nregistrations; r++) {
+    ADD(c->registrations[r].dicom);
+    ADD(c->registrations[r].mha);
+  }
+#undef ADD
+  return n;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rert/data.h"
 #include "rert/date.h"
 
 #ifndef RERT_VERSION
@@ -427,10 +428,15 @@ void cli_print_markdown(FILE *f) {
   fprintf(f, "\nExit status: 0 ok, 1 constraint/verdict failure, 2 bad input, 3 internal error, 4 verdict INCOMPLETE (a mandatory constraint or check could not be evaluated; never a PASS).\n");
 }
 
+/* Set once a command printed its JSON document: an error after that is not printed as a second
+ * JSON document (one document per command; the command put the error into its own). */
+static int json_printed;
+
 void cli_print_json(cJSON *root) {
+  json_printed = 1;
   if (!cJSON_GetObjectItemCaseSensitive(root, "rert_version"))
     cJSON_AddStringToObject(root, "rert_version", RERT_VERSION);
-  char *s = cJSON_Print(root);
+  char *s = json_print_full(root, 1);
   if (s) {
     fputs(s, stdout);
     fputc('\n', stdout);
@@ -468,8 +474,14 @@ static int argv_has_json(int argc, char **argv) {
 }
 
 static void report_error(int json, int code, const rert_err *err) {
-  fprintf(stderr, "rert: %s\n", err->msg[0] ? err->msg : "failed");
-  if (json) {
+  /* one line whatever the message echoes from a file (names, ids): control characters become
+   * spaces, so an input can never forge a second log line */
+  char line[sizeof err->msg];
+  snprintf(line, sizeof line, "%s", err->msg[0] ? err->msg : "failed");
+  for (char *p = line; *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
+  fprintf(stderr, "rert: %s\n", line);
+  if (json && !json_printed) {
     cJSON *o = cJSON_CreateObject();
     cJSON_AddStringToObject(o, "error", err->msg);
     cJSON_AddNumberToObject(o, "exit_code", code);

@@ -12,10 +12,11 @@
 #include "rert/fileio.h"
 
 /* RTDOSE cannot hold NaN or negative values: NaN ("no limit") is written as 0 and said so. */
-static int write_map(const char *dir, const char *file, const rert_volume *v, const accum_case *ac,
+static int write_map(const rert_outdir *od, const char *file, const rert_volume *v, const accum_case *ac,
                      int course, const char *note, cJSON *files, rert_err *err) {
-  char path[4096];
-  snprintf(path, sizeof path, "%s/%s", dir, file);
+  char path[4200], final[4200];
+  snprintf(path, sizeof path, "%s/%s", od->work, file);
+  snprintf(final, sizeof final, "%s/%s", od->final, file);
   rert_volume w;
   if (volume_alloc_like(&w, v, err)) return RERT_EINTERNAL;
   size_t N = volume_count(v), nans = 0;
@@ -28,7 +29,7 @@ static int write_map(const char *dir, const char *file, const rert_volume *v, co
     size_t L = strlen(w.meta.description);
     snprintf(w.meta.description + L, sizeof w.meta.description - L, "; %zu unconstrained voxels written as 0", nans);
   }
-  io_write_opts o = {note, NULL};
+  io_write_opts o = {.note = note, .software = NULL};
   /* the plans it derives from: one course, or every course with a plan */
   const char *uids[ACCUM_MAX_COURSES];
   int nu = 0;
@@ -37,7 +38,7 @@ static int write_map(const char *dir, const char *file, const rert_volume *v, co
   int rc = io_write_derived_dose(path, &w, &ac->reference_ident, nu ? uids : NULL, nu, &o, NULL, err);
   if (!rc) {
     cJSON *f = cJSON_CreateObject();
-    cJSON_AddStringToObject(f, "file", path);
+    cJSON_AddStringToObject(f, "file", final);
     cJSON_AddStringToObject(f, "description", w.meta.description);
     cJSON_AddItemToArray(files, f);
   }
@@ -65,12 +66,28 @@ static double struct_min(const rert_volume *v, const rert_volume *mask) {
 static int run(const rert_args *a, rert_err *err) {
   const char *out = cli_str(a, "out");
   if (!out) return rert_err_set(err, RERT_EINPUT, "--out DIR is required");
+  /* --out is checked (new, empty or an earlier rert output; not an input) before any work, and
+   * everything is written into a staging directory that replaces it only at the end */
+  rert_outdir od;
+  {
+    rert_case c0;
+    if (casefile_load(cli_pos(a, 0), &c0, err)) return RERT_EINPUT;
+    const char *in[RERT_CASE_MAX_INPUTS];
+    int nin = casefile_input_paths(&c0, in, RERT_CASE_MAX_INPUTS);
+    int rc0 = fileio_outdir_begin(&od, out, "--out", in, nin, err);
+    casefile_free(&c0);
+    if (rc0) return rc0;
+  }
   rert_case cf;
   accum_case *ac = calloc(1, sizeof *ac);
   accum_result *res = calloc(1, sizeof *res);
-  if (!ac || !res) { free(ac); free(res); return rert_err_set(err, RERT_EINTERNAL, "out of memory"); }
+  if (!ac || !res) {
+    free(ac), free(res);
+    fileio_outdir_abort(&od);
+    return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  }
   int rc = accum_cli_load(a, &cf, ac, err);
-  if (rc) { free(ac); free(res); return rc; }
+  if (rc) { free(ac); free(res); fileio_outdir_abort(&od); return rc; }
   rert_protocol *ps = NULL;
   int np = 0, bfx = 0;
   if (cli_has(a, "protocol")) {
@@ -98,9 +115,7 @@ static int run(const rert_args *a, rert_err *err) {
     if (!bres || !bi) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
     for (int b = 0; b < 2 && !rc; b++) {
       *bi = ac->in;
-      for (int c = 0; c < bi->ncourses; c++)
-        if (!bi->courses[c].is_new && (b ? bi->courses[c].dose_upper : bi->courses[c].dose_lower))
-          bi->courses[c].dose = b ? bi->courses[c].dose_upper : bi->courses[c].dose_lower;
+      accum_input_select_bound(bi, b); /* dose and fraction-group maps */
       rc = accumulate_run(bi, &bres[b], err);
     }
     free(bi);
@@ -131,34 +146,35 @@ static int run(const rert_args *a, rert_err *err) {
   }
   const char *qn = bed ? "BED" : "EQD2";
   cJSON *root = cJSON_CreateObject(), *files = cJSON_CreateArray();
-  char note[512];
-  snprintf(note, sizeof note, "rert accumulate %s; %s", cf.path, res->rule_text);
+  char note[1536], ovn[1024];
+  gate_overrides_note(ac->gate, ovn, sizeof ovn);
+  snprintf(note, sizeof note, "rert accumulate %s; %s%s%s", cf.path, res->rule_text, ovn[0] ? "; " : "", ovn);
   /* a point-dose case has no DICOM geometry: only accumulate.json is written */
   const int point_case = !ac->reference_ident.frame_of_reference_uid[0];
-  if (!rc) rc = fileio_mkdirs(out, err);
   for (int c = 0; c < ac->in.ncourses && !rc && !point_case; c++) {
     char f[128];
     snprintf(f, sizeof f, "%s_%s.dcm", qn, ac->in.courses[c].id);
-    rc = write_map(out, f, &res->course_eqd2[c], ac, c, note, files, err);
+    rc = write_map(&od, f, &res->course_eqd2[c], ac, c, note, files, err);
   }
   char fn[64];
   snprintf(fn, sizeof fn, "%s_recovered_prior.dcm", qn);
-  if (!rc && !point_case) rc = write_map(out, fn, &res->recovered_prior, ac, -1, note, files, err);
+  if (!rc && !point_case) rc = write_map(&od, fn, &res->recovered_prior, ac, -1, note, files, err);
   snprintf(fn, sizeof fn, "%s_cumulative.dcm", qn);
-  if (!rc && !point_case) rc = write_map(out, fn, &res->cumulative, ac, -1, note, files, err);
-  if (!rc && !point_case) rc = write_map(out, "alpha_beta.dcm", &res->alpha_beta, ac, -1, note, files, err);
+  if (!rc && !point_case) rc = write_map(&od, fn, &res->cumulative, ac, -1, note, files, err);
+  if (!rc && !point_case) rc = write_map(&od, "alpha_beta.dcm", &res->alpha_beta, ac, -1, note, files, err);
   snprintf(fn, sizeof fn, "%s_cumulative_lower.dcm", qn);
-  if (!rc && bres && !point_case) rc = write_map(out, fn, &bres[0].cumulative, ac, -1, note, files, err);
+  if (!rc && bres && !point_case) rc = write_map(&od, fn, &bres[0].cumulative, ac, -1, note, files, err);
   snprintf(fn, sizeof fn, "%s_cumulative_upper.dcm", qn);
-  if (!rc && bres && !point_case) rc = write_map(out, fn, &bres[1].cumulative, ac, -1, note, files, err);
+  if (!rc && bres && !point_case) rc = write_map(&od, fn, &bres[1].cumulative, ac, -1, note, files, err);
   if (!rc && np == 1 && !point_case) {
     char f[128];
-    rc = write_map(out, "remaining_EQD2.dcm", &rem, ac, -1, note, files, err);
+    rc = write_map(&od, "remaining_EQD2.dcm", &rem, ac, -1, note, files, err);
     snprintf(f, sizeof f, "max_new_dose_%dfx.dcm", bfx);
-    if (!rc) rc = write_map(out, f, &mx, ac, -1, note, files, err);
+    if (!rc) rc = write_map(&od, f, &mx, ac, -1, note, files, err);
   }
   if (!rc) {
     cJSON_AddStringToObject(root, "case", cf.path);
+    cJSON_AddItemToObject(root, "checks", gate_checks_json(ac->gate));
     cJSON_AddBoolToObject(root, "point_dose_case", point_case);
     if (np == 1) {
       cJSON_AddStringToObject(root, "budget_protocol", ps[0].name);
@@ -174,6 +190,7 @@ static int run(const rert_args *a, rert_err *err) {
       cJSON_AddBoolToObject(o, "planned", ac->in.courses[c].is_new);
       cJSON_AddNumberToObject(o, "fractions", ac->in.courses[c].fractions);
       cJSON_AddStringToObject(o, "mapping", ac->mapping[c]);
+      cJSON_AddStringToObject(o, "dose", ac->gate->courses[c].dose_desc);
       if (isnan(res->interval_months[c])) cJSON_AddNullToObject(o, "interval_months");
       else json_add_num(o, "interval_months", res->interval_months[c]);
       cJSON_AddItemToArray(cs, o);
@@ -200,8 +217,8 @@ static int run(const rert_args *a, rert_err *err) {
     cJSON_AddNumberToObject(root, "rbe_conversion_clamped_voxels", (double)res->rbe_conversion_clamped_voxels);
     cJSON_AddItemToObject(root, "files", files);
     files = NULL;
-    char path[4096], *txt = cJSON_Print(root);
-    snprintf(path, sizeof path, "%s/accumulate.json", out);
+    char path[4200], *txt = json_print_full(root, 1);
+    snprintf(path, sizeof path, "%s/accumulate.json", od.work);
     if (!txt) rc = rert_err_set(err, RERT_EINTERNAL, "cannot format summary");
     else {
       rc = atomic_write_buffer(path, txt, strlen(txt), err);
@@ -209,10 +226,18 @@ static int run(const rert_args *a, rert_err *err) {
     }
   }
   if (!rc) {
+    char what[1200];
+    snprintf(what, sizeof what, "rert accumulate %s --out %s", cf.path, out);
+    rc = fileio_outdir_commit(&od, what, err);
+  } else {
+    fileio_outdir_abort(&od);
+  }
+  if (!rc) {
     if (cli_json(a)) {
       cli_print_json(root);
       root = NULL;
     } else {
+      gate_print_notes(ac->gate, stdout);
       printf("%s\n", res->rule_text);
       if (point_case) printf("point-dose case: no DICOM maps written, values per organ below\n");
       char h1[32], h2[32];
@@ -258,7 +283,7 @@ static int run(const rert_args *a, rert_err *err) {
 }
 
 static const rert_opt opts[] = {
-    {"out", OPT_STR, NULL, "output directory for the RTDOSE maps and accumulate.json", NULL, 0},
+    {"out", OPT_STR, NULL, "output directory for the RTDOSE maps and accumulate.json: new, empty or an earlier rert output (replaced as a whole; never an input)", NULL, 0},
     {"bed", OPT_FLAG, NULL, "write BED instead of EQD2 maps (BED = EQD2·(1 + 2/(alpha/beta)) with the alpha/beta map); the structure summary is then BED too", NULL, 0},
     ACCUM_CLI_COMMON_OPTS,
     {"protocol", OPT_LIST, NULL, "with --budget-fractions: write remaining-EQD2 and max-new-dose maps under this protocol", NULL, 0},
@@ -277,7 +302,10 @@ const rert_cmd rert_cmd_accumulate = {
     "recovery model to each prior course and sums. Writes per-course EQD2, recovered prior, "
     "cumulative EQD2 and alpha/beta maps as RTDOSE with their assumptions in DoseComment, plus "
     "accumulate.json. With --protocol, also the remaining-tolerance and maximum-new-dose maps "
-    "(voxels under no limit are written as 0 and counted in the description).",
+    "(voxels under no limit are written as 0 and counted in the description). Every map is written "
+    "into a staging directory beside DIR that replaces DIR only when all succeeded; a deformation "
+    "field that is not finite, does not match its header or does not cover the reference dose "
+    "region is refused (docs/register.md, Field validity).",
     opts,
     "rert accumulate case.json --out acc/\nrert accumulate case.json --out acc/ --protocol care_s0 --budget-fractions 30\n"
     "rert accumulate case.json --out acc/ --uncertainty-mm 3 --json",

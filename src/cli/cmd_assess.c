@@ -1,16 +1,19 @@
 /* cmd_assess.c — `rert assess CASE.json`: the clinical decision-support summary (issue #7).
  *
- * Loads and validates the case file (exit 2 with the JSON path on bad input), runs every
- * assessment of clinical.h and prints them with their citations, or the same document as JSON
- * with --json. Informational: exit 0 whatever the tiers are.
+ * Loads and validates the case file (exit 2 with the JSON path on invalid input), runs every
+ * assessment of clinical.h — each on its own: one that lacks a fact says "not assessable: needs
+ * $.clinical.X" and the others are still made — and prints them with their citations, or the
+ * same document as JSON with --json. Informational: exit 0 whatever the tiers are.
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "rert/casefile.h"
 #include "rert/clinical.h"
+#include "rert/gate.h"
 
 static const rert_opt assess_opts[] = {
     {"rpa-origin", OPT_STR, "rt_interval",
@@ -32,7 +35,16 @@ static double jnum(const cJSON *o, const char *k) {
   return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* "needs ..." when the case lacks a fact this assessment needs, else NULL */
+static const char *na(const cJSON *r) {
+  return cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(r, "assessable")) ? js(r, "not_assessable") : NULL;
+}
+
 static void print_risk(const char *title, const cJSON *r) {
+  if (na(r)) {
+    printf("  %-26s not assessable: %s\n", title, na(r));
+    return;
+  }
   printf("  %-26s %s", title, js(r, "tier"));
   if (js(r, "estimate")[0]) printf(" — %s", js(r, "estimate"));
   printf("\n");
@@ -44,11 +56,18 @@ static void print_risk(const char *title, const cJSON *r) {
 
 static void print_text(const cJSON *d) {
   printf("rert assess — %s (patient %s)\n", js(d, "case"), js(d, "patient_id"));
+  if (js(d, "note")[0]) printf("note: %s\n", js(d, "note"));
   const cJSON *r = cJSON_GetObjectItemCaseSensitive(d, "rpa");
-  printf("\nMIRI RPA: class %s", js(r, "class_label"));
-  if (js(r, "possible")[0]) printf(" (%s; decided by %s)", js(r, "possible"), js(r, "missing"));
-  printf("\n  %s\n  reported survival: %s\n  source: %s\n", js(r, "rationale"), js(r, "survival"), js(r, "source"));
+  if (na(r)) {
+    printf("\nMIRI RPA: not assessable: %s\n", na(r));
+  } else {
+    printf("\nMIRI RPA: class %s", js(r, "class_label"));
+    if (js(r, "possible")[0]) printf(" (%s; decided by %s)", js(r, "possible"), js(r, "missing"));
+    printf("\n  %s\n  reported survival: %s\n  source: %s\n", js(r, "rationale"), js(r, "survival"), js(r, "source"));
+  }
   r = cJSON_GetObjectItemCaseSensitive(d, "intent");
+  if (na(r)) printf("\nIntent: not assessable: %s\n", na(r));
+  else {
   printf("\nIntent: %s (%s)\n", js(r, "intent"), js(r, "basis"));
   const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "targets_bed10_gy");
   printf("  targets: curative BED10 %g-%g Gy, palliative BED10 %g-%g Gy\n", jnum(t, "curative_lo"),
@@ -62,16 +81,22 @@ static void print_text(const cJSON *d) {
   printf("  ARS re-irradiation definition: %s — %s\n  source: %s\n",
          cJSON_IsTrue(ars) ? "met" : cJSON_IsFalse(ars) ? "not met" : "unknown", js(r, "ars_reirradiation_reason"),
          js(r, "source"));
+  }
+  const cJSON *m;
   r = cJSON_GetObjectItemCaseSensitive(d, "recurrence_pattern");
+  if (na(r)) printf("\nRecurrence pattern: not assessable: %s\n", na(r));
+  else {
   printf("\nRecurrence pattern: %s", js(r, "class"));
   if (!isnan(jnum(r, "overlap_fraction"))) printf(" (f = %.3f)", jnum(r, "overlap_fraction"));
   printf("\n  basis: %s\n", js(r, "basis"));
   if (js(r, "advice")[0]) printf("  advice: %s\n  source: %s\n", js(r, "advice"), js(r, "source"));
-  const cJSON *m;
   cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "margin_recipes"))
     printf("  margins [%s, %s]: GTV->CTV %s; CTV->PTV %s; elective nodes %s (%s)\n", js(m, "centre"),
            js(m, "technique"), js(m, "gtv_to_ctv"), js(m, "ctv_to_ptv"), js(m, "elective_nodes"), js(m, "source"));
+  }
   r = cJSON_GetObjectItemCaseSensitive(d, "toxicity");
+  if (na(r)) printf("\nToxicity risk: not assessable: %s\n", na(r));
+  else {
   printf("\nToxicity risk (%s)\n", js(r, "dose_basis"));
   print_risk("carotid blowout", cJSON_GetObjectItemCaseSensitive(r, "carotid_blowout"));
   print_risk("mandible ORN", cJSON_GetObjectItemCaseSensitive(r, "mandible_orn"));
@@ -83,7 +108,10 @@ static void print_text(const cJSON *d) {
            jnum(m, "ntcp"), js(m, "metric"), jnum(m, "eud_gy"), js(m, "kind"),
            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "verified")) ? "" : " [UNVERIFIED parameters]",
            js(m, "source"));
+  }
   r = cJSON_GetObjectItemCaseSensitive(d, "ars");
+  if (na(r)) printf("\nARS appropriate use: not assessable: %s\n", na(r));
+  else {
   printf("\nARS appropriate use: %s", js(r, "key_question")[0] ? js(r, "key_question") : "no panel scenario");
   if (js(r, "panel_case")[0]) printf(", panel case %s", js(r, "panel_case"));
   printf("\n  match: %s\n", js(r, "match_reason"));
@@ -92,7 +120,12 @@ static void print_text(const cJSON *d) {
     printf("  %-3s median %-3g SOR %-6s %s%s\n", js(m, "category"), jnum(m, "median"), js(m, "strength_of_recommendation"),
            js(m, "treatment"), js(m, "extraction_artefact")[0] ? " [histogram column-shift corrected]" : "");
   if (js(r, "source")[0]) printf("  source: %s\n", js(r, "source"));
+  }
   r = cJSON_GetObjectItemCaseSensitive(d, "trial_sphic");
+  if (na(r)) {
+    printf("\nTrial eligibility: not assessable: %s\n", na(r));
+    return;
+  }
   printf("\nTrial eligibility: %s\n  %s\n", js(r, "verdict"), js(r, "trial"));
   cJSON_ArrayForEach(m, cJSON_GetObjectItemCaseSensitive(r, "criteria"))
     printf("  %-3s %-9s %-7s %s%s%s\n", js(m, "id"), js(m, "kind"), js(m, "status"), js(m, "text"),
@@ -110,16 +143,33 @@ static int run_assess(const rert_args *a, rert_err *err) {
   rert_case c;
   rc = casefile_load(cli_pos(a, 0), &c, err);
   if (rc) return rc;
-  cJSON *rep;
-  rc = clinical_assess(&c, &o, &rep, err);
+  /* the gate's case-file and identity checks (patient, frames, plans against the case; dose
+   * values are not read: assess works on cases without DICOM too) */
+  gate_result *g = calloc(1, sizeof *g);
+  if (!g) {
+    casefile_free(&c);
+    return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  }
+  gate_opts go = {GATE_LEVEL_IDENTITY, 0, 1};
+  rc = gate_run(&c, &go, g, err);
+  cJSON *rep = NULL;
+  if (!rc) rc = clinical_assess(&c, &o, &rep, err);
   casefile_free(&c);
-  if (rc) return rc;
+  if (rc) {
+    gate_free(g);
+    free(g);
+    return rc;
+  }
   if (cli_json(a)) {
+    cJSON_AddItemToObject(rep, "checks", gate_checks_json(g));
     cli_print_json(rep);
   } else {
+    gate_print_notes(g, stdout);
     print_text(rep);
     cJSON_Delete(rep);
   }
+  gate_free(g);
+  free(g);
   return RERT_OK;
 }
 
@@ -132,7 +182,9 @@ const rert_cmd rert_cmd_assess = {
     "with target-volume advice and margin recipes, toxicity risk tiers (carotid blowout, mandibular ORN, "
     "brachial plexopathy, myelopathy, temporal-lobe necrosis) with the factors that drove them, LKB NTCP "
     "where point doses allow, the matching ARS appropriate-use scenario with its rated options, and the "
-    "SPHIC CIRT + cisplatin trial eligibility. Every item carries its citation (docs/clinical.md).",
+    "SPHIC CIRT + cisplatin trial eligibility. Every item carries its citation (docs/clinical.md). "
+    "An assessment that needs a fact the case file lacks is reported \"not assessable: needs X\" and "
+    "the others are still made; exit 2 only for an invalid case file.",
     assess_opts,
     "rert assess examples/ars_case4.json\nrert assess case.json --rpa-origin s2_literal --json",
     1,

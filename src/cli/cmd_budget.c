@@ -1,11 +1,7 @@
-/* cmd_budget.c — `rert budget`: remaining EQD2 for one organ after any number of prior courses,
- * with recovery, and the maximum new physical dose per fraction count (domain-reference §1.2,
- * §3, §10.6). The calculation is:
- *   EQD2_i   = prior course i at the organ's α/β (local dose per fraction, own fractions/day)
- *   eff_i    = recovery(EQD2_i, interval_i)               (prior models; limit models: eff = EQD2)
- *   limit    = base limit × limit factor(shortest interval) (CARE / Ng limit models)
- *   remaining = limit − Σ eff_i ;  D_max(n) from n·d(d + α/β) = remaining·(2 + α/β)
- */
+/* cmd_budget.c — `rert budget`: parses the organ, prior courses (dates or intervals in months),
+ * limit or protocol, and prints the point-dose budget computed by the library (rert/budget.h:
+ * row selection, tightest limit, limit × factor − Σ recovered prior; domain-reference §1.2, §3,
+ * §10.6) with the maximum new physical dose per fraction count. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/schedule.h"
+#include "rert/budget.h"
 #include "rert/data.h"
 #include "rert/date.h"
 #include "rert/protocol.h"
@@ -22,9 +19,10 @@
 
 static const rert_opt budget_opts[] = {
     {"organ", OPT_STR, NULL, "TG-263 organ (gives α/β from data/tissues.json), e.g. SpinalCord", NULL, 0},
-    {"prior", OPT_LIST, NULL, "prior course DOSE/FRACTIONS@END_DATE[:key=value...], e.g. 46Gy/23@2024-03-15 or 51Gy/17@2023-01-10:modality=carbon:rbe=LEM_I (keys: modality, rbe, fpd, interval_h, label)", NULL, 0},
-    {"prior-eqd2", OPT_LIST, NULL, "prior course known only as EQD2 at the organ's α/β: EQD2@END_DATE, e.g. 54Gy@2022-01-10", NULL, 0},
-    {"start", OPT_DATE, NULL, "planned start date of the new course (YYYY-MM-DD)", NULL, 0},
+    {"prior", OPT_LIST, NULL, "prior course DOSE/FRACTIONS[@END_DATE|@MONTHSmo][:key=value...], e.g. 46Gy/23@2024-03-15, 46Gy/23@18mo (ended 18 months before the new course) or 51Gy/17@2023-01-10:modality=carbon:rbe=LEM_I (keys: modality, rbe, fpd, interval_h, label)", NULL, 0},
+    {"prior-eqd2", OPT_LIST, NULL, "prior course known only as EQD2 at the organ's α/β: EQD2[@END_DATE|@MONTHSmo], e.g. 54Gy@2022-01-10 or 54Gy@30mo", NULL, 0},
+    {"start", OPT_DATE, NULL, "planned start date of the new course (YYYY-MM-DD); needed when a prior course is given with an end date", NULL, 0},
+    {"interval-months", OPT_NUM, NULL, "interval from the end of the prior course(s) given without @ to the new course, in months (the literature's unit; 1 month = 30.4375 days)", NULL, 0},
     {"recovery", OPT_STR, "none", "recovery model from data/recovery_models.json (s4_stepwise, sphic_70, exponential:halftime_years=2, care_uplift, ng2021_130, ...)", NULL, 0},
     {"limit", OPT_NUM, NULL, "cumulative EQD2 limit with unit, e.g. 50Gy", "Gy", 0},
     {"limit-gy", OPT_NUM, NULL, "cumulative EQD2 limit in Gy", "Gy", 1},
@@ -36,19 +34,7 @@ static const rert_opt budget_opts[] = {
     {"rbe-model", OPT_STR, NULL, "RBE model of the new course [default: PHYSICAL photon, RBE_FIXED proton]", NULL, 0},
     {0}};
 
-typedef struct {
-  char label[64];
-  int eqd2_only;
-  double dose_gy;
-  int fractions;
-  int fpd;
-  double interval_h;
-  rert_modality modality;
-  rbe_model rbe;
-  rert_date end;
-  double interval_months;
-  double bed_gy, eqd2_gy, recovered_fraction, effective_eqd2_gy;
-} prior_course;
+typedef budget_prior prior_course;
 
 static int parse_prior(const char *spec, int eqd2_only, int idx, prior_course *p, rert_err *err) {
   memset(p, 0, sizeof *p);
@@ -64,10 +50,20 @@ static int parse_prior(const char *spec, int eqd2_only, int idx, prior_course *p
   char *opts = strchr(buf, ':');
   if (opts) *opts++ = 0;
   char *at = strchr(buf, '@');
-  if (!at) return rert_err_set(err, RERT_EINPUT, "%s: missing @END_DATE (e.g. 46Gy/23@2024-03-15)", what);
-  *at = 0;
-  int rc = date_parse(at + 1, what, &p->end, err);
-  if (rc) return rc;
+  int rc;
+  p->interval_months = NAN; /* NaN: from --interval-months; < 0 marker: from the end date */
+  if (at) {
+    *at = 0;
+    char *end = NULL;
+    double mo = strtod(at + 1, &end);
+    if (end != at + 1 && end && (!strcasecmp(end, "mo") || !strcasecmp(end, "months") || !strcasecmp(end, "m"))) {
+      if (!(mo >= 0) || !isfinite(mo)) return rert_err_set(err, RERT_EINPUT, "%s: interval must be >= 0 months", what);
+      p->interval_months = mo;
+    } else {
+      if ((rc = date_parse(at + 1, what, &p->end, err))) return rc;
+      p->interval_months = -1;
+    }
+  }
   if (eqd2_only) {
     if ((rc = cli_parse_quantity(buf, "Gy", 1, what, &p->eqd2_gy, err))) return rc;
     if (p->eqd2_gy < 0) return rert_err_set(err, RERT_EINPUT, "%s: EQD2 must be >= 0", what);
@@ -107,59 +103,6 @@ static int parse_prior(const char *spec, int eqd2_only, int idx, prior_course *p
   return RERT_OK;
 }
 
-typedef struct {
-  double alpha_beta_gy;
-  recovery_model rec;
-  double sum_raw, sum_eff, min_iv, factor, limit, limit_eff, remaining;
-  prior_course pc[64];
-} budget_calc;
-
-/* Prior EQD2 at α/β, recovery per course, limit factor and what remains (see header comment). */
-static int budget_compute(const prior_course *in, int n, const schedule *s, double ab,
-                          const recovery_model *rec, double limit, budget_calc *b, rert_err *err) {
-  memset(b, 0, sizeof *b);
-  b->alpha_beta_gy = ab;
-  b->rec = *rec;
-  b->min_iv = INFINITY;
-  b->limit = limit;
-  int rc;
-  for (int i = 0; i < n; i++) {
-    prior_course *p = &b->pc[i];
-    *p = in[i];
-    if (p->interval_months < b->min_iv) b->min_iv = p->interval_months;
-    if (!p->eqd2_only) {
-      radbio_model m = radbio_model_lq(ab);
-      m.fractions_per_day = p->fpd;
-      if (p->fpd > 1) {
-        m.interfraction_interval_h = p->interval_h;
-        m.repair_halftime_h = s->model.repair_halftime_h;
-        if (!(m.repair_halftime_h > 0) && s->has_tissue && isfinite(s->tissue.repair_halftime_h))
-          m.repair_halftime_h = s->tissue.repair_halftime_h;
-      }
-      if ((rc = radbio_bed_gy(p->dose_gy, p->fractions, &m, &p->bed_gy, err)))
-        return rert_err_prefix(err, rc, "%s", p->label);
-      p->eqd2_gy = radbio_bed_to_eqdx(p->bed_gy, 2.0, ab);
-    } else {
-      p->bed_gy = radbio_eqdx_to_bed(p->eqd2_gy, 2.0, ab);
-    }
-    if ((rc = recovery_apply_eqd2(rec, p->eqd2_gy, p->interval_months, ab, &p->effective_eqd2_gy, err)))
-      return rc;
-    p->recovered_fraction = p->eqd2_gy > 0 ? 1.0 - p->effective_eqd2_gy / p->eqd2_gy : 0;
-    b->sum_raw += p->eqd2_gy;
-    b->sum_eff += p->effective_eqd2_gy;
-  }
-  b->factor = recovery_limit_factor(rec, b->min_iv);
-  b->limit_eff = limit * b->factor;
-  b->remaining = b->limit_eff - b->sum_eff;
-  return RERT_OK;
-}
-
-typedef struct {
-  const protocol_constraint *c;
-  budget_calc calc;
-  char why[128];
-} budget_row;
-
 static void calc_to_json(const budget_calc *b, int n, cJSON *o) {
   char d[11];
   cJSON *r = cJSON_AddObjectToObject(o, "recovery");
@@ -181,8 +124,12 @@ static void calc_to_json(const budget_calc *b, int n, cJSON *o) {
     }
     cJSON_AddStringToObject(c, "modality", rbe_modality_name(p->modality));
     cJSON_AddStringToObject(c, "rbe_model", rbe_model_name(p->rbe));
-    date_format(p->end, d);
-    cJSON_AddStringToObject(c, "end_date", d);
+    if (p->end.year > 0) {
+      date_format(p->end, d);
+      cJSON_AddStringToObject(c, "end_date", d);
+    } else {
+      cJSON_AddNullToObject(c, "end_date");
+    }
     json_add_num(c, "interval_months", p->interval_months);
     json_add_num(c, "bed_gy", p->bed_gy);
     json_add_num(c, "eqd2_gy", p->eqd2_gy);
@@ -200,8 +147,8 @@ static void calc_print(const budget_calc *b, int n, const char *metric) {
          "interval", "EQD2_Gy", "recovered", "counted_Gy");
   for (int i = 0; i < n; i++) {
     const prior_course *p = &b->pc[i];
-    char d[11];
-    date_format(p->end, d);
+    char d[11] = "-";
+    if (p->end.year > 0) date_format(p->end, d);
     if (p->eqd2_only)
       printf("%-10s %10s %4s %8s %11s %7.1fmo %10.3f %8.0f%% %10.3f\n", p->label, "(EQD2)", "-", "-", d,
              p->interval_months, p->eqd2_gy, 100 * p->recovered_fraction, p->effective_eqd2_gy);
@@ -237,42 +184,6 @@ static int parse_fraction_list(const rert_args *a, int *fx, int *nf, rert_err *e
   return RERT_OK;
 }
 
-/* Protocol rows usable for a point-dose budget: cumulative, EQD2/BED, numeric limit, point-like
- * metric (Dmax, Dx cc), organ match, interval condition true. */
-static int select_rows(const rert_protocol *p, const char *organ, double min_iv, budget_row *rows,
-                       int *nrows, cJSON *skipped, rert_err *err) {
-  *nrows = 0;
-  for (int i = 0; i < p->nconstraints; i++) {
-    const protocol_constraint *c = &p->constraints[i];
-    if (!protocol_organ_matches(c->organ, organ)) continue;
-    const char *skip = NULL;
-    char why[128] = "";
-    if (c->scope != SCOPE_CUMULATIVE) skip = "new-course-only limit (needs the planned dose, not a budget)";
-    else if (!c->has_limit) skip = "no numeric limit (ALARA)";
-    else if (c->quantity == PQ_DOSE) skip = "limit on delivered dose, not EQD2";
-    else if (!protocol_metric_is_pointlike(&c->metric)) skip = "volume metric cannot be evaluated from a point dose";
-    else if (!protocol_interval_applies(&c->interval, min_iv, why, sizeof why)) skip = why;
-    if (skip) {
-      cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "id", c->id);
-      cJSON_AddStringToObject(o, "reason", skip);
-      cJSON_AddItemToArray(skipped, o);
-      continue;
-    }
-    if (*nrows >= 64) return rert_err_set(err, RERT_EINPUT, "%s: too many constraints for %s", p->name, organ);
-    rows[*nrows].c = c;
-    snprintf(rows[*nrows].why, sizeof rows[*nrows].why, "%s", why);
-    (*nrows)++;
-  }
-  return RERT_OK;
-}
-
-/* Which row governs: hard tiers (or an explicit limit) before desirable; informational never. */
-static int row_rank(const budget_row *r) {
-  if (!r->c || protocol_tier_is_hard(r->c->tier)) return 2;
-  return r->c->tier == TIER_DESIRABLE ? 1 : 0;
-}
-
 static int run_budget(const rert_args *a, rert_err *err) {
   int rc;
   const char *organ = cli_str(a, "organ");
@@ -284,10 +195,15 @@ static int run_budget(const rert_args *a, rert_err *err) {
   memset(&s, 0, sizeof s);
   if ((rc = schedule_bio_from_args(a, organ, &s, err))) return rc;
   if (!organ && s.has_tissue) organ = s.tissue.organ;
-  if (!cli_has(a, "start"))
-    return rert_err_set(err, RERT_EINPUT, "--start YYYY-MM-DD (planned start of the new course) is required");
   rert_date start;
-  if ((rc = date_parse(cli_str(a, "start"), "--start", &start, err))) return rc;
+  int has_start = cli_has(a, "start");
+  if (has_start && (rc = date_parse(cli_str(a, "start"), "--start", &start, err))) return rc;
+  double iv_opt = NAN;
+  if (cli_has(a, "interval-months")) {
+    if ((rc = cli_num(a, "interval-months", &iv_opt, err))) return rc;
+    if (!(iv_opt >= 0) || !isfinite(iv_opt))
+      return rert_err_set(err, RERT_EINPUT, "--interval-months: must be >= 0 (got %g)", iv_opt);
+  }
   int np = cli_list_count(a, "prior"), ne = cli_list_count(a, "prior-eqd2");
   if (np + ne == 0) return rert_err_set(err, RERT_EINPUT, "give at least one --prior DOSE/FRACTIONS@END_DATE");
   if (np + ne > 64) return rert_err_set(err, RERT_EINPUT, "at most 64 prior courses");
@@ -319,15 +235,23 @@ static int run_budget(const rert_args *a, rert_err *err) {
     if ((rc = parse_prior(cli_list_item(a, e ? "prior-eqd2" : "prior", e ? i - np : i), e, i, &pc[i], err)))
       return rc;
     prior_course *p = &pc[i];
-    long days = date_diff_days(p->end, start);
-    if (days < 0) {
-      char b1[11], b2[11];
-      date_format(p->end, b1);
-      date_format(start, b2);
-      return rert_err_set(err, RERT_EINPUT, "dates in the wrong order: %s ends %s, after the new course starts %s",
-                          p->label, b1, b2);
+    if (p->interval_months < 0) { /* given with an end date */
+      if (!has_start)
+        return rert_err_set(err, RERT_EINPUT, "%s has an end date: give --start YYYY-MM-DD (planned start of the new course)", p->label);
+      long days = date_diff_days(p->end, start);
+      if (days < 0) {
+        char b1[11], b2[11];
+        date_format(p->end, b1);
+        date_format(start, b2);
+        return rert_err_set(err, RERT_EINPUT, "dates in the wrong order: %s ends %s, after the new course starts %s",
+                            p->label, b1, b2);
+      }
+      p->interval_months = days / RERT_DAYS_PER_MONTH;
+    } else if (isnan(p->interval_months)) { /* neither @date nor @Nmo */
+      if (isnan(iv_opt))
+        return rert_err_set(err, RERT_EINPUT, "%s: give its end date (@YYYY-MM-DD with --start), its interval (@18mo) or --interval-months", p->label);
+      p->interval_months = iv_opt;
     }
-    p->interval_months = days / RERT_DAYS_PER_MONTH;
     if (p->interval_months < min_iv) min_iv = p->interval_months;
     if (p->modality == MOD_PROTON && p->rbe == RBE_PHYSICAL)
       return rert_err_set(err, RERT_EINPUT, "%s: physical proton dose; give :rbe=RBE_FIXED if it is RBE-weighted", p->label);
@@ -342,8 +266,13 @@ static int run_budget(const rert_args *a, rert_err *err) {
   double thr;
   if ((rc = radbio_model_dependent_threshold_gy(&thr, err))) return rc;
 
-  /* the rows to evaluate: one explicit limit, or the protocol's applicable rows */
-  static budget_row rows[64];
+  /* repair half-time for prior courses with several fractions a day */
+  double t12 = s.model.repair_halftime_h;
+  if (!(t12 > 0) && s.has_tissue && isfinite(s.tissue.repair_halftime_h)) t12 = s.tissue.repair_halftime_h;
+  /* the rows: one explicit limit, or the protocol's usable rows (library: rert/budget.h) */
+  static budget_result br;
+  memset(&br, 0, sizeof br);
+  budget_row *rows = br.rows;
   int nrows = 0, governing = -1;
   rert_protocol proto;
   memset(&proto, 0, sizeof proto);
@@ -354,45 +283,23 @@ static int run_budget(const rert_args *a, rert_err *err) {
       return rert_err_set(err, RERT_EINPUT, "--protocol needs --organ to select its rows");
     }
     if ((rc = protocol_load(proto_name, &proto, err)) ||
-        (rc = select_rows(&proto, organ, min_iv, rows, &nrows, skipped, err))) {
+        (rc = budget_point_protocol(&proto, organ, pc, np + ne, s.model.alpha_beta_gy, t12, &user_rec, &br,
+                                    skipped, err))) {
       cJSON_Delete(skipped);
       protocol_free(&proto);
       return rc;
     }
-    if (nrows == 0) {
-      cJSON_Delete(skipped);
-      protocol_free(&proto);
-      return rert_err_set(err, RERT_EINPUT, "protocol %s has no cumulative point-dose EQD2 limit for %s at an interval of %.1f months",
-                          proto_name, organ, min_iv);
-    }
+    nrows = br.nrows;
+    governing = br.governing;
   } else {
     nrows = 1;
     rows[0].c = NULL;
-  }
-  for (int r = 0; r < nrows; r++) {
-    const protocol_constraint *c = rows[r].c;
-    double ab = s.model.alpha_beta_gy, lim = limit;
-    recovery_model rec = user_rec;
-    if (c) {
-      if (isfinite(c->alpha_beta_gy)) ab = c->alpha_beta_gy; /* the limit is defined at this α/β (§2) */
-      if (c->recovery[0] && strcmp(c->recovery, "case") != 0) {
-        if ((rc = recovery_model_get(c->recovery, &rec, err))) break;
-      }
-      lim = c->quantity == PQ_BED ? radbio_bed_to_eqdx(c->limit, 2.0, ab) : c->limit;
+    if ((rc = budget_point_compute(pc, np + ne, s.model.alpha_beta_gy, t12, &user_rec, limit, &rows[0].calc, err))) {
+      cJSON_Delete(skipped);
+      return rc;
     }
-    if ((rc = budget_compute(pc, np + ne, &s, ab, &rec, lim, &rows[r].calc, err))) break;
-    int rank = row_rank(&rows[r]);
-    if (rank == 0) continue; /* informational rows are shown, never govern */
-    if (governing < 0 || rank > row_rank(&rows[governing]) ||
-        (rank == row_rank(&rows[governing]) && rows[r].calc.remaining < rows[governing].calc.remaining))
-      governing = r;
+    governing = 0;
   }
-  if (rc) {
-    cJSON_Delete(skipped);
-    protocol_free(&proto);
-    return rc;
-  }
-  if (governing < 0) governing = 0;
   budget_calc *g = &rows[governing].calc;
   radbio_model nm = s.model;
   nm.alpha_beta_gy = g->alpha_beta_gy;
@@ -410,11 +317,19 @@ static int run_budget(const rert_args *a, rert_err *err) {
     cJSON_AddStringToObject(root, "organ", organ ? organ : "");
     schedule_bio_to_json(&s, root);
     char b[11];
-    date_format(start, b);
-    cJSON_AddStringToObject(root, "new_course_start", b);
+    /* one alpha_beta_gy: the α/β the budget is computed at (the governing row's); the organ's
+     * own value from data/tissues.json is organ_alpha_beta_gy */
+    cJSON_DeleteItemFromObjectCaseSensitive(root, "alpha_beta_gy");
+    json_add_num(root, "organ_alpha_beta_gy", s.model.alpha_beta_gy);
+    if (has_start) {
+      date_format(start, b);
+      cJSON_AddStringToObject(root, "new_course_start", b);
+    } else {
+      cJSON_AddNullToObject(root, "new_course_start");
+    }
     cJSON_AddStringToObject(root, "new_course_modality", rbe_modality_name(new_mod));
     cJSON_AddStringToObject(root, "new_course_rbe_model", rbe_model_name(new_rbe));
-    calc_to_json(g, np + ne, root); /* overrides alpha_beta_gy with the governing row's */
+    calc_to_json(g, np + ne, root);
     cJSON *l = cJSON_AddObjectToObject(root, "limit");
     cJSON_AddStringToObject(l, "metric", metric);
     json_add_num(l, "base_eqd2_gy", g->limit);

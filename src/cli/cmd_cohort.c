@@ -12,6 +12,7 @@
 #include "cli/cohort_cli.h"
 #include "rert/cohort.h"
 #include "rert/data.h"
+#include "rert/fileio.h"
 
 static const rert_opt opts[] = {
     {"registry", OPT_STR, NULL, "cohort registry (SQLite file; created by run)", NULL, 0},
@@ -233,6 +234,15 @@ static int do_export(const rert_args *a, rert_err *err) {
 
 static int run(const rert_args *a, rert_err *err) {
   const char *act = cli_pos(a, 0);
+  {
+    /* output files are never inputs (rert/fileio.h): the registry, the plan, the manifest */
+    const char *o = cli_str(a, "out");
+    const char *outs[] = {o && strcmp(o, "-") ? o : NULL, cli_str(a, "plot")};
+    const char *names[] = {"--out", "--plot"};
+    const char *ins[] = {cli_str(a, "registry"), cli_pos(a, 1)};
+    int rc = fileio_check_outputs(outs, names, 2, ins, 2, err);
+    if (rc) return rc;
+  }
   if (!strcmp(act, "run")) return do_run(a, err);
   if (!strcmp(act, "task")) return do_task(a, err);
   if (!strcmp(act, "gather")) return do_gather(a, err);

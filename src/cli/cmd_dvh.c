@@ -42,7 +42,17 @@ static int write_curves(const char *path, const rert_dvh *d, int n, int diff, re
   fprintf(a.f, "dose_gy");
   int nb = 0;
   for (int r = 0; r < n; r++) {
-    fprintf(a.f, ",%s_cc", d[r].name);
+    /* ROI names come from the file: quoted (RFC 4180) when they hold a comma, quote or control
+     * character, so a name cannot shift the columns or forge a row */
+    const char *nm = d[r].name;
+    int quote = strpbrk(nm, ",\"") != NULL;
+    for (const char *q = nm; *q; q++) quote |= (unsigned char)*q < 0x20;
+    fputs(quote ? ",\"" : ",", a.f);
+    for (const char *q = nm; *q; q++) {
+      if (*q == '"') fputc('"', a.f);
+      fputc((unsigned char)*q < 0x20 ? ' ' : *q, a.f);
+    }
+    fputs(quote ? "_cc\"" : "_cc", a.f);
     if (d[r].status == RERT_OK && d[r].nbins > nb) nb = d[r].nbins;
   }
   fprintf(a.f, "\n");
@@ -81,6 +91,13 @@ static int run_dvh(const rert_args *args, rert_err *err) {
   if (cli_has(args, "sample-mm") && !(o.sample_mm > 0))
     return rert_err_set(err, RERT_EINPUT, "dvh: --sample-mm must be positive");
 
+  {
+    /* the output is checked before any work: never an input (rert/fileio.h) */
+    const char *outs[] = {cli_str(args, "curve-out")}, *names[] = {"--curve-out"};
+    const char *ins[] = {dose_path, ss_path};
+    int rc0 = fileio_check_outputs(outs, names, 1, ins, 2, err);
+    if (rc0) return rc0;
+  }
   /* parse the metrics first: a typo fails before any file is read */
   static const char *def_metrics[] = {"Volume", "Dmin", "Dmean", "Dmax", "D0.03cc", "D95%", "D5%"};
   int given = cli_list_count(args, "metric");

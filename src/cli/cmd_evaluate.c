@@ -20,6 +20,7 @@ static int run(const rert_args *a, rert_err *err) {
   if (!rc && cli_json(a)) {
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "case", cf.path);
+    cJSON_AddItemToObject(root, "checks", gate_checks_json(ac->gate));
     json_add_num(root, "uncertainty_mm", ac->uncertainty_mm);
     arr = cJSON_AddArrayToObject(root, "evaluations");
   }
@@ -36,6 +37,7 @@ static int run(const rert_args *a, rert_err *err) {
       printf("  %s: %d fx, %s %s%s%s, mapped by %s\n", k->id, k->fractions, rbe_modality_name(k->modality),
              rbe_model_name(k->rbe), k->is_new ? " (planned)" : "", iv, ac->mapping[c]);
     }
+    gate_print_notes(ac->gate, stdout);
   }
   /* all protocols in one call: the DVH of each distinct map is computed once and shared */
   accum_evaluation *evs = NULL;

@@ -9,10 +9,11 @@
 #include "cli/cli.h"
 #include "cli/phantom_cohort_cli.h"
 #include "rert/data.h"
+#include "rert/fileio.h"
 #include "rert/phantom.h"
 
 static const rert_opt phantom_opts[] = {
-    {"out", OPT_STR, NULL, "output directory (created; must not exist or be empty)", NULL, 0},
+    {"out", OPT_STR, NULL, "output directory: new, empty or an earlier rert output (replaced as a whole)", NULL, 0},
     {"seed", OPT_INT, "1", "seed: deformation jitter, recurrence position and all UIDs", NULL, 0},
     {"size", OPT_STR, "small", "small (100×100×~90 CT at 3 mm, for tests) or clinical (512×512×~150 at 0.98×0.98×2.5 mm)", NULL, 0},
     {"courses", OPT_INT, "2", "number of courses: 2 (prior + planned) or 3 (two priors + planned)", NULL, 0},
@@ -40,11 +41,21 @@ static int run_phantom(const rert_args *a, rert_err *err) {
   else
     return rert_err_set(err, RERT_EINPUT, "phantom: --size must be small or clinical (got '%s')",
                         size_s);
+  rert_outdir od;
+  if ((rc = fileio_outdir_begin(&od, out, "--out", NULL, 0, err))) return rc;
   rert_phantom_model *m = malloc(sizeof *m);
-  if (!m) return rert_err_set(err, RERT_EINTERNAL, "phantom: out of memory");
+  if (!m) {
+    fileio_outdir_abort(&od);
+    return rert_err_set(err, RERT_EINTERNAL, "phantom: out of memory");
+  }
   double t0 = now_s();
   rc = phantom_model_init(m, (unsigned long long)seed, size, courses, err);
-  if (!rc) rc = phantom_write(m, out, err);
+  if (!rc) rc = phantom_write(m, od.work, err);
+  char what[1200];
+  snprintf(what, sizeof what, "rert phantom --out %s --seed %d --size %s --courses %d", out, seed,
+           size_s, courses);
+  if (!rc) rc = fileio_outdir_commit(&od, what, err);
+  else fileio_outdir_abort(&od);
   double dt = now_s() - t0;
   if (rc) {
     free(m);

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "cli/reg_cli.h"
+#include "rert/data.h"
 #include "rert/fileio.h"
 #include "rert/imageio.h"
 #include "rert/regqa.h"
@@ -198,6 +199,16 @@ static int run(const rert_args *a, rert_err *err) {
   else regcli_derive(out, "_warped.mha", warped_p, sizeof warped_p);
   if (cli_str(a, "qa")) snprintf(qa_p, sizeof qa_p, "%s", cli_str(a, "qa"));
   else regcli_derive(out, "_qa.json", qa_p, sizeof qa_p);
+  {
+    /* outputs are checked before any work (never an input, each path once; rert/fileio.h) */
+    char mask_file[4096] = "";
+    if (cli_str(a, "mask")) regcli_mask_file(cli_str(a, "mask"), mask_file, sizeof mask_file);
+    const char *outs[] = {out, warped_p, qa_p, cli_str(a, "inverse")};
+    const char *names[] = {"--out", "--warped", "--qa", "--inverse"};
+    const char *ins[] = {fp, mp, mask_file, cli_str(a, "fixed-rs"), cli_str(a, "moving-rs")};
+    int rc0 = fileio_check_outputs(outs, names, 4, ins, 5, err);
+    if (rc0) return rc0;
+  }
   rert_volume F, M, mask, W, fg;
   memset(&mask, 0, sizeof mask), memset(&W, 0, sizeof W);
   rert_vfield field, back;
@@ -249,9 +260,15 @@ static int run(const rert_args *a, rert_err *err) {
   /* the moving CT resampled onto the field's grid (the registered region) */
   reg_vfield_geometry(&field, &fg);
   if ((rc = reg_warp_volume_to(&M, &field, &fg, REG_INTERP_LINEAR, -1000.0f, &W, err))) goto done;
-  if ((rc = imageio_write_vfield(out, &field, err))) goto done;
-  if ((rc = imageio_write_volume(warped_p, &W, err))) goto done;
-  if (inv_p && (rc = imageio_write_vfield(inv_p, &back, err))) goto done;
+  /* every output or none: the writes are staged and renamed into place together */
+  if ((rc = fileio_txn_begin(err))) goto done;
+  rc = imageio_write_vfield(out, &field, err);
+  if (!rc) rc = imageio_write_volume(warped_p, &W, err);
+  if (!rc && inv_p) rc = imageio_write_vfield(inv_p, &back, err);
+  if (rc) {
+    fileio_txn_abort();
+    goto done;
+  }
   root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "fixed", fp);
   cJSON_AddStringToObject(root, "moving", mp);
@@ -276,9 +293,11 @@ static int run(const rert_args *a, rert_err *err) {
   cJSON_AddNumberToObject(root, "seconds", t_fwd);
   cJSON_AddNumberToObject(root, "seconds_rigid", rep.seconds_rigid);
   cJSON_AddNumberToObject(root, "seconds_deformable", rep.seconds_deformable);
-  char *txt = cJSON_Print(root);
+  char *txt = json_print_full(root, 1);
   rc = txt ? atomic_write_buffer(qa_p, txt, strlen(txt), err) : rert_err_set(err, RERT_EINTERNAL, "out of memory");
   free(txt);
+  if (!rc) rc = fileio_txn_commit(err);
+  else fileio_txn_abort();
   if (rc) goto done;
   if (cli_json(a)) {
     cli_print_json(root);

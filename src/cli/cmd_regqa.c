@@ -9,6 +9,7 @@
 
 #include "cli/cli.h"
 #include "cli/reg_cli.h"
+#include "rert/fileio.h"
 #include "rert/imageio.h"
 #include "rert/regqa.h"
 
@@ -87,6 +88,24 @@ static int run(const rert_args *a, rert_err *err) {
     return rert_err_set(err, RERT_EINPUT, "--fixed and --moving go together");
   if ((cli_str(a, "fixed-rs") != NULL) != (cli_str(a, "moving-rs") != NULL))
     return rert_err_set(err, RERT_EINPUT, "--fixed-rs and --moving-rs go together");
+  if (cli_str(a, "jacobian")) {
+    /* the output is checked before any work: never an input (rert/fileio.h) */
+    char mask_file[4096] = "";
+    if (cli_str(a, "mask")) regcli_mask_file(cli_str(a, "mask"), mask_file, sizeof mask_file);
+    const char *ins[12 + 64] = {fp, cli_str(a, "inverse"), cli_str(a, "fixed"), cli_str(a, "moving"), mask_file,
+                                cli_str(a, "landmarks"), cli_str(a, "truth"), cli_str(a, "fixed-rs"), cli_str(a, "moving-rs"),
+                                cli_str(a, "region"), cli_str(a, "moving-dose")};
+    char roi_files[64][1024];
+    int nin = 11;
+    for (int q = 0; q < cli_list_count(a, "roi") && q < 64; q++) {
+      const char *eq = strchr(cli_list_item(a, "roi", q), '=');
+      regcli_mask_file(eq ? eq + 1 : "", roi_files[q], sizeof roi_files[q]);
+      ins[nin++] = roi_files[q];
+    }
+    const char *outs[] = {cli_str(a, "jacobian")}, *names[] = {"--jacobian"};
+    int rc0 = fileio_check_outputs(outs, names, 1, ins, nin, err);
+    if (rc0) return rc0;
+  }
   rert_vfield u, w, tr;
   memset(&w, 0, sizeof w), memset(&tr, 0, sizeof tr);
   rert_volume tgrid;
@@ -124,10 +143,8 @@ static int run(const rert_args *a, rert_err *err) {
     printf("|u|            mean %.2f mm  max %.2f mm\n", s.mag_mean_mm, s.mag_max_mm);
     if (w.u_mm) printf("ICE            mean %.2f mm  p95 %.2f mm  max %.2f mm\n", s.ice_mean_mm, s.ice_p95_mm, s.ice_max_mm);
   }
-  if (cli_str(a, "jacobian")) {
-    if ((rc = reg_vfield_jacobian(&u, &dj, err))) goto done;
-    if ((rc = imageio_write_volume(cli_str(a, "jacobian"), &dj, err))) goto done;
-  }
+  /* written at the end, when every other input has been read */
+  if (cli_str(a, "jacobian") && (rc = reg_vfield_jacobian(&u, &dj, err))) goto done;
   if (cli_str(a, "landmarks")) {
     double *fx = NULL, *mx = NULL;
     int n = 0;
@@ -246,6 +263,15 @@ static int run(const rert_args *a, rert_err *err) {
     cJSON_AddBoolToObject(root, "folding_ok", pass);
     if (!cli_json(a)) printf("verdict        folding %.4f %% %s limit %.4f %%\n", s.pct_folded, pass ? "≤" : ">", lim);
     if (!pass) rc = rert_err_set(err, RERT_EVERDICT, "%s: %.4f %% of voxels fold (limit %.4f %%)", fp, s.pct_folded, lim);
+  }
+  if (dj.data) {
+    rert_err e2;
+    int wrc = imageio_write_volume(cli_str(a, "jacobian"), &dj, &e2);
+    if (wrc) {
+      rc = wrc;
+      *err = e2;
+      goto done;
+    }
   }
   if (!rc && decisive && qr.overall == REG_QA_FAIL) {
     char ids[200];

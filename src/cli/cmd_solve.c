@@ -31,6 +31,7 @@ static int run(const rert_args *a, rert_err *err) {
   if (!rc) {
     if (json) {
       cJSON_AddStringToObject(root, "case", cf.path);
+      cJSON_AddItemToObject(root, "checks", gate_checks_json(ac->gate));
       json_add_num(root, "planned_prescription_gy", ac->planned_prescription_gy);
       cJSON *pl = cJSON_AddArrayToObject(root, "protocols");
       for (int i = 0; i < np; i++) cJSON_AddItemToArray(pl, cJSON_CreateString(ps[i].name));
@@ -40,58 +41,57 @@ static int run(const rert_args *a, rert_err *err) {
       json_add_num(t, "curative_bed_max_gy", tg.curative_max_gy);
       json_add_num(t, "palliative_bed_min_gy", tg.palliative_min_gy);
       json_add_num(t, "palliative_bed_max_gy", tg.palliative_max_gy);
+      json_add_num(t, "tumour_repair_halftime_h", tg.tumour_repair_halftime_h);
+      cJSON_AddStringToObject(t, "tumour_repair_source", tg.repair_source);
+      cJSON_AddStringToObject(t, "ranking_rule", ACCUM_RANK_RULE_TEXT);
       cJSON_AddStringToObject(t, "source", tg.source);
       arr = cJSON_AddArrayToObject(root, "regimens");
     } else {
+      gate_print_notes(ac->gate, stdout);
       printf("case %s: planned distribution scaled from its prescription %.2f Gy; hard limits of:", cf.path,
              ac->planned_prescription_gy);
       for (int i = 0; i < np; i++) printf(" %s", ps[i].name);
       printf("\ntargets (BED%g): curative %g-%g, palliative %g-%g Gy (%s)\n\n", tg.tumour_alpha_beta_gy,
              tg.curative_min_gy, tg.curative_max_gy, tg.palliative_min_gy, tg.palliative_max_gy, tg.source);
-      printf("%-26s %-10s %9s %9s %-8s %9s %9s %-16s %s\n", "REGIMEN", "INTENT", "NOMINAL", "MAX RX", "FEASIBLE",
-             "BED10", "EQD2_10", "TARGET BAND", "LIMITED BY");
+      printf("%-26s %-10s %4s %9s %-7s %9s %-10s %9s %-16s %s\n", "REGIMEN", "INTENT", "RANK", "FULL DOSE", "NOMINAL",
+             "MAX RX", "WORST CASE", "BED10", "TARGET BAND", "LIMITED BY (nominal)");
     }
   }
+  accum_solution *sol = calloc(nr > 0 ? (size_t)nr : 1, sizeof *sol);
+  if (!rc && !sol) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
   for (int r = 0; r < nr && !rc; r++) {
-    accum_solution so;
-    rc = accumulate_solve(&ac->in, pp, np, ac->planned_prescription_gy, &regs[r], &tg, &so, err);
-    if (rc) break;
-    nfeas += so.feasible;
+    rc = accumulate_solve(&ac->in, pp, np, ac->planned_prescription_gy, &regs[r], &tg, &sol[r], err);
+    nfeas += !rc && sol[r].feasible;
+  }
+  if (!rc) accumulate_solutions_rank(sol, nr, &tg);
+  for (int r = 0; r < nr && !rc; r++) {
+    const accum_solution *so = &sol[r];
     if (json) {
       cJSON *o = cJSON_CreateObject();
-      cJSON_AddStringToObject(o, "name", regs[r].name);
-      cJSON_AddStringToObject(o, "intent", regs[r].intent);
-      json_add_num(o, "nominal_dose_gy", regs[r].dose_gy);
-      json_add_num(o, "min_dose_gy", regs[r].dose_min_gy);
-      cJSON_AddNumberToObject(o, "fractions", regs[r].fractions);
-      cJSON_AddNumberToObject(o, "fractions_per_day", regs[r].fractions_per_day);
-      cJSON_AddStringToObject(o, "rbe_model", rbe_model_name(regs[r].rbe));
-      json_add_num(o, "max_prescription_gy", so.max_prescription_gy);
-      cJSON_AddBoolToObject(o, "nominal_feasible", so.nominal_feasible);
-      cJSON_AddBoolToObject(o, "feasible", so.feasible);
-      json_add_num(o, "tumour_bed_gy", so.tumour_bed_gy);
-      json_add_num(o, "tumour_eqd2_gy", so.tumour_eqd2_gy);
-      cJSON_AddStringToObject(o, "target_band", so.target_band);
-      cJSON_AddStringToObject(o, "limiting", so.limiting);
-      cJSON_AddStringToObject(o, "source", regs[r].source);
-      cJSON_AddBoolToObject(o, "verified", regs[r].verified);
+      accum_solution_to_json(so, o);
       cJSON_AddItemToArray(arr, o);
     } else {
-      printf("%-26s %-10s %9.2f %9.2f %-8s %9.2f %9.2f %-16s %s\n", regs[r].name, regs[r].intent, regs[r].dose_gy,
-             so.max_prescription_gy, so.nominal_feasible ? "yes" : so.feasible ? "reduced" : "NO", so.tumour_bed_gy,
-             so.tumour_eqd2_gy, so.target_band, so.limiting);
+      printf("%-26s %-10s %4d %9.2f %-7s %9.2f %-10s %9.2f %-16s %s\n", regs[r].name, regs[r].intent, so->rank,
+             regs[r].dose_max_gy, so->status == SOLVE_FULL ? "full" : so->status == SOLVE_REDUCED ? "reduced" : "NO",
+             so->max_prescription_gy,
+             !so->has_worst ? "-" : so->worst.status == SOLVE_FULL ? "full" : so->worst.status == SOLVE_REDUCED ? "reduced" : "NO",
+             so->tumour_bed_gy, so->target_band, so->limiting.found ? so->limiting.text : "-");
     }
   }
+  free(sol);
   if (!rc) {
     if (json) {
       cJSON_AddNumberToObject(root, "feasible_regimens", nfeas);
       cli_print_json(root);
       root = NULL;
     } else {
-      printf("\nMAX RX: highest prescription <= nominal keeping every mandatory/acceptable limit (0.01 Gy bisection);\n"
-             "FEASIBLE: yes = nominal fits, reduced = a dose >= the regimen's minimum fits, NO = none does.\n"
-             "Tumour BED uses alpha/beta %g without repopulation or same-day repair terms. LQ is model-dependent above ~6 Gy/fx (SBRT).\n",
-             tg.tumour_alpha_beta_gy);
+      printf("\nMAX RX: highest prescription <= the regimen's full dose (dose_max_gy) keeping every mandatory/acceptable row\n"
+             "of every protocol (0.01 Gy bisection); full = the full dose fits, reduced = a dose >= the regimen's minimum\n"
+             "fits, NO = not even the minimum (limited by the tightest row). WORST CASE: the same with every course at its\n"
+             "upper bound within the registration uncertainty radius. RANK: docs/accumulate.md (feasible first, then tumour\n"
+             "BED10 up to the curative band's top). Tumour BED: alpha/beta %g with the Thames same-day repair term for BID\n"
+             "(tumour repair half-time %g h), no repopulation. LQ is model-dependent above ~6 Gy/fx (SBRT).\n",
+             tg.tumour_alpha_beta_gy, tg.tumour_repair_halftime_h);
     }
     if (nfeas == 0) rc = RERT_EVERDICT;
   }

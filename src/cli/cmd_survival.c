@@ -8,6 +8,7 @@
 #include "cli/cli.h"
 #include "rert/data.h"
 #include "rert/survival.h"
+#include "rert/fileio.h"
 #include "stats/csvtable.h"
 #include "stats/survdata.h"
 #include "stats/survplot.h"
@@ -22,7 +23,8 @@ static const rert_opt opts[] = {
     {"conf-level", OPT_NUM, "0.95", "confidence level", "", 0},
     {"ties", OPT_STR, "efron", "cox: tie handling efron (R default) or breslow", NULL, 0},
     {"at", OPT_LIST, NULL, "times for estimates and the numbers-at-risk table", NULL, 0},
-    {"table", OPT_FLAG, NULL, "km/cif: print the estimate at every event time", NULL, 0},
+    {"table", OPT_FLAG, NULL, "km/cif: print the estimate at every distinct time (km: censor-only times too, with n.censor, as R's survfit)", NULL, 0},
+    {"rho", OPT_NUM, "0", "cif: Gray's test weight exponent, (1 - F(t-))^rho, as cmprsk::cuminc's rho", "", 0},
     {"cencode", OPT_INT, "0", "cif: status code meaning censored", NULL, 0},
     {"failcode", OPT_INT, "1", "cif: cause code for Gray's test (all causes are estimated)", NULL, 0},
     {"plot", OPT_STR, NULL, "write an SVG plot of the KM/CIF curves with numbers at risk", NULL, 0},
@@ -176,13 +178,15 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
           json_add_num(e, "upper", j < 0 ? 1.0 : km[g].upper[j]);
           cJSON_AddItemToArray(at, e);
         }
+        /* every distinct time, censor-only rows included, as R's survfit object
+         * (time, n.risk, n.event, n.censor, surv, std.err, lower, upper) */
         cJSON *tb = cJSON_AddArrayToObject(o, "table");
         for (int i = 0; i < km[g].nt; i++) {
-          if (!km[g].n_event[i]) continue;
           cJSON *e = cJSON_CreateObject();
           json_add_num(e, "time", km[g].time[i]);
           cJSON_AddNumberToObject(e, "n_risk", km[g].n_risk[i]);
           cJSON_AddNumberToObject(e, "n_event", km[g].n_event[i]);
+          cJSON_AddNumberToObject(e, "n_censor", km[g].n_censor[i]);
           json_add_num(e, "surv", km[g].surv[i]);
           json_add_num(e, "std_err", sqrt(km[g].var_surv[i]));
           json_add_num(e, "lower", km[g].lower[i]);
@@ -204,14 +208,19 @@ static int run_km(const rert_args *a, ctx *c, rert_err *err) {
                fmtv(b3, 32, "%.6g", km[g].median_upper));
       }
       for (int g = 0; g < ng; g++) {
-        printf("\n%s:\n%10s %7s %8s %10s %10s %10s %10s\n", glabel(&c->d, g), "time", "n.risk",
-               "n.event", "survival", "std.err", "lower", "upper");
-        for (int i = 0; i < km[g].nt; i++) {
-          if (cli_flag(a, "table") ? !km[g].n_event[i] : 1) continue;
+        if (cli_flag(a, "table"))
+          printf("\n%s:\n%10s %7s %8s %9s %10s %10s %10s %10s\n", glabel(&c->d, g), "time", "n.risk",
+                 "n.event", "n.censor", "survival", "std.err", "lower", "upper");
+        else
+          printf("\n%s:\n%10s %7s %8s %10s %10s %10s %10s\n", glabel(&c->d, g), "time", "n.risk",
+                 "n.event", "survival", "std.err", "lower", "upper");
+        /* --table: every distinct time, censor-only rows included, as R's survfit */
+        for (int i = 0; i < km[g].nt && cli_flag(a, "table"); i++) {
           char b1[32], b2[32], b3[32];
-          printf("%10g %7d %8d %10.6f %10s %10s %10s\n", km[g].time[i], km[g].n_risk[i],
-                 km[g].n_event[i], km[g].surv[i], fmtv(b1, 32, "%.6f", sqrt(km[g].var_surv[i])),
-                 fmtv(b2, 32, "%.6f", km[g].lower[i]), fmtv(b3, 32, "%.6f", km[g].upper[i]));
+          printf("%10g %7d %8d %9d %10.6f %10s %10s %10s\n", km[g].time[i], km[g].n_risk[i],
+                 km[g].n_event[i], km[g].n_censor[i], km[g].surv[i],
+                 fmtv(b1, 32, "%.6f", sqrt(km[g].var_surv[i])), fmtv(b2, 32, "%.6f", km[g].lower[i]),
+                 fmtv(b3, 32, "%.6f", km[g].upper[i]));
         }
         for (int i = 0; i < c->nticks && !cli_flag(a, "table"); i++) {
           double tt = c->ticks[i];
@@ -351,9 +360,11 @@ static int run_cif(const rert_args *a, ctx *c, rert_err *err) {
   }
   rert_gray gt[64];
   int ntest = 0;
+  double rho = 0;
+  if (!rc) rc = cli_num(a, "rho", &rho, err);
   if (!rc && c->d.group && ng >= 2) {
     for (int k = 1; k <= K && k <= 64 && !rc; k++, ntest++)
-      rc = surv_gray_test(c->d.time, c->d.status, c->d.group, c->d.n, ng, k, &gt[k - 1], err);
+      rc = surv_gray_test_rho(c->d.time, c->d.status, c->d.group, c->d.n, ng, k, rho, &gt[k - 1], err);
   }
   if (!rc && cli_str(a, "plot")) {
     rert_plot_curve *pc = calloc((size_t)ng * K, sizeof *pc);
@@ -438,7 +449,8 @@ static int run_cif(const rert_args *a, ctx *c, rert_err *err) {
       }
     if (ntest) {
       cJSON *tests = root ? cJSON_AddArrayToObject(root, "gray_tests") : NULL;
-      if (!root) printf("\nGray's test (rho = 0):\n%8s %14s %12s %4s\n", "cause", "stat", "p", "df");
+      if (root) json_add_num(root, "gray_rho", rho);
+      if (!root) printf("\nGray's test (rho = %g):\n%8s %14s %12s %4s\n", rho, "cause", "stat", "p", "df");
       for (int k = 0; k < ntest; k++) {
         if (root) {
           cJSON *e = cJSON_CreateObject();
@@ -473,6 +485,10 @@ static int run(const rert_args *a, rert_err *err) {
     return rert_err_set(err, RERT_EINPUT, "--conf-level must be in (0, 1)");
   int cen = 0;
   if ((rc = cli_int(a, "cencode", &cen, err))) return rc;
+  {
+    const char *outs[] = {cli_str(a, "plot")}, *names[] = {"--plot"}, *ins[] = {file};
+    if ((rc = fileio_check_outputs(outs, names, 1, ins, 1, err))) return rc;
+  }
   if ((rc = csv_read_file(file, &c.csv, err))) return rc;
   int ncov = cli_list_count(a, "covariate");
   const char **cov = calloc((size_t)ncov + 1, sizeof *cov);

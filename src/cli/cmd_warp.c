@@ -9,6 +9,8 @@
 
 #include "cli/cli.h"
 #include "cli/reg_cli.h"
+#include "rert/fieldcheck.h"
+#include "rert/fileio.h"
 #include "rert/imageio.h"
 
 static const rert_opt OPTS[] = {
@@ -40,6 +42,16 @@ static int run(const rert_args *a, rert_err *err) {
   if (!rc) rc = cli_num(a, "max-radius-mm", &rmax, err);
   if (rc) return rc;
   if (radius < 0 || !(rmax > 0)) return rert_err_set(err, RERT_EINPUT, "--radius-mm must be ≥ 0 and --max-radius-mm > 0");
+  {
+    /* outputs are checked before any work: never an input, each path once (rert/fileio.h) */
+    const char *outs[] = {op, cli_str(a, "lower"), cli_str(a, "upper")};
+    const char *names[] = {"--out", "--lower", "--upper"};
+    const char *ins[] = {mp, fp, cli_str(a, "like"), cli_str(a, "reverse-field")};
+    if ((rc = fileio_check_outputs(outs, names, 3, ins, 4, err))) return rc;
+    for (int i = 0; i < 3; i++)
+      if (outs[i] && imageio_format_of(outs[i]) == IMAGEIO_FMT_UNKNOWN)
+        return rert_err_set(err, RERT_EINPUT, "%s %s: use .mha, .mhd, .nii or .nii.gz", names[i], outs[i]);
+  }
   rert_volume M, like, out, lo, hi;
   memset(&like, 0, sizeof like), memset(&out, 0, sizeof out), memset(&lo, 0, sizeof lo), memset(&hi, 0, sizeof hi);
   rert_vfield u, w;
@@ -73,6 +85,10 @@ static int run(const rert_args *a, rert_err *err) {
                             (float)outside, &out, err);
   }
   if (rc) goto done;
+  /* on a --like grid the field is sampled where it may have no data: refuse a field that does
+   * not cover the voxels the warped map reaches (rert/fieldcheck.h) */
+  if (like.data && (rc = regcli_check_coverage(fp, &u, &out, "the warped map on the --like grid", err)))
+    goto done;
   double ice_mean = NAN;
   if (want_bounds) {
     if (cli_str(a, "reverse-field")) {
@@ -105,9 +121,13 @@ static int run(const rert_args *a, rert_err *err) {
     }
     if (rc) goto done;
   }
+  /* every output or none: the writes are staged and renamed into place together */
+  if ((rc = fileio_txn_begin(err))) goto done;
   rc = imageio_write_volume(op, &out, err);
   if (!rc && want_bounds) rc = imageio_write_volume(cli_str(a, "lower"), &lo, err);
   if (!rc && want_bounds) rc = imageio_write_volume(cli_str(a, "upper"), &hi, err);
+  if (!rc) rc = fileio_txn_commit(err);
+  else fileio_txn_abort();
   if (rc) goto done;
   float mn, mx;
   volume_minmax(&out, &mn, &mx);

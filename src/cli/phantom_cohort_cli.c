@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "rert/data.h"
+#include "rert/fileio.h"
 #include "rert/phantom.h"
 
 int phantom_cli_cohort(const rert_args *a, rert_err *err) {
@@ -32,7 +35,18 @@ int phantom_cli_cohort(const rert_args *a, rert_err *err) {
     if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
       return rert_err_set(err, RERT_EINPUT, "--endpoint %s: lower-case letters, digits and _ only", o.endpoint);
   const char *out = cli_str(a, "out");
-  if ((rc = phantom_cohort_write(&o, out, err))) return rc;
+  /* --out: new, empty or an earlier rert output, replaced as a whole (rert/fileio.h).
+   * phantom_cohort_write stages a NEW directory itself (manifest paths are relative), so it is
+   * given the staging directory's name, freed for it. */
+  rert_outdir od;
+  if ((rc = fileio_outdir_begin(&od, out, "--out", NULL, 0, err))) return rc;
+  rmdir(od.work);
+  rc = phantom_cohort_write(&o, od.work, err);
+  char what[1200];
+  snprintf(what, sizeof what, "rert phantom --out %s --cohort %d --seed %d", out, o.n, seed);
+  if (!rc) rc = fileio_outdir_commit(&od, what, err);
+  else fileio_outdir_abort(&od);
+  if (rc) return rc;
   if (cli_json(a)) {
     cJSON *j = cJSON_CreateObject();
     char p[4200];

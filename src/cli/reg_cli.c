@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "rert/dicomio.h"
+#include "rert/fieldcheck.h"
 #include "rert/geom.h"
 #include "rert/imageio.h"
 
@@ -69,6 +70,23 @@ int regcli_load_field(const char *path, const rert_volume *like, rert_vfield *f,
   return reg_vfield_from_dicom_rigid(&r, like, f, err);
 }
 
+int regcli_check_coverage(const char *path, const rert_vfield *f, const rert_volume *region,
+                          const char *region_name, rert_err *err) {
+  if (imageio_format_of(path) != IMAGEIO_FMT_UNKNOWN)
+    return fieldcheck_coverage(f, NULL, region, path, region_name, err);
+  rert_dicom_ident id;
+  int rc = io_read_ident(path, &id, err);
+  if (rc || strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.3")) return rc; /* rigid: everywhere */
+  /* the deformable grid, before it was resampled: coverage in its own frame z = Post⁻¹(x) */
+  rert_deformable_registration r;
+  if ((rc = io_read_deformable_registration(path, &r, err))) return rc;
+  double post_inv[16];
+  rc = reg_affine_invert(r.post_matrix, post_inv, err);
+  if (!rc) rc = fieldcheck_coverage(&r.field, post_inv, region, path, region_name, err);
+  rtdata_free_deformable_registration(&r);
+  return rc;
+}
+
 int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume *out, rert_err *err) {
   rert_vfield zero;
   int rc = reg_vfield_alloc_like(&zero, grid, err);
@@ -89,6 +107,13 @@ void regcli_derive(const char *out, const char *suffix, char *buf, size_t n) {
     }
   }
   snprintf(buf, n, "%.*s%s", (int)len, out, suffix);
+}
+
+void regcli_mask_file(const char *spec, char *buf, size_t n) {
+  const char *sep = strstr(spec, ".dcm:");
+  if (!sep) sep = strstr(spec, ".DCM:");
+  if (sep) snprintf(buf, n, "%.*s", (int)(sep + 4 - spec), spec);
+  else snprintf(buf, n, "%s", spec);
 }
 
 int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err) {

@@ -22,6 +22,13 @@ void regcli_field_frames(const char *path, char fixed[RERT_UID_LEN], char moving
 void regcli_coarse_geometry(const rert_volume *v, double h, rert_volume *g);
 /* Axis-aligned world (LPS mm) bounding box of the voxel centres of v. */
 void regcli_world_box(const rert_volume *v, double lo[3], double hi[3]);
+/* The field read from `path` (f: as regcli_load_field returned it; a DICOM deformable
+ * registration is re-read to check its own grid) covers every voxel of `region` with a value
+ * > 0 (rert/fieldcheck.h). */
+int regcli_check_coverage(const char *path, const rert_vfield *f, const rert_volume *region,
+                          const char *region_name, rert_err *err);
+/* The file part of a --mask spec ("RS.dcm:ROI" → "RS.dcm"; an image path unchanged). */
+void regcli_mask_file(const char *spec, char *buf, size_t n);
 /* "<out without .mha/.mhd/.nii/.nii.gz><suffix>" */
 void regcli_derive(const char *out, const char *suffix, char *buf, size_t n);
 #endif

@@ -124,6 +124,23 @@ static double tox_ab(const char *section, rert_err *err, int *rc) {
   return v;
 }
 
+/* α/β of a toxicity organ: the case file's structure override (for the organ or either side)
+ * when there is one — applied everywhere, toxicity included — else the toxicity data's value. */
+static double organ_ab(const rert_case *c, const char *base, double data_ab, const char **from) {
+  char n[RERT_CASE_NAME_LEN + 4];
+  const char *sfx[] = {"", "_L", "_R"};
+  for (int i = 0; i < 3; i++) {
+    snprintf(n, sizeof n, "%s%s", base, sfx[i]);
+    const case_override *o = casefile_find_structure_override(c, n);
+    if (o && isfinite(o->alpha_beta_gy)) {
+      *from = "case override";
+      return o->alpha_beta_gy;
+    }
+  }
+  *from = "data/toxicity_risk.json";
+  return data_ab;
+}
+
 static double hypo_threshold(rert_err *err, int *rc) {
   cJSON *doc;
   double v = NAN;
@@ -184,10 +201,42 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
   double ab_bp = tox_ab("brachial_plexus", err, &rc), ab_tl = tox_ab("temporal_lobe", err, &rc);
   double ab_cord = tox_ab("myelopathy", err, &rc);
   if (rc) return rc;
+  const char *f_car, *f_orn, *f_bp, *f_tl, *f_cord;
+  ab_car = organ_ab(c, "A_Carotid", ab_car, &f_car);
+  ab_orn = organ_ab(c, "Bone_Mandible", ab_orn, &f_orn);
+  ab_bp = organ_ab(c, "BrachialPlex", ab_bp, &f_bp);
+  ab_tl = organ_ab(c, "Lobe_Temporal", ab_tl, &f_tl);
+  ab_cord = organ_ab(c, "SpinalCord", ab_cord, &f_cord);
 
+  /* each risk on its own: a missing or unusable dose makes only that risk not assessable */
+#define RISK(key, ab, from, ...)                                                         \
+  do {                                                                                   \
+    rc = RERT_OK;                                                                        \
+    do __VA_ARGS__ while (0);                                                            \
+    if (rc == RERT_EINPUT) {                                                             \
+      cJSON_DeleteItemFromObjectCaseSensitive(tox, key);                                 \
+      cJSON *o_ = cJSON_AddObjectToObject(tox, key);                                     \
+      cJSON_AddStringToObject(o_, "tier", "unknown");                                    \
+      cJSON_AddBoolToObject(o_, "assessable", 0);                                        \
+      const char *d_ = strstr(err->msg, "$.");                                           \
+      char b_[sizeof err->msg + 16];                                                     \
+      snprintf(b_, sizeof b_, "needs %s", d_ ? d_ : err->msg);                           \
+      cJSON_AddStringToObject(o_, "not_assessable", b_);                                 \
+      rc = RERT_OK;                                                                      \
+    } else if (rc) {                                                                     \
+      return rc;                                                                         \
+    } else {                                                                             \
+      cJSON *o_ = cJSON_GetObjectItemCaseSensitive(tox, key);                            \
+      if (o_) {                                                                          \
+        json_add_num(o_, "alpha_beta_gy", ab);                                           \
+        cJSON_AddStringToObject(o_, "alpha_beta_from", from);                            \
+      }                                                                                  \
+    }                                                                                    \
+  } while (0)
   /* carotid blowout */
   carotid_inputs ci;
-  if ((rc = clinical_cumulative_eqd2(c, opt, "A_Carotid", NULL, ab_car, &ci.cumulative_eqd2_gy, &n, err))) return rc;
+  RISK("carotid_blowout", ab_car, f_car, {
+  if ((rc = clinical_cumulative_eqd2(c, opt, "A_Carotid", NULL, ab_car, &ci.cumulative_eqd2_gy, &n, err))) break;
   ci.encasement_deg = k->carotid_encasement_deg;
   ci.invasion = k->carotid_invasion;
   ci.ulceration_or_fistula = (k->mucosal_ulceration == CASE_YES || k->fistula == CASE_YES) ? CASE_YES
@@ -198,13 +247,16 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
   ci.deep_neck_infection = k->deep_neck_infection;
   ci.hypofractionated = planned && (!strcmp(planned->technique, "SBRT") ||
                                     planned->prescription_gy / planned->fractions >= hypo_d);
-  if ((rc = risk_carotid(&ci, &r, err))) return rc;
+  if ((rc = risk_carotid(&ci, &r, err))) break;
   cJSON_AddItemToObject(tox, "carotid_blowout", risk_json(&r));
+  });
 
   double d;
-  if ((rc = clinical_cumulative_eqd2(c, opt, "Bone_Mandible", NULL, ab_orn, &d, &n, err))) return rc;
-  if ((rc = risk_orn(d, k->dental_status, k->planned_extractions, &r, err))) return rc;
+  RISK("mandible_orn", ab_orn, f_orn, {
+  if ((rc = clinical_cumulative_eqd2(c, opt, "Bone_Mandible", NULL, ab_orn, &d, &n, err))) break;
+  if ((rc = risk_orn(d, k->dental_status, k->planned_extractions, &r, err))) break;
   cJSON_AddItemToObject(tox, "mandible_orn", risk_json(&r));
+  });
 
   double interval = NAN;
   const case_course *prior = casefile_last_prior(c);
@@ -212,9 +264,11 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
     rert_err e2;
     if (casefile_interval_months(c, prior, &interval, &e2)) interval = NAN;
   }
-  if ((rc = clinical_cumulative_eqd2(c, opt, "BrachialPlex", NULL, ab_bp, &d, &n, err))) return rc;
-  if ((rc = risk_brachial_plexus(interval, d, &r, err))) return rc;
+  RISK("brachial_plexopathy", ab_bp, f_bp, {
+  if ((rc = clinical_cumulative_eqd2(c, opt, "BrachialPlex", NULL, ab_bp, &d, &n, err))) break;
+  if ((rc = risk_brachial_plexus(interval, d, &r, err))) break;
   cJSON_AddItemToObject(tox, "brachial_plexopathy", risk_json(&r));
+  });
 
   /* myelopathy: BED2 per course from the cord point doses; intervals between consecutive courses */
   double bed2[RERT_CASE_MAX_COURSES], ints[RERT_CASE_MAX_COURSES];
@@ -233,9 +287,10 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
       const case_point_dose *p = &kc->points[j];
       if (organ_side(casefile_map_structure(c, p->organ), "SpinalCord") < 0) continue;
       double v = NAN;
-      if ((rc = point_eqd2(c, kc, p, ab_cord, &v, err))) return rc;
+      if ((rc = point_eqd2(c, kc, p, ab_cord, &v, err))) break;
       if (isnan(e) || v > e) e = v;
     }
+    if (rc) break;
     if (isnan(e)) {
       cord_ok = 0;
       continue;
@@ -248,19 +303,27 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
     }
     prev = kc;
   }
+  int cord_rc = rc;
+  RISK("myelopathy", ab_cord, f_cord, {
+  if ((rc = cord_rc)) break;
   if (nb >= 1 && cord_ok) {
-    if ((rc = risk_myelopathy(bed2, nb, ints, ni, opt->nieder_points, &r, err))) return rc;
+    if ((rc = risk_myelopathy(bed2, nb, ints, ni, opt->nieder_points, &r, err))) break;
     cJSON_AddItemToObject(tox, "myelopathy", risk_json(&r));
   } else {
     cJSON *o = cJSON_AddObjectToObject(tox, "myelopathy");
     cJSON_AddStringToObject(o, "tier", "unknown");
+    cJSON_AddBoolToObject(o, "assessable", 0);
+    cJSON_AddStringToObject(o, "not_assessable", "needs a SpinalCord point dose for every course (or DICOM) and the courses' dates");
     cJSON_AddStringToObject(o, "estimate", "needs a SpinalCord point dose for every course (or DICOM)");
     cJSON_AddStringToObject(o, "source", "Nieder C et al. IJROBP 2005;61:851-855 and 2006;66:1446-1449");
   }
+  });
 
-  if ((rc = clinical_cumulative_eqd2(c, opt, "Lobe_Temporal", NULL, ab_tl, &d, &n, err))) return rc;
-  if ((rc = risk_temporal_lobe(d, &r, err))) return rc;
+  RISK("temporal_lobe_necrosis", ab_tl, f_tl, {
+  if ((rc = clinical_cumulative_eqd2(c, opt, "Lobe_Temporal", NULL, ab_tl, &d, &n, err))) break;
+  if ((rc = risk_temporal_lobe(d, &r, err))) break;
   cJSON_AddItemToObject(tox, "temporal_lobe_necrosis", risk_json(&r));
+  });
 
   /* LKB NTCP where a point dose allows it: Dmean with n = 1 is exact; Dmax bounds EUD (n ≤ 1) */
   cJSON *nt = cJSON_AddArrayToObject(tox, "ntcp_lkb");
@@ -307,43 +370,66 @@ static int add_toxicity(const rert_case *c, const clinical_options *opt, cJSON *
   return RERT_OK;
 }
 
-int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **report, rert_err *err) {
-  *report = NULL;
-  if (!c->has_clinical)
-    return rert_err_set(err, RERT_EINPUT, "%s: $.clinical: missing; rert assess needs the clinical facts", c->path);
-  const case_clinical *k = &c->clinical;
-  cJSON *root = cJSON_CreateObject();
-  if (!root) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
-  int rc = RERT_OK;
-  cJSON_AddStringToObject(root, "case", c->path);
-  cJSON_AddStringToObject(root, "patient_id", c->patient_id);
-  cJSON *opts = cJSON_AddObjectToObject(root, "options");
-  cJSON_AddStringToObject(opts, "rpa_origin", rpa_origin_name(o->origin));
-  cJSON_AddStringToObject(opts, "boundary", o->boundary == BOUNDARY_S4 ? "s4" : "dawson");
-  cJSON_AddStringToObject(opts, "disagreement", ars_rule_name(o->rule));
+/* One assessment that could not be made for want of a fact: its object says so and what it
+ * needs (the message of the assessment that refused, which names the case-file field). */
+static void not_assessable(cJSON *root, const char *key, const rert_err *e) {
+  cJSON *o = cJSON_GetObjectItemCaseSensitive(root, key);
+  if (o) cJSON_DeleteItemFromObjectCaseSensitive(root, key);
+  o = cJSON_AddObjectToObject(root, key);
+  cJSON_AddBoolToObject(o, "assessable", 0);
+  const char *m = e->msg;
+  /* drop the case path prefix: "case.json: $.clinical.histology: missing; ..." -> "$.clinical..." */
+  const char *d = strstr(m, "$.");
+  char buf[sizeof e->msg + 16];
+  snprintf(buf, sizeof buf, "needs %s", d ? d : m);
+  cJSON_AddStringToObject(o, "not_assessable", buf);
+}
 
-  /* MIRI RPA */
-  rpa_result rpa;
-  rc = rpa_assess_case(c, o->origin, &rpa, err);
-  if (rc) goto fail;
+/* Run one part: RERT_EINPUT (a fact it needs is missing or unusable) makes that part "not
+ * assessable" and the others go on; any other error aborts. */
+#define PART(key, call)                                                  \
+  do {                                                                   \
+    rert_err e_;                                                         \
+    memset(&e_, 0, sizeof e_);                                           \
+    int rc_ = (call);                                                    \
+    if (rc_ == RERT_EINPUT) {                                            \
+      not_assessable(root, key, &e_);                                    \
+      nna++;                                                             \
+    } else if (rc_) {                                                    \
+      *err = e_;                                                         \
+      cJSON_Delete(root);                                                \
+      return rc_;                                                        \
+    } else {                                                             \
+      cJSON *o_ = cJSON_GetObjectItemCaseSensitive(root, key);           \
+      if (o_ && !cJSON_GetObjectItemCaseSensitive(o_, "assessable"))     \
+        cJSON_AddBoolToObject(o_, "assessable", 1);                      \
+    }                                                                    \
+  } while (0)
+
+static int part_rpa(const rert_case *c, const clinical_options *o, cJSON *root, rpa_result *rpa, rert_err *err) {
+  int rc = rpa_assess_case(c, o->origin, rpa, err);
+  if (rc) return rc;
   cJSON *jr = cJSON_AddObjectToObject(root, "rpa");
-  cJSON_AddNumberToObject(jr, "class", rpa.rpa_class);
-  cJSON_AddStringToObject(jr, "class_label", rpa.rpa_class == 1 ? "I" : rpa.rpa_class == 2 ? "II"
-                                             : rpa.rpa_class == 3 ? "III" : "indeterminate");
-  if (!rpa.rpa_class) {
-    cJSON_AddStringToObject(jr, "possible", rpa.possible);
-    cJSON_AddStringToObject(jr, "missing", rpa.missing);
+  cJSON_AddNumberToObject(jr, "class", rpa->rpa_class);
+  cJSON_AddStringToObject(jr, "class_label", rpa->rpa_class == 1 ? "I" : rpa->rpa_class == 2 ? "II"
+                                             : rpa->rpa_class == 3 ? "III" : "indeterminate");
+  if (!rpa->rpa_class) {
+    cJSON_AddStringToObject(jr, "possible", rpa->possible);
+    cJSON_AddStringToObject(jr, "missing", rpa->missing);
   }
-  json_add_num(jr, "interval_months", rpa.interval_months);
-  json_add_num(jr, "interval_class1_months", rpa.interval_class1_months);
-  cJSON_AddStringToObject(jr, "rationale", rpa.rationale);
-  cJSON_AddStringToObject(jr, "survival", rpa.survival);
-  cJSON_AddBoolToObject(jr, "survival_verified", rpa.survival_verified);
-  cJSON_AddStringToObject(jr, "source", rpa.source);
+  json_add_num(jr, "interval_months", rpa->interval_months);
+  json_add_num(jr, "interval_class1_months", rpa->interval_class1_months);
+  cJSON_AddStringToObject(jr, "rationale", rpa->rationale);
+  cJSON_AddStringToObject(jr, "survival", rpa->survival);
+  cJSON_AddBoolToObject(jr, "survival_verified", rpa->survival_verified);
+  cJSON_AddStringToObject(jr, "source", rpa->source);
+  return RERT_OK;
+}
 
-  /* intent */
+static int part_intent(const rert_case *c, cJSON *root, rert_err *err) {
   intent_result in;
-  if ((rc = intent_assess_case(c, &in, err))) goto fail;
+  int rc = intent_assess_case(c, &in, err);
+  if (rc) return rc;
   cJSON *ji = cJSON_AddObjectToObject(root, "intent");
   cJSON_AddStringToObject(ji, "intent", in.intent);
   cJSON_AddStringToObject(ji, "basis", in.intent_basis);
@@ -365,12 +451,16 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
                             "interval below 6 months: RTOG reRT trials required >= 6 months since the prior "
                             "course; the exception is an inadequate initial course (S2)");
   cJSON_AddStringToObject(ji, "source", in.source);
+  return RERT_OK;
+}
 
-  /* recurrence pattern */
+static int part_recurrence(const rert_case *c, const clinical_options *o, cJSON *root, rert_err *err) {
+  const case_clinical *k = &c->clinical;
   cJSON *jp = cJSON_AddObjectToObject(root, "recurrence_pattern");
+  int rc;
   if (k->second_primary == CASE_YES) {
     recurrence_result rr;
-    if ((rc = recurrence_classify(0.0, o->boundary, &rr, err))) goto fail;
+    if ((rc = recurrence_classify(0.0, o->boundary, &rr, err))) return rc;
     cJSON_AddStringToObject(jp, "class", "out-of-field");
     cJSON_AddStringToObject(jp, "basis", "clinician judges the lesion a second primary");
     cJSON_AddStringToObject(jp, "advice", rr.advice);
@@ -379,7 +469,7 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
     recurrence_result rr;
     int from_dicom = !isnan(o->overlap_fraction);
     double f = from_dicom ? o->overlap_fraction : k->recurrence_overlap_fraction;
-    if ((rc = recurrence_classify(f, o->boundary, &rr, err))) goto fail;
+    if ((rc = recurrence_classify(f, o->boundary, &rr, err))) return rc;
     cJSON_AddStringToObject(jp, "class", rr.label);
     json_add_num(jp, "overlap_fraction", rr.overlap_fraction);
     cJSON_AddStringToObject(jp, "basis", from_dicom ? "recurrence ROI against the mapped prior dose (DICOM)"
@@ -393,31 +483,31 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
                             "prior dose: recurrence_overlap_fraction())");
   }
   /* margin recipes that match the planned technique */
-  {
-    cJSON *doc;
-    if ((rc = data_load_json("target_margins.json", &doc, err))) goto fail;
-    const case_course *pl = casefile_planned_course(c);
-    const char *tech = pl ? pl->technique : "";
-    int carbon = pl && pl->modality == MOD_CARBON;
-    cJSON *arr = cJSON_AddArrayToObject(jp, "margin_recipes");
-    const cJSON *r;
-    cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "recipes")) {
-      const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "technique");
-      const char *rt = cJSON_IsString(t) ? t->valuestring : "";
-      int match = !strcmp(rt, "any") || (carbon && !strcmp(rt, "CIRT")) ||
-                  (!carbon && tech[0] && !strcmp(rt, tech)) ||
-                  (!carbon && (!strcmp(tech, "VMAT") || !strcmp(tech, "IMPT") || !strcmp(tech, "PBS")) && !strcmp(rt, "IMRT")) ||
-                  (k->salvage == SALVAGE_DONE && !strcmp(rt, "postoperative"));
-      if (match) cJSON_AddItemToArray(arr, cJSON_Duplicate(r, 1));
-    }
-    cJSON_Delete(doc);
+  cJSON *doc;
+  if ((rc = data_load_json("target_margins.json", &doc, err))) return rc;
+  const case_course *pl = casefile_planned_course(c);
+  const char *tech = pl ? pl->technique : "";
+  int carbon = pl && pl->modality == MOD_CARBON;
+  cJSON *arr = cJSON_AddArrayToObject(jp, "margin_recipes");
+  const cJSON *r;
+  cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(doc, "recipes")) {
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(r, "technique");
+    const char *rt = cJSON_IsString(t) ? t->valuestring : "";
+    int match = !strcmp(rt, "any") || (carbon && !strcmp(rt, "CIRT")) ||
+                (!carbon && tech[0] && !strcmp(rt, tech)) ||
+                (!carbon && (!strcmp(tech, "VMAT") || !strcmp(tech, "IMPT") || !strcmp(tech, "PBS")) && !strcmp(rt, "IMRT")) ||
+                (k->salvage == SALVAGE_DONE && !strcmp(rt, "postoperative"));
+    if (match) cJSON_AddItemToArray(arr, cJSON_Duplicate(r, 1));
   }
+  cJSON_Delete(doc);
+  return RERT_OK;
+}
 
-  if ((rc = add_toxicity(c, o, root, err))) goto fail;
-
-  /* ARS */
+static int part_ars(const rert_case *c, const clinical_options *o, const rpa_result *rpa, cJSON *root,
+                    rert_err *err) {
   ars_match am;
-  if ((rc = ars_match_case(c, &rpa, o->rule, &am, err))) goto fail;
+  int rc = ars_match_case(c, rpa, o->rule, &am, err);
+  if (rc) return rc;
   cJSON *ja = cJSON_AddObjectToObject(root, "ars");
   cJSON_AddStringToObject(ja, "key_question", am.key_question);
   cJSON_AddStringToObject(ja, "panel_case", am.case_id);
@@ -427,10 +517,13 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
   cJSON *jo = cJSON_AddArrayToObject(ja, "options");
   for (int i = 0; i < am.noptions; i++) cJSON_AddItemToArray(jo, rating_json(&am.options[i]));
   cJSON_AddStringToObject(ja, "source", am.source);
+  return RERT_OK;
+}
 
-  /* SPHIC trial */
+static int part_trial(const rert_case *c, cJSON *root, rert_err *err) {
   trial_result tr;
-  if ((rc = trial_sphic_check(c, &tr, err))) goto fail;
+  int rc = trial_sphic_check(c, &tr, err);
+  if (rc) return rc;
   cJSON *jt = cJSON_AddObjectToObject(root, "trial_sphic");
   cJSON_AddStringToObject(jt, "trial", tr.trial);
   cJSON_AddStringToObject(jt, "verdict", tr.verdict);
@@ -446,9 +539,33 @@ int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **repor
     cJSON_AddItemToArray(jc, x);
   }
   cJSON_AddStringToObject(jt, "source", tr.source);
+  return RERT_OK;
+}
+
+int clinical_assess(const rert_case *c, const clinical_options *o, cJSON **report, rert_err *err) {
+  *report = NULL;
+  cJSON *root = cJSON_CreateObject();
+  if (!root) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  int nna = 0;
+  cJSON_AddStringToObject(root, "case", c->path);
+  cJSON_AddStringToObject(root, "patient_id", c->patient_id);
+  cJSON *opts = cJSON_AddObjectToObject(root, "options");
+  cJSON_AddStringToObject(opts, "rpa_origin", rpa_origin_name(o->origin));
+  cJSON_AddStringToObject(opts, "boundary", o->boundary == BOUNDARY_S4 ? "s4" : "dawson");
+  cJSON_AddStringToObject(opts, "disagreement", ars_rule_name(o->rule));
+  if (!c->has_clinical)
+    cJSON_AddStringToObject(root, "note", "the case file has no $.clinical block: every clinical fact is unknown");
+  /* each assessment on its own: one missing fact makes only that one "not assessable" */
+  rpa_result rpa;
+  memset(&rpa, 0, sizeof rpa);
+  PART("rpa", part_rpa(c, o, root, &rpa, &e_));
+  PART("intent", part_intent(c, root, &e_));
+  PART("recurrence_pattern", part_recurrence(c, o, root, &e_));
+  PART("toxicity", add_toxicity(c, o, root, &e_));
+  PART("ars", part_ars(c, o, &rpa, root, &e_));
+  PART("trial_sphic", part_trial(c, root, &e_));
+  cJSON_AddNumberToObject(root, "not_assessable", nna);
   *report = root;
   return RERT_OK;
-fail:
-  cJSON_Delete(root);
-  return rc;
 }
+#undef PART

@@ -22,6 +22,7 @@
 #include "rert/accumulate_case.h"
 #include "rert/consult.h"
 #include "rert/data.h"
+#include "rert/fileio.h"
 #include "rert/recovery.h"
 #include "rert/report.h"
 
@@ -280,21 +281,23 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
     cJSON_AddStringToObject(r, "origin_date", d);
   }
   cJSON_AddItemToObject(r, "clinical", cohort_clinical_json(&cf));
-  char gate[96];
-  rc = cohort_gate_check(&cf, gate, sizeof gate, &e);
-  cJSON_AddStringToObject(r, "gate", rc ? "refused" : gate);
-  if (rc) {
-    set_failed(r, "refused", rc, e.msg);
-    add_courses(r, &cf, NULL);
-    goto done;
-  }
   accum_case *ac = calloc(1, sizeof *ac);
   if (!ac) {
     set_failed(r, "failed", RERT_EINTERNAL, "out of memory");
     goto done;
   }
   accum_case_opts o = {p->uncertainty_mm, p->rule};
-  rc = accum_case_load(&cf, &o, ac, &e);
+  rc = accum_case_load(&cf, &o, ac, &e); /* runs the DICOM gate first */
+  char gate[96];
+  cohort_gate_status(ac, gate, sizeof gate);
+  cJSON_AddStringToObject(r, "gate", gate);
+  if (rc && cohort_gate_refused(ac)) {
+    add_courses(r, &cf, NULL);
+    accum_case_free(ac);
+    free(ac);
+    set_failed(r, "refused", rc, e.msg);
+    goto done;
+  }
   if (!rc) {
     ac->in.outside_grid_strict = p->outside_grid_strict;
     add_courses(r, &cf, ac);
@@ -315,10 +318,23 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
     snprintf(out, sizeof out, "%s/%s", p->report_dir, nm);
     consult_opts co = {0};
     co.case_path = c->case_path;
-    co.out_dir = out;
     co.uncertainty_mm = p->uncertainty_mm;
     consult_summary cs;
-    int rr = consult_run(&co, &cs, &e);
+    /* each report directory is an output directory of its own (rert/fileio.h): new, empty or an
+     * earlier rert output, replaced as a whole, never the case's own folder */
+    rert_outdir od;
+    const char *in[] = {c->case_path};
+    int rr = fileio_outdir_begin(&od, out, "--report-dir", in, 1, &e);
+    if (!rr) {
+      co.out_dir = od.work;
+      rr = consult_run(&co, &cs, &e);
+      if (rr == RERT_OK || rr == RERT_EVERDICT) {
+        int crc = fileio_outdir_commit(&od, "rert cohort run --report-dir", &e);
+        if (crc) rr = crc;
+      } else {
+        fileio_outdir_abort(&od);
+      }
+    }
     if (rr == RERT_OK || rr == RERT_EVERDICT) cJSON_AddStringToObject(r, "report", out);
     else cJSON_AddStringToObject(r, "report_error", e.msg);
   }

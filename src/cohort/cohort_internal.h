@@ -6,6 +6,7 @@
 
 #include "rert/casefile.h"
 #include "rert/cohort.h"
+#include "rert/accumulate_case.h"
 
 /* Every input file of a case (case file, CT slices, RTSTRUCT, RTDOSE, RTPLAN, registrations)
  * with its SHA-256, as a JSON array [{role, path, sha256, bytes}], and the case key: SHA-256 of
@@ -14,9 +15,11 @@
 int cohort_digest_inputs(const rert_case *cf, const char *param_sha256, cJSON **inputs,
                          char key[65], rert_err *err);
 
-/* The DICOM gate (issue 12) every case-reading command runs. Fills `status` with "passed" or
- * "not available in this build"; a refusal returns RERT_EINPUT with the gate's message. */
-int cohort_gate_check(const rert_case *cf, char *status, size_t n, rert_err *err);
+/* The DICOM gate's verdict on a case loaded by accum_case_load (which runs the gate, issue 12):
+ * "passed", "passed (N overridden, M warnings)", "refused" or "not run" (the load stopped
+ * before the gate). cohort_gate_refused: the gate refused the case (status "refused"). */
+void cohort_gate_status(const accum_case *ac, char *status, size_t n);
+int cohort_gate_refused(const accum_case *ac);
 
 /* Clinical facts of the case file as a flat JSON object (known facts only). */
 cJSON *cohort_clinical_json(const rert_case *cf);

@@ -167,6 +167,14 @@ int cohort_run_local(const char *manifest, const char *registry, const cohort_pa
         memmove(x->buf, nl + 1, x->len - used);
         x->len -= used;
         if (!res && x->busy >= 0) res = cohort_result_lost(&pl.cases[x->busy], "internal", "worker wrote an unreadable result");
+        /* The deadline is the case's, not the poll loop's: a result read after it (the loop wakes
+         * every 200 ms) is a timeout too, so the outcome does not depend on the machine's speed. */
+        else if (res && x->busy >= 0 && o->case_timeout_s > 0 && now - x->started > o->case_timeout_s) {
+          char msg[256];
+          snprintf(msg, sizeof msg, "result after --case-timeout-s %g s (%.3g s): recorded as timeout", o->case_timeout_s, now - x->started);
+          cJSON_Delete(res);
+          res = cohort_result_lost(&pl.cases[x->busy], "timeout", msg);
+        }
         if (res) {
           rc = store(reg, pl.run_id, param_id, res, s, err);
           done++;
@@ -181,7 +189,7 @@ int cohort_run_local(const char *manifest, const char *registry, const cohort_pa
         reap(x, timeout, why, sizeof why);
         if (lost >= 0 && !rc) {
           char msg[256];
-          if (timeout) snprintf(msg, sizeof msg, "no result within --case-timeout-s %.0f s: worker killed", o->case_timeout_s);
+          if (timeout) snprintf(msg, sizeof msg, "no result within --case-timeout-s %g s: worker killed", o->case_timeout_s);
           else snprintf(msg, sizeof msg, "%s while running this case (log: %s)", why, x->log);
           rc = store(reg, pl.run_id, param_id, cohort_result_lost(&pl.cases[lost], timeout ? "timeout" : "crash", msg), s, err);
           done++;

@@ -121,8 +121,12 @@ void consult_object_key(const consult_ctx *c, const char *role, char *buf, size_
   snprintf(buf, n, "%s/%s", c->uid_key, role);
 }
 
+/* One derived RTDOSE: `label` becomes its SeriesDescription (so the maps are told apart in a
+ * planning system's series list), `comment` its DoseComment, `bound` its rert metadata bound
+ * (the worst case is an UPPER bound), `note` the free text of its rert-meta line. */
 static int write_derived(consult_ctx *c, const char *dir, const char *name, const rert_volume *v,
-                         const char *note, int *nfiles, rert_err *err) {
+                         const char *label, const char *comment, rert_bound bound, const char *note,
+                         int *nfiles, rert_err *err) {
   /* RTDOSE cannot hold negative numbers or NaN: those voxels are written as 0 (said in `note`) */
   rert_volume w;
   memset(&w, 0, sizeof w);
@@ -130,6 +134,8 @@ static int write_derived(consult_ctx *c, const char *dir, const char *name, cons
   if (rc) return rc;
   size_t n = volume_count(v);
   for (size_t i = 0; i < n; i++) w.data[i] = isfinite(v->data[i]) && v->data[i] > 0 ? v->data[i] : 0.0f;
+  w.meta = v->meta;
+  w.meta.bound = bound;
   const char *plans[RERT_CASE_MAX_COURSES];
   int np = 0;
   for (int i = 0; i < c->cs.ncourses; i++)
@@ -138,6 +144,8 @@ static int write_derived(consult_ctx *c, const char *dir, const char *name, cons
   memset(&wo, 0, sizeof wo);
   wo.note = note;
   wo.software = "rert";
+  wo.series_description = label;
+  wo.dose_comment = comment;
   char path[2200];
   snprintf(path, sizeof path, "%s/%s", dir, name);
   char key[160];
@@ -150,19 +158,42 @@ static int write_derived(consult_ctx *c, const char *dir, const char *name, cons
 }
 
 int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *err) {
-  int rc = write_derived(c, dir, "cumulative_eqd2.dcm", &c->res.cumulative,
-                         "cumulative EQD2, per-voxel alpha/beta, prior courses recovered", nfiles, err);
-  if (!rc && c->has_worst)
-    rc = write_derived(c, dir, "worst_case_eqd2.dcm", &c->worst.cumulative,
-                       "cumulative EQD2 upper bound within the registration uncertainty radius", nfiles, err);
+  char note[700], label[80], comment[80];
+  snprintf(note, sizeof note,
+           "NOMINAL cumulative EQD2: per-voxel alpha/beta, prior courses after recovery, mapped dose "
+           "as registered; protocols evaluated on it in report.json");
+  int rc = write_derived(c, dir, "cumulative_eqd2.dcm", &c->res.cumulative, "rert NOMINAL cumulative EQD2",
+                         "NOMINAL cumulative EQD2 (Gy), per-voxel a/b, recovered prior",
+                         BOUND_NOMINAL, note, nfiles, err);
+  if (!rc && c->has_worst) {
+    snprintf(note, sizeof note,
+             "WORST CASE = UPPER BOUND of the cumulative EQD2: every course's mapped dose replaced by "
+             "its maximum within the %.1f mm registration uncertainty radius; not a deliverable dose",
+             c->o->uncertainty_mm);
+    snprintf(label, sizeof label, "rert WORST CASE (upper bound %.1fmm) cum EQD2", c->o->uncertainty_mm);
+    snprintf(comment, sizeof comment, "UPPER BOUND cumulative EQD2 (Gy), max within %.1f mm", c->o->uncertainty_mm);
+    rc = write_derived(c, dir, "worst_case_eqd2.dcm", &c->worst.cumulative, label, comment,
+                       BOUND_UPPER, note, nfiles, err);
+  }
   if (!rc && c->has_budget) {
-    rc = write_derived(c, dir, "remaining_eqd2.dcm", &c->remaining,
-                       "remaining cumulative EQD2 under hard point-like limits; voxels without a "
-                       "limit and voxels already over it are written as 0", nfiles, err);
-    if (!rc)
-      rc = write_derived(c, dir, "max_new_dose.dcm", &c->maxnew,
-                         "maximum new physical dose in the planned fractions; voxels without a "
-                         "limit are written as 0", nfiles, err);
+    rc = write_derived(c, dir, "remaining_eqd2.dcm", &c->remaining, "rert REMAINING tolerance EQD2",
+                       "REMAINING cum EQD2 (Gy), tightest hard limit; 0: see RTSTRUCT",
+                       BOUND_NOMINAL,
+                       "REMAINING cumulative EQD2 under the tightest hard point-like limit of every "
+                       "protocol; 0 where no limit applies AND where the limit is already reached: "
+                       "budget_regions.dcm (Budget_Exhausted / Budget_Limited) tells them apart",
+                       nfiles, err);
+    if (!rc) {
+      snprintf(label, sizeof label, "rert MAX NEW DOSE in %d fx", c->budget_fractions);
+      snprintf(comment, sizeof comment, "MAX NEW physical dose (Gy) in %d fx; 0: see RTSTRUCT", c->budget_fractions);
+      rc = write_derived(c, dir, "max_new_dose.dcm", &c->maxnew, label, comment, BOUND_NOMINAL,
+                         "MAXIMUM NEW physical dose in the planned fractions that keeps each voxel "
+                         "within remaining_eqd2; 0 where no limit applies AND where the limit is "
+                         "already reached: budget_regions.dcm tells them apart",
+                         nfiles, err);
+    }
+    int nex = 0;
+    if (!rc) rc = consult_write_budget_rtstruct(c, dir, nfiles, &nex, err);
   }
   /* derived RTSTRUCT: the recurrence's in-field and marginal parts, CTV and PTV by the recipe */
   if (!rc) rc = consult_write_rtstruct(c, dir, nfiles, err);
@@ -191,6 +222,12 @@ static int move_into_place(const char *tmp, const char *out, rert_err *err) {
   return RERT_OK;
 }
 
+void consult_summary_free(consult_summary *s) {
+  free(s->summary_json);
+  free(s->summary_text);
+  s->summary_json = s->summary_text = NULL;
+}
+
 int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   memset(sum, 0, sizeof *sum);
   consult_ctx *c = calloc(1, sizeof *c);
@@ -201,6 +238,8 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   rert_report r;
   memset(&r, 0, sizeof r);
   int rc = resolve_created(c, err), failed = -1, loaded = 0;
+  if (!rc && o->dose_encoding && io_dose_encoding_parse(o->dose_encoding) < 0)
+    rc = rert_err_set(err, RERT_EINPUT, "--dose-encoding: '%s' is not raw32, rle32 or raw16", o->dose_encoding);
   if (rc) {
     cJSON_Delete(c->inputs);
     cJSON_Delete(c->notes);
@@ -222,8 +261,11 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   }
   if (!rc) {
     progress(o, 7);
-    rc = consult_build_report(c, &r, err);
+    rc = consult_build_report(c, &r, sum, err);
+    if (!rc) rc = consult_add_viewer(c, &r, err);
     if (rc) failed = 7;
+    /* the gate's findings and applied overrides, structured (rert/gate.h) */
+    if (!rc && c->gate) cJSON_AddItemToObject(r.doc, "checks", gate_checks_json(c->gate));
   }
   if (!rc) {
     progress(o, 8);
@@ -242,7 +284,10 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
       sum->nfiles = 3;
       make_uid_key(c);
       long long prev = io_set_write_time(c->created_epoch_s);
+      int enc = o->dose_encoding ? io_dose_encoding_parse(o->dose_encoding) : -1;
+      int prev_enc = enc >= 0 ? io_set_dose_encoding(enc) : -1;
       rc = consult_write_dicom(c, c->tmp_dir, &sum->nfiles, err);
+      if (prev_enc >= 0) io_set_dose_encoding(prev_enc);
       io_set_write_time(prev);
     }
     if (!rc) rc = move_into_place(c->tmp_dir, o->out_dir, err);
@@ -252,12 +297,8 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   progress(o, NSTEPS);
   if (rc) {
     rert_err_prefix(err, rc, "consult: step %d/%d (%s)", failed + 1, NSTEPS, step_names[failed]);
+    consult_summary_free(sum);
   } else {
-    const cJSON *sj = cJSON_GetObjectItem(r.doc, "summary");
-    sum->hard_failures = cJSON_GetObjectItem(sj, "hard_failures")->valueint;
-    sum->worst_hard_failures = cJSON_GetObjectItem(sj, "worst_case_hard_failures")->valueint;
-    sum->nconstraints = cJSON_GetObjectItem(sj, "constraint_rows")->valueint;
-    sum->registration_qa_failed = cJSON_GetObjectItem(sj, "registration_qa_failed")->valueint;
     snprintf(sum->out_dir, sizeof sum->out_dir, "%s", o->out_dir);
   }
   report_free(&r);
@@ -271,14 +312,16 @@ int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   consult_ctx_free(c);
   free(c);
   if (rc) return rc;
-  /* a hard limit that could not be evaluated is not a pass; nor is a dose mapped through a
-   * registration that failed its QA (at best INCOMPLETE, docs/register.md) */
-  if (sum->hard_failures > 0) return RERT_EVERDICT;
-  if (sum->registration_qa_failed > 0) return RERT_EINCOMPLETE;
-  return sum->hard_incomplete > 0 ? RERT_EVERDICT : RERT_OK;
+  /* the summary's verdict: any hard row failing nominally → FAIL; else any hard row not
+   * evaluated → INCOMPLETE (never a pass); else PASS */
+  return !strcmp(sum->verdict, "FAIL") ? RERT_EVERDICT
+         : !strcmp(sum->verdict, "INCOMPLETE") ? RERT_EINCOMPLETE
+                                                : RERT_OK;
 }
 
 #else /* the accumulate module is not merged into this tree */
+
+void consult_summary_free(consult_summary *s) { (void)s; }
 
 int consult_run(const consult_opts *o, consult_summary *sum, rert_err *err) {
   (void)o;

@@ -10,6 +10,7 @@
 #include "rert/consult.h"
 #include "rert/dicomio.h"
 #include "rert/dvh.h"
+#include "rert/gate.h"
 #include "rert/geom.h"
 #include "rert/protocol.h"
 #include "rert/register.h"
@@ -17,7 +18,7 @@
 #include "rert/report.h"
 
 #define CONSULT_MAX_ROIS ACCUM_MAX_STRUCTS
-#define CONSULT_MAX_SOLVER 8
+#define CONSULT_MAX_SOLVER 32
 
 typedef struct {
   char method[400];      /* how the course was mapped onto the reference */
@@ -33,14 +34,6 @@ typedef struct {
   char radius_source[240];
 } consult_reg;
 
-typedef struct {
-  int fractions;
-  double max_scale;        /* largest scale of the planned dose with no hard failure */
-  double max_prescription_gy;
-  double dose_per_fraction_gy;
-  char limiting[160];      /* constraint that binds at the maximum */
-  int feasible;
-} consult_solver_row;
 
 typedef struct {
   const consult_opts *o;
@@ -56,6 +49,9 @@ typedef struct {
   rert_volume grid;                  /* reference grid geometry (data NULL) */
   rert_volume mapped[RERT_CASE_MAX_COURSES];
   rert_volume upper[RERT_CASE_MAX_COURSES];
+  gate_result *gate;                 /* the DICOM gate (rert/gate.h): findings, course doses */
+  rert_volume mapped_part[RERT_CASE_MAX_COURSES][ACCUM_MAX_PARTS]; /* fraction groups, mapped */
+  rert_volume upper_part[RERT_CASE_MAX_COURSES][ACCUM_MAX_PARTS];
   int has_upper;
   int nroi;
   const rert_roi *roi[CONSULT_MAX_ROIS];
@@ -73,9 +69,12 @@ typedef struct {
   accum_evaluation ev[RERT_CASE_MAX_PROTOCOLS];
   int has_budget;
   rert_volume remaining, maxnew;
+  rert_volume exhausted;             /* 1 limit reached/exceeded by the priors, 0 budget, NaN no limit */
   int budget_fractions;
   int nsolver;
-  consult_solver_row solver[CONSULT_MAX_SOLVER];
+  accum_solution solver[CONSULT_MAX_SOLVER]; /* regimens of data/regimens.json, file order */
+  accum_targets targets;
+  int best_regimen;                  /* index of rank 1, −1 none */
   cJSON *inputs;                     /* provenance: [{role, path, sha256}] */
   cJSON *notes;                      /* warnings for the report: ["text", ...] */
   char tmp_dir[1100];
@@ -95,9 +94,14 @@ int consult_step_budget(consult_ctx *c, rert_err *err);
 /* registration section of the report (consult_regqa.c) */
 void consult_section_registration(consult_ctx *c, rert_report *r);
 /* report (consult_report.c) */
-int consult_build_report(consult_ctx *c, rert_report *r, rert_err *err);
+int consult_build_report(consult_ctx *c, rert_report *r, consult_summary *sum, rert_err *err);
+/* the interactive review's data for report.html (consult_viewer.c) */
+int consult_add_viewer(consult_ctx *c, rert_report *r, rert_err *err);
 int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *err);
 int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_err *err);
+/* budget_regions.dcm (consult_rtstruct.c): Budget_Exhausted / Budget_Limited ROIs */
+int consult_write_budget_rtstruct(consult_ctx *c, const char *dir, int *nfiles, int *exhausted_voxels,
+                                  rert_err *err);
 void consult_ctx_free(consult_ctx *c);
 /* "<uid_key>/<role>" into buf: the key a derived DICOM object's UIDs are made from. */
 void consult_object_key(const consult_ctx *c, const char *role, char *buf, size_t n);

@@ -380,4 +380,99 @@ int consult_write_rtstruct(consult_ctx *c, const char *dir, int *nfiles, rert_er
   for (int r = 0; r < 4; r++) volume_free(&occ[r]);
   return rc;
 }
+
+/* Identity of a derived RTSTRUCT: patient, study and frame of the reference dose; series and
+ * instance UIDs from the consult's key and the file name (deterministic output). */
+static void derived_ident(const consult_ctx *c, const char *file, rert_structure_set *ss) {
+  const rert_dicom_ident *src = &c->dose[c->iref].ident;
+  snprintf(ss->ident.patient_id, sizeof ss->ident.patient_id, "%s", src->patient_id);
+  snprintf(ss->ident.patient_name, sizeof ss->ident.patient_name, "%s", src->patient_name);
+  snprintf(ss->ident.patient_birth_date, sizeof ss->ident.patient_birth_date, "%s", src->patient_birth_date);
+  snprintf(ss->ident.patient_sex, sizeof ss->ident.patient_sex, "%s", src->patient_sex);
+  snprintf(ss->ident.study_instance_uid, sizeof ss->ident.study_instance_uid, "%s", src->study_instance_uid);
+  snprintf(ss->ident.frame_of_reference_uid, sizeof ss->ident.frame_of_reference_uid, "%s",
+           src->frame_of_reference_uid);
+  snprintf(ss->ident.study_date, sizeof ss->ident.study_date, "%s", src->study_date);
+  char key[160], k2[200];
+  consult_object_key(c, file, key, sizeof key);
+  snprintf(k2, sizeof k2, "%s/series", key);
+  io_make_uid_from(k2, ss->ident.series_instance_uid);
+  snprintf(k2, sizeof k2, "%s/sop", key);
+  io_make_uid_from(k2, ss->ident.sop_instance_uid);
+}
+
+/* budget_regions.dcm: where the remaining-tolerance and maximum-new-dose RTDOSEs hold 0 for two
+ * different reasons. Budget_Exhausted = voxels where a hard limit is already reached or exceeded
+ * by the prior courses (no new dose allowed); Budget_Limited = voxels under at least one hard
+ * limit (outside it no limit applies, and the maps' 0 means "no limit"). Contoured on the dose
+ * grid (marching squares at occupancy 0.5 of the voxel indicator). */
+int consult_write_budget_rtstruct(consult_ctx *c, const char *dir, int *nfiles, int *exhausted_voxels,
+                                  rert_err *err) {
+  *exhausted_voxels = 0;
+  if (!c->has_budget || !c->exhausted.data) return RERT_OK;
+  const size_t N = volume_count(&c->exhausted);
+  float *occ[2] = {malloc(N * sizeof(float)), malloc(N * sizeof(float))};
+  int rc = RERT_OK;
+  if (!occ[0] || !occ[1]) rc = rert_err_set(err, RERT_EINTERNAL, "budget RTSTRUCT: out of memory");
+  long nex = 0, nlim = 0;
+  for (size_t v = 0; !rc && v < N; v++) {
+    float e = c->exhausted.data[v];
+    occ[0][v] = e == 1.0f ? 1.0f : 0.0f;
+    occ[1][v] = e == e ? 1.0f : 0.0f; /* not NaN: some hard limit applies */
+    nex += e == 1.0f;
+    nlim += e == e;
+  }
+  *exhausted_voxels = (int)nex;
+  rert_roi rois[2];
+  memset(rois, 0, sizeof rois);
+  static const char *names[2] = {"Budget_Exhausted", "Budget_Limited"};
+  static const unsigned char rgb[2][3] = {{255, 0, 255}, {255, 255, 0}};
+  for (int r = 0; r < 2 && !rc; r++) {
+    rert_roi *roi = &rois[r];
+    roi->number = r + 1;
+    snprintf(roi->name, sizeof roi->name, "%s", names[r]);
+    snprintf(roi->tg263_name, sizeof roi->tg263_name, "%s", names[r]);
+    snprintf(roi->interpreted_type, sizeof roi->interpreted_type, "%s", r == 0 ? "AVOIDANCE" : "DOSE_REGION");
+    snprintf(roi->generation_algorithm, sizeof roi->generation_algorithm, "AUTOMATIC");
+    snprintf(roi->frame_of_reference_uid, sizeof roi->frame_of_reference_uid, "%s",
+             c->dose[c->iref].ident.frame_of_reference_uid);
+    memcpy(roi->color_rgb, rgb[r], 3);
+    if (mask_contours(occ[r], &c->grid, roi) != 0)
+      rc = rert_err_set(err, RERT_EINTERNAL, "budget RTSTRUCT: out of memory");
+  }
+  if (!rc && (rois[0].ncontours > 0 || rois[1].ncontours > 0)) {
+    rert_structure_set ss;
+    memset(&ss, 0, sizeof ss);
+    derived_ident(c, "budget_regions.dcm", &ss);
+    snprintf(ss.label, sizeof ss.label, "rert budget");
+    /* drop an empty first ROI (no voxel exhausted): the set keeps the ROIs with contours */
+    rert_roi keep[2];
+    int nk = 0;
+    for (int r = 0; r < 2; r++)
+      if (rois[r].ncontours > 0) keep[nk++] = rois[r];
+    for (int r = 0; r < nk; r++) keep[r].number = r + 1;
+    ss.nrois = nk;
+    ss.rois = keep;
+    char note[600], path[2200];
+    snprintf(note, sizeof note,
+             "remaining_eqd2.dcm and max_new_dose.dcm hold 0 both where no limit applies and where a "
+             "hard limit is already reached by the prior courses: Budget_Exhausted = limit reached "
+             "(%ld voxels), Budget_Limited = a hard limit applies (%ld voxels; outside: no limit)",
+             nex, nlim);
+    io_write_opts wo;
+    memset(&wo, 0, sizeof wo);
+    wo.note = note;
+    wo.software = "rert";
+    snprintf(path, sizeof path, "%s/budget_regions.dcm", dir);
+    rc = io_write_rtstruct(path, &ss, NULL, &wo, err);
+    if (!rc) (*nfiles)++;
+  }
+  for (int r = 0; r < 2; r++) {
+    for (int q = 0; q < rois[r].ncontours; q++) free(rois[r].contours[q].xyz_mm);
+    free(rois[r].contours);
+  }
+  free(occ[0]);
+  free(occ[1]);
+  return rc;
+}
 #endif

@@ -16,6 +16,8 @@
 #include <strings.h>
 
 #include "consult/consult_ctx.h"
+#include "rert/accumulate_case.h"
+#include "rert/fieldcheck.h"
 #include "rert/imageio.h"
 
 static void add_input(consult_ctx *c, const char *role, const char *path) {
@@ -101,20 +103,42 @@ int consult_step_load(consult_ctx *c, rert_err *err) {
 int consult_step_dicom(consult_ctx *c, rert_err *err) {
   const rert_dicom_ident *ids[RERT_CASE_MAX_COURSES + 2];
   int nid = 0;
+  /* the DICOM gate: every object and link checked and each course's dose resolved (fraction
+   * groups, per-beam and per-session doses) before anything is computed (rert/gate.h) */
+  c->gate = calloc(1, sizeof *c->gate);
+  if (!c->gate) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  gate_opts go = {GATE_LEVEL_FULL, 1, 1};
+  int grc = gate_run(&c->cs, &go, c->gate, err);
+  if (grc) return grc;
+  for (int k = 0; k < c->gate->findings.n; k++) {
+    const gate_finding *x = &c->gate->findings.items[k];
+    if (x->severity != GATE_WARNING && x->severity != GATE_OVERRIDDEN) continue;
+    char note[2048];
+    if (x->severity == GATE_OVERRIDDEN)
+      snprintf(note, sizeof note, "OVERRIDDEN interlock %s (%s: %s): %s %s %s: %s", x->interlock,
+               x->override_path, x->override_reason, x->course, x->file, x->where, x->message);
+    else
+      snprintf(note, sizeof note, "check %s: %s %s %s: %s", x->check, x->course, x->file, x->where,
+               x->message);
+    cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
+  }
   for (int i = 0; i < c->cs.ncourses; i++) {
     const case_course *cc = &c->cs.courses[i];
-    int rc = io_read_rtdose(cc->rtdose, &c->dose[i], err);
-    if (rc) return rc;
+    gate_course *gc = &c->gate->courses[i];
+    /* the course dose as the gate resolved it (ownership moves to the consult) */
+    c->dose[i] = gc->total;
+    memset(&gc->total.dose, 0, sizeof gc->total.dose);
     c->has_dose[i] = 1;
-    if (c->dose[i].units != DOSE_UNITS_GY)
-      return rert_err_set(err, RERT_EINPUT, "%s: DoseUnits is RELATIVE; give a dose in Gy",
-                          cc->rtdose);
     char role[96];
-    snprintf(role, sizeof role, "RTDOSE %s", cc->id);
-    add_input(c, role, cc->rtdose);
-    if (cc->rtplan[0]) {
-      snprintf(role, sizeof role, "RTPLAN %s", cc->id);
-      add_input(c, role, cc->rtplan);
+    for (int d = 0; d < cc->nrtdose; d++) {
+      if (cc->nrtdose > 1) snprintf(role, sizeof role, "RTDOSE %s #%d", cc->id, d + 1);
+      else snprintf(role, sizeof role, "RTDOSE %s", cc->id);
+      add_input(c, role, cc->rtdoses[d]);
+    }
+    for (int p = 0; p < cc->nrtplan; p++) {
+      if (cc->nrtplan > 1) snprintf(role, sizeof role, "RTPLAN %s #%d", cc->id, p + 1);
+      else snprintf(role, sizeof role, "RTPLAN %s", cc->id);
+      add_input(c, role, cc->rtplans[p]);
     }
     ids[nid++] = &c->dose[i].ident;
   }
@@ -188,6 +212,11 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, course_reg_inputs
   if (g && g->mha[0]) {
     rc = imageio_read_vfield(g->mha, f, err);
     if (rc) return rc;
+    /* the field must cover the reference dose region (rert/fieldcheck.h) */
+    if ((rc = fieldcheck_coverage(f, NULL, &c->dose[c->iref].dose, g->mha, ref->rtdose, err))) {
+      rtdata_free_vfield(f);
+      return rc;
+    }
     snprintf(rg->method, sizeof rg->method, "imported deformable vector field (%s)", g->mha);
     rg->has_field = 1;
     return RERT_OK;
@@ -209,7 +238,11 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, course_reg_inputs
     if (rc) return rc;
     snprintf(ri->reg_fixed_frame, sizeof ri->reg_fixed_frame, "%s", dr.fixed_frame_uid);
     snprintf(ri->reg_moving_frame, sizeof ri->reg_moving_frame, "%s", dr.moving_frame_uid);
-    rc = reg_vfield_from_dicom_deformable(&dr, &c->grid, f, err);
+    /* coverage in the grid's own frame z = Post⁻¹(x) (rert/fieldcheck.h) */
+    double post_inv[16];
+    rc = reg_affine_invert(dr.post_matrix, post_inv, err);
+    if (!rc) rc = fieldcheck_coverage(&dr.field, post_inv, &c->dose[c->iref].dose, g->dicom, ref->rtdose, err);
+    if (!rc) rc = reg_vfield_from_dicom_deformable(&dr, &c->grid, f, err);
     rtdata_free_deformable_registration(&dr);
     snprintf(rg->method, sizeof rg->method, "imported deformable DICOM REG");
     rg->has_field = 1;
@@ -314,6 +347,25 @@ static int course_qa(consult_ctx *c, int i, const rert_vfield *f, course_reg_inp
   return RERT_OK;
 }
 
+/* The fraction-group doses of course i onto the reference grid through f (NULL: reference). */
+static int map_parts(consult_ctx *c, int i, const rert_vfield *f, rert_err *err) {
+  const gate_course *gc = &c->gate->courses[i];
+  if (!gate_course_uses_parts(gc)) return RERT_OK;
+  for (int p = 0; p < gc->nparts; p++) {
+    int rc;
+    if (!f) {
+      rc = volume_alloc_like(&c->mapped_part[i][p], &gc->parts[p].dose, err);
+      if (!rc) memcpy(c->mapped_part[i][p].data, gc->parts[p].dose.data, volume_count(&gc->parts[p].dose) * sizeof(float));
+    } else {
+      rc = reg_warp_volume_to(&gc->parts[p].dose, f, &c->grid, REG_INTERP_LINEAR, 0.0f,
+                              &c->mapped_part[i][p], err);
+    }
+    if (rc) return rc;
+    c->mapped_part[i][p].meta = gc->parts[p].dose.meta;
+  }
+  return RERT_OK;
+}
+
 int consult_step_register(consult_ctx *c, rert_err *err) {
   for (int i = 0; i < c->cs.ncourses; i++) {
     c->reg[i].radius_mm = NAN;
@@ -322,6 +374,7 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
       if (rc) return rc;
       memcpy(c->mapped[i].data, c->dose[i].dose.data, volume_count(&c->mapped[i]) * sizeof(float));
       snprintf(c->reg[i].method, sizeof c->reg[i].method, "reference course (not mapped)");
+      if ((rc = map_parts(c, i, NULL, err))) return rc;
       continue;
     }
     rert_vfield f;
@@ -342,10 +395,29 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     if (!rc)
       rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,
                               &c->mapped[i], err);
+    if (!rc) rc = map_parts(c, i, &f, err);
     rtdata_free_vfield(&f);
     if (ri.has_mct) rtdata_free_image_series(&ri.mct);
     if (rc) return rert_err_prefix(err, rc, "course '%s'", c->cs.courses[i].id);
     c->mapped[i].meta = c->dose[i].dose.meta;
+  }
+  /* what-if dose scale (case file x_dose_scale, from report.html's export): applied to the
+   * mapped dose before anything else and said in the report */
+  for (int i = 0; i < c->cs.ncourses; i++) {
+    double f;
+    int rc = accum_case_dose_scale(&c->cs, i, &f, err);
+    if (rc) return rc;
+    if (f == 1.0) continue;
+    size_t n = volume_count(&c->mapped[i]);
+    for (size_t v = 0; v < n; v++) c->mapped[i].data[v] = (float)(c->mapped[i].data[v] * f);
+    for (int p = 0; p < ACCUM_MAX_PARTS; p++) /* the fraction groups alike (gate parts) */
+      if (c->mapped_part[i][p].data)
+        for (size_t v = 0; v < n; v++) c->mapped_part[i][p].data[v] = (float)(c->mapped_part[i][p].data[v] * f);
+    char note[300];
+    snprintf(note, sizeof note,
+             "course %s: dose multiplied by %.4g (case file x_dose_scale): a what-if, not the planned "
+             "or delivered dose", c->cs.courses[i].id, f);
+    cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
   }
   return RERT_OK;
 }
@@ -395,8 +467,16 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
     a->dose = use_upper && c->has_upper ? &c->upper[i] : &c->mapped[i];
     a->dose_upper = c->has_upper ? &c->upper[i] : NULL;
     a->modality = cc->modality;
-    a->rbe = cc->rbe;
-    a->fractions = cc->fractions;
+    /* the gate's view: fractions from the RTPLAN(s), RBE model after any override, groups */
+    const gate_course *gc = &c->gate->courses[i];
+    a->rbe = gc->rbe;
+    a->fractions = gc->fractions > 0 ? gc->fractions : cc->fractions;
+    for (int p = 0; gate_course_uses_parts(gc) && p < gc->nparts; p++) {
+      a->part_dose[p] = use_upper && c->has_upper ? &c->upper_part[i][p] : &c->mapped_part[i][p];
+      a->part_upper[p] = c->has_upper ? &c->upper_part[i][p] : NULL;
+      a->part_fractions[p] = gc->parts[p].fractions;
+      a->nparts = p + 1;
+    }
     a->fractions_per_day = cc->fractions_per_day > 0 ? cc->fractions_per_day : 1;
     a->interfraction_interval_h = cc->interfraction_interval_h;
     a->repair_halftime_h = NAN;
@@ -419,9 +499,10 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
     s->mask = &c->maskvol[k];
     s->roi = c->roi[k]; /* contours: constraint metrics use the rert dvh engine (docs/accumulate.md) */
     s->is_target = c->is_target[k];
-    s->alpha_beta_gy = NAN;
-    for (int i = 0; i < c->cs.ncourses; i++)
-      snprintf(s->recovery[i], sizeof s->recovery[i], "%s", casefile_recovery_model(&c->cs, name));
+    /* case-file structure override ($.overrides: {"structure", "alpha_beta_gy"?, "recovery"?,
+     * "reason"}): applied here, so the α/β map, recovery, evaluation of rows without their own
+     * α/β, budget, solver and toxicity doses all use it; the report lists it */
+    accum_case_apply_structure(&c->cs, s, c->cs.ncourses);
   }
 }
 
@@ -448,6 +529,13 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
       if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
       c->upper[i].meta = c->mapped[i].meta;
       c->upper[i].meta.bound = BOUND_UPPER;
+      for (int p = 0; gate_course_uses_parts(&c->gate->courses[i]) && p < c->gate->courses[i].nparts; p++) {
+        rert_volume plo;
+        memset(&plo, 0, sizeof plo);
+        rc = reg_minmax_filter(&c->mapped_part[i][p], c->o->uncertainty_mm, &plo, &c->upper_part[i][p], err);
+        volume_free(&plo);
+        if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
+      }
     }
     c->has_upper = 1;
   }
@@ -494,79 +582,43 @@ int consult_step_evaluate(consult_ctx *c, rert_err *err) {
   return accumulate_evaluate_protocols(&c->in, pp, n, c->ev, err);
 }
 
-/* Most binding hard failure of an evaluation (smallest margin; nominal or worst case), "" if none. */
-static void limiting_row(const accum_evaluation *ev, char *buf, size_t n) {
-  buf[0] = '\0';
-  double worst = INFINITY;
-  for (int r = 0; r < ev->nrows; r++) {
-    const accum_eval_row *row = &ev->rows[r];
-    int nominal = row->verdict == VERDICT_FAIL;
-    int wc = row->has_worst && row->worst_verdict == VERDICT_FAIL;
-    if (!(nominal || wc) || !protocol_tier_is_hard(row->c->tier)) continue;
-    if (!buf[0] || row->margin < worst) {
-      worst = row->margin;
-      snprintf(buf, n, "%s %s %s %g %s%s", row->structure, row->c->metric.text,
-               protocol_cmp_name(row->c->cmp), row->limit, row->c->limit_unit,
-               nominal ? "" : " (worst case)");
-    }
-  }
-}
-
 int consult_step_budget(consult_ctx *c, rert_err *err) {
+  c->best_regimen = -1;
   const case_course *pl = casefile_planned_course(&c->cs);
   if (!pl) return RERT_OK; /* prior-only sum: nothing to budget */
   c->budget_fractions = pl->fractions;
-  int rc = accumulate_budget(&c->in, &c->prot[0], pl->fractions, pl->fractions_per_day,
-                             pl->interfraction_interval_h, &c->remaining, &c->maxnew, err);
+  const rert_protocol *pp[RERT_CASE_MAX_PROTOCOLS];
+  for (int p = 0; p < c->nprot; p++) pp[p] = &c->prot[p];
+  /* remaining tolerance under every hard point-like row of every protocol (tightest governs) */
+  int rc = accumulate_budget_protocols(&c->in, pp, c->nprot, pl->fractions, pl->fractions_per_day,
+                                       pl->interfraction_interval_h, &c->remaining, &c->maxnew,
+                                       &c->exhausted, err);
   if (rc) return rert_err_prefix(err, rc, "remaining tolerance");
   c->has_budget = 1;
-
-  /* Regimen solver: for each fraction count, the largest multiple of the planned dose
-   * distribution with no hard failure in the primary protocol (bisection on the scale). */
-  int opts[CONSULT_MAX_SOLVER], nopt = 0;
-  int cand[] = {pl->fractions, 1, 5, 30};
-  for (size_t q = 0; q < sizeof cand / sizeof cand[0]; q++) {
-    int dup = 0;
-    for (int k = 0; k < nopt; k++) dup |= opts[k] == cand[q];
-    if (!dup && cand[q] > 0) opts[nopt++] = cand[q];
+  /* Regimen solver: every regimen of data/regimens.json against every hard row of every
+   * protocol, within the regimen's clinical range (accumulate_solve), ranked. */
+  accum_regimen *regs = NULL;
+  int nr = 0;
+  rc = accumulate_regimens_load(NULL, &regs, &nr, &c->targets, err);
+  if (rc) return rert_err_prefix(err, rc, "regimen solver");
+  if (!(pl->prescription_gy > 0)) {
+    free(regs);
+    return RERT_OK; /* nothing to scale; the report says so */
   }
-  for (int k = 0; k < nopt; k++) {
-    consult_solver_row *s = &c->solver[c->nsolver++];
-    memset(s, 0, sizeof *s);
-    s->fractions = opts[k];
-    double lo = 0, hi = 2.0;
-    accum_evaluation ev;
-    char lim[160] = "";
-    rc = accumulate_evaluate_scaled(&c->in, &c->prot[0], hi, opts[k], pl->fractions_per_day,
-                                    pl->interfraction_interval_h, &ev, err);
-    if (rc) return rert_err_prefix(err, rc, "regimen solver");
-    int hi_ok = ev.hard_failures == 0;
-    limiting_row(&ev, lim, sizeof lim);
-    accum_evaluation_free(&ev);
-    if (hi_ok) {
-      lo = hi;
-      snprintf(s->limiting, sizeof s->limiting, "none up to 200%% of the planned dose");
-    } else {
-      for (int it = 0; it < 8; it++) {
-        double mid = 0.5 * (lo + hi);
-        rc = accumulate_evaluate_scaled(&c->in, &c->prot[0], mid, opts[k], pl->fractions_per_day,
-                                        pl->interfraction_interval_h, &ev, err);
-        if (rc) return rert_err_prefix(err, rc, "regimen solver");
-        if (ev.hard_failures == 0) {
-          lo = mid;
-        } else {
-          hi = mid;
-          limiting_row(&ev, lim, sizeof lim);
-        }
-        accum_evaluation_free(&ev);
-      }
-      snprintf(s->limiting, sizeof s->limiting, "%s", lim);
+  for (int r = 0; r < nr && r < CONSULT_MAX_SOLVER; r++) {
+    rc = accumulate_solve(&c->in, pp, c->nprot, pl->prescription_gy, &regs[r], &c->targets,
+                          &c->solver[c->nsolver], err);
+    if (rc) {
+      rert_err_prefix(err, rc, "regimen solver (%s)", regs[r].name);
+      free(regs);
+      return rc;
     }
-    s->max_scale = lo;
-    s->feasible = lo > 0;
-    s->max_prescription_gy = lo * pl->prescription_gy;
-    s->dose_per_fraction_gy = s->max_prescription_gy / opts[k];
+    c->nsolver++;
   }
+  free(regs);
+  accumulate_solutions_rank(c->solver, c->nsolver, &c->targets);
+  for (int r = 0; r < c->nsolver; r++)
+    if (c->solver[r].rank == 1 && c->solver[r].feasible) c->best_regimen = r;
   return RERT_OK;
 }
 
@@ -575,7 +627,14 @@ void consult_ctx_free(consult_ctx *c) {
     if (c->has_dose[i]) rtdata_free_rtdose(&c->dose[i]);
     volume_free(&c->mapped[i]);
     volume_free(&c->upper[i]);
+    for (int p = 0; p < ACCUM_MAX_PARTS; p++) {
+      volume_free(&c->mapped_part[i][p]);
+      volume_free(&c->upper_part[i][p]);
+    }
   }
+  if (c->gate) gate_free(c->gate);
+  free(c->gate);
+  c->gate = NULL;
   if (c->has_ct) rtdata_free_image_series(&c->ct);
   if (c->has_ss) rtdata_free_structure_set(&c->ss);
   for (int k = 0; k < c->nroi; k++) {
@@ -590,6 +649,7 @@ void consult_ctx_free(consult_ctx *c) {
   }
   volume_free(&c->remaining);
   volume_free(&c->maxnew);
+  volume_free(&c->exhausted);
   cJSON_Delete(c->inputs);
   cJSON_Delete(c->notes);
   casefile_free(&c->cs);

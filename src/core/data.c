@@ -114,8 +114,7 @@ int json_opt_string(const cJSON *obj, const char *key, const char **out, const c
 }
 
 cJSON *json_add_num(cJSON *obj, const char *key, double v) {
+  /* the value as computed: printed at full precision by json_print_full (no rounding here) */
   if (!isfinite(v)) return cJSON_AddNullToObject(obj, key);
-  char buf[64];
-  snprintf(buf, sizeof buf, "%.10g", v);
-  return cJSON_AddNumberToObject(obj, key, strtod(buf, NULL));
+  return cJSON_AddNumberToObject(obj, key, v);
 }

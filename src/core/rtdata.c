@@ -31,8 +31,10 @@ void rtdata_free_rtplan(rert_rtplan *p) {
   if (!p) return;
   free(p->fraction_groups);
   free(p->prescriptions);
+  free(p->beams);
   p->fraction_groups = NULL;
   p->prescriptions = NULL;
+  p->beams = NULL;
 }
 
 void rtdata_free_vfield(rert_vfield *f) {

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "imageio/imageio_internal.h"
+#include "rert/fieldcheck.h"
 
 static int ends_with(const char *s, const char *suf) {
   size_t n = strlen(s), m = strlen(suf);
@@ -77,7 +78,13 @@ int imageio_read_vfield(const char *path, rert_vfield *f, rert_err *err) {
   memcpy(f->spacing_mm, g.spacing_mm, sizeof g.spacing_mm);
   memcpy(f->dir, g.dir, sizeof g.dir);
   f->u_mm = d;
-  return RERT_OK;
+  /* same number of values but transposed dimensions: only the data's smoothness shows it */
+  rc = fieldcheck_layout(f, path, imageio_format_of(path) == IMAGEIO_FMT_NIFTI ? "dim[1..3]" : "DimSize", err);
+  if (rc) {
+    free(f->u_mm);
+    f->u_mm = NULL;
+  }
+  return rc;
 }
 
 int imageio_write_vfield(const char *path, const rert_vfield *f, rert_err *err) {

@@ -1,6 +1,8 @@
 /* interlock.c — the checks that stop rert from combining DICOM objects that do not belong
- * together (issue #3 "Interlocks"): different patients, unusable dose (RELATIVE units without a
- * normalisation, FRACTION/BEAM summation without the fraction count or the other beams,
+ * together (issue #3 "Interlocks"; the DICOM gate, rert/gate.h, calls io_check_same_patient and
+ * implements the rest per object graph): different patients, unusable dose (RELATIVE units
+ * without a normalisation, FRACTION (one whole fraction group, PS3.3 C.8.8.3) or per-session
+ * summation without the fraction count, BEAM without the other beams, CONTROL_POINT/RECORD,
  * EFFECTIVE dose without an RBE model, ERROR dose), EFFECTIVE mixed with PHYSICAL, frames of
  * reference with no registration, and broken structure sets (empty or non-planar contours).
  *
@@ -93,18 +95,23 @@ int io_check_dose_usable(const rert_rtdose *d, const rert_rtplan *plan, const io
           fx = plan->fraction_groups[g].fractions_planned;
     }
     if (fx <= 0) {
-      snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is %s (one fraction) "
+      snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is %s (%s) "
                "and the fraction count is unknown (no RTPLAN NumberOfFractionsPlanned (300A,0078), "
                "none given)", f, d->summation == SUM_FRACTION ? "FRACTION"
-               : d->summation == SUM_FRACTION_SESSION ? "FRACTION_SESSION" : "BRACHY_SESSION");
+               : d->summation == SUM_FRACTION_SESSION ? "FRACTION_SESSION" : "BRACHY_SESSION",
+               d->summation == SUM_FRACTION ? "the whole delivery of one fraction group, whose own "
+               "fraction count converts it" : "one session, to be multiplied by the count");
       return refuse(err, allow, msg);
     }
   }
-  if ((d->summation == SUM_BEAM || d->summation == SUM_BEAM_SESSION ||
-       d->summation == SUM_CONTROL_POINT) && !c.all_beams_present) {
-    snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is %s: the dose of one "
-             "beam/control point; the doses of the other beams of the plan are needed",
-             f, d->summation == SUM_CONTROL_POINT ? "CONTROL_POINT" : "BEAM");
+  if (d->summation == SUM_CONTROL_POINT || d->summation == SUM_RECORD) {
+    snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is %s: not the dose of whole "
+             "fraction groups", f, d->summation == SUM_CONTROL_POINT ? "CONTROL_POINT" : "RECORD");
+    return refuse(err, allow, msg);
+  }
+  if ((d->summation == SUM_BEAM || d->summation == SUM_BEAM_SESSION) && !c.all_beams_present) {
+    snprintf(msg, sizeof msg, "%.500s: DoseSummationType (3004,000A) is BEAM: the dose of some "
+             "beams; the doses of the other beams of the plan are needed", f);
     return refuse(err, allow, msg);
   }
   if (d->type == DOSE_TYPE_EFFECTIVE && !c.rbe_model_known &&

@@ -129,6 +129,15 @@ static void structure_truth(const rert_phantom_model *m, int c, int r, double *v
   *dmean_gy = n ? sum / (double)n : 0.0;
 }
 
+/* 10 significant digits: the sums behind these values are OpenMP reductions whose last bits
+ * depend on the thread schedule, and case.json must be byte-identical for the same seed
+ * (JSON numbers are otherwise printed at full precision, json_print_full). */
+static double sig10(double v) {
+  char b[40];
+  snprintf(b, sizeof b, "%.10g", v);
+  return strtod(b, NULL);
+}
+
 static cJSON *organ_truth(const rert_phantom_model *m, int c) {
   cJSON *o = cJSON_CreateObject();
   for (int r = 0; r < m->nrois; r++) {
@@ -137,9 +146,9 @@ static cJSON *organ_truth(const rert_phantom_model *m, int c) {
     double v, dmax, dmean;
     structure_truth(m, c, r, &v, &dmax, &dmean);
     cJSON *e = cJSON_AddObjectToObject(o, roi->name);
-    json_add_num(e, "volume_cc", v);
-    json_add_num(e, "dmax_gy", dmax);
-    json_add_num(e, "dmean_gy", dmean);
+    json_add_num(e, "volume_cc", sig10(v));
+    json_add_num(e, "dmax_gy", sig10(dmax));
+    json_add_num(e, "dmean_gy", sig10(dmean));
   }
   return o;
 }
@@ -266,7 +275,7 @@ static cJSON *case_json(const rert_phantom_model *m) {
 
 int phantom_write_case(const rert_phantom_model *m, const char *path, rert_err *err) {
   cJSON *root = case_json(m);
-  char *s = root ? cJSON_Print(root) : NULL;
+  char *s = root ? json_print_full(root, 1) : NULL;
   cJSON_Delete(root);
   if (!s) return rert_err_set(err, RERT_EINTERNAL, "%s: cannot format case file", path);
   size_t n = 0;

@@ -295,7 +295,7 @@ static int circle(rert_contour *ct, double cx, double cy, double rx, double ry, 
 static int write_dicom_case(const cohort_case *k, unsigned long long seed, int ci, const char *pid, const char *dir,
                             float *const dose[MAXC], rert_err *err) {
   const int last = k->ncourses - 1;
-  io_write_opts wo = {"rert phantom --cohort (synthetic cohort case)", "rert phantom"};
+  io_write_opts wo = {.note = "rert phantom --cohort (synthetic cohort case)", .software = "rert phantom"};
   char path[COHORT_PATH_LEN_PH];
   int rc = RERT_OK;
   /* CT of the new course */
@@ -364,7 +364,7 @@ static int write_dicom_case(const cohort_case *k, unsigned long long seed, int c
     snprintf(p.label, sizeof p.label, "course%d_%.0fGy", c + 1, k->dp[c]);
     snprintf(p.name, sizeof p.name, "course%d IMRT %.0f Gy/%d fx", c + 1, k->dp[c], k->nfx[c]);
     p.modality = MOD_PHOTON;
-    rert_fraction_group fg = {1, k->nfx[c], 7, 0};
+    rert_fraction_group fg = {.number = 1, .fractions_planned = k->nfx[c], .nbeams = 7};
     rert_prescription rx = {k->dp[c], c == last ? R_PTV + 1 : 0, "PTV"};
     p.nfraction_groups = 1, p.fraction_groups = &fg;
     p.nprescriptions = 1, p.prescriptions = &rx;

@@ -277,7 +277,8 @@ int phantom_model_init(rert_phantom_model *m, unsigned long long seed, rert_phan
     } else {
       set_grid(&k->ct, 100, 100, 90 - 2 * c, 3, 3, 3, -148.5 + dx, -153.5 + dy, -133.5 + dz);
       set_grid(&k->dose, 75, 54, 66 - 2 * c, 4, 4, 4, -148 + dx, -112 + dy, -132 + dz);
-      set_grid(&k->field, 49, 39, 45, 6, 6, 6, -144 + dx, -120 + dy, -132 + dz);
+      /* 51 × 6 mm covers the dose grid (x ±148 mm): a field must cover the dose it maps */
+      set_grid(&k->field, 51, 39, 45, 6, 6, 6, -150 + dx, -120 + dy, -132 + dz);
     }
   }
   return RERT_OK;

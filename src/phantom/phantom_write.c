@@ -138,7 +138,7 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
   snprintf(note, sizeof note, "rert phantom --seed %llu --size %s --courses %d", m->seed,
            m->size == PHANTOM_CLINICAL ? "clinical" : "small", m->ncourses);
   /* raw 32-bit RTDOSE: readable by every peer tool (pydicom, plastimatch, dicompyler-core) */
-  io_write_opts wo = {note, "rert phantom"};
+  io_write_opts wo = {.note = note, .software = "rert phantom"};
   int old_encoding = io_set_dose_encoding(IO_DOSE_32_RAW);
   /* keep the caller's SOURCE_DATE_EPOCH (if any) to restore it afterwards */
   const char *old_env = getenv("SOURCE_DATE_EPOCH");

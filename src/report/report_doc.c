@@ -5,6 +5,7 @@
  * order is the consult's order (deterministic). NaN numbers become JSON null (cJSON would
  * print them as null anyway; doing it here keeps the tree honest for the renderers).
  */
+#include "rert/data.h"
 #include "rert/report.h"
 
 #include "rert/fileio.h"
@@ -39,6 +40,9 @@ void report_free(rert_report *r) {
   cJSON_Delete(r->doc);
   for (int i = 0; i < r->nimages; i++) free(r->images[i].png);
   free(r->images);
+  cJSON_Delete(r->viewer);
+  for (int i = 0; i < r->nblobs; i++) free(r->blobs[i].z);
+  free(r->blobs);
   memset(r, 0, sizeof *r);
 }
 
@@ -180,7 +184,7 @@ const report_image *report_find_image(const rert_report *r, const char *image_id
 }
 
 int report_write_json(const rert_report *r, const char *path, rert_err *err) {
-  char *s = cJSON_Print(r->doc);
+  char *s = json_print_full(r->doc, 1);
   if (!s) return rert_err_set(err, RERT_EINTERNAL, "%s: out of memory printing JSON", path);
   rert_atomic a;
   int rc = atomic_open(&a, path, err);

@@ -4,6 +4,11 @@
  * PDF (embedded as data:image/svg+xml so each plot's glyph ids stay private to it), slice
  * pictures are PNG data URIs. Tables carry the JSON keys as data-key attributes so a reader can
  * match a printed number to report.json.
+ *
+ * When the consult attached viewer data (report_viewer.c), the page also carries the interactive
+ * review — slice viewer, DVH panel, what-if panel — as the project's own JavaScript and CSS, the
+ * viewer description as JSON and the voxel arrays as base64 of zlib streams, all inline, so the
+ * file still opens from a USB stick with no network (docs/report.md "Interactive review").
  */
 #include <cairo-svg.h>
 #include <stdio.h>
@@ -11,6 +16,7 @@
 #include <string.h>
 
 #include "report/report_draw.h"
+#include "rert/data.h"
 #include "rert/fileio.h"
 #include "rert/report.h"
 
@@ -176,16 +182,49 @@ static const char css[] =
     "figure{margin:0}figcaption{font-size:11px;color:#333;max-width:450px}\n"
     "footer{margin-top:2em;color:#666;font-size:11px}\n";
 
+/* JSON inside <script>: "</" would end the element, so it is written "<\/" (same JSON value). */
+static void write_script_json(FILE *f, const cJSON *j) {
+  char *t = json_print_full(j, 0); /* numbers at full precision, as report.json */
+  if (!t) return;
+  for (const char *p = t; *p; p++) {
+    if (p[0] == '<' && p[1] == '/') fputs("<\\", f);
+    else fputc(*p, f);
+  }
+  free(t);
+}
+
+static void write_viewer_data(const rert_report *r, FILE *f) {
+  fputs("<script type=\"application/json\" id=\"rert-viewer-data\">", f);
+  write_script_json(f, r->viewer);
+  fputs("</script>\n", f);
+  for (int i = 0; i < r->nblobs; i++) {
+    const report_blob *b = &r->blobs[i];
+    fprintf(f, "<script type=\"application/octet-stream\" class=\"rert-blob\" data-id=\"%s\" data-bytes=\"%zu\" "
+               "data-elem=\"%d\">", b->id, b->len, b->elem_size);
+    base64(f, b->z, b->zlen);
+    fputs("</script>\n", f);
+  }
+  fputs("<script>\n", f);
+  fputs(report_viewer_js(), f);
+  fputs("\n</script>\n", f);
+}
+
 static int write_all(const rert_report *r, FILE *f) {
   fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
   esc(f, str(r->doc, "title"));
   fputs("</title>\n<style>\n", f);
   fputs(css, f);
+  if (r->viewer) fputs(report_viewer_css(), f);
   fputs("</style></head><body>\n<h1>", f);
   esc(f, str(r->doc, "title"));
   fputs("</h1>\n<p class=\"sub\">Created ", f);
   esc(f, str(r->doc, "created_utc"));
   fputs(" by rert " RERT_VERSION ". Every number below is in report.json.</p>\n", f);
+  if (r->viewer)
+    fputs("<section id=\"review\"><h2>Interactive review</h2><div id=\"rert-viewer\">"
+          "<p class=\"rv-loading\">Loading the interactive review (slices, DVHs, what-if) ...</p>"
+          "<noscript>The interactive review needs JavaScript; the signed report follows.</noscript>"
+          "</div></section>\n", f);
   const cJSON *sec, *b;
   int ok = 1;
   cJSON_ArrayForEach(sec, cJSON_GetObjectItem(r->doc, "sections")) {
@@ -239,7 +278,9 @@ static int write_all(const rert_report *r, FILE *f) {
   }
   fputs("<footer>rert " RERT_VERSION " \xc2\xb7 created ", f);
   esc(f, str(r->doc, "created_utc"));
-  fputs(" \xc2\xb7 decision support; verify before clinical use.</footer>\n</body></html>\n", f);
+  fputs(" \xc2\xb7 decision support; verify before clinical use.</footer>\n", f);
+  if (r->viewer) write_viewer_data(r, f);
+  fputs("</body></html>\n", f);
   return ok;
 }
 

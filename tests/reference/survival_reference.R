@@ -51,6 +51,14 @@ print(ci$Tests)
 print(timepoints(ci, c(5, 10, 20)))
 ci3 <- cuminc(cr$time, cr$status, cr$group3)
 print(ci3$Tests)
+cat("\n## Gray test with rho (weight (1 - F(t-))^rho) on tests/data/crr.csv\n")
+print(cuminc(cr$time, cr$status, cr$group, rho = 1)$Tests)
+print(cuminc(cr$time, cr$status, cr$group, rho = -0.5)$Tests)
+print(cuminc(cr$time, cr$status, cr$group3, rho = 2)$Tests)
+cat("\n## KM table with censor-only rows (survfit fields, aml Maintained)\n")
+km <- survfit(Surv(time, status) ~ 1, data = aml[aml$x == "Maintained", ])
+print(data.frame(time = km$time, n.risk = km$n.risk, n.event = km$n.event, n.censor = km$n.censor,
+                 surv = km$surv, std.err = km$std.err))
 # tests/data/crr.csv was generated once with:
 # set.seed(20261123); n <- 60
 # group <- rep(c("A","B"), each = n/2); group3 <- rep(c("X","Y","Z"), times = n/3)

@@ -20,6 +20,7 @@
 
 extern "C" {
 #include "rert/fileio.h"
+#include "rert/limits.h"
 }
 
 using namespace rertdcm;
@@ -145,8 +146,10 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
                             "differs within one series", f.path.c_str(), s->path.c_str());
     if (s->rows != f.rows || s->cols != f.cols || std::fabs(s->ps[0] - f.ps[0]) > 1e-4 ||
         std::fabs(s->ps[1] - f.ps[1]) > 1e-4)
-      return rert_err_set(err, RERT_EINPUT, "%s and %s: Rows/Columns/PixelSpacing differ within "
-                          "one series", f.path.c_str(), s->path.c_str());
+      return rert_err_set(err, RERT_EINPUT, "%s and %s: Rows (0028,0010) / Columns (0028,0011) / "
+                          "PixelSpacing (0028,0030) differ within one series (%ld × %ld at %g × %g "
+                          "mm vs %ld × %ld at %g × %g mm)", f.path.c_str(), s->path.c_str(), f.rows,
+                          f.cols, f.ps[0], f.ps[1], s->rows, s->cols, s->ps[0], s->ps[1]);
     s->d = s->ipp[0] * w[0] + s->ipp[1] * w[1] + s->ipp[2] * w[2];
   }
   std::stable_sort(sel.begin(), sel.end(), [](const Slice *a, const Slice *b) { return a->d < b->d; });
@@ -193,12 +196,14 @@ int read_series(std::vector<Slice> &all, const char *label, const io_read_opts *
   }
   for (Slice *s : sel) {
     g_source_bytes = s->bytes;
-    int rc = pixels_check(s->ff->getDataset(), s->path.c_str(), (size_t)f.rows * f.cols,
-                          (size_t)1 << 28, err);
+    int rc = pixels_check(s->ff->getDataset(), s->path.c_str(), (size_t)f.rows, (size_t)f.cols, 1,
+                          err);
     if (rc) return rc;
   }
-  if ((double)f.rows * f.cols * (uneven ? (extent_of(sel) / dz + 1) : n) > 5e8)
-    return rert_err_set(err, RERT_EINPUT, "%s: image series too large", label);
+  if ((double)f.rows * f.cols * (uneven ? (extent_of(sel) / dz + 1) : n) > (double)RERT_MAX_GRID_VALUES)
+    return rert_err_set(err, RERT_EINPUT, "%s: image series of %zu slices of Rows × Columns %ld × "
+                        "%ld exceeds rert's ceiling of %zu values per grid (rert/limits.h)", label,
+                        n, f.rows, f.cols, RERT_MAX_GRID_VALUES);
   /* output grid */
   memset(out, 0, sizeof *out);
   rert_volume &im = out->image;

@@ -5,31 +5,194 @@
 
 #include <cstring>
 
+#include <dcmtk/dcmdata/dccodec.h>
+#include <dcmtk/dcmdata/dcpixel.h>
+#include <dcmtk/dcmdata/dcpixseq.h>
+#include <dcmtk/dcmdata/dcpxitem.h>
+
+extern "C" {
+#include "rert/limits.h"
+}
+
 namespace rertdcm {
 
-int pixels_check(DcmItem *ds, const char *what, size_t nvox, size_t max_bytes, rert_err *err) {
-  long bits_alloc = 0;
+/* Bytes `want` of a fragment from offset 0 (fewer when the fragment is shorter), read without
+ * loading the fragment. */
+static size_t fragment_head(DcmPixelItem *it, Uint8 *buf, size_t want) {
+  Uint32 len = it->getLength();
+  size_t n = want < len ? want : len;
+  if (!n || it->getPartialValue(buf, 0, (Uint32)n).bad()) return 0;
+  return n;
+}
+
+/* The frame size a JPEG / JPEG-LS code stream declares in its SOF marker (ISO 10918-1 B.2.2,
+ * 14495-1 C.2.2: FF Cn|F7, length, P, Y, X); 0 when no SOF is found in the buffer. */
+static int jpeg_frame_size(const Uint8 *b, size_t n, unsigned *rows, unsigned *cols) {
+  size_t i = 2; /* after SOI */
+  while (i + 4 <= n) {
+    if (b[i] != 0xFF) return 0;
+    Uint8 m = b[i + 1];
+    if (m == 0xFF) { i++; continue; } /* fill byte */
+    size_t L = (size_t)b[i + 2] << 8 | b[i + 3];
+    bool sof = (m >= 0xC0 && m <= 0xCF && m != 0xC4 && m != 0xC8 && m != 0xCC) || m == 0xF7;
+    if (sof) {
+      if (i + 9 > n) return 0;
+      *rows = (unsigned)b[i + 5] << 8 | b[i + 6];
+      *cols = (unsigned)b[i + 7] << 8 | b[i + 8];
+      return 1;
+    }
+    if (m == 0xDA || L < 2) return 0; /* start of scan before any SOF */
+    i += 2 + L;
+  }
+  return 0;
+}
+
+/* Encapsulated Pixel Data: the fragments must be able to hold the declared frames. RLE (PS3.5
+ * Annex G): one fragment per frame, a 64-byte header whose first word is the number of
+ * segments (one per byte of a sample), and every segment codes at most 128 bytes in 2 bytes, so
+ * a frame of Rows × Columns samples needs ≥ 64 + segments · 2 · ⌈R·C/128⌉ bytes. JPEG family:
+ * each frame starts a fragment with SOI (FFD8), which never occurs inside entropy-coded data;
+ * its SOF marker states the frame's rows and columns. */
+static int check_encapsulated(DcmElement *pe, const DcmXfer &xf, const char *w, size_t rows,
+                              size_t cols, size_t frames, size_t bytes, rert_err *err) {
+  DcmPixelData *pd = dynamic_cast<DcmPixelData *>(pe);
+  DcmPixelSequence *seq = NULL;
+  E_TransferSyntax rt;
+  const DcmRepresentationParameter *rp = NULL;
+  if (pd) pd->getOriginalRepresentationKey(rt, rp);
+  if (!pd || pd->getEncapsulatedRepresentation(rt, rp, seq).bad() || !seq)
+    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) is not a valid encapsulated "
+                        "pixel sequence for transfer syntax %s", w, xf.getXferName());
+  const unsigned long nfrag = seq->card() > 0 ? seq->card() - 1 : 0; /* item 0: offset table */
+  if (nfrag < frames)
+    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) holds %lu compressed "
+                        "fragments but NumberOfFrames (0028,0008) is %zu: the header declares "
+                        "more frames than the file holds", w, nfrag, frames);
+  const size_t plane = rows * cols;
+  if (xf.getXfer() == EXS_RLELossless) {
+    if (nfrag != frames)
+      return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) holds %lu RLE fragments "
+                          "but NumberOfFrames (0028,0008) is %zu (RLE stores one fragment per "
+                          "frame, PS3.5 A.4.2)", w, nfrag, frames);
+    const size_t need = 64 + bytes * 2 * ((plane + 127) / 128);
+    for (unsigned long f = 0; f < nfrag; f++) {
+      DcmPixelItem *it = NULL;
+      if (seq->getItem(it, f + 1).bad() || !it) break;
+      const size_t len = it->getLength();
+      Uint8 hdr[4];
+      size_t got = fragment_head(it, hdr, 4);
+      unsigned long nseg = got == 4 ? (unsigned long)hdr[0] | (unsigned long)hdr[1] << 8 |
+                                          (unsigned long)hdr[2] << 16 | (unsigned long)hdr[3] << 24
+                                    : 0;
+      if (nseg != bytes)
+        return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu has %lu "
+                            "segments; BitsAllocated (0028,0100) %zu needs %zu", w, f + 1, nseg,
+                            8 * bytes, bytes);
+      if (len < need)
+        return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu holds %zu "
+                            "bytes, too few for Rows (0028,0010) × Columns (0028,0011) = %zu × %zu "
+                            "(at least %zu bytes): the header declares more pixels than the file "
+                            "holds", w, f + 1, len, rows, cols, need);
+      /* every segment must decode to exactly Rows × Columns bytes (PackBits, PS3.5 G.3.1):
+       * fewer is a truncated frame, more a frame of another size (a sheared grid) */
+      Uint8 *b = NULL;
+      if (!length_ok(it) || it->getUint8Array(b).bad() || !b)
+        return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu unreadable",
+                            w, f + 1);
+      for (unsigned long sgi = 0; sgi < nseg; sgi++) {
+        auto ul = [&](size_t at) {
+          return (size_t)b[at] | (size_t)b[at + 1] << 8 | (size_t)b[at + 2] << 16 | (size_t)b[at + 3] << 24;
+        };
+        size_t a0 = ul(4 + 4 * sgi), a1 = sgi + 1 < nseg ? ul(8 + 4 * sgi) : len;
+        if (a0 < 64 || a1 < a0 || a1 > len)
+          return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu: segment "
+                              "%lu offsets are corrupt", w, f + 1, sgi + 1);
+        size_t outn = 0;
+        for (size_t q = a0; q < a1 && outn <= plane;) {
+          const int n = (int8_t)b[q++];
+          if (n >= 0) {
+            if (q + (size_t)n + 1 > a1) break; /* padding at the segment's end */
+            outn += (size_t)n + 1, q += (size_t)n + 1;
+          } else if (n != -128) {
+            if (q >= a1) break;
+            outn += (size_t)(1 - n), q++;
+          }
+        }
+        if (outn > plane)
+          return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu segment "
+                              "%lu decodes to more than Rows (0028,0010) × Columns (0028,0011) = "
+                              "%zu × %zu = %zu bytes: more pixel data than the grid holds (a "
+                              "sheared grid)", w, f + 1, sgi + 1, rows, cols, plane);
+        if (outn < plane)
+          return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) RLE frame %lu segment "
+                              "%lu decodes to %zu bytes but Rows (0028,0010) × Columns (0028,0011) "
+                              "= %zu × %zu = %zu: truncated frame, or the header declares more "
+                              "pixels than the file holds", w, f + 1, sgi + 1, outn, rows, cols, plane);
+      }
+    }
+    return RERT_OK;
+  }
+  unsigned long nframes_found = 0;
+  for (unsigned long f = 0; f < nfrag; f++) {
+    DcmPixelItem *it = NULL;
+    if (seq->getItem(it, f + 1).bad() || !it) break;
+    static thread_local Uint8 head[65536];
+    size_t got = fragment_head(it, head, sizeof head);
+    if (got < 2 || head[0] != 0xFF || head[1] != 0xD8) continue; /* continuation fragment */
+    nframes_found++;
+    unsigned r = 0, c = 0;
+    if (jpeg_frame_size(head, got, &r, &c) && ((r && r != rows) || c != cols))
+      return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) frame %lu is a %u × %u "
+                          "JPEG image but Rows (0028,0010) × Columns (0028,0011) are %zu × %zu",
+                          w, nframes_found, r, c, rows, cols);
+  }
+  if (nframes_found && nframes_found != frames)
+    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) holds %lu JPEG frames but "
+                        "NumberOfFrames (0028,0008) is %zu", w, nframes_found, frames);
+  return RERT_OK;
+}
+
+int pixels_check(DcmItem *ds, const char *what, size_t rows, size_t cols, size_t frames,
+                 rert_err *err) {
+  const char *w = short_path(what);
+  long bits_alloc = 0, spp = 1;
   if (!get_long(ds, DCM_BitsAllocated, bits_alloc) ||
       (bits_alloc != 8 && bits_alloc != 16 && bits_alloc != 32))
-    return rert_err_set(err, RERT_EINPUT, "%s: BitsAllocated (0028,0100) missing or not 8/16/32",
-                        short_path(what));
+    return rert_err_set(err, RERT_EINPUT, "%s: BitsAllocated (0028,0100) missing or not 8/16/32", w);
+  if (has(ds, DCM_SamplesPerPixel) && (!get_long(ds, DCM_SamplesPerPixel, spp) || spp != 1))
+    return rert_err_set(err, RERT_EINPUT, "%s: SamplesPerPixel (0028,0002) is not 1 (only "
+                        "single-sample grids are doses or CT)", w);
   const size_t bytes = (size_t)(bits_alloc / 8);
-  if (nvox > max_bytes / bytes)
-    return rert_err_set(err, RERT_EINPUT, "%s: pixel grid of %zu values is larger than rert "
-                        "accepts (%zu MB)", short_path(what), nvox, max_bytes >> 20);
+  /* rows, cols ≤ 65535 (US) and frames ≤ 2^31: the product fits in 64 bits */
+  const unsigned long long nvox = (unsigned long long)rows * cols * frames;
   DcmElement *pe = NULL;
   if (ds->findAndGetElement(DCM_PixelData, pe).bad() || !pe)
-    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) missing", short_path(what));
+    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) missing", w);
   DcmDataset *dset = dynamic_cast<DcmDataset *>(ds);
   DcmXfer xf(dset ? dset->getOriginalXfer() : EXS_LittleEndianExplicit);
-  if (!xf.isEncapsulated() && !length_ok(pe))
-    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) declares %lu bytes, more "
-                        "than the file holds (corrupt length)", short_path(what),
-                        (unsigned long)pe->getLength());
-  if (!xf.isEncapsulated() && pe->getLength() < nvox * bytes)
-    return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) has %lu bytes, the geometry "
-                        "needs %zu (truncated?)", short_path(what), (unsigned long)pe->getLength(),
-                        nvox * bytes);
+  if (xf.isEncapsulated()) {
+    int rc = check_encapsulated(pe, xf, w, rows, cols, frames, bytes, err);
+    if (rc) return rc;
+  } else {
+    if (!length_ok(pe))
+      return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) declares %lu bytes, more "
+                          "than the file holds (corrupt length)", w, (unsigned long)pe->getLength());
+    const unsigned long long need = nvox * bytes, have = pe->getLength();
+    /* an odd byte count is padded to even (PS3.5 7.1.1) */
+    if (have != need && !(have == need + 1 && (need & 1)))
+      return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) holds %llu bytes but "
+                          "Rows (0028,0010) × Columns (0028,0011) × NumberOfFrames (0028,0008) × "
+                          "BitsAllocated (0028,0100)/8 = %zu × %zu × %zu × %zu = %llu bytes (%s): "
+                          "the grid geometry does not match the pixel data",
+                          w, have, rows, cols, frames, bytes, need,
+                          have < need ? "the header declares more pixels than the file holds"
+                                      : "more pixel data than the grid holds: a sheared grid");
+  }
+  if (nvox > RERT_MAX_GRID_VALUES)
+    return rert_err_set(err, RERT_EINPUT, "%s: Rows (0028,0010) × Columns (0028,0011) × "
+                        "NumberOfFrames (0028,0008) = %zu × %zu × %zu = %llu values exceeds rert's "
+                        "ceiling of %zu per grid (rert/limits.h)",
+                        w, rows, cols, frames, nvox, RERT_MAX_GRID_VALUES);
   return RERT_OK;
 }
 
@@ -58,10 +221,14 @@ int pixels_to_float(DcmItem *ds, const char *what, size_t nvox, double slope, do
   E_TransferSyntax xfer = dset ? dset->getOriginalXfer() : EXS_LittleEndianExplicit;
   DcmXfer xf(xfer);
   if (xf.isEncapsulated()) {
-    if (!dset || dset->chooseRepresentation(EXS_LittleEndianExplicit, NULL).bad() ||
-        !dset->canWriteXfer(EXS_LittleEndianExplicit))
+    if (!DcmCodecList::canChangeCoding(xfer, EXS_LittleEndianExplicit))
       return rert_err_set(err, RERT_EINPUT, "%s: compressed transfer syntax %s is not supported "
                           "(decompress with dcmdjpeg/dcmdrle)", short_path(what), xf.getXferName());
+    if (!dset || dset->chooseRepresentation(EXS_LittleEndianExplicit, NULL).bad() ||
+        !dset->canWriteXfer(EXS_LittleEndianExplicit))
+      return rert_err_set(err, RERT_EINPUT, "%s: PixelData (7FE0,0010) cannot be decoded from %s "
+                          "(corrupt, or inconsistent with Rows/Columns/BitsAllocated)",
+                          short_path(what), xf.getXferName());
   }
   DcmElement *pe = NULL;
   if (ds->findAndGetElement(DCM_PixelData, pe).bad() || !pe)

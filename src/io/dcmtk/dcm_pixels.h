@@ -5,9 +5,13 @@
 namespace rertdcm {
 /* Convert the first nvox stored values to out[n] = slope·stored + intercept, honouring
  * BitsAllocated 8/16/32, BitsStored and PixelRepresentation; errors name the file. */
-/* Before allocating: the pixel description is supported and (uncompressed) PixelData holds
- * nvox values; refuses grids over max_bytes decoded. */
-int pixels_check(DcmItem *ds, const char *what, size_t nvox, size_t max_bytes, rert_err *err);
+/* Before anything is allocated or decoded: BitsAllocated/SamplesPerPixel are supported, the
+ * PixelData element holds exactly rows × cols × frames samples (native: its length; RLE: one
+ * fragment per frame, each long enough for the frame; JPEG: one SOI per frame, each SOF of
+ * rows × cols), and the grid is within RERT_MAX_GRID_VALUES (rert/limits.h). Messages name the
+ * file and the tags whose values disagree. */
+int pixels_check(DcmItem *ds, const char *what, size_t rows, size_t cols, size_t frames,
+                 rert_err *err);
 int pixels_to_float(DcmItem *ds, const char *what, size_t nvox, double slope, double intercept,
                     float *out, rert_err *err);
 }

@@ -13,15 +13,60 @@
  * float triplets, x fastest) defined in the registered (fixed) frame. rert keeps the vectors as
  * stored and interprets them as the pull-back convention of rert_vfield (fixed x → moving
  * x + u(x)); io_write_deformable_registration writes the same, so rert round-trips exactly. */
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "io/dcmtk/dcm_internal.h"
 
+extern "C" {
+#include "rert/fieldcheck.h"
+#include "rert/limits.h"
+}
+
 using namespace rertdcm;
 
 static void identity(double m[16]) {
   for (int i = 0; i < 16; i++) m[i] = (i % 5 == 0) ? 1.0 : 0.0;
+}
+
+/* A transformation matrix must be usable and be what its FrameOfReferenceTransformationMatrixType
+ * (0070,030C) says (PS3.3 C.20.2.1.1): RIGID = rotation + translation (RᵀR = I, det +1),
+ * RIGID_SCALE = uniformly scaled rotation (RᵀR = s²I), AFFINE = any invertible matrix. A
+ * singular matrix, a reflection or a "RIGID" matrix with scale or shear is refused: mapping a
+ * dose through it would silently stretch or mirror the anatomy. Tolerance 1e-3 (DS values are
+ * rounded to ≤ 16 characters by every writer). */
+static int check_matrix(const double m[16], const std::string &type, const char *w,
+                        const char *what, rert_err *err) {
+  const double r[9] = {m[0], m[1], m[2], m[4], m[5], m[6], m[8], m[9], m[10]};
+  const double det = r[0] * (r[4] * r[8] - r[5] * r[7]) - r[1] * (r[3] * r[8] - r[5] * r[6]) +
+                     r[2] * (r[3] * r[7] - r[4] * r[6]);
+  if (!(std::fabs(det) > 1e-6))
+    return rert_err_set(err, RERT_EINPUT, "%s: %s: FrameOfReferenceTransformationMatrix "
+                        "(3006,00C6) is singular (determinant %g)", w, what, det);
+  if (type.empty() || type == "AFFINE") return RERT_OK;
+  if (type != "RIGID" && type != "RIGID_SCALE")
+    return rert_err_set(err, RERT_EINPUT, "%s: %s: FrameOfReferenceTransformationMatrixType "
+                        "(0070,030C) '%s' is not RIGID, RIGID_SCALE or AFFINE", w, what,
+                        type.c_str());
+  double g[9], tr = 0;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) {
+      g[3 * i + j] = r[i] * r[j] + r[3 + i] * r[3 + j] + r[6 + i] * r[6 + j]; /* (RᵀR)_ij */
+      if (i == j) tr += g[3 * i + j];
+    }
+  const double s2 = type == "RIGID" ? 1.0 : tr / 3.0;
+  double dev = 0;
+  for (int i = 0; i < 3; i++)
+    for (int j = 0; j < 3; j++) dev = std::max(dev, std::fabs(g[3 * i + j] - (i == j ? s2 : 0.0)) / s2);
+  if (dev > 1e-3 || det < 0)
+    return rert_err_set(err, RERT_EINPUT, "%s: %s: FrameOfReferenceTransformationMatrix "
+                        "(3006,00C6) is not %s although FrameOfReferenceTransformationMatrixType "
+                        "(0070,030C) says %s (determinant %.6g, deviation from orthogonality %.3g)",
+                        w, what, type == "RIGID" ? "a rotation plus translation"
+                                                 : "a uniformly scaled rotation",
+                        type.c_str(), det, dev);
+  return RERT_OK;
 }
 
 static int read_matrix(DcmItem *mreg, const char *w, const char *what, double m[16], rert_err *err) {
@@ -32,13 +77,13 @@ static int read_matrix(DcmItem *mreg, const char *w, const char *what, double m[
   std::vector<double> v;
   if (!ms || !get_doubles(ms, DCM_FrameOfReferenceTransformationMatrix, v) || v.size() != 16)
     return rert_err_set(err, RERT_EINPUT, "%s: %s: FrameOfReferenceTransformationMatrix "
-                        "(3006,00C6) missing or not 16 numbers", w, what);
+                        "(3006,00C6) missing, not 16 numbers or not finite", w, what);
   if (std::fabs(v[12]) > 1e-6 || std::fabs(v[13]) > 1e-6 || std::fabs(v[14]) > 1e-6 ||
       std::fabs(v[15] - 1) > 1e-6)
     return rert_err_set(err, RERT_EINPUT, "%s: %s: FrameOfReferenceTransformationMatrix last row "
                         "is not 0\\0\\0\\1", w, what);
   memcpy(m, v.data(), sizeof(double) * 16);
-  return RERT_OK;
+  return check_matrix(m, get_str(ms, DCM_FrameOfReferenceTransformationMatrixType), w, what, err);
 }
 
 /* inverse of an affine 4×4 (row-major) */
@@ -163,45 +208,72 @@ int rertdcm_read_dreg(DcmDataset *ds, const char *path, rert_deformable_registra
   if ((rc = get_doubles_req(g, DCM_GridDimensions, 3, path, dims, err))) return rc;
   if ((rc = get_doubles_req(g, DCM_GridResolution, 3, path, res, err))) return rc;
   for (int a = 0; a < 3; a++) {
-    if (!(dims[a] >= 1 && dims[a] <= 100000))
-      return rert_err_set(err, RERT_EINPUT, "%s: GridDimensions (0064,0007) invalid", w);
+    if (!(dims[a] >= 1 && dims[a] <= 100000) || dims[a] != std::floor(dims[a]))
+      return rert_err_set(err, RERT_EINPUT, "%s: GridDimensions (0064,0007) %g\\%g\\%g are not "
+                          "three positive integers", w, dims[0], dims[1], dims[2]);
     if (!(res[a] > 0))
       return rert_err_set(err, RERT_EINPUT, "%s: GridResolution (0064,0008) must be positive", w);
   }
   rert_vfield &f = out->field;
   f.nx = (int)dims[0]; f.ny = (int)dims[1]; f.nz = (int)dims[2];
   double u[3] = {iop[0], iop[1], iop[2]}, v[3] = {iop[3], iop[4], iop[5]};
+  double nu = std::sqrt(u[0] * u[0] + u[1] * u[1] + u[2] * u[2]),
+         nv = std::sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+  if (std::fabs(nu - 1) > 1e-3 || std::fabs(nv - 1) > 1e-3 ||
+      std::fabs(u[0] * v[0] + u[1] * v[1] + u[2] * v[2]) > 1e-3)
+    return rert_err_set(err, RERT_EINPUT, "%s: DeformableRegistrationGridSequence "
+                        "ImageOrientationPatient (0020,0037) is not two orthogonal unit vectors", w);
   double n[3] = {u[1] * v[2] - u[2] * v[1], u[2] * v[0] - u[0] * v[2], u[0] * v[1] - u[1] * v[0]};
   double nn = std::sqrt(n[0] * n[0] + n[1] * n[1] + n[2] * n[2]);
-  if (!(nn > 0.5))
-    return rert_err_set(err, RERT_EINPUT, "%s: grid ImageOrientationPatient (0020,0037) invalid", w);
   for (int a = 0; a < 3; a++) {
     f.origin_mm[a] = ipp[a];
     f.spacing_mm[a] = res[a];
-    f.dir[a] = u[a];
-    f.dir[3 + a] = v[a];
+    f.dir[a] = u[a] / nu;
+    f.dir[3 + a] = v[a] / nv;
     f.dir[6 + a] = n[a] / nn;
   }
-  double total = (double)f.nx * f.ny * f.nz * 3;
-  if (total > 1.5e9)
-    return rert_err_set(err, RERT_EINPUT, "%s: deformation grid too large", w);
+  /* declared size against the data and the ceiling, before anything is loaded or allocated */
+  const size_t need = (size_t)f.nx * f.ny * f.nz * 3;
   DcmElement *e = NULL;
+  if (ds == NULL || g->findAndGetElement(DCM_VectorGridData, e).bad() || !e)
+    return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) missing", w);
+  if (e->ident() != EVR_OF)
+    return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) is not OF (32-bit "
+                        "floats)", w);
+  if (!length_ok(e))
+    return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) declares %lu bytes, more "
+                        "than the file holds (corrupt length)", w, (unsigned long)e->getLength());
+  const size_t have = e->getLength() / sizeof(Float32);
+  if (have != need || e->getLength() % sizeof(Float32))
+    return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) holds %zu values but "
+                        "GridDimensions (0064,0007) %d × %d × %d × 3 components = %zu: the grid "
+                        "does not match the data (wrong or transposed dimensions?)", w, have,
+                        f.nx, f.ny, f.nz, need);
+  if (need > RERT_MAX_GRID_VALUES)
+    return rert_err_set(err, RERT_EINPUT, "%s: GridDimensions (0064,0007) %d × %d × %d exceeds "
+                        "rert's ceiling of %zu values per grid (rert/limits.h)", w, f.nx, f.ny,
+                        f.nz, RERT_MAX_GRID_VALUES);
   Float32 *vals = NULL;
-  if (ds == NULL || g->findAndGetElement(DCM_VectorGridData, e).bad() || !e || !length_ok(e) ||
-      e->getFloat32Array(vals).bad() || !vals)
-    return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) missing or not OF", w);
-  size_t need = (size_t)total;
-  if (e->getLength() / sizeof(Float32) < need)
-    return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) has %lu values, the grid "
-                        "needs %zu", w, (unsigned long)(e->getLength() / sizeof(Float32)), need);
+  if (e->getFloat32Array(vals).bad() || !vals)
+    return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) unreadable", w);
   f.u_mm = (float *)malloc(need * sizeof(float));
   if (!f.u_mm) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   memcpy(f.u_mm, vals, need * sizeof(float));
   for (size_t i = 0; i < need; i++)
     if (!std::isfinite(f.u_mm[i])) {
+      const size_t vox = i / 3;
+      const int ii = (int)(vox % f.nx), jj = (int)(vox / f.nx % f.ny), kk = (int)(vox / f.nx / f.ny);
+      const float bad = f.u_mm[i];
       rtdata_free_vfield(&f);
-      return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) has a non-finite value", w);
+      return rert_err_set(err, RERT_EINPUT, "%s: VectorGridData (0064,0009) has a non-finite "
+                          "vector (%s in component %c) at grid voxel (%d, %d, %d): a deformation "
+                          "must be defined everywhere on its grid", w,
+                          std::isnan(bad) ? "NaN" : "Inf", "xyz"[i % 3], ii, jj, kk);
     }
+  if (int lrc = fieldcheck_layout(&f, w, "GridDimensions (0064,0007)", err)) {
+    rtdata_free_vfield(&f);
+    return lrc;
+  }
   return RERT_OK;
 }
 
@@ -220,15 +292,19 @@ extern "C" int io_read_deformable_registration(const char *path, rert_deformable
 
 /* ---- writers ---- */
 
+/* the type the reader checks (check_matrix): RIGID only for a rotation + translation */
+static const char *matrix_type_of(const double m[16]) {
+  rert_err e;
+  if (check_matrix(m, "RIGID", "", "", &e) == RERT_OK) return "RIGID";
+  if (check_matrix(m, "RIGID_SCALE", "", "", &e) == RERT_OK) return "RIGID_SCALE";
+  return "AFFINE";
+}
+
 static void put_matrix_reg(DcmItem *mreg, const double m[16]) {
   mreg->insertEmptyElement(DCM_RegistrationTypeCodeSequence);
   DcmItem *ms = new_item(mreg, DCM_MatrixSequence);
   put_doubles(ms, DCM_FrameOfReferenceTransformationMatrix, m, 16, 12);
-  bool rigid = true;
-  double det = m[0] * (m[5] * m[10] - m[6] * m[9]) - m[1] * (m[4] * m[10] - m[6] * m[8]) +
-               m[2] * (m[4] * m[9] - m[5] * m[8]);
-  if (std::fabs(det - 1) > 1e-4) rigid = false;
-  put(ms, DCM_FrameOfReferenceTransformationMatrixType, rigid ? "RIGID" : "AFFINE");
+  put(ms, DCM_FrameOfReferenceTransformationMatrixType, matrix_type_of(m));
 }
 
 static void put_reg_common(DcmDataset *ds, const rert_dicom_ident &id, const char *cls,
@@ -286,16 +362,16 @@ extern "C" int io_write_deformable_registration(const char *path,
   a->insertEmptyElement(DCM_RegistrationTypeCodeSequence);
   DcmItem *pm = new_item(a, DCM_PreDeformationMatrixRegistrationSequence);
   put_doubles(pm, DCM_FrameOfReferenceTransformationMatrix, id, 16, 12);
-  put(pm, DCM_FrameOfReferenceTransformationMatrixType, "RIGID");
+  put(pm, DCM_FrameOfReferenceTransformationMatrixType, matrix_type_of(id));
   DcmItem *b = new_item(ds, DCM_DeformableRegistrationSequence);
   put(b, DCM_SourceFrameOfReferenceUID, r->moving_frame_uid);
   b->insertEmptyElement(DCM_RegistrationTypeCodeSequence);
   DcmItem *pre = new_item(b, DCM_PreDeformationMatrixRegistrationSequence);
   put_doubles(pre, DCM_FrameOfReferenceTransformationMatrix, r->pre_matrix, 16, 12);
-  put(pre, DCM_FrameOfReferenceTransformationMatrixType, "RIGID");
+  put(pre, DCM_FrameOfReferenceTransformationMatrixType, matrix_type_of(r->pre_matrix));
   DcmItem *post = new_item(b, DCM_PostDeformationMatrixRegistrationSequence);
   put_doubles(post, DCM_FrameOfReferenceTransformationMatrix, r->post_matrix, 16, 12);
-  put(post, DCM_FrameOfReferenceTransformationMatrixType, "RIGID");
+  put(post, DCM_FrameOfReferenceTransformationMatrixType, matrix_type_of(r->post_matrix));
   DcmItem *g = new_item(b, DCM_DeformableRegistrationGridSequence);
   put_doubles(g, DCM_ImagePositionPatient, f.origin_mm, 3);
   put_doubles(g, DCM_ImageOrientationPatient, f.dir, 6);

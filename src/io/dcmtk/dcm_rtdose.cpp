@@ -19,6 +19,10 @@
 #include "io/dcmtk/dcm_pixels.h"
 #include "io/io_internal.h"
 
+extern "C" {
+#include "rert/limits.h"
+}
+
 using namespace rertdcm;
 
 static const char *const kSumNames[] = {"PLAN", "MULTI_PLAN", "FRACTION", "BEAM", "BRACHY",
@@ -38,10 +42,10 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
     return rert_err_set(err, RERT_EINPUT, "%s: Rows/Columns (0028,0010/0011) missing or zero", w);
   if (has(ds, DCM_NumberOfFrames) && (!get_long(ds, DCM_NumberOfFrames, frames) || frames < 1))
     return rert_err_set(err, RERT_EINPUT, "%s: NumberOfFrames (0028,0008) invalid", w);
-  if ((double)rows * cols * frames > 2e9)
-    return rert_err_set(err, RERT_EINPUT, "%s: dose grid %ldx%ldx%ld too large", w, cols, rows, frames);
-  std::vector<double> ipp, iop, ps, gf, t;
   int rc;
+  /* declared sizes against the pixel data and the ceiling, before anything is allocated */
+  if ((rc = pixels_check(ds, path, (size_t)rows, (size_t)cols, (size_t)frames, err))) return rc;
+  std::vector<double> ipp, iop, ps, gf, t;
   if ((rc = get_doubles_req(ds, DCM_ImagePositionPatient, 3, path, ipp, err))) return rc;
   if ((rc = get_doubles_req(ds, DCM_ImageOrientationPatient, 6, path, iop, err))) return rc;
   if ((rc = get_doubles_req(ds, DCM_PixelSpacing, 2, path, ps, err))) return rc;
@@ -86,15 +90,29 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
     return rert_err_set(err, RERT_EINPUT, "%s: DoseSummationType (3004,000A) '%s' unknown", w,
                         sum.c_str());
   out->summation = (rert_dose_summation)si;
-  if (DcmItem *p = seq_item(ds, DCM_ReferencedRTPlanSequence, 0)) {
+  /* ReferencedRTPlanSequence: one item per plan (several for MULTI_PLAN); the fraction group and
+   * beams (PS3.3 C.8.8.3: Type 1C for FRACTION/BEAM/..._SESSION summations) of the first */
+  unsigned long nrp = seq_card(ds, DCM_ReferencedRTPlanSequence);
+  for (unsigned long i = 0; i < nrp && i < RERT_MAX_REF_PLANS; i++) {
+    DcmItem *p = seq_item(ds, DCM_ReferencedRTPlanSequence, i);
+    copy_str(out->referenced_plan_uids[i], RERT_UID_LEN, get_str(p, DCM_ReferencedSOPInstanceUID));
+    out->nreferenced_plans = (int)i + 1;
+    if (i > 0) continue;
     copy_str(out->referenced_plan_uid, RERT_UID_LEN, get_str(p, DCM_ReferencedSOPInstanceUID));
     if (DcmItem *fg = seq_item(p, DCM_ReferencedFractionGroupSequence, 0)) {
       long v;
       if (get_long(fg, DCM_ReferencedFractionGroupNumber, v)) out->referenced_fraction_group = (int)v;
-      if (DcmItem *b = seq_item(fg, DCM_ReferencedBeamSequence, 0))
-        if (get_long(b, DCM_ReferencedBeamNumber, v)) out->referenced_beam_number = (int)v;
+      unsigned long nrb = seq_card(fg, DCM_ReferencedBeamSequence);
+      for (unsigned long b = 0; b < nrb && b < RERT_MAX_REF_BEAMS; b++)
+        if (get_long(seq_item(fg, DCM_ReferencedBeamSequence, b), DCM_ReferencedBeamNumber, v)) {
+          out->referenced_beams[out->nreferenced_beams++] = (int)v;
+          if (b == 0) out->referenced_beam_number = (int)v;
+        }
     }
   }
+  if (nrp > RERT_MAX_REF_PLANS)
+    return rert_err_set(err, RERT_EINPUT, "%s: ReferencedRTPlanSequence (300C,0002) has %lu items; "
+                        "rert handles at most %d", w, nrp, RERT_MAX_REF_PLANS);
   copy_str(out->dose_comment, sizeof out->dose_comment, get_str(ds, DCM_DoseComment));
 
   /* geometry */
@@ -141,7 +159,8 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   d.ny = (int)rows;
   double o0 = off[order[0]];
   d.nz = uneven ? (int)std::lround((off[order[frames - 1]] - o0) / dz) + 1 : (int)frames;
-  if (uneven && (double)d.nz > 4.0 * frames + 16)
+  if (uneven && ((double)d.nz > 4.0 * frames + 16 ||
+                 (double)d.nz * rows * cols > (double)RERT_MAX_GRID_VALUES))
     return rert_err_set(err, RERT_EINPUT, "%s: GridFrameOffsetVector (3004,000C) too irregular "
                         "to resample", w);
   d.spacing_mm[0] = ps[1];
@@ -162,7 +181,6 @@ int rertdcm_read_rtdose(DcmDataset *ds, const char *path, rert_rtdose *out, rert
   io_meta_from_text(get_str(ds, DCM_ImageComments).c_str(), &d.meta);
   snprintf(d.meta.provenance, sizeof d.meta.provenance, "%s", short_path(path));
   const size_t plane = (size_t)cols * rows;
-  if ((rc = pixels_check(ds, path, plane * (size_t)frames, (size_t)1 << 31, err))) return rc;
   std::vector<float> raw(plane * (size_t)frames);
   rc = pixels_to_float(ds, path, raw.size(), scaling, 0.0, raw.data(), err);
   if (rc) return rc;
@@ -326,11 +344,22 @@ extern "C" int io_set_dose_encoding(int encoding) {
 extern "C" int io_get_dose_encoding(void) {
   if (g_encoding < 0) {
     const char *e = getenv("RERT_DOSE_ENCODING");
-    g_encoding = IO_DOSE_32_RLE;
-    if (e && !strcmp(e, "raw32")) g_encoding = IO_DOSE_32_RAW;
-    else if (e && !strcmp(e, "raw16")) g_encoding = IO_DOSE_16_RAW;
+    int v = e && *e ? io_dose_encoding_parse(e) : -1;
+    g_encoding = v >= 0 ? v : IO_DOSE_32_RAW; /* uncompressed: what plastimatch and TPS import */
   }
   return g_encoding;
+}
+
+extern "C" int io_dose_encoding_parse(const char *name) {
+  if (!name) return -1;
+  if (!strcmp(name, "raw32")) return IO_DOSE_32_RAW;
+  if (!strcmp(name, "rle32") || !strcmp(name, "rle")) return IO_DOSE_32_RLE;
+  if (!strcmp(name, "raw16")) return IO_DOSE_16_RAW;
+  return -1;
+}
+
+extern "C" const char *io_dose_encoding_name(int encoding) {
+  return encoding == IO_DOSE_32_RLE ? "rle32" : encoding == IO_DOSE_16_RAW ? "raw16" : "raw32";
 }
 
 extern "C" int io_write_rtdose(const char *path, const rert_rtdose *d, const io_write_opts *opts,
@@ -384,6 +413,10 @@ extern "C" int io_write_derived_dose_keyed(const char *path, const rert_volume *
   }
   io_meta_short(&dose->meta, id.series_description, sizeof id.series_description);
   copy_str(d.dose_comment, 65, id.series_description);
+  if (opts && opts->series_description && *opts->series_description)
+    copy_str(id.series_description, sizeof id.series_description, opts->series_description);
+  if (opts && opts->dose_comment && *opts->dose_comment)
+    copy_str(d.dose_comment, 65, opts->dose_comment);
   d.units = DOSE_UNITS_GY;
   d.type = dose->meta.quantity == QTY_PHYSICAL ? DOSE_TYPE_PHYSICAL : DOSE_TYPE_EFFECTIVE;
   int nvalid = 0;

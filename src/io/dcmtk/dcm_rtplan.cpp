@@ -43,9 +43,18 @@ int rertdcm_read_rtplan(DcmDataset *ds, const char *path, rert_rtplan *out, rert
   unsigned long nb = seq_card(ds, beamseq);
   int mod_set = 0;
   out->modality = MOD_PHOTON;
+  out->beams = (rert_beam *)calloc(nb ? nb : 1, sizeof(rert_beam));
+  if (!out->beams) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   for (unsigned long b = 0; b < nb; b++) {
     DcmItem *it = seq_item(ds, beamseq, b);
     std::string rt = get_str(it, DCM_RadiationType);
+    rert_beam &bd = out->beams[b];
+    long bn = 0;
+    bd.number = get_long(it, DCM_BeamNumber, bn) ? (int)bn : (int)b + 1;
+    copy_str(bd.name, sizeof bd.name, get_str(it, DCM_BeamName));
+    /* setup fields (portal images) deliver no therapeutic dose and have no dose file */
+    bd.is_setup = get_str(it, DCM_TreatmentDeliveryType) == "SETUP";
+    out->nbeam_defs = (int)b + 1;
     rert_modality m;
     if (rt == "PHOTON") m = MOD_PHOTON;
     else if (rt == "ELECTRON") m = MOD_ELECTRON;
@@ -60,6 +69,8 @@ int rertdcm_read_rtplan(DcmDataset *ds, const char *path, rert_rtplan *out, rert
       return rert_err_set(err, RERT_EINPUT, "%s: beam %lu RadiationType (300A,00C6) '%s' is not "
                           "supported", w, b + 1, rt.c_str());
     }
+    bd.modality = m;
+    if (bd.is_setup) continue; /* a setup field's type does not say how the patient is treated */
     bool particle = m == MOD_PROTON || m == MOD_CARBON || m == MOD_OTHER_ION;
     if (mod_set && m != out->modality) {
       bool prev_particle = out->modality == MOD_PROTON || out->modality == MOD_CARBON ||
@@ -92,6 +103,31 @@ int rertdcm_read_rtplan(DcmDataset *ds, const char *path, rert_rtplan *out, rert
     }
     if (get_long(it, DCM_NumberOfBeams, v) && v >= 0) g.nbeams = (int)v;
     if (get_long(it, DCM_NumberOfFractionPatternDigitsPerDay, v) && v >= 0) g.beams_per_fraction_day = (int)v;
+    if (get_long(it, DCM_NumberOfBrachyApplicationSetups, v) && v >= 0) g.nbrachy_setups = (int)v;
+    copy_str(g.description, sizeof g.description, get_str(it, DCM_FractionGroupDescription));
+    /* the beams this group delivers: a BEAM dose set is complete only when it has all of them */
+    unsigned long nrb = seq_card(it, DCM_ReferencedBeamSequence);
+    if (nrb > RERT_MAX_REF_BEAMS)
+      return rert_err_set(err, RERT_EINPUT, "%s: fraction group %d references %lu beams "
+                          "(ReferencedBeamSequence (300C,0004)); rert handles at most %d", w,
+                          g.number, nrb, RERT_MAX_REF_BEAMS);
+    for (unsigned long b = 0; b < nrb; b++) {
+      DcmItem *rb = seq_item(it, DCM_ReferencedBeamSequence, b);
+      std::vector<double> dv;
+      g.beam_numbers[b] = get_long(rb, DCM_ReferencedBeamNumber, v) ? (int)v : 0;
+      g.beam_dose_gy[b] = get_doubles(rb, DCM_BeamDose, dv) ? dv[0] : NAN;
+      g.beam_meterset[b] = get_doubles(rb, DCM_BeamMeterset, dv) ? dv[0] : NAN;
+      g.nbeam_refs = (int)b + 1;
+    }
+    /* a prescription stated for this group (Type 3; Pinnacle and Eclipse often leave it out) */
+    g.prescription_gy = NAN;
+    for (unsigned long r = 0; r < seq_card(it, DCM_ReferencedDoseReferenceSequence); r++) {
+      std::vector<double> dv;
+      DcmItem *rr = seq_item(it, DCM_ReferencedDoseReferenceSequence, r);
+      if (get_doubles(rr, DCM_TargetPrescriptionDose, dv) && std::isfinite(dv[0]) &&
+          !(dv[0] <= g.prescription_gy))
+        g.prescription_gy = dv[0];
+    }
     out->nfraction_groups = (int)i + 1;
   }
   /* prescriptions */

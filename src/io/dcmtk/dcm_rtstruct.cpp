@@ -11,6 +11,10 @@
 
 #include "io/dcmtk/dcm_internal.h"
 
+extern "C" {
+#include "rert/limits.h"
+}
+
 using namespace rertdcm;
 
 static int contour_type(const std::string &s, rert_contour_type *t) {
@@ -74,6 +78,7 @@ int rertdcm_read_rtstruct(DcmDataset *ds, const char *path, rert_structure_set *
       copy_str(out->rois[by_number[num]].interpreted_type, 17, get_str(it, DCM_RTROIInterpretedType));
     }
   }
+  size_t total_points = 0;
   if (DcmSequenceOfItems *cs = get_seq(ds, DCM_ROIContourSequence)) {
     for (unsigned long i = 0; i < cs->card(); i++) {
       DcmItem *it = cs->getItem(i);
@@ -104,16 +109,36 @@ int rertdcm_read_rtstruct(DcmDataset *ds, const char *path, rert_structure_set *
           return rert_err_set(err, RERT_EINPUT, "%s: ROI %ld '%s' contour %lu: "
                               "ContourGeometricType (3006,0042) '%s' unknown", w, num, roi.name,
                               c + 1, gt.c_str());
+        long np;
+        const bool has_np = get_long(ci, DCM_NumberOfContourPoints, np);
+        if (has_np && np < 0)
+          return rert_err_set(err, RERT_EINPUT, "%s: ROI %ld '%s' contour %lu: "
+                              "NumberOfContourPoints (3006,0046) %ld is negative", w, num,
+                              roi.name, c + 1, np);
+        {
+          /* before parsing: a DS value holds at least one character per number plus the
+           * separators, so NumberOfContourPoints·3 numbers need ≥ 6·np − 1 bytes */
+          DcmElement *cd = NULL;
+          unsigned long len = ci->findAndGetElement(DCM_ContourData, cd).good() && cd ? cd->getLength() : 0;
+          if (has_np && np > 0 && (unsigned long long)np * 6 - 1 > len)
+            return rert_err_set(err, RERT_EINPUT, "%s: ROI %ld '%s' contour %lu: "
+                                "NumberOfContourPoints (3006,0046) %ld but ContourData (3006,0050) "
+                                "holds only %lu bytes", w, num, roi.name, c + 1, np, len);
+        }
         std::vector<double> pts;
         if (!get_doubles(ci, DCM_ContourData, pts) || pts.size() % 3)
           return rert_err_set(err, RERT_EINPUT, "%s: ROI %ld '%s' contour %lu: ContourData "
                               "(3006,0050) missing, not numeric or not x\\y\\z triplets", w, num,
                               roi.name, c + 1);
-        long np;
-        if (get_long(ci, DCM_NumberOfContourPoints, np) && (size_t)np * 3 != pts.size())
+        if (has_np && (size_t)np * 3 != pts.size())
           return rert_err_set(err, RERT_EINPUT, "%s: ROI %ld '%s' contour %lu: "
                               "NumberOfContourPoints (3006,0046) %ld but ContourData has %zu "
                               "points", w, num, roi.name, c + 1, np, pts.size() / 3);
+        total_points += pts.size() / 3;
+        if (total_points > RERT_MAX_CONTOUR_POINTS)
+          return rert_err_set(err, RERT_EINPUT, "%s: more than %zu contour points in all "
+                              "ContourData (3006,0050) (rert's ceiling, rert/limits.h)", w,
+                              RERT_MAX_CONTOUR_POINTS);
         ct.npoints = (int)(pts.size() / 3);
         ct.xyz_mm = (double *)malloc(pts.size() * sizeof(double));
         if (!ct.xyz_mm) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
