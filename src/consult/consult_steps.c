@@ -324,7 +324,13 @@ static int course_qa(consult_ctx *c, int i, const rert_vfield *f, course_reg_inp
   if (rc) return rert_err_prefix(err, rc, "registration QA of course '%s'", cc->id);
   rg->has_check = 1;
   rg->radius_mm = rg->check.radius_mm;
-  snprintf(rg->radius_source, sizeof rg->radius_source, "%s", rg->check.radius_source);
+  {
+    /* memcpy, not snprintf: gcc's -Wrestrict takes two members of one struct for an overlap */
+    size_t len = strnlen(rg->check.radius_source, sizeof rg->check.radius_source);
+    if (len >= sizeof rg->radius_source) len = sizeof rg->radius_source - 1;
+    memcpy(rg->radius_source, rg->check.radius_source, len);
+    rg->radius_source[len] = '\0';
+  }
   if (rg->check.overall == REG_QA_FAIL || rg->check.overall == REG_QA_NOT_EVALUATED) {
     const case_override *ov = casefile_find_interlock_override(&c->cs, "registration_qa", cc->id, NULL);
     char ids[200], note[700];
