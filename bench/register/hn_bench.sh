@@ -84,8 +84,9 @@ rm -rf "$WORK"/c_*
 run_timed consult_truth "$RERT" consult "$PT/case_truth.json" --out "$WORK/c_truth" --no-progress
 run_timed consult_rert "$RERT" consult "$PT/case.json" --out "$WORK/c_rert" --no-progress
 $PY "$HERE/compare_consult.py" "$WORK/c_truth" "$WORK/c_rert" "$RS2" --json "$WORK/consult_rert.json" > "$WORK/consult_rert.txt" 2>&1 || true
-for peer in elastix plastimatch-bspline plastimatch-demons; do
+for peer in rert-engine-elastix elastix plastimatch-bspline plastimatch-demons; do
   case $peer in
+    rert-engine-elastix) f="$WORK/rert_elastix_u.mha" ;;
     elastix) f="$WORK/el/deformationField.mha" ;;
     plastimatch-bspline) f="$WORK/pl_bspline_u.mha" ;;
     plastimatch-demons) f="$WORK/pl_demons_u.mha" ;;
