@@ -45,8 +45,9 @@ static void course(accum_input *in, const char *id, const rert_volume *dose, int
   c->is_new = is_new;
 }
 static accum_structure *structure(accum_input *in, const char *name, const rert_volume *m, int target) {
-  accum_structure *s = &in->structs[in->nstructs++];
-  memset(s, 0, sizeof *s);
+  accum_structure *s;
+  rert_err e;
+  cr_assert_eq(accum_input_add_structure(in, &s, &e), RERT_OK);
   snprintf(s->name, sizeof s->name, "%s", name);
   s->mask = m;
   s->is_target = target;
@@ -62,7 +63,7 @@ Test(accumulate, local_dose_per_fraction) {
   grid(&d1);
   fill(&d1, 30);
   slab(&cord, 0, 3);
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "c1", &d1, 30, D(2020, 1, 1), D(2020, 2, 11), 1);
   structure(&in, "SpinalCord", &cord, 0);
@@ -74,6 +75,7 @@ Test(accumulate, local_dose_per_fraction) {
   accum_result_free(&r);
   volume_free(&d1);
   volume_free(&cord);
+  accum_input_free(&in);
 }
 
 /* Overlap rule: slab i=0 Brainstem (a/b 2) ∩ OpticChiasm (3); i=1 chiasm ∩ PTV; i=2 PTV only;
@@ -86,7 +88,7 @@ Test(accumulate, overlap_rule_lowest_oar) {
   slab(&bs, 0, 0);
   slab(&ch, 0, 1);
   slab(&ptv, 1, 2);
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "c1", &d, 10, D(2020, 1, 1), D(2020, 1, 14), 1);
   structure(&in, "PTV_High", &ptv, 1);
@@ -116,6 +118,7 @@ Test(accumulate, overlap_rule_lowest_oar) {
   cr_assert_float_eq(at(&r.cumulative, 1), 32.5, 1e-4);
   accum_result_free(&r);
   volume_free(&d); volume_free(&bs); volume_free(&ch); volume_free(&ptv);
+  accum_input_free(&in);
 }
 
 /* §10.6 stepwise vector: prior cord EQD2 50 (50 Gy / 25 fx, a/b 2 → 50), new 20 Gy / 10 fx
@@ -125,7 +128,7 @@ static double stepwise_case(rert_date new_start) {
   grid(&d1); fill(&d1, 50);
   grid(&d2); fill(&d2, 20);
   slab(&cord, 0, 3);
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "c1", &d1, 25, D(2023, 11, 20), D(2024, 1, 1), 0);
   course(&in, "c2", &d2, 10, new_start, new_start, 1);
@@ -139,6 +142,7 @@ static double stepwise_case(rert_date new_start) {
   cr_assert_float_eq(at(&r.recovered_prior, 0) + 20, v, 1e-4);
   accum_result_free(&r);
   volume_free(&d1); volume_free(&d2); volume_free(&cord);
+  accum_input_free(&in);
   return v;
 }
 Test(accumulate, stepwise_recovery_vectors) {
@@ -157,7 +161,7 @@ Test(accumulate, three_courses_exponential) {
   grid(&d2); fill(&d2, 30);
   grid(&d3); fill(&d3, 10);
   slab(&cord, 0, 3);
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "c1", &d1, 25, D(2019, 11, 20), D(2020, 1, 1), 0);
   course(&in, "c2", &d2, 15, D(2021, 12, 10), D(2022, 1, 1), 0);
@@ -172,6 +176,7 @@ Test(accumulate, three_courses_exponential) {
   cr_assert_float_eq(r.interval_months[0], 1462 / 30.4375, 1e-9);
   accum_result_free(&r);
   volume_free(&d1); volume_free(&d2); volume_free(&d3); volume_free(&cord);
+  accum_input_free(&in);
 }
 
 /* Fixed SPHIC 70 %: prior brainstem 60 → 18 counted (§10.6). Jones–Grant conservative
@@ -183,7 +188,7 @@ static double one_prior(double dose, int n, const char *rec, rert_date end, rert
   grid(&d1); fill(&d1, (float)dose);
   grid(&d2);
   slab(&bs, 0, 3);
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "c1", &d1, n, end, end, 0);
   course(&in, "c2", &d2, 10, start2, start2, 1);
@@ -195,6 +200,7 @@ static double one_prior(double dose, int n, const char *rec, rert_date end, rert
   double v = at(&r.recovered_prior, 0);
   accum_result_free(&r);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  accum_input_free(&in);
   return v;
 }
 Test(accumulate, fixed_and_jones_grant) {
@@ -215,7 +221,7 @@ Test(accumulate, mixed_rbe_refused_unless_converted) {
   rert_volume d1, d2;
   grid(&d1); fill(&d1, 3.0f * 10);
   grid(&d2); fill(&d2, (float)(2.189781 * 10));
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "lem", &d1, 10, D(2020, 1, 1), D(2020, 1, 14), 0);
   course(&in, "mkm", &d2, 10, D(2023, 1, 1), D(2023, 1, 14), 1);
@@ -238,6 +244,7 @@ Test(accumulate, mixed_rbe_refused_unless_converted) {
   in.courses[1].rbe = RBE_PHYSICAL;
   cr_assert_eq(accumulate_run(&in, &r, &err), RERT_EINPUT);
   volume_free(&d1); volume_free(&d2);
+  accum_input_free(&in);
 }
 
 /* BID incomplete repair (§1.4): 72 Gy / 60 fx, 2 fx/day 6 h apart, cord T½ 5 h
@@ -247,7 +254,7 @@ Test(accumulate, bid_incomplete_repair) {
   rert_volume d, cord;
   grid(&d); fill(&d, 72);
   slab(&cord, 0, 3);
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "bid", &d, 60, D(2024, 1, 1), D(2024, 2, 9), 1);
   in.courses[0].fractions_per_day = 2;
@@ -261,6 +268,7 @@ Test(accumulate, bid_incomplete_repair) {
   cr_assert_float_eq(at(&r.cumulative, 0), 72 * (1 + 1.2 * (1 + phi) / 2) / 2, 1e-3);
   accum_result_free(&r);
   volume_free(&d); volume_free(&cord);
+  accum_input_free(&in);
 }
 
 /* CARE (S0) §10.6: brainstem prior EQD2 54 (54 Gy/27 fx, a/b 2), interval 30 months → limit 72;
@@ -270,6 +278,7 @@ static void care_case(accum_input *in, rert_volume *d1, rert_volume *d2, rert_vo
   grid(d1); fill(d1, 54);
   grid(d2); fill(d2, 20);
   slab(bs, 0, 3);
+  accum_input_free(in);
   accum_input_init(in);
   course(in, "c1", d1, 27, D(2021, 1, 1), D(2021, 2, 6), 0);
   course(in, "c2", d2, 10, start2, start2, 1);
@@ -277,7 +286,7 @@ static void care_case(accum_input *in, rert_volume *d1, rert_volume *d2, rert_vo
 }
 Test(accumulate, care_verdicts_both_sides_of_24_months) {
   rert_volume d1, d2, bs;
-  accum_input in;
+  accum_input in = {0};
   rert_protocol p;
   rert_err err = {{0}};
   cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
@@ -321,13 +330,14 @@ Test(accumulate, care_verdicts_both_sides_of_24_months) {
   accum_evaluation_free(&ev);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  accum_input_free(&in);
 }
 
 /* Budget, §10.6: remaining 18 Gy EQD2 at 30 months → D = 21.8973 Gy in 17 fx; at ≤ 24 months
  * remaining 6 → D = 9.40076 Gy. */
 Test(accumulate, budget_care_vector) {
   rert_volume d1, d2, bs, rem, mx;
-  accum_input in;
+  accum_input in = {0};
   rert_protocol p;
   rert_err err = {{0}};
   cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
@@ -345,6 +355,7 @@ Test(accumulate, budget_care_vector) {
   volume_free(&rem); volume_free(&mx);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  accum_input_free(&in);
 }
 
 /* New-course-only limits ignore the prior dose; Gy(RBE) limits refuse another RBE model.
@@ -352,7 +363,7 @@ Test(accumulate, budget_care_vector) {
  * prior. NIRS MKM limits with a photon course → not evaluated. */
 Test(accumulate, new_course_scope_and_rbe) {
   rert_volume d1, d2, bs;
-  accum_input in;
+  accum_input in = {0};
   rert_protocol p;
   rert_err err = {{0}};
   care_case(&in, &d1, &d2, &bs, D(2023, 8, 8));
@@ -369,19 +380,32 @@ Test(accumulate, new_course_scope_and_rbe) {
   protocol_free(&p);
   cr_assert_eq(protocol_load("nirs_carbon", &p, &err), RERT_OK, "%s", err.msg);
   cr_assert_eq(accumulate_evaluate(&in, &p, &ev, &err), RERT_OK, "%s", err.msg);
-  cr_assert_eq(ev.nrows, 1);
-  cr_assert_eq(ev.rows[0].verdict, VERDICT_NOT_EVALUATED);
+  /* every NIRS row is accounted for: brainstem (RBE model), cord, chiasm, both optic nerves
+   * (structures missing) — 5 rows, none a pass, the overall verdict INCOMPLETE */
+  cr_assert_eq(ev.nrows, 5);
+  for (int i = 0; i < ev.nrows; i++) {
+    cr_assert_eq(ev.rows[i].verdict, VERDICT_NOT_EVALUATED);
+    cr_assert_eq(ev.rows[i].status, ROW_NOT_EVALUATED);
+    cr_assert_eq(ev.rows[i].reason, !strcmp(ev.rows[i].structure, "Brainstem") ? NE_RBE_MODEL : NE_STRUCTURE_MISSING,
+                 "%s", ev.rows[i].structure);
+  }
   cr_assert_eq(ev.hard_failures, 0);
+  cr_assert_eq(ev.hard_not_evaluated, 5);
+  accum_overall ov;
+  accumulate_overall(&ev, 1, &ov);
+  cr_assert_eq(ov.verdict, VERDICT_INCOMPLETE);
+  cr_assert_eq(accumulate_verdict_status(ov.verdict), RERT_EINCOMPLETE);
   accum_evaluation_free(&ev);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  accum_input_free(&in);
 }
 
 /* Worst case: an upper-bound map of the new course (18 Gy / 10 fx) raises the cumulative to
  * 54 + 18·(1.8 + 2)/4 = 71.1 ≤ 72 → pass; 20 Gy → 54 + 20·4/4 = 74 → worst-case FAIL. */
 Test(accumulate, worst_case_upper_bound) {
   rert_volume d1, d2, bs, up;
-  accum_input in;
+  accum_input in = {0};
   rert_protocol p;
   rert_err err = {{0}};
   cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
@@ -406,6 +430,7 @@ Test(accumulate, worst_case_upper_bound) {
   accum_evaluation_free(&ev);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs); volume_free(&up);
+  accum_input_free(&in);
 }
 
 /* Solver on the CARE case (prior brainstem EQD2 54, 30 months → limit 72, remaining 18):
@@ -416,7 +441,7 @@ Test(accumulate, worst_case_upper_bound) {
  * Tumour BED10 at 60/30 = 60(1 + 2/10) = 72 (curative band ≥ 70 → "above curative"). */
 Test(accumulate, solver_sbrt_and_conventional) {
   rert_volume d1, d2, bs;
-  accum_input in;
+  accum_input in = {0};
   rert_protocol p;
   rert_err err = {{0}};
   cr_assert_eq(protocol_load("care_s0", &p, &err), RERT_OK, "%s", err.msg);
@@ -454,6 +479,7 @@ Test(accumulate, solver_sbrt_and_conventional) {
   free(regs);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  accum_input_free(&in);
 }
 
 /* A second protocol whose rows are tighter than CARE's: the solver's constraint set is every
@@ -491,7 +517,7 @@ static void load_tight(rert_protocol *p, int with_over) {
 
 Test(accumulate, solver_tightest_row_of_all_protocols) {
   rert_volume d1, d2, bs;
-  accum_input in;
+  accum_input in = {0};
   rert_protocol care, tight;
   rert_err err = {{0}};
   cr_assert_eq(protocol_load("care_s0", &care, &err), RERT_OK, "%s", err.msg);
@@ -559,6 +585,7 @@ Test(accumulate, solver_tightest_row_of_all_protocols) {
   protocol_free(&care);
   protocol_free(&tight);
   volume_free(&d1); volume_free(&d2); volume_free(&bs);
+  accum_input_free(&in);
 }
 
 /* Tumour BED of a BID regimen with the Thames same-day repair term (domain-reference 1.4):
@@ -603,7 +630,7 @@ static accum_eval_row cord_row(const char *rec, rert_date start2) {
   grid(&d1); fill(&d1, 50);
   grid(&d2); fill(&d2, 20);
   slab(&cord, 0, 3);
-  accum_input in;
+  accum_input in = {0};
   accum_input_init(&in);
   course(&in, "c1", &d1, 25, D(2020, 12, 1), D(2021, 1, 1), 0);
   course(&in, "c2", &d2, 10, start2, start2, 1);
@@ -620,6 +647,7 @@ static accum_eval_row cord_row(const char *rec, rert_date start2) {
   accum_evaluation_free(&ev);
   protocol_free(&p);
   volume_free(&d1); volume_free(&d2); volume_free(&cord);
+  accum_input_free(&in);
   return out;
 }
 Test(accumulate, limit_models_via_case_rows) {

@@ -71,8 +71,13 @@ Test(accumulate_cli, case_recovery_only_where_protocol_defers) {
   cr_assert_float_eq(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "value")->valuedouble, 74, 1e-4);
   cJSON_Delete(j);
   snprintf(args, sizeof args, "evaluate %s --protocol s4_textbook", write_point_case("s4_stepwise", "2023-08-08"));
-  cr_assert_eq(run_rert_json(args, &j), 0);
+  /* the point case has no carotid or mandible: those acceptable rows are not evaluated, so the
+   * verdict is INCOMPLETE (exit 4), never PASS */
+  cr_assert_eq(run_rert_json(args, &j), 4);
   cr_assert_float_eq(cJSON_GetObjectItem(row(j, "cord_d01cc"), "value")->valuedouble, 32.5, 1e-4);
+  cr_assert_str_eq(json_path_str(j, "verdict"), "INCOMPLETE");
+  cr_assert_str_eq(cJSON_GetObjectItem(row(j, "carotid_cum_upper"), "status")->valuestring, "not_evaluated");
+  cr_assert_str_eq(cJSON_GetObjectItem(row(j, "carotid_cum_upper"), "reason")->valuestring, "structure_missing");
   cJSON_Delete(j);
 }
 

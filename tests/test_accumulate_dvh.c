@@ -128,7 +128,8 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   const rert_roi *rois[3] = {&roi, &cord, &coch};
   const rert_volume *masks[3] = {&mv1, &mv2, &mv3};
   for (int s = 0; s < 3; s++) {
-    accum_structure *st = &in->structs[in->nstructs++];
+    accum_structure *st;
+    cr_assert_eq(accum_input_add_structure(in, &st, &err), RERT_OK);
     snprintf(st->name, sizeof st->name, "%s", rois[s]->name);
     st->mask = masks[s];
     st->roi = rois[s];
@@ -244,6 +245,7 @@ Test(accumulate_dvh, sphere_in_linear_eqd2_matches_closed_form_and_dvh_engine) {
   volume_free(&mv3);
   an_roi_free(&coch);
   protocol_free(&p);
+  accum_input_free(in);
   free(in);
   geom_mask_free(&m1);
   geom_mask_free(&m2);

@@ -450,7 +450,8 @@ Test(assess_hook, organ_doses_from_accumulation) {
   cr_assert_eq(volume_alloc(&mask, &err), RERT_OK);
   mask.data[0] = 1.0f;
   mask.data[1] = 0.2f;
-  in.nstructs = 1;
+  accum_structure *st0;
+  cr_assert_eq(accum_input_add_structure(&in, &st0, &err), RERT_OK);
   snprintf(in.structs[0].name, sizeof in.structs[0].name, "A_Carotid_L");
   in.structs[0].mask = &mask;
   in.mask_threshold = 0.5;
@@ -458,7 +459,9 @@ Test(assess_hook, organ_doses_from_accumulation) {
   snprintf(in.courses[0].id, sizeof in.courses[0].id, "course1");
   snprintf(in.courses[1].id, sizeof in.courses[1].id, "course2");
   res.ncourses = 2;
-  res.struct_alpha_beta_gy[0] = 3.0;
+  double ab3[1] = {3.0};
+  res.nstructs = 1;
+  res.struct_alpha_beta_gy = ab3;
   float v[2][2] = {{70, 90}, {50, 100}};
   for (int c = 0; c < 2; c++) {
     cr_assert_eq(volume_alloc_like(&res.course_eqd2[c], &mask, &err), RERT_OK);
@@ -488,4 +491,5 @@ Test(assess_hook, organ_doses_from_accumulation) {
   casefile_free(&c);
   for (int k = 0; k < 2; k++) volume_free(&res.course_eqd2[k]);
   volume_free(&mask);
+  accum_input_free(&in);
 }

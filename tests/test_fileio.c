@@ -1,7 +1,7 @@
 /* test_fileio.c — rert/fileio.h: output transactions, output directories and the output-vs-input
  * checks. Expected states are the file system's (stat, readdir, file contents), written out by
  * hand per case; the commands that use these functions are tested through the binary in
- * tests/malformed/variants_outputs.py. */
+ * tests/malformed/safety_outputs.py. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <stdio.h>

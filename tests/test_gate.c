@@ -85,7 +85,9 @@ Test(gate, sequential_boost_keeps_each_groups_fractions) {
   c->part_fractions[0] = 25;
   c->part_dose[1] = &g2;
   c->part_fractions[1] = 5;
-  accum_structure *s = &in->structs[in->nstructs++];
+  accum_structure *s = NULL;
+  rert_err e0;
+  cr_assert_eq(accum_input_add_structure(in, &s, &e0), RERT_OK);
   snprintf(s->name, sizeof s->name, "BrachialPlex_L");
   s->mask = &mask;
   s->alpha_beta_gy = NAN;
@@ -118,6 +120,7 @@ Test(gate, sequential_boost_keeps_each_groups_fractions) {
   volume_free(&g1);
   volume_free(&g2);
   volume_free(&mask);
+  accum_input_free(in);
   free(in);
 }
 
@@ -146,7 +149,9 @@ Test(gate, evaluate_with_groups_and_solver_override) {
   c->part_fractions[0] = 25;
   c->part_dose[1] = &g2;
   c->part_fractions[1] = 5;
-  accum_structure *s = &in->structs[in->nstructs++];
+  accum_structure *s = NULL;
+  rert_err e0;
+  cr_assert_eq(accum_input_add_structure(in, &s, &e0), RERT_OK);
   snprintf(s->name, sizeof s->name, "BrachialPlex_L");
   s->mask = &mask;
   s->alpha_beta_gy = NAN;
@@ -189,5 +194,6 @@ Test(gate, evaluate_with_groups_and_solver_override) {
   volume_free(&g1);
   volume_free(&g2);
   volume_free(&mask);
+  accum_input_free(in);
   free(in);
 }

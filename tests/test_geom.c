@@ -2,6 +2,7 @@
  * geometry (each expected value names its formula). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -258,8 +259,8 @@ Test(geom, margins) {
   geom_mask_free(&m);
 }
 
-/* Bad input: no usable contours, non-parallel contours, self-intersecting contour (kept, counted),
- * a structure half outside the grid (outside_cc = half of the box). */
+/* Bad input: no usable contours, non-parallel contours (left out, reported), self-intersecting
+ * contour (kept, counted), a structure half outside the grid (outside_cc = half of the box). */
 Test(geom, bad_input) {
   rert_roi r;
   memset(&r, 0, sizeof r);
@@ -269,14 +270,27 @@ Test(geom, bad_input) {
   cr_assert_eq(geom_roi_info(&r, 1, &info, &err), RERT_EINPUT);
   cr_assert(strstr(err.msg, "Empty"));
 
-  box_roi(&r, 0, 10, 0, 10, 0, 1, 2);
-  /* tilt the second contour about x by 10° */
+  box_roi(&r, 0, 10, 0, 10, 0, 1, 3);
+  /* tilt the second contour about x by 10° (the other two hold most of the area: the stack) */
   for (int i = 0; i < 4; i++) {
     double *p = r.contours[1].xyz_mm + 3 * i;
     p[2] += p[1] * tan(10 * M_PI / 180);
   }
-  cr_assert_eq(geom_roi_info(&r, 1, &info, &err), RERT_EINPUT);
-  cr_assert(strstr(err.msg, "not parallel"), "%s", err.msg);
+  /* the tilted contour is left out (an error finding: its area is lost), the other one kept */
+  rert_geom_findings fnd = {0};
+  rert_geom_opts go = {1, NULL};
+  cr_assert_eq(geom_roi_info_ex(&r, &go, &info, &fnd, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(info.ncontours_used, 2);
+  cr_assert_eq(info.ncontours_skipped, 1);
+  cr_assert_eq(fnd.nerrors, 1);
+  int fi = -1;
+  for (int i = 0; i < fnd.n; i++)
+    if (fnd.items[i].severity == GEOM_SEV_ERROR) fi = i;
+  cr_assert_eq(fnd.items[fi].contour, 1);
+  cr_assert_eq(fnd.items[fi].problem, GEOM_PROBLEM_NOT_PARALLEL);
+  cr_assert_eq(fnd.items[fi].rule, GEOM_RULE_EXCLUDED);
+  cr_assert(strstr(fnd.items[fi].detail, "10.0°"), "%s", fnd.items[fi].detail);
+  geom_findings_free(&fnd);
   roi_free(&r);
 
   /* bow-tie: (0,0)→(10,6)→(10,0)→(0,10); the edges cross at (6.25, 3.75) */
@@ -320,5 +334,228 @@ Test(geom, bad_input) {
   cr_assert_float_eq(m.outside_cc, 0.9, 1e-6);
   cr_assert_float_eq(geom_mask_volume_cc(&m), 1.1, 1e-6);
   geom_mask_free(&m);
+  roi_free(&r);
+}
+
+/* ---- image slices and slabs (docs/dvh.md "Between contour planes") ---- */
+
+/* square contours of side s on the given planes (z values) */
+static void squares_roi(rert_roi *r, const char *name, const double *z, int n, double side) {
+  memset(r, 0, sizeof *r);
+  snprintf(r->name, sizeof r->name, "%s", name);
+  r->ncontours = n;
+  r->contours = calloc(n, sizeof(rert_contour));
+  for (int k = 0; k < n; k++) {
+    rert_contour *c = &r->contours[k];
+    c->type = CONTOUR_CLOSED_PLANAR;
+    c->npoints = 4;
+    c->xyz_mm = malloc(12 * sizeof(double));
+    double h = side / 2, p[12] = {-h, -h, z[k], h, -h, z[k], h, h, z[k], -h, h, z[k]};
+    memcpy(c->xyz_mm, p, sizeof p);
+  }
+}
+
+/* Inference: planes every 3 mm (an External) with a sparse ROI 39 and 72 mm apart → a 3 mm
+ * lattice with the gaps filled by virtual slices; a sparse ROI alone the same (its gaps are 13,
+ * 24 and 1 slices); two ROIs on lattices 2.0 mm and 0.5 mm with a 0.055 mm phase difference →
+ * irregular (the smallest gap is no slice spacing); one plane → unknown. */
+Test(geom, slices_inferred) {
+  double ze[61], zs[4] = {0, 39, 111, 114};
+  for (int k = 0; k < 61; k++) ze[k] = -30 + 3 * k;
+  rert_roi ext, sp;
+  squares_roi(&ext, "External", ze, 61, 30);
+  squares_roi(&sp, "Sparse", zs, 4, 5);
+  rert_slice_geom sl;
+  rert_err err;
+  const rert_roi *both[2] = {&sp, &ext}, *alone[1] = {&sp};
+  cr_assert_eq(geom_slices_infer(both, 2, &sl, &err), RERT_OK);
+  cr_assert_eq(sl.source, GEOM_SLICES_LATTICE);
+  cr_assert_float_eq(sl.spacing_mm, 3.0, 1e-9);
+  cr_assert_eq(sl.npos, 61);
+  geom_slices_free(&sl);
+  cr_assert_eq(geom_slices_infer(alone, 1, &sl, &err), RERT_OK);
+  cr_assert_eq(sl.source, GEOM_SLICES_LATTICE);
+  cr_assert_float_eq(sl.spacing_mm, 3.0, 1e-9);
+  cr_assert_eq(sl.npos, 39); /* 0 … 114 every 3 mm */
+  /* the sparse ROI's volume with these slices: 4 squares of 25 mm² × 3 mm = 0.3 cc, two gaps */
+  rert_roi_info info;
+  rert_geom_findings f = {0};
+  rert_geom_opts go = {0, &sl};
+  cr_assert_eq(geom_roi_info_ex(&sp, &go, &info, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.3, 1e-12);
+  cr_assert_eq(info.ngaps, 2);
+  cr_assert_eq(f.n, 2);
+  cr_assert_eq(f.items[0].problem, GEOM_PROBLEM_GAP);
+  cr_assert(strstr(f.items[0].detail, "12 image slices"), "%s", f.items[0].detail);
+  cr_assert(strstr(f.items[1].detail, "23 image slices"), "%s", f.items[1].detail);
+  geom_findings_free(&f);
+  geom_slices_free(&sl);
+
+  double za[20], zb[40];
+  for (int k = 0; k < 20; k++) za[k] = 0.74 + 2.0 * k;
+  for (int k = 0; k < 40; k++) zb[k] = 0.685 + 0.5 * k;
+  rert_roi ra, rb;
+  squares_roi(&ra, "A", za, 20, 10);
+  squares_roi(&rb, "B", zb, 40, 4);
+  const rert_roi *ab[2] = {&ra, &rb};
+  cr_assert_eq(geom_slices_infer(ab, 2, &sl, &err), RERT_OK);
+  cr_assert_eq(sl.source, GEOM_SLICES_IRREGULAR);
+  /* IRREGULAR slices say nothing about A: its own 2 mm lattice decides (volume 20 × 100 × 2) */
+  go.slices = &sl;
+  cr_assert_eq(geom_roi_info_ex(&ra, &go, &info, NULL, &err), RERT_OK);
+  cr_assert_float_eq(info.volume_cc, 4.0, 1e-12);
+  cr_assert_eq(info.slices_source, GEOM_SLICES_LATTICE);
+  geom_slices_free(&sl);
+  double z1[1] = {5};
+  rert_roi one;
+  squares_roi(&one, "One", z1, 1, 10);
+  const rert_roi *o1[1] = {&one};
+  cr_assert_eq(geom_slices_infer(o1, 1, &sl, &err), RERT_OK);
+  cr_assert_eq(sl.source, GEOM_SLICES_NONE);
+  geom_slices_free(&sl);
+  roi_free(&ext), roi_free(&sp), roi_free(&ra), roi_free(&rb), roi_free(&one);
+}
+
+/* Slices from an image series: a 2.5 mm CT from z = −10. Contours every 1 mm (denser than the
+ * slices) touch each other and their end caps are half their own spacing: 5 planes × 1 mm ×
+ * 100 mm² = 0.5 cc (hand calculation). A single contour on slice z = 5 is one slice thick
+ * (0.25 cc); one drawn between slices (z = 6.2) takes the local spacing and is reported. */
+Test(geom, slices_from_image) {
+  rert_image_series ct;
+  memset(&ct, 0, sizeof ct);
+  ct.image.nx = ct.image.ny = 4, ct.image.nz = 20;
+  for (int a = 0; a < 3; a++) ct.image.spacing_mm[a] = 2.5;
+  ct.image.origin_mm[2] = -10;
+  volume_set_identity_dir(&ct.image);
+  rert_slice_geom sl;
+  rert_err err;
+  cr_assert_eq(geom_slices_from_image(&ct, &sl, &err), RERT_OK);
+  cr_assert_eq(sl.source, GEOM_SLICES_IMAGE);
+  cr_assert_eq(sl.npos, 20);
+  cr_assert_float_eq(sl.pos_mm[3], -2.5, 1e-12);
+  double zd[5] = {0, 1, 2, 3, 4}, zs[1] = {5}, zo[1] = {6.2};
+  rert_roi dense, single, off;
+  squares_roi(&dense, "Dense", zd, 5, 10);
+  squares_roi(&single, "Single", zs, 1, 10);
+  squares_roi(&off, "Off", zo, 1, 10);
+  rert_roi_info info;
+  rert_geom_findings f = {0};
+  rert_geom_opts go = {0, &sl};
+  cr_assert_eq(geom_roi_info_ex(&dense, &go, &info, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.5, 1e-12);
+  cr_assert_eq(info.slices_source, GEOM_SLICES_IMAGE);
+  geom_findings_free(&f);
+  cr_assert_eq(geom_roi_info_ex(&single, &go, &info, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.25, 1e-12);
+  cr_assert_eq(f.n, 0);
+  cr_assert_eq(geom_roi_info_ex(&off, &go, &info, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.25, 1e-12);
+  cr_assert_eq(f.n, 1);
+  cr_assert_eq(f.items[0].problem, GEOM_PROBLEM_OFF_SLICE);
+  cr_assert_eq(f.items[0].severity, GEOM_SEV_WARNING);
+  geom_findings_free(&f);
+  geom_slices_free(&sl);
+  /* the same slices from positions read from headers (unsorted, with a missing slice at 7.5):
+   * the single contour at z = 5 reaches half-way to 2.5 below and 10 above: 0.1·(1.25 + 2.5) */
+  double pos[19];
+  int np = 0;
+  for (int k = 19; k >= 0; k--)
+    if (k != 7) pos[np++] = -10 + 2.5 * k;
+  double nz[3] = {0, 0, 2};
+  cr_assert_eq(geom_slices_from_positions(pos, np, nz, NULL, &sl, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(sl.source, GEOM_SLICES_IMAGE);
+  cr_assert_float_eq(sl.pos_mm[0], -10, 1e-12);
+  cr_assert_float_eq(sl.spacing_mm, 2.5, 1e-12);
+  go.slices = &sl;
+  double z5[1] = {7.5 - 2.5};
+  rert_roi s5;
+  squares_roi(&s5, "S5", z5, 1, 10);
+  cr_assert_eq(geom_roi_info_ex(&s5, &go, &info, NULL, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.1 * (1.25 + 2.5), 1e-12);
+  geom_slices_free(&sl);
+  roi_free(&s5);
+  roi_free(&dense), roi_free(&single), roi_free(&off);
+}
+
+/* Two overlapping 10 × 10 squares on one plane (offset 5, 5): even-odd area 200 − 2·25 = 150 mm²
+ * exactly (the overlap is outside), reported as overlapping; a duplicate outline (same points,
+ * other start and direction) is left out instead of cancelling the square. */
+Test(geom, crossing_and_duplicate_contours) {
+  rert_roi r;
+  box_roi(&r, 0, 10, 0, 10, 0, 1, 1);
+  rert_roi s2;
+  box_roi(&s2, 5, 15, 5, 15, 0, 1, 1);
+  r.contours = realloc(r.contours, 3 * sizeof(rert_contour));
+  r.contours[1] = s2.contours[0];
+  free(s2.contours);
+  r.ncontours = 2;
+  rert_roi_info info;
+  rert_geom_findings f = {0};
+  rert_geom_opts go = {1.0, NULL};
+  rert_err err;
+  cr_assert_eq(geom_roi_info_ex(&r, &go, &info, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.150, 1e-12);
+  int overlap = 0;
+  for (int i = 0; i < f.n; i++) overlap += f.items[i].problem == GEOM_PROBLEM_OVERLAP;
+  cr_assert_eq(overlap, 1);
+  geom_findings_free(&f);
+  /* third contour: the first square again, starting at another corner, reversed */
+  rert_contour *d = &r.contours[2];
+  d->type = CONTOUR_CLOSED_PLANAR;
+  d->npoints = 4;
+  d->xyz_mm = malloc(12 * sizeof(double));
+  double z = r.contours[0].xyz_mm[2], p[12] = {10, 10, z, 10, 0, z, 0, 0, z, 0, 10, z};
+  memcpy(d->xyz_mm, p, sizeof p);
+  r.ncontours = 3;
+  cr_assert_eq(geom_roi_info_ex(&r, &go, &info, &f, &err), RERT_OK, "%s", err.msg);
+  cr_assert_float_eq(info.volume_cc, 0.150, 1e-12);
+  int dup = -1;
+  for (int i = 0; i < f.n; i++)
+    if (f.items[i].problem == GEOM_PROBLEM_DUPLICATE) dup = f.items[i].contour;
+  cr_assert_eq(dup, 2);
+  geom_findings_free(&f);
+  roi_free(&r);
+}
+
+/* No fixed limit on points: a 200 001-point outline whose closing legs cross its first edge is
+ * found self-intersecting (grid buckets: no quadratic pair test), and its even-odd area is
+ * exact (hand calculation below). */
+Test(geom, self_intersection_large_contour) {
+  int n = 200001;
+  rert_roi r;
+  memset(&r, 0, sizeof r);
+  strcpy(r.name, "Large");
+  r.ncontours = 1;
+  r.contours = calloc(1, sizeof(rert_contour));
+  rert_contour *c = &r.contours[0];
+  c->type = CONTOUR_CLOSED_PLANAR;
+  c->npoints = n;
+  c->xyz_mm = malloc(3 * sizeof(double) * n);
+  /* points along a 20 × 10 rectangle (0,0) → (20,0) → (20,10) → (0,10), densely, then a closing
+   * leg through (10, −5): the bow at the bottom crosses the edge y = 0 twice */
+  int m = n - 1;
+  for (int i = 0; i < m; i++) {
+    double t = 60.0 * i / m, x, y; /* perimeter 60 */
+    if (t < 20) x = t, y = 0;
+    else if (t < 30) x = 20, y = t - 20;
+    else if (t < 50) x = 50 - t, y = 10;
+    else x = 0, y = 60 - t;
+    c->xyz_mm[3 * i] = x, c->xyz_mm[3 * i + 1] = y, c->xyz_mm[3 * i + 2] = 0;
+  }
+  /* replace the last point (0, ~0) by a dip below the bottom edge */
+  c->xyz_mm[3 * (m - 1)] = 0, c->xyz_mm[3 * (m - 1) + 1] = 0.5;
+  c->xyz_mm[3 * m] = 10, c->xyz_mm[3 * m + 1] = -5, c->xyz_mm[3 * m + 2] = 0;
+  rert_roi_info info;
+  rert_err err;
+  cr_assert_eq(geom_roi_info(&r, 1.0, &info, &err), RERT_OK, "%s", err.msg);
+  cr_assert_eq(info.nself_intersecting, 1);
+  /* even-odd, by hand: the closing legs (0, 0.5) → (10, −5) → (0, 0) cross the bottom edge at
+   * x = 0.5·10/5.5. The triangle (0,0), (0.909,0), (0,0.5) inside the rectangle is enclosed twice
+   * (left edge drawn down and up again): outside; the triangle (0,0), (0.909,0), (10,−5) below it
+   * is enclosed once: inside. Area = 200 − 0.2273 + 2.2727 mm², slab 1 mm. */
+  double tri1 = 0.5 * 0.5 * (0.5 * 10 / 5.5);      /* legs 0.5 and 0.909 */
+  double tri2 = 0.5 * 5 * (10 * 0.5 / 5.5);          /* base 0.909 on y = 0, height 5 */
+  double expect = (200 - tri1 + tri2) / 1000.0;
+  cr_assert(fabs(info.volume_cc - expect) < 2e-5, "%.7f vs %.7f", info.volume_cc, expect);
   roi_free(&r);
 }

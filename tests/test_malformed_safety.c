@@ -1,6 +1,6 @@
 /* test_malformed_safety.c — corrupted copies of the phantom through the rert binary (issue 12
- * items 5–7): tests/malformed/variants_sizes.py (declared sizes vs the file, before allocation),
- * variants_fields.py (vector fields and registrations), variants_outputs.py (--out rules, output
+ * items 5–7): tests/malformed/safety_sizes.py (declared sizes vs the file, before allocation),
+ * safety_fields.py (vector fields and registrations), safety_outputs.py (--out rules, output
  * files, ids). Each variant asserts the exit status, the file and tag / JSON path in the one-line
  * message, no output left and inputs unchanged (SHA-256 before and after); see
  * tests/malformed/safety_lib.py. The expectations come from what pydicom / the MetaImage text /
@@ -23,6 +23,6 @@ static void run_module(const char *module) {
 
 TestSuite(malformed_safety, .timeout = 3000);
 
-Test(malformed_safety, sizes_before_allocation) { run_module("variants_sizes"); }
-Test(malformed_safety, vector_fields_and_registrations) { run_module("variants_fields"); }
-Test(malformed_safety, outputs_and_identifiers) { run_module("variants_outputs"); }
+Test(malformed_safety, sizes_before_allocation) { run_module("safety_sizes"); }
+Test(malformed_safety, vector_fields_and_registrations) { run_module("safety_fields"); }
+Test(malformed_safety, outputs_and_identifiers) { run_module("safety_outputs"); }

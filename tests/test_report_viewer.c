@@ -146,7 +146,9 @@ Test(report_viewer, x_dose_scale_applied_by_rert_evaluate) {
   snprintf(args, sizeof args, "evaluate %s", cp);
   cJSON *j = NULL;
   int st = run_rert_json(args, &j);
-  cr_assert(st == 0 || st == 1, "exit %d", st);
+  /* the point case holds only the brainstem: care_s0's cord, chiasm and optic-nerve rows are not
+   * evaluated, so the verdict is INCOMPLETE (exit 4); the value checked here is the brainstem's */
+  cr_assert(st == 0 || st == 1 || st == 4, "exit %d", st);
   cr_assert_not_null(j);
   double v = brainstem_value(j);
   cr_assert_float_eq(v, 20.25 + 20.0 * (20.0 / 30.0 + 2.0) / 4.0, 1e-6, "cumulative EQD2 %g", v);

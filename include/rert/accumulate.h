@@ -13,9 +13,17 @@
  * α/β overlap rule (an output, reported in accum_result.rule_text):
  *   AB_RULE_LOWEST_OAR (default): a voxel covered by one or more OARs (mask ≥ mask_threshold)
  *   takes the lowest OAR α/β; a voxel covered only by targets takes the target α/β; any other
- *   voxel takes the "unlisted" default of data/tissues.json.
- *   AB_RULE_LIST_ORDER: the first listed structure covering the voxel wins (OAR or target).
+ *   voxel takes the "unlisted" default of data/tissues.json. Among structures with EQUAL α/β
+ *   the conservative one governs: the least prior-dose recovery (largest kept fraction), then
+ *   the longest repair half-time (largest Thames factor), then the name — so no result depends
+ *   on the order of the ROIs in the RTSTRUCT (accum_result.recovery_ties counts such voxels).
+ *   AB_RULE_LIST_ORDER: the first listed structure covering the voxel wins (OAR or target);
+ *   "listed" = accum_structure.list_order (the RTSTRUCT order for case files).
  * The organ that supplied the α/β also supplies the recovery model for that voxel.
+ *
+ * Structures: any number (accum_input_add_structure); one whose ROI is empty or could not be
+ * rasterised keeps state != ACCUM_STRUCT_OK, takes no part in the maps, and every constraint row
+ * on it is reported NOT EVALUATED with that reason (never dropped).
  */
 #ifndef RERT_ACCUMULATE_H
 #define RERT_ACCUMULATE_H
@@ -24,13 +32,13 @@
 
 #include "rert/date.h"
 #include "rert/err.h"
+#include "rert/geom.h"
 #include "rert/protocol.h"
 #include "rert/rbe.h"
 #include "rert/rtdata.h"
 #include "rert/volume.h"
 
 #define ACCUM_MAX_COURSES 16
-#define ACCUM_MAX_STRUCTS 128
 #define ACCUM_MAX_PARTS 8            /* fraction groups per course (rert/gate.h GATE_MAX_PARTS) */
 
 typedef struct {
@@ -63,9 +71,16 @@ typedef struct {
   int part_fractions[ACCUM_MAX_PARTS];
 } accum_course;
 
+/* Why a structure cannot be evaluated (its rows are NOT EVALUATED with this reason). */
+typedef enum {
+  ACCUM_STRUCT_OK = 0,
+  ACCUM_STRUCT_EMPTY,       /* the ROI has no contours (empty ContourSequence) */
+  ACCUM_STRUCT_DEGENERATE   /* its contours could not be rasterised (geom: open, < 3 points, ...) */
+} accum_struct_state;
+
 typedef struct {
   char name[64];               /* TG-263 */
-  const rert_volume *mask;     /* fractional occupancy 0..1 on the reference grid */
+  const rert_volume *mask;     /* fractional occupancy 0..1 on the reference grid (NULL unless OK) */
   const rert_roi *roi;         /* its RTSTRUCT contours, or NULL (booleans, margins, point cases):
                                   with contours, constraints are evaluated by the DVH engine of
                                   rert/dvh.h (the same numbers as `rert dvh`); without, on the
@@ -74,6 +89,11 @@ typedef struct {
   double alpha_beta_gy;        /* NaN = look up data/tissues.json by name (target: "target" default) */
   /* recovery model spec per prior course index (recovery_model_get syntax); "" = default_recovery */
   char recovery[ACCUM_MAX_COURSES][96];
+  accum_struct_state state;    /* != OK: no mask; constraint rows are NOT EVALUATED (state_detail) */
+  char state_detail[256];
+  char local_name[65];         /* ROI name in the structure set ("" for in-memory structures) */
+  char override_note[256];     /* case-file override applied to α/β / recovery, "" none */
+  int list_order;              /* priority under AB_RULE_LIST_ORDER (ties: index order) */
 } accum_structure;
 
 typedef enum { AB_RULE_LOWEST_OAR = 0, AB_RULE_LIST_ORDER } accum_ab_rule;
@@ -81,8 +101,8 @@ typedef enum { AB_RULE_LOWEST_OAR = 0, AB_RULE_LIST_ORDER } accum_ab_rule;
 typedef struct {
   accum_course courses[ACCUM_MAX_COURSES];
   int ncourses;
-  accum_structure structs[ACCUM_MAX_STRUCTS];
-  int nstructs;
+  accum_structure *structs;    /* owned: accum_input_add_structure, accum_input_free */
+  int nstructs, cap_structs;
   accum_ab_rule rule;
   double mask_threshold;       /* voxel belongs to a structure when mask ≥ this (default 0.5) */
   char default_recovery[96];   /* for voxels outside every structure and structures without one */
@@ -93,9 +113,17 @@ typedef struct {
   int outside_grid_strict;
   int has_reference_date;      /* start of the new course when no course is_new */
   rert_date reference_date;
+  /* Image slices the structures were drawn on (the reference course's CT, geom_slices_from_image):
+   * each contour's slab is its slice (rert/geom.h). NULL: inferred from the structures' contours. */
+  const rert_slice_geom *slices;
 } accum_input;
 
 void accum_input_init(accum_input *in);
+/* Append a structure (zeroed, alpha_beta_gy NaN, list_order = its index); *out points into
+ * in->structs, valid until the next call. */
+int accum_input_add_structure(accum_input *in, accum_structure **out, rert_err *err);
+/* Frees the structure array (not the volumes it points to). */
+void accum_input_free(accum_input *in);
 
 typedef struct {
   int ncourses;
@@ -103,10 +131,14 @@ typedef struct {
   rert_volume recovered_prior;                /* Σ over prior courses of recovered EQD2 */
   rert_volume cumulative;                     /* recovered_prior + new-course EQD2 */
   rert_volume alpha_beta;                     /* α/β map (Gy) */
-  short *governing;                           /* per voxel: structure index that set α/β, −1 none */
+  int *governing;                             /* per voxel: structure index that set α/β, −1 none */
   double interval_months[ACCUM_MAX_COURSES];  /* prior course → new course (NaN for the new one) */
-  double recovered_fraction[ACCUM_MAX_COURSES][ACCUM_MAX_STRUCTS + 1]; /* [c][s], s = nstructs: default */
-  double struct_alpha_beta_gy[ACCUM_MAX_STRUCTS];
+  int nstructs;
+  double *recovered_fraction;                 /* [c·(nstructs+1) + s], s = nstructs: default;
+                                                 use accum_result_recovered() */
+  double *struct_alpha_beta_gy;               /* [nstructs] */
+  long recovery_ties;                         /* voxels where equal-α/β organs with different
+                                                 recovery met: the smaller recovery was taken */
   double unlisted_alpha_beta_gy, target_alpha_beta_gy;
   long high_dose_per_fraction_voxels;         /* d > model-dependence threshold (§1.5) */
   long rbe_conversion_clamped_voxels;
@@ -117,6 +149,10 @@ typedef struct {
  * Mixed RBE models without an explicit conversion → RERT_EINPUT naming both courses. */
 int accumulate_run(const accum_input *in, accum_result *out, rert_err *err);
 void accum_result_free(accum_result *r);
+/* Fraction of course c's EQD2 recovered in structure s (s = nstructs: voxels outside all). */
+static inline double accum_result_recovered(const accum_result *r, int c, int s) {
+  return r->recovered_fraction ? r->recovered_fraction[(size_t)c * (r->nstructs + 1) + s] : 0.0;
+}
 
 /* Interval in months from the end of course c to the start of the new course. */
 int accumulate_interval_months(const accum_input *in, int c, double *months, rert_err *err);
@@ -130,9 +166,33 @@ typedef enum {
   VERDICT_PASS = 0, VERDICT_FAIL, VERDICT_NOT_APPLICABLE, VERDICT_NOT_EVALUATED, VERDICT_INCOMPLETE
 } accum_verdict;
 
+/* Accounting (docs/accumulate.md "Every constraint accounted for"): every constraint of every
+ * selected protocol yields at least one row, and each row has exactly one status. */
+typedef enum {
+  ROW_EVALUATED = 0,    /* value compared with the limit (verdict PASS/FAIL; ALARA rows: no limit) */
+  ROW_PARTLY_OUTSIDE,   /* evaluated on the part inside the dose grid (outside_pct says how much) */
+  ROW_NOT_APPLICABLE,   /* its condition does not hold (interval row of the other branch) */
+  ROW_NOT_EVALUATED     /* no value: see `reason` */
+} accum_row_status;
+
+typedef enum {
+  NE_NONE = 0,
+  NE_STRUCTURE_MISSING,     /* no ROI resolves to the organ (or to one side of a paired organ) */
+  NE_STRUCTURE_EMPTY,       /* the ROI has no contours */
+  NE_STRUCTURE_DEGENERATE,  /* its contours could not be used */
+  NE_OUTSIDE_DOSE_GRID,     /* wholly outside the dose grid */
+  NE_PARTLY_OUTSIDE_STRICT, /* partly outside, --outside-grid strict, no proven failure */
+  NE_NO_PLANNED_COURSE,     /* new-course limit without a planned course */
+  NE_RBE_MODEL,             /* Gy(RBE) limit in another RBE model than the course dose */
+  NE_OTHER
+} accum_ne_reason;
+
 typedef struct {
   const protocol_constraint *c;
   char structure[64];          /* the structure evaluated (one row per matching side) */
+  char roi_name[65];           /* its ROI in the structure set ("" none / in-memory) */
+  accum_row_status status;
+  accum_ne_reason reason;      /* for ROW_NOT_EVALUATED (and strict partly-outside rows) */
   accum_verdict verdict;
   double value;                /* nominal */
   double limit;                /* after any limit-model factor */
@@ -161,6 +221,8 @@ typedef struct {
   int incomplete;              /* rows with verdict (or worst-case verdict) incomplete */
   int hard_incomplete;         /* of which mandatory/acceptable */
   int partial_rows;            /* rows evaluated on a structure partly outside the dose grid */
+  int hard_not_evaluated;      /* mandatory/acceptable rows without a verdict (not evaluated or
+                                  incomplete, and not failed): each makes the verdict INCOMPLETE */
   double interval_months;
 } accum_evaluation;
 
@@ -185,6 +247,26 @@ int accumulate_evaluate_protocols(const accum_input *in, const rert_protocol *co
                                   accum_evaluation *evs, rert_err *err);
 void accum_evaluation_free(accum_evaluation *ev);
 const char *accum_verdict_name(accum_verdict v);
+const char *accum_row_status_name(accum_row_status s); /* "evaluated", "partly_outside", ... */
+const char *accum_ne_reason_name(accum_ne_reason r);   /* "structure_missing", ... ("" for none) */
+
+/* The overall verdict of one or more evaluations (docs/accumulate.md): FAIL when any
+ * mandatory/acceptable row fails (nominal or worst case); else INCOMPLETE when any of them was
+ * not evaluated or is incomplete; else PASS. Desirable and informational rows never change it.
+ * The exit status of a command reporting it: accumulate_verdict_status(). */
+typedef struct {
+  accum_verdict verdict;       /* VERDICT_PASS, VERDICT_FAIL or VERDICT_INCOMPLETE */
+  int rows, hard_failures, hard_not_evaluated, not_applicable, partial_rows;
+} accum_overall;
+void accumulate_overall(const accum_evaluation *evs, int n, accum_overall *o);
+/* "PASS", "FAIL", "INCOMPLETE". */
+const char *accumulate_overall_name(accum_verdict overall);
+/* RERT_OK (PASS), RERT_EVERDICT (FAIL), RERT_EINCOMPLETE (INCOMPLETE). */
+int accumulate_verdict_status(accum_verdict overall);
+/* Does a row count as "mandatory, not evaluated" in the overall verdict? */
+int accumulate_row_unevaluated_hard(const accum_eval_row *r);
+/* Does a row count as a hard failure (nominal or worst case)? */
+int accumulate_row_failed_hard(const accum_eval_row *r);
 
 /* ---- remaining tolerance ---- */
 /* Per voxel: cumulative EQD2 still allowed by the most restrictive applicable hard point-like
@@ -204,6 +286,11 @@ int accumulate_budget_protocols(const accum_input *in, const rert_protocol *cons
                                 int fractions, int fractions_per_day, double interfraction_interval_h,
                                 rert_volume *remaining_eqd2, rert_volume *max_new_dose,
                                 rert_volume *exhausted, rert_err *err);
+
+/* Organs a hard point-like limit of `p` names that have no usable structure: the budget maps
+ * carry no limit there. *names (malloc'd, "OpticNrv_R (structure missing)") for the report. */
+int accumulate_budget_gaps(const accum_input *in, const rert_protocol *p, char (**names)[160], int *n,
+                           rert_err *err);
 
 /* ---- regimen solver ---- */
 typedef struct {

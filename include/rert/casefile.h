@@ -67,6 +67,8 @@ typedef struct {
   char systemic[64];               /* concurrent systemic therapy, "" = none/unknown */
   /* DICOM objects, resolved paths, "" when absent */
   char ct_dir[RERT_CASE_PATH_LEN];
+  char ct_series_uid[65];          /* SeriesInstanceUID of the planning CT when ct_dir holds other
+                                      images too (a flat export folder); "" = the only series */
   char rtstruct[RERT_CASE_PATH_LEN];
   char rtdose[RERT_CASE_PATH_LEN]; /* the first of rtdoses (compatibility; read doses through
                                       the DICOM gate, rert/gate.h, which combines all of them) */
@@ -92,8 +94,15 @@ typedef struct {
 
 typedef struct {
   char local[RERT_CASE_NAME_LEN];
-  char tg263[RERT_CASE_NAME_LEN];
+  char tg263[RERT_CASE_NAME_LEN];  /* "" = the file says null: this ROI is deliberately not used */
 } case_name_pair;
+
+/* $.structure_roles entry: the role of one local ROI, overriding RTROIInterpretedType and the
+ * name (docs/case-file.md): GTV, CTV, ITV, PTV (target), ORGAN (organ at risk), NONE (unused). */
+typedef struct {
+  char local[RERT_CASE_NAME_LEN];
+  char role[8];
+} case_structure_role;
 
 typedef struct {
   char organ[RERT_CASE_NAME_LEN];
@@ -188,8 +197,10 @@ typedef struct {
   char reference_course[RERT_CASE_NAME_LEN]; /* "" = the planned course, else the last course */
   int nregistrations;
   case_registration registrations[RERT_CASE_MAX_REGS];
-  int nmap;
-  case_name_pair structure_map[RERT_CASE_MAX_MAP];
+  int nmap;                        /* $.structure_map, in file order (no fixed limit) */
+  case_name_pair *structure_map;
+  int nroles;                      /* $.structure_roles, in file order */
+  case_structure_role *structure_roles;
   char recurrence_roi[RERT_CASE_NAME_LEN];
   char recovery_default[64];       /* "none" if absent */
   int nrecovery;
@@ -221,8 +232,14 @@ const case_course *casefile_planned_course(const rert_case *c);
 const case_course *casefile_reference(const rert_case *c);
 /* Most recent prior course (latest end date), NULL if none. */
 const case_course *casefile_last_prior(const rert_case *c);
-/* TG-263 name for a local structure name ("" map miss → returns the local name itself). */
+/* TG-263 name for a local structure name (map miss or null entry → returns the local name
+ * itself). Structure-set ROIs are resolved by rert/structmap.h (structure_map, then the synonym
+ * table), which is what every command uses; this is the structure_map part alone. */
 const char *casefile_map_structure(const rert_case *c, const char *local);
+/* The structure_map entry for a local ROI name (exact), NULL when absent; tg263 "" = null. */
+const case_name_pair *casefile_structure_map_entry(const rert_case *c, const char *local);
+/* The structure_roles role ("PTV", "ORGAN", "NONE", ...) of a local ROI name, NULL when absent. */
+const char *casefile_structure_role(const rert_case *c, const char *local);
 /* Recovery model name for an organ: per-organ entry, else the default ("none"). */
 const char *casefile_recovery_model(const rert_case *c, const char *organ);
 /* Interval in months (days / 30.4375) from the end of course `prior` to the start of the

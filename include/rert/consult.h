@@ -35,24 +35,26 @@ typedef struct {
   int hard_failures;       /* nominal hard-constraint failures over all protocols */
   int worst_hard_failures; /* same on the worst-case bound */
   int hard_incomplete;     /* hard rows with no value (structure outside the dose grid) */
+  int hard_not_evaluated;  /* mandatory/acceptable rows without a verdict (structure missing, empty,
+                              degenerate, outside the dose grid, ...): the verdict is INCOMPLETE */
+  char verdict[16];        /* "PASS", "FAIL", "INCOMPLETE" (accumulate_overall over every protocol) */
   int partial_rows;        /* rows on structures partly outside the dose grid (dose there = 0) */
   int registration_qa_failed; /* courses whose registration QA failed or could not be evaluated
                                  and no {"interlock": "registration_qa"} override applies */
   int nconstraints;
   int nfiles;              /* files written */
   char out_dir[1024];
-  char verdict[16];        /* "PASS", "FAIL" or "INCOMPLETE" (the summary's verdict) */
   char *summary_json;      /* the report's summary object, printed (malloc'd; consult_summary_free) */
   char *summary_text;      /* the same as plain-text lines for a terminal (malloc'd) */
 } consult_summary;
 
 void consult_summary_free(consult_summary *s);
 
-/* Returns RERT_OK (verdict PASS: every hard constraint evaluated and passing, every registration
- * QA passed or overridden), RERT_EVERDICT (report written, a hard constraint fails nominally),
- * RERT_EINCOMPLETE (report written, no failure but a hard constraint could not be evaluated, or a
- * registration failed its QA or could not be checked and no override applies), RERT_EINPUT /
- * RERT_EINTERNAL (no report; err names the step and the reason). */
+/* Returns RERT_OK (PASS: every mandatory/acceptable constraint evaluated and passed, every
+ * registration QA passed or overridden), RERT_EVERDICT (report written, a hard constraint fails,
+ * nominal or worst case), RERT_EINCOMPLETE (report written, none fails but a hard constraint could
+ * not be evaluated, or a registration failed its QA or could not be checked and no override
+ * applies), RERT_EINPUT / RERT_EINTERNAL (no report; err names the step and the reason). */
 int consult_run(const consult_opts *o, consult_summary *s, rert_err *err);
 
 #endif

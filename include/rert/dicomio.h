@@ -86,7 +86,9 @@ int io_read_deformable_registration(const char *path, rert_deformable_registrati
  * points to the matching struct; the result must be freed like the file readers' results. */
 typedef enum {
   IO_KIND_UNKNOWN = 0, IO_KIND_IMAGE, IO_KIND_RTSTRUCT, IO_KIND_RTDOSE, IO_KIND_RTPLAN,
-  IO_KIND_REG, IO_KIND_DEFORMABLE_REG, IO_KIND_OTHER
+  IO_KIND_REG, IO_KIND_DEFORMABLE_REG, IO_KIND_OTHER,
+  IO_KIND_RTRECORD /* RT (Ion/Brachy) Beams Treatment Record or Treatment Summary Record
+                      (rert/rtrecord.h); io_read_buffer does not read it */
 } io_kind;
 int io_read_buffer(io_kind kind, const void *buf, size_t len, void *out, rert_err *err);
 const char *io_kind_name(io_kind k);
@@ -211,10 +213,17 @@ typedef struct {
   int nrois;                     /* RTSTRUCT */
   int nfraction_groups, fractions_planned; /* RTPLAN (first fraction group) */
   char radiation_type[17];
+  char approval_status[17];      /* RTPLAN, RTSTRUCT: ApprovalStatus (300E,0002), "" if absent */
+  char plan_intent[17];          /* RTPLAN: PlanIntent (300A,000A): CURATIVE, PALLIATIVE,
+                                    PROPHYLACTIC, VERIFICATION, MACHINE_QA, RESEARCH, SERVICE */
+  char plan_label[65];           /* RTPLAN: RTPlanLabel (300A,0002) */
   /* references between objects (UIDs, "" if absent) */
   char ref_series_uid[RERT_UID_LEN];   /* RTSTRUCT → image series */
   char ref_struct_uid[RERT_UID_LEN];   /* RTPLAN → RTSTRUCT */
-  char ref_plan_uid[RERT_UID_LEN];     /* RTDOSE → RTPLAN */
+  char ref_plan_uid[RERT_UID_LEN];     /* RTDOSE, RTRECORD → RTPLAN */
+  int ref_fraction_group, ref_beam_number; /* RTDOSE: ReferencedFractionGroupNumber and the first
+                                              ReferencedBeamNumber (0 when absent) */
+  int nref_plans;                      /* RTDOSE: items of ReferencedRTPlanSequence (MULTI_PLAN) */
   char reg_fixed_frame_uid[RERT_UID_LEN], reg_moving_frame_uid[RERT_UID_LEN]; /* REG */
 } io_object;
 

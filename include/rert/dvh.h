@@ -11,7 +11,14 @@
  *
  * Histogram: bins of width bin_gy from lo_gy; diff_cc[b] is the volume with dose in
  * [lo + b·w, lo + (b+1)·w); cum_cc[b] the volume with dose ≥ lo + b·w (nbins + 1 entries, last 0).
- * Dmin/Dmax/Dmean are exact over the samples, not binned.
+ * Dmin/Dmax are EXACT for the trilinear dose over the contour-stack object (docs/dvh.md "Exact
+ * Dmin and Dmax": the dose is harmonic in each cell, so its extremes are on the object's surface
+ * or at grid nodes, and every candidate there is evaluated — for contour planes along a grid axis
+ * and for oblique ones); Dmean is the volume integral of the scanlines. Neither is binned.
+ *
+ * Slabs: each contour stands for its image slice (rert/geom.h); pass the CT's slices in
+ * rert_dvh_opts.slices when known, else they are inferred from all ROIs of the call.
+ * Findings (degenerate, non-planar, crossing contours, gaps) are returned per ROI.
  *
  * Completeness: volume outside the dose grid is reported (outside_cc) and never silently
  * dropped: every metric evaluated on a DVH with outside_cc > 0 says so (rert_dvh_value.complete).
@@ -37,19 +44,29 @@ typedef struct {
   double outside_cc;      /* part outside the dose grid */
   double dmin_gy, dmax_gy, dmean_gy; /* over the inside part */
   double sample_mm;       /* scanline spacing used (0 for mask DVHs) */
+  int extremes_exact;     /* 1: Dmin/Dmax exact over the contour stack (contour DVHs); 0: over
+                             the voxel centres of a mask (dvh_compute_mask) */
+  rert_roi_info geometry; /* shape facts (planes, contours used/skipped, slices, gaps) */
+  rert_geom_findings findings; /* every contour finding and the rule applied (owned: dvh_free);
+                                  also filled for an ROI that failed */
 } rert_dvh;
 
 typedef struct {
   double bin_gy;              /* 0 = auto: min(0.01, dose range / 5000) */
   double sample_mm;           /* scanline spacing; 0 = auto per ROI (≈2e6 samples, ≤ half voxel) */
-  double slice_thickness_mm;  /* thickness of single-plane ROIs; 0 = structure set median
-                                 plane spacing, else dose-grid spacing along the normal */
+  double slice_thickness_mm;  /* thickness of a single-plane ROI when no image slices are known;
+                                 0 = dose-grid spacing along the normal */
   int nthreads;               /* 0 = OpenMP default */
+  const rert_slice_geom *slices; /* image slices the contours were drawn on (the CT:
+                                 geom_slices_from_image); NULL = inferred from the contour planes
+                                 of all ROIs of the call (geom_slices_infer) */
 } rert_dvh_opts;
 
 /* DVHs of nrois ROIs (one pass over the dose per ROI slab, OpenMP across planes). out[r] is
- * filled for every ROI; a bad ROI gets out[r].status != RERT_OK and a message, the others are
- * still computed. Returns RERT_OK unless the dose itself is unusable (or out of memory). */
+ * filled for every ROI; a bad ROI gets out[r].status != RERT_OK and a message (its findings say
+ * why), the others are still computed. Returns RERT_OK unless the dose itself is unusable (or out
+ * of memory). Pass all ROIs of a structure set when slices are inferred: the more contour planes,
+ * the better the slice lattice. */
 int dvh_compute_rois(const rert_roi *const *rois, int nrois, const rert_volume *dose,
                      const rert_dvh_opts *opt, rert_dvh *out, rert_err *err);
 /* DVH of a mask on any grid (the mask's outside_cc is carried over). */

@@ -153,6 +153,13 @@ void phantom_uid(unsigned long long seed, const char *label, char out[RERT_UID_L
 
 /* Write the whole patient under dir (created): see docs/phantom.md for the layout. */
 int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err);
+/* The same patient as an untidy export (`rert phantom --untidy`, docs/phantom.md): every object
+ * in one flat folder DIR/export/ named by its SOP instance UID, per-beam RTDOSE for the delivered
+ * courses, one RT Beams Treatment Record per session (with an interrupted and continued beam), an
+ * unapproved alternative plan (with its own dose) beside the approved planned course, the
+ * registrations as DICOM only, and a non-DICOM file; DIR/case.json is the hand-written case for
+ * that export (what `rert case init DIR/export` must reproduce). */
+int phantom_write_untidy(const rert_phantom_model *m, const char *dir, rert_err *err);
 /* The case file (JSON) alone; paths relative to the case file's directory. */
 int phantom_write_case(const rert_phantom_model *m, const char *path, rert_err *err);
 

@@ -59,6 +59,10 @@ typedef struct {
   unsigned char color_rgb[3];
   int ncontours;
   rert_contour *contours;
+  /* ContourImageSequence: the image each contour was drawn on (SOPInstanceUID, "" if absent);
+   * n_image_uids entries (the reader's contour count) or NULL */
+  char (*contour_image_uids)[RERT_UID_LEN];
+  int n_image_uids;
 } rert_roi;
 
 typedef struct {
@@ -135,6 +139,8 @@ typedef struct {
   rert_dicom_ident ident;
   char label[65];
   char name[65];
+  char approval_status[17];       /* ApprovalStatus (300E,0002): APPROVED, UNAPPROVED, REJECTED;
+                                     "" when absent (not written then) */
   int is_ion;                     /* RT Ion Plan */
   rert_modality modality;         /* from RadiationType / IonBeamSequence */
   int nfraction_groups;

@@ -13,23 +13,38 @@
 
 typedef struct {
   int new_index;                         /* −1 when no course is new */
-  /* Thames h_m per (course, structure); index nstructs = voxels outside every structure */
-  double h[ACCUM_MAX_COURSES][ACCUM_MAX_STRUCTS + 1];
-  double struct_t12[ACCUM_MAX_STRUCTS];  /* repair T½ from data/tissues.json, NaN if none */
+  int nstructs;
+  /* Thames h_m per (course, structure): accum_h(pp, c, s); s = nstructs: outside every structure */
+  double *h;
+  double *struct_t12;                    /* [nstructs] repair T½ from data/tissues.json, NaN if none */
   rbe_model eff_rbe[ACCUM_MAX_COURSES];  /* after explicit conversion */
   int has_conv[ACCUM_MAX_COURSES];
   /* ratio converted/original dose per fraction on [conv_lo, conv_hi], clamped outside */
   float conv_ratio[ACCUM_MAX_COURSES][ACCUM_CONV_TAB];
   double conv_lo[ACCUM_MAX_COURSES], conv_hi[ACCUM_MAX_COURSES];
   double interval_months[ACCUM_MAX_COURSES];
-  double struct_ab[ACCUM_MAX_STRUCTS];
+  double *struct_ab;                     /* [nstructs] */
   double target_ab, unlisted_ab;
   double fallback_t12;                   /* longest repair T½ in data/tissues.json (conservative) */
   size_t nvox;
   double voxel_cc;
 } accum_prep;
 
+/* Fills pp (its arrays are allocated: accum_prep_free). */
 int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err);
+void accum_prep_free(accum_prep *pp);
+static inline double accum_h(const accum_prep *pp, int c, int s) {
+  return pp->h[(size_t)c * (pp->nstructs + 1) + s];
+}
+
+/* The structure names a constraint covers (evaluate.c): every matching structure, plus the
+ * organ itself when none matches and each missing side of a paired organ (s = −1 = missing);
+ * sorted by name. x needs room for nstructs + 2 entries. */
+typedef struct {
+  char name[64];
+  int s;
+} expected_struct;
+int accum_expected_structures(const accum_input *in, const protocol_constraint *c, expected_struct *x);
 
 /* Evaluate np protocols sharing one DVH cache (evaluate.c). scale_fx = NULL or {new-course
  * scale, fractions, fractions/day, interfraction interval h} (solver); hard_only skips

@@ -17,6 +17,38 @@ void accum_input_init(accum_input *in) {
   snprintf(in->default_recovery, sizeof in->default_recovery, "none");
 }
 
+int accum_input_add_structure(accum_input *in, accum_structure **out, rert_err *err) {
+  if (in->nstructs == in->cap_structs) {
+    int cap = in->cap_structs ? 2 * in->cap_structs : 32;
+    accum_structure *ns = realloc(in->structs, (size_t)cap * sizeof *ns);
+    if (!ns) return rert_err_set(err, RERT_EINTERNAL, "accumulate: out of memory for %d structures", cap);
+    in->structs = ns;
+    in->cap_structs = cap;
+  }
+  accum_structure *st = &in->structs[in->nstructs];
+  memset(st, 0, sizeof *st);
+  st->alpha_beta_gy = NAN;
+  st->list_order = in->nstructs;
+  in->nstructs++;
+  *out = st;
+  return RERT_OK;
+}
+
+void accum_input_free(accum_input *in) {
+  if (!in) return;
+  free(in->structs);
+  in->structs = NULL;
+  in->nstructs = in->cap_structs = 0;
+}
+
+void accum_prep_free(accum_prep *pp) {
+  if (!pp) return;
+  free(pp->h);
+  free(pp->struct_t12);
+  free(pp->struct_ab);
+  pp->h = pp->struct_t12 = pp->struct_ab = NULL;
+}
+
 int accumulate_interval_months(const accum_input *in, int c, double *months, rert_err *err) {
   rert_date to;
   int have = 0;
@@ -109,14 +141,31 @@ static int build_conversion(const accum_course *co, int c, accum_prep *pp, rert_
   return RERT_OK;
 }
 
+static int prepare(const accum_input *in, accum_prep *pp, rert_err *err);
+
 int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
   memset(pp, 0, sizeof *pp);
+  int rc = prepare(in, pp, err);
+  if (rc) accum_prep_free(pp);
+  return rc;
+}
+
+static int prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
   pp->new_index = -1;
   if (in->ncourses < 1 || in->ncourses > ACCUM_MAX_COURSES)
     return rert_err_set(err, RERT_EINPUT, "accumulate: need 1..%d courses (got %d)", ACCUM_MAX_COURSES,
                         in->ncourses);
-  if (in->nstructs < 0 || in->nstructs > ACCUM_MAX_STRUCTS)
-    return rert_err_set(err, RERT_EINPUT, "accumulate: at most %d structures", ACCUM_MAX_STRUCTS);
+  if (in->nstructs < 0 || (in->nstructs > 0 && !in->structs))
+    return rert_err_set(err, RERT_EINPUT, "accumulate: structure list missing");
+  const int S = in->nstructs;
+  pp->nstructs = S;
+  pp->h = calloc((size_t)in->ncourses * (S + 1), sizeof *pp->h);
+  pp->struct_t12 = calloc((size_t)S + 1, sizeof *pp->struct_t12);
+  pp->struct_ab = calloc((size_t)S + 1, sizeof *pp->struct_ab);
+  if (!pp->h || !pp->struct_t12 || !pp->struct_ab) {
+    accum_prep_free(pp);
+    return rert_err_set(err, RERT_EINTERNAL, "accumulate: out of memory for %d structures", S);
+  }
   if (!(in->mask_threshold > 0 && in->mask_threshold <= 1))
     return rert_err_set(err, RERT_EINPUT, "accumulate: mask_threshold must be in (0, 1]");
   const rert_volume *ref = in->courses[0].dose;
@@ -185,7 +234,7 @@ int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
   if (tissue_default_alpha_beta("unlisted", &pp->unlisted_ab, err)) return RERT_EINPUT;
   for (int s = 0; s < in->nstructs; s++) {
     const accum_structure *st = &in->structs[s];
-    if (!st->mask || !st->mask->data || !volume_same_geometry(st->mask, ref))
+    if (st->state == ACCUM_STRUCT_OK && (!st->mask || !st->mask->data || !volume_same_geometry(st->mask, ref)))
       return rert_err_set(err, RERT_EINPUT, "structure %s: mask missing or not on the reference grid", st->name);
     double ab = st->alpha_beta_gy;
     tissue_params tp;
@@ -218,12 +267,13 @@ int accum_prepare(const accum_input *in, accum_prep *pp, rert_err *err) {
     /* h depends on the tissue's repair half-time (§1.4): an organ's own T½ from
      * data/tissues.json, else the course's stated repair_halftime_h. */
     for (int s = 0; s <= in->nstructs; s++) {
-      pp->h[c][s] = 0;
+      double *hc = &pp->h[(size_t)c * (S + 1) + s];
+      *hc = 0;
       if (m <= 1) continue;
       double th = accum_t12(pp, s, in->nstructs, co->repair_halftime_h);
       if (!(th > 0))
         return rert_err_set(err, RERT_EINPUT, "course %s: %d fractions/day need a repair half-time", co->id, m);
-      pp->h[c][s] = radbio_thames_h(m, co->interfraction_interval_h, th);
+      *hc = radbio_thames_h(m, co->interfraction_interval_h, th);
     }
   }
   return RERT_OK;
@@ -241,7 +291,40 @@ void accum_result_free(accum_result *r) {
   volume_free(&r->cumulative);
   volume_free(&r->alpha_beta);
   free(r->governing);
+  free(r->recovered_fraction);
+  free(r->struct_alpha_beta_gy);
   memset(r, 0, sizeof *r);
+}
+
+/* Precedence of the structures in the α/β map, best first (docs/accumulate.md step 3):
+ * lowest-oar — lower α/β, then less recovery (larger kept fraction summed over the prior
+ * courses: the conservative model), then longer repair half-time (larger Thames factor), then
+ * the name; never the ROI order. list-order — list_order, then index. */
+typedef struct {
+  const accum_input *in;
+  const accum_prep *pp;
+  const double *keep;   /* [s] kept fraction of the prior dose summed over prior courses */
+} order_ctx;
+static order_ctx g_order; /* qsort has no context argument; set and used on the calling thread */
+
+static int cmp_precedence(const void *pa, const void *pb) {
+  int a = *(const int *)pa, b = *(const int *)pb;
+  const order_ctx *o = &g_order;
+  if (o->in->rule == AB_RULE_LIST_ORDER) {
+    int la = o->in->structs[a].list_order, lb = o->in->structs[b].list_order;
+    if (la != lb) return la < lb ? -1 : 1;
+    return (a > b) - (a < b);
+  }
+  double x = o->pp->struct_ab[a], y = o->pp->struct_ab[b];
+  if (x != y) return x < y ? -1 : 1;
+  if (o->keep[a] != o->keep[b]) return o->keep[a] > o->keep[b] ? -1 : 1;
+  double ta = o->pp->struct_t12[a], tb = o->pp->struct_t12[b];
+  ta = ta > 0 ? ta : o->pp->fallback_t12;
+  tb = tb > 0 ? tb : o->pp->fallback_t12;
+  if (ta != tb && !(isnan(ta) && isnan(tb))) return (isnan(tb) || ta > tb) ? -1 : 1;
+  int c = strcmp(o->in->structs[a].name, o->in->structs[b].name);
+  if (c) return c;
+  return (a > b) - (a < b);
 }
 
 static void set_meta(rert_volume *v, rert_quantity q, const char *prov, const char *desc,
@@ -267,67 +350,28 @@ int accumulate_run(const accum_input *in, accum_result *out, rert_err *err) {
   if (rc) { free(pp); return rc; }
   const rert_volume *ref = in->courses[0].dose;
   size_t N = pp->nvox;
+  const int S = in->nstructs;
   out->ncourses = in->ncourses;
+  out->nstructs = S;
   out->unlisted_alpha_beta_gy = pp->unlisted_ab;
   out->target_alpha_beta_gy = pp->target_ab;
-  for (int s = 0; s < in->nstructs; s++) out->struct_alpha_beta_gy[s] = pp->struct_ab[s];
-
-  if (volume_alloc_like(&out->alpha_beta, ref, err) || volume_alloc_like(&out->recovered_prior, ref, err) ||
-      volume_alloc_like(&out->cumulative, ref, err) || !(out->governing = malloc(N * sizeof(short)))) {
+  accum_recovery *rec = calloc((size_t)in->ncourses * (S + 1), sizeof *rec);
+  double *keep = calloc((size_t)S + 1, sizeof *keep);
+  int *order = calloc((size_t)S + 1, sizeof *order);
+  out->struct_alpha_beta_gy = calloc((size_t)S + 1, sizeof *out->struct_alpha_beta_gy);
+  out->recovered_fraction = calloc((size_t)in->ncourses * (S + 1), sizeof *out->recovered_fraction);
+  if (!rec || !keep || !order || !out->struct_alpha_beta_gy || !out->recovered_fraction ||
+      volume_alloc_like(&out->alpha_beta, ref, err) || volume_alloc_like(&out->recovered_prior, ref, err) ||
+      volume_alloc_like(&out->cumulative, ref, err) || !(out->governing = malloc(N * sizeof(int)))) {
+    free(rec); free(keep); free(order);
     accum_result_free(out);
+    accum_prep_free(pp);
     free(pp);
     return rert_err_set(err, RERT_EINTERNAL, "accumulate: out of memory for %zu voxels", N);
   }
-  /* α/β map (structure loops, i fastest inside each; no per-voxel name lookup). */
-  float *ab = out->alpha_beta.data;
-  short *gov = out->governing;
-  unsigned char *oar = calloc(N, 1);
-  if (!oar) { accum_result_free(out); free(pp); return rert_err_set(err, RERT_EINTERNAL, "out of memory"); }
-  for (size_t v = 0; v < N; v++) { ab[v] = NAN; gov[v] = -1; }
-  const float thr = (float)in->mask_threshold;
-  for (int s = 0; s < in->nstructs; s++) {
-    const accum_structure *st = &in->structs[s];
-    const float *mk = st->mask->data;
-    float sab = (float)pp->struct_ab[s];
-    if (in->rule == AB_RULE_LIST_ORDER) {
-#pragma omp parallel for schedule(static)
-      for (size_t v = 0; v < N; v++)
-        if (mk[v] >= thr && gov[v] < 0) { ab[v] = sab; gov[v] = (short)s; }
-    } else if (!st->is_target) {
-#pragma omp parallel for schedule(static)
-      for (size_t v = 0; v < N; v++)
-        if (mk[v] >= thr && (!oar[v] || sab < ab[v])) { ab[v] = sab; gov[v] = (short)s; oar[v] = 1; }
-    }
-  }
-  if (in->rule == AB_RULE_LOWEST_OAR)
-    for (int s = 0; s < in->nstructs; s++) {
-      const accum_structure *st = &in->structs[s];
-      if (!st->is_target) continue;
-      const float *mk = st->mask->data;
-      float sab = (float)pp->struct_ab[s];
-#pragma omp parallel for schedule(static)
-      for (size_t v = 0; v < N; v++)
-        if (mk[v] >= thr && !oar[v] && (gov[v] < 0 || sab < ab[v])) { ab[v] = sab; gov[v] = (short)s; }
-    }
-  free(oar);
-  const float unl = (float)pp->unlisted_ab;
-#pragma omp parallel for schedule(static)
-  for (size_t v = 0; v < N; v++)
-    if (gov[v] < 0) ab[v] = unl;
-  snprintf(out->rule_text, sizeof out->rule_text,
-           in->rule == AB_RULE_LOWEST_OAR
-               ? "alpha/beta per voxel: lowest alpha/beta of the OARs covering it (mask >= %.2f); "
-                 "targets (alpha/beta %.3g unless set) only where no OAR overlaps; elsewhere the "
-                 "unlisted default %.3g Gy (data/tissues.json). The same structure supplies the recovery model."
-               : "alpha/beta per voxel: first listed structure covering it (mask >= %.2f); targets "
-                 "default %.3g; elsewhere the unlisted default %.3g Gy (data/tissues.json).",
-           in->mask_threshold, pp->target_ab, pp->unlisted_ab);
-  set_meta(&out->alpha_beta, QTY_ALPHA_BETA, "", "alpha/beta map (Gy), overlap rule in report", "", 0);
+  for (int s = 0; s < S; s++) out->struct_alpha_beta_gy[s] = pp->struct_ab[s];
 
   /* Recovery per (course, structure) — set up once, applied by voxel via the governing index. */
-  int S = in->nstructs;
-  accum_recovery *rec = calloc((size_t)in->ncourses * (S + 1), sizeof *rec);
-  if (!rec) { accum_result_free(out); free(pp); return rert_err_set(err, RERT_EINTERNAL, "out of memory"); }
   char prov[256] = "", recdesc[128] = "";
   for (int c = 0; c < in->ncourses; c++) {
     const accum_course *co = &in->courses[c];
@@ -341,14 +385,79 @@ int accumulate_run(const accum_input *in, accum_result *out, rert_err *err) {
       if (accum_recovery_setup(spec, pp->interval_months[c], r, err)) {
         if (s < S) rert_err_prefix(err, RERT_EINPUT, "structure %s, course %s", in->structs[s].name, co->id);
         else rert_err_prefix(err, RERT_EINPUT, "default recovery, course %s", co->id);
-        free(rec); accum_result_free(out); free(pp);
+        free(rec); free(keep); free(order); accum_result_free(out); accum_prep_free(pp); free(pp);
         return RERT_EINPUT;
       }
       /* limit models (CARE, Ng) do not discount the prior dose: recovery is in the limit */
-      out->recovered_fraction[c][s] = r->is_limit ? 0 : 1 - r->keep;
+      out->recovered_fraction[(size_t)c * (S + 1) + s] = r->is_limit ? 0 : 1 - r->keep;
+      if (s < S) {
+        double k = 1;
+        if (!r->is_limit) {
+          if (r->nonlinear) {
+            /* dose-dependent (Jones-Grant): kept fraction of a 50 Gy EQD2 prior dose */
+            double e = 50.0;
+            k = accum_recover(r, e, pp->interval_months[c], pp->struct_ab[s]) / e;
+          } else {
+            k = r->keep;
+          }
+        }
+        keep[s] += k;
+      }
     }
   }
   snprintf(recdesc, sizeof recdesc, "per organ (default %s)", in->default_recovery);
+
+  /* α/β map: structures in precedence order, best first; a voxel keeps the first structure
+   * that claims it (OARs before targets under lowest-oar). No per-voxel name lookup. */
+  for (int s = 0; s < S; s++) order[s] = s;
+  g_order = (order_ctx){in, pp, keep};
+  qsort(order, (size_t)S, sizeof *order, cmp_precedence);
+  float *ab = out->alpha_beta.data;
+  int *gov = out->governing;
+  for (size_t v = 0; v < N; v++) { ab[v] = NAN; gov[v] = -1; }
+  const float thr = (float)in->mask_threshold;
+  long ties = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    for (int q = 0; q < S; q++) {
+      const int s = order[q];
+      const accum_structure *st = &in->structs[s];
+      if (st->state != ACCUM_STRUCT_OK) continue;
+      if (in->rule == AB_RULE_LOWEST_OAR && (pass == 0) == (st->is_target != 0)) continue;
+      if (in->rule == AB_RULE_LIST_ORDER && pass == 1) continue;
+      const float *mk = st->mask->data;
+      const float sab = (float)pp->struct_ab[s];
+      const double ks = keep[s];
+      long t = 0;
+#pragma omp parallel for schedule(static) reduction(+ : t)
+      for (size_t v = 0; v < N; v++) {
+        if (!(mk[v] >= thr)) continue;
+        int g = gov[v];
+        if (g < 0) { ab[v] = sab; gov[v] = s; }
+        else if (ab[v] == sab && keep[g] != ks) t++; /* equal α/β, other recovery: g kept (less recovery) */
+      }
+      ties += t;
+    }
+  }
+  out->recovery_ties = ties;
+  const float unl = (float)pp->unlisted_ab;
+#pragma omp parallel for schedule(static)
+  for (size_t v = 0; v < N; v++)
+    if (gov[v] < 0) ab[v] = unl;
+  snprintf(out->rule_text, sizeof out->rule_text,
+           in->rule == AB_RULE_LOWEST_OAR
+               ? "alpha/beta per voxel: lowest alpha/beta of the OARs covering it (mask >= %.2f); "
+                 "targets (alpha/beta %.3g unless set) only where no OAR overlaps; elsewhere the "
+                 "unlisted default %.3g Gy (data/tissues.json). The same structure supplies the recovery model; "
+                 "where OARs of equal alpha/beta overlap, the one with the smaller prior-dose recovery governs "
+                 "(conservative; %ld voxels), then the longer repair half-time, then the name: "
+                 "independent of the ROI order."
+               : "alpha/beta per voxel: first listed structure covering it (mask >= %.2f); targets "
+                 "default %.3g; elsewhere the unlisted default %.3g Gy (data/tissues.json). "
+                 "Order: the structure set's ROI order (%ld equal-alpha/beta overlaps with different recovery).",
+           in->mask_threshold, pp->target_ab, pp->unlisted_ab, ties);
+  set_meta(&out->alpha_beta, QTY_ALPHA_BETA, "", "alpha/beta map (Gy), overlap rule in report", "", 0);
+  free(keep);
+  free(order);
 
   double thr_d = INFINITY;
   {
@@ -362,7 +471,7 @@ int accumulate_run(const accum_input *in, accum_result *out, rert_err *err) {
     const accum_course *co = &in->courses[c];
     rert_volume *E = &out->course_eqd2[c];
     if (volume_alloc_like(E, ref, err)) {
-      free(rec); accum_result_free(out); free(pp);
+      free(rec); accum_result_free(out); accum_prep_free(pp); free(pp);
       return rert_err_set(err, RERT_EINTERNAL, "accumulate: out of memory");
     }
     char desc[256];
@@ -373,7 +482,7 @@ int accumulate_run(const accum_input *in, accum_result *out, rert_err *err) {
     const float *D = co->dose->data;
     float *e = E->data;
     const double n = co->fractions, t = pp->interval_months[c];
-    const double *hc_s = pp->h[c];
+    const double *hc_s = &pp->h[(size_t)c * (S + 1)];
     const accum_recovery *rc0 = &rec[c * (S + 1)];
     const int is_new = co->is_new;
     long hc = 0, cc = 0;
@@ -406,6 +515,7 @@ int accumulate_run(const accum_input *in, accum_result *out, rert_err *err) {
   set_meta(&out->cumulative, QTY_EQD2, prov, "cumulative EQD2 (recovered prior + new course), alpha/beta per voxel",
            recdesc, 0);
   free(rec);
+  accum_prep_free(pp);
   free(pp);
   return RERT_OK;
 }

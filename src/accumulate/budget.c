@@ -39,7 +39,8 @@ int accumulate_budget_protocols(const accum_input *in, const rert_protocol *cons
   const rert_volume *ref = in->courses[0].dose;
   if (volume_alloc_like(remaining, ref, err) || volume_alloc_like(maxnew, ref, err) ||
       (exhausted && volume_alloc_like(exhausted, ref, err))) {
-    volume_free(remaining); volume_free(maxnew); if (exhausted) volume_free(exhausted); free(pp);
+    volume_free(remaining); volume_free(maxnew); if (exhausted) volume_free(exhausted);
+    accum_prep_free(pp); free(pp);
     return rert_err_set(err, RERT_EINTERNAL, "budget: out of memory");
   }
   const size_t N = pp->nvox;
@@ -62,7 +63,9 @@ int accumulate_budget_protocols(const accum_input *in, const rert_protocol *cons
     const protocol_quantity q0 = c->quantity;
     for (int s = 0; s < in->nstructs && !rc; s++) {
       const accum_structure *st = &in->structs[s];
-      if (!protocol_organ_matches(c->organ, st->name)) continue;
+      /* an empty or unusable structure has no voxels: its rows are "not evaluated" in the
+       * verdict, and the map has no limit there (NaN), never a wrong one */
+      if (st->state != ACCUM_STRUCT_OK || !protocol_organ_matches(c->organ, st->name)) continue;
       const double ab = isnan(c->alpha_beta_gy) ? pp->struct_ab[s] : c->alpha_beta_gy;
       double h = 0;
       if (fpd > 1) {
@@ -102,7 +105,7 @@ int accumulate_budget_protocols(const accum_input *in, const rert_protocol *cons
           for (int k = 0; k < nc; k++) {
             if (k == ni) continue;
             const accum_course *co = &in->courses[k];
-            double e = accum_course_eqd2(pp, co, k, v, 0, 1.0, co->fractions, pp->h[k][s], ab);
+            double e = accum_course_eqd2(pp, co, k, v, 0, 1.0, co->fractions, accum_h(pp, k, s), ab);
             if (!rec[k].is_limit) e = accum_recover(&rec[k], e, pp->interval_months[k], ab);
             prior += e;
           }
@@ -128,6 +131,7 @@ int accumulate_budget_protocols(const accum_input *in, const rert_protocol *cons
     }
   }
   rbe_model new_rbe = pp->new_index >= 0 ? pp->eff_rbe[pp->new_index] : RBE_PHYSICAL;
+  accum_prep_free(pp);
   free(pp);
   if (rc) { volume_free(remaining); volume_free(maxnew); if (exhausted) volume_free(exhausted); return rc; }
   memset(&remaining->meta, 0, sizeof remaining->meta);
@@ -152,5 +156,37 @@ int accumulate_budget_protocols(const accum_input *in, const rert_protocol *cons
     snprintf(exhausted->meta.description, sizeof exhausted->meta.description,
              "1 = hard limit reached or exceeded by the prior courses, 0 = budget left, NaN = no limit (%s)", names);
   }
+  return RERT_OK;
+}
+
+int accumulate_budget_gaps(const accum_input *in, const rert_protocol *p, char (**names)[160], int *n,
+                           rert_err *err) {
+  *names = NULL;
+  *n = 0;
+  expected_struct *x = calloc((size_t)in->nstructs + 2, sizeof *x);
+  if (!x) return rert_err_set(err, RERT_EINTERNAL, "budget: out of memory");
+  int cap = 0;
+  for (int i = 0; i < p->nconstraints; i++) {
+    const protocol_constraint *c = &p->constraints[i];
+    if (!c->has_limit || !protocol_tier_is_hard(c->tier) || !protocol_metric_is_pointlike(&c->metric)) continue;
+    int nx = accum_expected_structures(in, c, x);
+    for (int k = 0; k < nx; k++) {
+      const char *why = x[k].s < 0 ? "structure missing"
+                      : in->structs[x[k].s].state == ACCUM_STRUCT_EMPTY ? "structure empty"
+                      : in->structs[x[k].s].state != ACCUM_STRUCT_OK ? "contours not usable" : NULL;
+      if (!why) continue;
+      int dup = 0;
+      for (int q = 0; q < *n; q++) dup |= !strncmp((*names)[q], x[k].name, strlen(x[k].name)) && (*names)[q][strlen(x[k].name)] == ' ';
+      if (dup) continue;
+      if (*n == cap) {
+        cap = cap ? 2 * cap : 8;
+        char (*nn)[160] = realloc(*names, (size_t)cap * sizeof *nn);
+        if (!nn) { free(x); return rert_err_set(err, RERT_EINTERNAL, "budget: out of memory"); }
+        *names = nn;
+      }
+      snprintf((*names)[(*n)++], 160, "%s (%s)", x[k].name, why);
+    }
+  }
+  free(x);
   return RERT_OK;
 }

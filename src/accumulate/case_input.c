@@ -28,7 +28,11 @@ void accum_case_free(accum_case *ac) {
       volume_free(&ac->part_lower[c][p]);
       volume_free(&ac->part_upper[c][p]);
     }
-  for (int s = 0; s < ACCUM_MAX_STRUCTS; s++) volume_free(&ac->mask[s]);
+  for (int s = 0; ac->mask && s < ac->in.nstructs; s++) volume_free(&ac->mask[s]);
+  free(ac->mask);
+  accum_input_free(&ac->in);
+  if (ac->has_map) structmap_free(&ac->map);
+  free(ac->needed);
   rtdata_free_structure_set(&ac->structure_set);
   if (ac->gate) gate_free(ac->gate);
   free(ac->gate);
@@ -101,22 +105,20 @@ static int course_field(const rert_case *cf, const case_course *co, const case_c
   return reg_vfield_alloc_like(f, grid, err);
 }
 
-static int is_target_roi(const rert_roi *r, const char *name) {
-  const char *t = r->interpreted_type;
-  if (!strcasecmp(t, "GTV") || !strcasecmp(t, "CTV") || !strcasecmp(t, "PTV")) return 1;
-  return !strncasecmp(name, "GTV", 3) || !strncasecmp(name, "CTV", 3) || !strncasecmp(name, "PTV", 3) ||
-         !strncasecmp(name, "ITV", 3);
-}
-
 /* Point-dose case (no DICOM): one 1-cc voxel per organ named in any course's point_doses, so
  * every metric of that organ equals its point dose. Doses stated as EQD2 are converted back to
  * the course's physical dose with the stated α/β (exact LQ inverse, §1.2) so the engine can
  * re-convert them at whatever α/β a constraint assumes. A planned course without a point for an
  * organ gets its prescription (uniform target dose: the organ is assumed inside the target);
  * a prior course without one gets 0 Gy — both are stated in the mapping text. */
+static int load_points_organs(const rert_case *cf, accum_case *ac, char (*organs)[64], int no,
+                              rert_err *err);
+
 static int load_points(const rert_case *cf, accum_case *ac, rert_err *err) {
-  accum_input *in = &ac->in;
-  char organs[ACCUM_MAX_STRUCTS][64];
+  int npts = 0;
+  for (int c = 0; c < cf->ncourses; c++) npts += cf->courses[c].npoints;
+  char (*organs)[64] = calloc(npts > 0 ? (size_t)npts : 1, sizeof *organs);
+  if (!organs) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   int no = 0;
   for (int c = 0; c < cf->ncourses; c++)
     for (int p = 0; p < cf->courses[c].npoints; p++) {
@@ -124,9 +126,16 @@ static int load_points(const rert_case *cf, accum_case *ac, rert_err *err) {
       int seen = 0;
       for (int k = 0; k < no; k++) seen |= !strcmp(organs[k], o);
       if (seen) continue;
-      if (no >= ACCUM_MAX_STRUCTS) return rert_err_set(err, RERT_EINPUT, "%s: too many point-dose organs", cf->path);
       snprintf(organs[no++], sizeof organs[0], "%s", o);
     }
+  int rc = load_points_organs(cf, ac, organs, no, err);
+  free(organs);
+  return rc;
+}
+
+static int load_points_organs(const rert_case *cf, accum_case *ac, char (*organs)[64], int no,
+                              rert_err *err) {
+  accum_input *in = &ac->in;
   if (no == 0)
     return rert_err_set(err, RERT_EINPUT, "%s: no course has an rtdose or point_doses; nothing to accumulate", cf->path);
   rert_volume g;
@@ -172,20 +181,28 @@ static int load_points(const rert_case *cf, accum_case *ac, rert_err *err) {
     if (!ac->mapping[c][0]) snprintf(ac->mapping[c], sizeof ac->mapping[c], "point doses");
   }
   if (rc) return rc;
+  ac->mask = calloc((size_t)no, sizeof *ac->mask);
+  if (!ac->mask) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   for (int o = 0; o < no; o++) {
+    accum_structure *st;
+    if ((rc = accum_input_add_structure(in, &st, err))) return rc;
     rert_volume *m = &ac->mask[o];
     *m = g;
     if ((rc = volume_alloc(m, err))) return rc;
     m->data[o] = 1;
-    accum_structure *st = &in->structs[o];
-    memset(st, 0, sizeof *st);
-    snprintf(st->name, sizeof st->name, "%s", organs[o]);
+    /* a point dose names its organ: the same resolution as ROIs (TG-263 names, targets) */
+    smap_entry e;
+    memset(&e, 0, sizeof e);
+    snprintf(e.name, sizeof e.name, "%s", organs[o]);
+    snprintf(e.local, sizeof e.local, "%s", organs[o]);
+    char kind[4];
+    e.role = structmap_target_name(organs[o], kind) ? SROLE_TARGET : SROLE_ORGAN;
+    accum_structure_from_map(&e, NULL, cf, cf->ncourses, st);
+    st->state = ACCUM_STRUCT_OK; /* a point, not contours */
+    st->state_detail[0] = 0;
+    st->local_name[0] = 0;
     st->mask = m;
-    st->is_target = !strncasecmp(organs[o], "GTV", 3) || !strncasecmp(organs[o], "CTV", 3) ||
-                    !strncasecmp(organs[o], "PTV", 3);
-    accum_case_apply_structure(cf, st, cf->ncourses);
   }
-  in->nstructs = no;
   return RERT_OK;
 }
 
@@ -239,6 +256,61 @@ static int map_onto(const rert_volume *src, const rert_vfield *f, const rert_vol
   }
   int rc = reg_warp_volume_to(src, f, grid, REG_INTERP_LINEAR, 0.0f, out, err);
   if (!rc) out->meta = src->meta;
+  return rc;
+}
+
+/* Resolve the reference RTSTRUCT (ac->structure_set), rasterise the needed ROIs onto the
+ * reference grid and append them to ac->in, sorted by name so that nothing depends on the ROI
+ * order of the file. An empty ROI or one that cannot be rasterised stays in the list with its
+ * state: its constraint rows are NOT EVALUATED, never dropped. */
+static int cmp_entry_name(const void *a, const void *b) {
+  const smap_entry *x = *(const smap_entry *const *)a, *y = *(const smap_entry *const *)b;
+  return strcmp(x->name, y->name);
+}
+
+static int accum_case_structures(const rert_case *cf, const accum_case_opts *o, const char *path,
+                                 const rert_volume *grid, accum_case *ac, rert_err *err) {
+  rert_structure_set *ss = &ac->structure_set;
+  int rc = structmap_resolve(ss, path, cf, &ac->map, err);
+  if (rc) return rc;
+  ac->has_map = 1;
+  for (int r = 0; r < ac->map.n; r++)
+    snprintf(ss->rois[r].tg263_name, sizeof ss->rois[r].tg263_name, "%s", ac->map.e[r].name);
+  ac->needed = calloc(ac->map.n > 0 ? (size_t)ac->map.n : 1, 1);
+  const smap_entry **sel = calloc(ac->map.n > 0 ? (size_t)ac->map.n : 1, sizeof *sel);
+  if (!ac->needed || !sel) { free(sel); return rert_err_set(err, RERT_EINTERNAL, "out of memory"); }
+  rc = accum_structures_needed(&ac->map, cf, o ? o->protocols : NULL, o ? o->nprotocols : 0, ac->needed, err);
+  int nsel = 0;
+  for (int r = 0; r < ac->map.n; r++)
+    if (ac->needed[r]) sel[nsel++] = &ac->map.e[r];
+  qsort(sel, (size_t)nsel, sizeof *sel, cmp_entry_name);
+  ac->mask = calloc(nsel > 0 ? (size_t)nsel : 1, sizeof *ac->mask);
+  if (!rc && !ac->mask) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  accum_input *in = &ac->in;
+  for (int k = 0; k < nsel && !rc; k++) {
+    const smap_entry *e = sel[k];
+    const rert_roi *roi = &ss->rois[e->roi_index];
+    accum_structure *st;
+    if ((rc = accum_input_add_structure(in, &st, err))) break;
+    const int s = in->nstructs - 1;
+    accum_structure_from_map(e, roi, cf, in->ncourses, st);
+    st->list_order = e->roi_index; /* --rule list-order: the structure set's order */
+    if (st->state != ACCUM_STRUCT_OK) continue;
+    rert_mask m;
+    memset(&m, 0, sizeof m);
+    rert_err e2;
+    if (geom_mask_from_roi(roi, grid, NULL, &m, &e2)) {
+      /* never dropped: the rows on it say why they were not evaluated */
+      st->state = ACCUM_STRUCT_DEGENERATE;
+      snprintf(st->state_detail, sizeof st->state_detail, "contours not usable: %.200s", e2.msg);
+      st->roi = NULL;
+      continue;
+    }
+    rc = geom_mask_to_volume(&m, &ac->mask[s], err);
+    geom_mask_free(&m);
+    if (!rc) st->mask = &ac->mask[s];
+  }
+  free(sel);
   return rc;
 }
 
@@ -384,67 +456,14 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
   }
   grid = &ac->dose[iref]; /* same geometry, data kept */
 
-  /* structures from the reference course's RTSTRUCT */
+  /* structures from the reference course's RTSTRUCT: every ROI resolved (structure_map, then
+   * the synonym table), only the needed ones rasterised (docs/structures.md) */
   if (*ref->rtstruct) {
     /* kept in ac: constraints are evaluated on the contours (dvh engine), not only the masks */
-    rert_structure_set ss;
-    memset(&ss, 0, sizeof ss);
-    if ((rc = io_read_rtstruct(ref->rtstruct, &ss, err))) { accum_case_free(ac); return rc; }
-    for (int r = 0; r < ss.nrois && !rc; r++) {
-      const rert_roi *roi = &ss.rois[r];
-      if (!strcasecmp(roi->interpreted_type, "EXTERNAL") || !strcasecmp(roi->interpreted_type, "SUPPORT") ||
-          !strcasecmp(roi->interpreted_type, "MARKER") || roi->ncontours == 0)
-        continue;
-      if (in->nstructs >= ACCUM_MAX_STRUCTS) {
-        rc = rert_err_set(err, RERT_EINPUT, "%s: more than %d structures", ref->rtstruct, ACCUM_MAX_STRUCTS);
-        break;
-      }
-      const char *name = casefile_map_structure(cf, roi->name);
-      int s = in->nstructs;
-      rert_mask m;
-      memset(&m, 0, sizeof m);
-      if (geom_mask_from_roi(roi, grid, NULL, &m, err)) {
-        /* a structure that cannot be rasterised (e.g. open contours) is skipped with a note */
-        fprintf(stderr, "rert: note: structure %s skipped: %s\n", roi->name, err->msg);
-        continue;
-      }
-      rc = geom_mask_to_volume(&m, &ac->mask[s], err);
-      geom_mask_free(&m);
-      if (rc) break;
-      accum_structure *st = &in->structs[s];
-      memset(st, 0, sizeof *st);
-      snprintf(st->name, sizeof st->name, "%s", name);
-      st->mask = &ac->mask[s];
-      st->roi = roi;
-      st->is_target = is_target_roi(roi, name);
-      accum_case_apply_structure(cf, st, in->ncourses);
-      in->nstructs++;
-    }
-    ac->structure_set = ss; /* the rois array moves with it: st->roi stays valid */
+    if ((rc = io_read_rtstruct(ref->rtstruct, &ac->structure_set, err))) { accum_case_free(ac); return rc; }
+    rc = accum_case_structures(cf, o, ref->rtstruct, grid, ac, err);
   }
   if (rc) { accum_case_free(ac); return rc; }
   /* the accum_input points into ac: fix pointers after any copy by the caller (don't copy ac) */
   return RERT_OK;
-}
-
-const case_override *accum_case_structure_override(const rert_case *cf, const char *name) {
-  const case_override *o = casefile_find_structure_override(cf, name);
-  if (o) return o;
-  size_t n = strlen(name);
-  if (n > 2 && (!strcmp(name + n - 2, "_L") || !strcmp(name + n - 2, "_R"))) {
-    char base[RERT_CASE_NAME_LEN];
-    snprintf(base, sizeof base, "%.*s", (int)(n - 2), name);
-    return casefile_find_structure_override(cf, base);
-  }
-  return NULL;
-}
-
-void accum_case_apply_structure(const rert_case *cf, accum_structure *st, int ncourses) {
-  const char *rm = casefile_recovery_model(cf, st->name);
-  st->alpha_beta_gy = NAN;
-  const case_override *ov = accum_case_structure_override(cf, st->name);
-  if (ov && isfinite(ov->alpha_beta_gy)) st->alpha_beta_gy = ov->alpha_beta_gy;
-  if (ov && ov->recovery[0]) rm = ov->recovery;
-  for (int c = 0; c < ncourses && c < ACCUM_MAX_COURSES; c++)
-    snprintf(st->recovery[c], sizeof st->recovery[c], "%s", rm);
 }

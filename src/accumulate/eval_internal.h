@@ -27,7 +27,8 @@ typedef struct {
 typedef struct {
   eval_entry *e;
   int n, cap;
-  double thick_mm; /* structure-set slice spacing for single-plane ROIs (as `rert dvh`) */
+  double thick_mm; /* slab of a single-plane ROI when no slices are known (0: dose grid's) */
+  rert_slice_geom slices; /* image slices of the structures (in->slices, else inferred) */
 } eval_cache;
 
 void accum_cache_init(eval_cache *c, const accum_input *in);

@@ -14,31 +14,23 @@
 void accum_cache_free(eval_cache *c) {
   for (int i = 0; i < c->n; i++) dvh_free(&c->e[i].dvh);
   free(c->e);
+  geom_slices_free(&c->slices);
   memset(c, 0, sizeof *c);
 }
 
-static int cmp_dbl(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/* median plane spacing over the structures' contours: the slab thickness `rert dvh` gives a
- * single-plane ROI of the same structure set */
+/* The image slices every structure's slabs come from (rert/geom.h): the caller's (the reference
+ * CT) when given, else inferred from the contour planes of all structures together — the slabs
+ * `rert dvh` gives the same structure set. */
 void accum_cache_init(eval_cache *c, const accum_input *in) {
   memset(c, 0, sizeof *c);
-  double v[ACCUM_MAX_STRUCTS];
+  rert_err e;
+  if (in->slices && geom_slices_copy(in->slices, &c->slices, &e) == RERT_OK) return;
+  const rert_roi **rois = malloc(((size_t)in->nstructs + 1) * sizeof *rois);
   int m = 0;
-  for (int s = 0; s < in->nstructs; s++) {
-    rert_roi_info info;
-    rert_err e;
-    if (in->structs[s].roi && !geom_roi_info(in->structs[s].roi, 1.0, &info, &e) &&
-        info.plane_spacing_mm > 0)
-      v[m++] = info.plane_spacing_mm;
-  }
-  if (m) {
-    qsort(v, m, sizeof *v, cmp_dbl);
-    c->thick_mm = v[m / 2];
-  }
+  for (int s = 0; rois && s < in->nstructs; s++)
+    if (in->structs[s].roi) rois[m++] = in->structs[s].roi;
+  if (!rois || geom_slices_infer(rois, m, &c->slices, &e)) memset(&c->slices, 0, sizeof c->slices);
+  free(rois);
 }
 
 /* Value of the constraint's map at voxel v (EQD2/BED at the constraint's α/β of the locally
@@ -85,7 +77,7 @@ int accum_eval_from_mask(const accum_input *in, const accum_prep *pp, const prot
     if (mk[v] > 0) cnt++;
   if (cnt == 0) {
     row->verdict = VERDICT_NOT_EVALUATED;
-    snprintf(row->explanation, sizeof row->explanation, "structure %s has no voxels on the dose grid", st->name);
+    snprintf(row->explanation, sizeof row->explanation, "structure %s has no voxels on the dose grid (outside the dose grid)", st->name);
     return RERT_OK;
   }
   size_t *idx = malloc(cnt * sizeof *idx);
@@ -177,7 +169,8 @@ static int dvh_for(const accum_input *in, const accum_prep *pp, const accum_map_
   rert_err e2;
   double thick = cache->thick_mm > 0 ? cache->thick_mm : g->spacing_mm[2];
   int lo[3] = {0, 0, 0}, hi[3] = {g->nx - 1, g->ny - 1, g->nz - 1};
-  if (!geom_roi_info(st->roi, thick, &info, &e2)) {
+  rert_geom_opts go = {thick, &cache->slices};
+  if (!geom_roi_info_ex(st->roi, &go, &info, NULL, &e2)) {
     double mn[3] = {INFINITY, INFINITY, INFINITY}, mx[3] = {-INFINITY, -INFINITY, -INFINITY};
     for (int q = 0; q < 8; q++) {
       double x[3], ijk[3];
@@ -221,6 +214,7 @@ static int dvh_for(const accum_input *in, const accum_prep *pp, const accum_map_
   rert_dvh_opts opt;
   memset(&opt, 0, sizeof opt);
   opt.slice_thickness_mm = cache->thick_mm;
+  opt.slices = &cache->slices;
   const rert_roi *r1 = st->roi;
   int rc = dvh_compute_rois(&r1, 1, &b, &opt, &en->dvh, err);
   volume_free(&b);
@@ -245,6 +239,21 @@ int accum_eval_from_contours(const accum_input *in, const accum_prep *pp, const 
       row->verdict = VERDICT_NOT_EVALUATED;
       snprintf(row->explanation, sizeof row->explanation, "DVH of %s from its contours: %s",
                in->structs[ms->s].name, d->msg);
+      return RERT_OK;
+    }
+    if (d->findings.nerrors > 0) {
+      /* part of the drawn structure could not be used (non-finite coordinates, a tilted
+       * contour, rert/geom.h severity error): any value would be on a smaller structure than
+       * the one drawn, so the row is not evaluated — never a PASS on what is left */
+      const rert_geom_finding *f = NULL;
+      for (int q = 0; q < d->findings.n && !f; q++)
+        if (d->findings.items[q].severity == GEOM_SEV_ERROR) f = &d->findings.items[q];
+      row->verdict = VERDICT_NOT_EVALUATED;
+      row->reason = NE_STRUCTURE_DEGENERATE;
+      snprintf(row->explanation, sizeof row->explanation,
+               "%d contour(s) of %s could not be used (contour %d: %s, %s; %s): its DVH would be incomplete",
+               d->findings.nerrors, in->structs[ms->s].name, f ? f->contour + 1 : 0,
+               f ? geom_problem_name(f->problem) : "", f ? f->detail : "", f ? geom_rule_name(f->rule) : "");
       return RERT_OK;
     }
     row->structure_cc = d->total_cc;

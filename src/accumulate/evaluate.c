@@ -13,6 +13,7 @@
 
 #include "eval_internal.h"
 #include "rert/radbio.h"
+#include "rert/structmap.h"
 
 void accum_evaluation_free(accum_evaluation *ev) {
   if (!ev) return;
@@ -55,8 +56,9 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
   const double ab = isnan(c->alpha_beta_gy) ? pp->struct_ab[s] : c->alpha_beta_gy;
   row->alpha_beta_gy = ab;
   snprintf(row->alpha_beta_why, sizeof row->alpha_beta_why, "%s",
-           isnan(c->alpha_beta_gy) ? "not stated by the source; organ value (data/tissues.json or case)"
-                                   : "as the protocol states");
+           !isnan(c->alpha_beta_gy) ? "as the protocol states"
+           : !isnan(st->alpha_beta_gy) && st->override_note[0] ? "not stated by the source; case-file override"
+           : "not stated by the source; organ value (data/tissues.json or case)");
   /* recovery per prior course */
   accum_recovery rec[ACCUM_MAX_COURSES];
   double limit_factor = 1;
@@ -90,7 +92,7 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
   /* h per course for this structure; new course may be overridden by the solver */
   double h[ACCUM_MAX_COURSES], n[ACCUM_MAX_COURSES];
   for (int k = 0; k < nc; k++) {
-    h[k] = pp->h[k][s];
+    h[k] = accum_h(pp, k, s);
     n[k] = in->courses[k].fractions;
   }
   double scale = 1;
@@ -171,6 +173,72 @@ static int eval_structure(const accum_input *in, const accum_prep *pp, const pro
   return RERT_OK;
 }
 
+/* The structure names a constraint covers: every structure its organ matches, plus — so that a
+ * missing organ is a row, never a silent absence — the organ itself when nothing matches, and
+ * each side of a paired organ (OpticNrv → OpticNrv_L, OpticNrv_R) that the structure set lacks
+ * when it has no combined structure of that name. s = −1 marks a missing one. Sorted by name:
+ * the rows do not depend on the ROI order. */
+static int cmp_expected(const void *a, const void *b) {
+  return strcmp(((const expected_struct *)a)->name, ((const expected_struct *)b)->name);
+}
+
+int accum_expected_structures(const accum_input *in, const protocol_constraint *c, expected_struct *x) {
+  int n = 0, bare = 0;
+  for (int s = 0; s < in->nstructs; s++) {
+    if (!protocol_organ_matches(c->organ, in->structs[s].name)) continue;
+    snprintf(x[n].name, sizeof x[n].name, "%s", in->structs[s].name);
+    x[n++].s = s;
+    bare |= !strcmp(in->structs[s].name, c->organ);
+  }
+  if (!bare && structmap_is_paired(c->organ)) {
+    for (int side = 0; side < 2; side++) {
+      char nm[64];
+      snprintf(nm, sizeof nm, "%s_%c", c->organ, side ? 'R' : 'L');
+      int have = 0;
+      for (int k = 0; k < n; k++) have |= !strcmp(x[k].name, nm);
+      if (!have) {
+        snprintf(x[n].name, sizeof x[n].name, "%s", nm);
+        x[n++].s = -1;
+      }
+    }
+  } else if (n == 0) {
+    snprintf(x[n].name, sizeof x[n].name, "%s", c->organ);
+    x[n++].s = -1;
+  }
+  qsort(x, (size_t)n, sizeof *x, cmp_expected);
+  return n;
+}
+
+static void not_evaluated(accum_eval_row *row, accum_ne_reason why, const char *fmt, const char *a) {
+  row->verdict = VERDICT_NOT_EVALUATED;
+  row->status = ROW_NOT_EVALUATED;
+  row->reason = why;
+  snprintf(row->explanation, sizeof row->explanation, fmt, a);
+}
+
+/* The one status of an evaluated row (docs/accumulate.md "Every constraint accounted for"). */
+static void set_status(accum_eval_row *row) {
+  if (row->status == ROW_NOT_EVALUATED || row->status == ROW_NOT_APPLICABLE) return;
+  switch (row->verdict) {
+  case VERDICT_NOT_EVALUATED:
+    row->status = ROW_NOT_EVALUATED;
+    if (row->reason == NE_NONE)
+      row->reason = strstr(row->explanation, "outside the dose grid") ? NE_OUTSIDE_DOSE_GRID : NE_STRUCTURE_DEGENERATE;
+    break;
+  case VERDICT_INCOMPLETE:
+    if (isnan(row->value)) {
+      row->status = ROW_NOT_EVALUATED;
+      row->reason = NE_OUTSIDE_DOSE_GRID;
+    } else {
+      row->status = ROW_PARTLY_OUTSIDE;
+      row->reason = NE_PARTLY_OUTSIDE_STRICT;
+    }
+    break;
+  default: /* PASS, FAIL, or an ALARA row (no numeric limit) with its value */
+    row->status = row->complete ? ROW_EVALUATED : ROW_PARTLY_OUTSIDE;
+  }
+}
+
 static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_protocol *p,
                         const new_override *ov, int hard_only, eval_cache *cache,
                         accum_evaluation *ev, rert_err *err) {
@@ -179,52 +247,77 @@ static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_
   snprintf(ev->protocol, sizeof ev->protocol, "%s", p->name);
   double tmin = accumulate_min_interval_months(in);
   ev->interval_months = tmin;
-  int cap = 0;
-  for (int i = 0; i < p->nconstraints; i++)
-    for (int s = 0; s < in->nstructs; s++)
-      cap += protocol_organ_matches(p->constraints[i].organ, in->structs[s].name);
-  ev->rows = calloc(cap ? (size_t)cap : 1, sizeof *ev->rows);
-  if (!ev->rows) return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory");
+  size_t cap = 0;
+  for (int i = 0; i < p->nconstraints; i++) {
+    cap += 2;
+    for (int s = 0; s < in->nstructs; s++) cap += protocol_organ_matches(p->constraints[i].organ, in->structs[s].name);
+  }
+  ev->rows = calloc(cap ? cap : 1, sizeof *ev->rows);
+  expected_struct *ex = calloc((size_t)in->nstructs + 2, sizeof *ex);
+  if (!ev->rows || !ex) {
+    free(ex);
+    accum_evaluation_free(ev);
+    return rert_err_set(err, RERT_EINTERNAL, "evaluate: out of memory");
+  }
   int stop = 0;
   for (int i = 0; i < p->nconstraints && !rc && !stop; i++) {
     const protocol_constraint *c = &p->constraints[i];
     if (hard_only && !protocol_tier_is_hard(c->tier)) continue;
-    for (int s = 0; s < in->nstructs && !rc && !stop; s++) {
-      if (!protocol_organ_matches(c->organ, in->structs[s].name)) continue;
+    int nx = accum_expected_structures(in, c, ex);
+    for (int q = 0; q < nx && !rc && !stop; q++) {
+      const int s = ex[q].s;
       accum_eval_row *row = &ev->rows[ev->nrows++];
       row->c = c;
       row->complete = 1;
-      snprintf(row->structure, sizeof row->structure, "%s", in->structs[s].name);
+      snprintf(row->structure, sizeof row->structure, "%s", ex[q].name);
+      if (s >= 0) snprintf(row->roi_name, sizeof row->roi_name, "%s", in->structs[s].local_name);
       row->value = row->worst_value = row->margin = row->margin_pct = row->structure_cc = NAN;
+      row->outside_pct = NAN;
       row->limit = c->has_limit ? c->limit : NAN;
       char iv[128];
       int has_cond = c->interval.has_min || c->interval.has_max;
       if (has_cond && isnan(tmin)) {
         row->verdict = VERDICT_NOT_APPLICABLE;
+        row->status = ROW_NOT_APPLICABLE;
         snprintf(row->explanation, sizeof row->explanation, "interval-dependent row but there is no prior course");
         continue;
       }
       if (has_cond && !protocol_interval_applies(&c->interval, tmin, iv, sizeof iv)) {
         row->verdict = VERDICT_NOT_APPLICABLE;
+        row->status = ROW_NOT_APPLICABLE;
         snprintf(row->explanation, sizeof row->explanation, "%s; another row of the protocol applies", iv);
+        continue;
+      }
+      if (s < 0) {
+        not_evaluated(row, NE_STRUCTURE_MISSING,
+                      "NOT EVALUATED: no structure of the structure set resolves to %s (structure_map, then "
+                      "data/structure_synonyms.json; the mapping table lists the unmapped ROIs)", ex[q].name);
+        continue;
+      }
+      const accum_structure *st = &in->structs[s];
+      if (st->state != ACCUM_STRUCT_OK) {
+        char msg[320];
+        snprintf(msg, sizeof msg, "NOT EVALUATED: structure %s%s%s%s: %s", st->name,
+                 st->local_name[0] ? " (ROI '" : "", st->local_name, st->local_name[0] ? "')" : "",
+                 st->state_detail[0] ? st->state_detail : st->state == ACCUM_STRUCT_EMPTY ? "no contours" : "unusable contours");
+        not_evaluated(row, st->state == ACCUM_STRUCT_EMPTY ? NE_STRUCTURE_EMPTY : NE_STRUCTURE_DEGENERATE, "%s", msg);
         continue;
       }
       if (!has_cond) snprintf(iv, sizeof iv, "no interval condition");
       if (c->scope == SCOPE_NEW_COURSE || c->quantity == PQ_DOSE) {
         if (pp->new_index < 0) {
-          row->verdict = VERDICT_NOT_EVALUATED;
-          snprintf(row->explanation, sizeof row->explanation, "new-course limit but the case has no planned course");
+          not_evaluated(row, NE_NO_PLANNED_COURSE, "%s", "new-course limit but the case has no planned course");
           continue;
         }
         char why[256];
         const accum_course *nc = &in->courses[pp->new_index];
         if (c->quantity == PQ_DOSE && !rbe_accepts(c, nc->modality, pp->eff_rbe[pp->new_index], why, sizeof why)) {
-          row->verdict = VERDICT_NOT_EVALUATED;
-          snprintf(row->explanation, sizeof row->explanation, "%s", why);
+          not_evaluated(row, NE_RBE_MODEL, "%s", why);
           continue;
         }
       }
       rc = eval_structure(in, pp, c, s, ov, tmin, cache, row, err);
+      if (!rc) set_status(row);
       if (rc || row->verdict == VERDICT_NOT_EVALUATED) continue;
       /* the solver only needs to know whether some hard row fails: stop at the first */
       if (hard_only && (row->verdict == VERDICT_FAIL || (row->has_worst && row->worst_verdict == VERDICT_FAIL)))
@@ -258,13 +351,15 @@ static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_
                  accum_verdict_name(row->verdict), row->margin, row->margin_pct, how);
     }
   }
+  free(ex);
   if (rc) { accum_evaluation_free(ev); return rc; }
   for (int r = 0; r < ev->nrows; r++) {
     const accum_eval_row *row = &ev->rows[r];
     int failed = row->verdict == VERDICT_FAIL || (row->has_worst && row->worst_verdict == VERDICT_FAIL);
     int incomplete = row->verdict == VERDICT_INCOMPLETE || (row->has_worst && row->worst_verdict == VERDICT_INCOMPLETE);
     if (row->verdict == VERDICT_NOT_EVALUATED) ev->not_evaluated++;
-    if (!row->complete && row->verdict != VERDICT_NOT_EVALUATED) ev->partial_rows++;
+    if (row->status == ROW_PARTLY_OUTSIDE) ev->partial_rows++;
+    if (accumulate_row_unevaluated_hard(row)) ev->hard_not_evaluated++;
     if (incomplete && !failed) {
       ev->incomplete++;
       if (protocol_tier_is_hard(row->c->tier)) ev->hard_incomplete++;
@@ -274,6 +369,51 @@ static int evaluate_one(const accum_input *in, const accum_prep *pp, const rert_
     else if (row->c->tier == TIER_DESIRABLE) ev->desirable_failures++;
   }
   return RERT_OK;
+}
+
+int accumulate_row_failed_hard(const accum_eval_row *r) {
+  return protocol_tier_is_hard(r->c->tier) &&
+         (r->verdict == VERDICT_FAIL || (r->has_worst && r->worst_verdict == VERDICT_FAIL));
+}
+
+int accumulate_row_unevaluated_hard(const accum_eval_row *r) {
+  if (!protocol_tier_is_hard(r->c->tier) || accumulate_row_failed_hard(r)) return 0;
+  return r->verdict == VERDICT_NOT_EVALUATED || r->verdict == VERDICT_INCOMPLETE ||
+         (r->has_worst && r->worst_verdict == VERDICT_INCOMPLETE);
+}
+
+void accumulate_overall(const accum_evaluation *evs, int n, accum_overall *o) {
+  memset(o, 0, sizeof *o);
+  for (int i = 0; i < n; i++)
+    for (int r = 0; r < evs[i].nrows; r++) {
+      const accum_eval_row *row = &evs[i].rows[r];
+      o->rows++;
+      if (accumulate_row_failed_hard(row)) o->hard_failures++;
+      else if (accumulate_row_unevaluated_hard(row)) o->hard_not_evaluated++;
+      if (row->status == ROW_NOT_APPLICABLE) o->not_applicable++;
+      if (row->status == ROW_PARTLY_OUTSIDE) o->partial_rows++;
+    }
+  o->verdict = o->hard_failures ? VERDICT_FAIL : o->hard_not_evaluated ? VERDICT_INCOMPLETE : VERDICT_PASS;
+}
+
+const char *accumulate_overall_name(accum_verdict v) {
+  return v == VERDICT_FAIL ? "FAIL" : v == VERDICT_PASS ? "PASS" : "INCOMPLETE";
+}
+
+int accumulate_verdict_status(accum_verdict v) {
+  return v == VERDICT_FAIL ? RERT_EVERDICT : v == VERDICT_PASS ? RERT_OK : RERT_EINCOMPLETE;
+}
+
+const char *accum_row_status_name(accum_row_status s) {
+  static const char *const n[] = {"evaluated", "partly_outside", "not_applicable", "not_evaluated"};
+  return (unsigned)s < 4 ? n[s] : "?";
+}
+
+const char *accum_ne_reason_name(accum_ne_reason r) {
+  static const char *const n[] = {"", "structure_missing", "structure_empty", "structure_degenerate",
+                                  "outside_dose_grid", "partly_outside_dose_grid_strict",
+                                  "no_planned_course", "rbe_model", "other"};
+  return (unsigned)r < 9 ? n[r] : "?";
 }
 
 /* Several protocols over one preparation and one DVH cache. */
@@ -299,6 +439,7 @@ int accum_evaluate_core(const accum_input *in, const rert_protocol *const *ps, i
     if (!rc && hard_only && evs[i].hard_failures) break; /* solver: one failure decides */
   }
   accum_cache_free(&cache);
+  accum_prep_free(pp);
   free(pp);
   if (rc)
     for (int i = 0; i < np; i++) accum_evaluation_free(&evs[i]);

@@ -559,9 +559,18 @@ static int parse_course(const vctx *v, rert_case *c, const cJSON *it, int idx) {
   snprintf(DB, sizeof DB, "%s.dicom", B);
   if ((rc = get_obj(v, it, B, "dicom", 0, &d))) return rc;
   if (d) {
-    static const char *const dk[] = {"ct_dir", "rtstruct", "rtdose", "rtplan", NULL};
+    static const char *const dk[] = {"ct_dir", "ct_series_uid", "rtstruct", "rtdose", "rtplan", NULL};
     if ((rc = check_keys(v, d, DB, dk))) return rc;
     if ((rc = get_path(v, c, d, DB, "ct_dir", co->ct_dir))) return rc;
+    if ((rc = get_str(v, d, DB, "ct_series_uid", 0, co->ct_series_uid, sizeof co->ct_series_uid)))
+      return rc;
+    if (co->ct_series_uid[0]) {
+      char p[128];
+      snprintf(p, sizeof p, "%s.ct_series_uid", DB);
+      if (!co->ct_dir[0]) return fail(v, p, "given without ct_dir (the folder holding the series)");
+      if (strspn(co->ct_series_uid, "0123456789.") != strlen(co->ct_series_uid))
+        return fail(v, p, "'%s' is not a DICOM UID (digits and dots)", co->ct_series_uid);
+    }
     if ((rc = get_path(v, c, d, DB, "rtstruct", co->rtstruct))) return rc;
     if ((rc = get_path_list(v, c, d, DB, "rtdose", RERT_CASE_MAX_DOSES, &co->rtdoses, &co->nrtdose))) return rc;
     if ((rc = get_path_list(v, c, d, DB, "rtplan", RERT_CASE_MAX_PLANS, &co->rtplans, &co->nrtplan))) return rc;
@@ -683,17 +692,43 @@ static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
   }
   const cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "structure_map");
   if (o && !cJSON_IsNull(o)) {
-    if (!cJSON_IsObject(o)) return fail(v, "$.structure_map", "expected an object {\"local name\": \"TG-263 name\"}");
+    if (!cJSON_IsObject(o)) return fail(v, "$.structure_map", "expected an object {\"local name\": \"TG-263 name\" or null}");
+    int n = cJSON_GetArraySize(o);
+    c->structure_map = calloc(n > 0 ? (size_t)n : 1, sizeof *c->structure_map);
+    if (!c->structure_map) return rert_err_set(v->err, RERT_EINTERNAL, "%s: out of memory", v->file);
     for (const cJSON *it = o->child; it; it = it->next) {
       char p[256];
       snprintf(p, sizeof p, "$.structure_map.%s", it->string);
-      if (!cJSON_IsString(it) || !it->valuestring[0]) return fail(v, p, "expected a TG-263 name (string)");
-      if (c->nmap >= RERT_CASE_MAX_MAP) return fail(v, p, "more than %d mapped names", RERT_CASE_MAX_MAP);
-      if (strlen(it->string) >= RERT_CASE_NAME_LEN || strlen(it->valuestring) >= RERT_CASE_NAME_LEN)
-        return fail(v, p, "name longer than %d characters", RERT_CASE_NAME_LEN - 1);
+      /* null: the ROI is deliberately not used (e.g. an old cord contour beside the new one) */
+      if (!cJSON_IsNull(it) && (!cJSON_IsString(it) || !it->valuestring[0]))
+        return fail(v, p, "expected a TG-263 name (string) or null (ROI not used)");
+      const char *val = cJSON_IsNull(it) ? "" : it->valuestring;
+      if (!it->string[0] || strlen(it->string) >= RERT_CASE_NAME_LEN || strlen(val) >= RERT_CASE_NAME_LEN)
+        return fail(v, p, "name empty or longer than %d characters", RERT_CASE_NAME_LEN - 1);
       strcpy(c->structure_map[c->nmap].local, it->string);
-      strcpy(c->structure_map[c->nmap].tg263, it->valuestring);
+      strcpy(c->structure_map[c->nmap].tg263, val);
       c->nmap++;
+    }
+  }
+  o = cJSON_GetObjectItemCaseSensitive(root, "structure_roles");
+  if (o && !cJSON_IsNull(o)) {
+    if (!cJSON_IsObject(o)) return fail(v, "$.structure_roles", "expected an object {\"local ROI name\": \"PTV\"}");
+    int n = cJSON_GetArraySize(o);
+    c->structure_roles = calloc(n > 0 ? (size_t)n : 1, sizeof *c->structure_roles);
+    if (!c->structure_roles) return rert_err_set(v->err, RERT_EINTERNAL, "%s: out of memory", v->file);
+    static const char *const R[] = {"GTV", "CTV", "ITV", "PTV", "ORGAN", "NONE", NULL};
+    for (const cJSON *it = o->child; it; it = it->next) {
+      char p[256];
+      snprintf(p, sizeof p, "$.structure_roles.%s", it->string);
+      int ok = cJSON_IsString(it);
+      for (int k = 0; ok && R[k]; k++)
+        if (!strcmp(it->valuestring, R[k])) { ok = 2; break; }
+      if (ok != 2) return fail(v, p, "expected one of GTV, CTV, ITV, PTV (target), ORGAN, NONE (not used)");
+      if (!it->string[0] || strlen(it->string) >= RERT_CASE_NAME_LEN)
+        return fail(v, p, "ROI name empty or longer than %d characters", RERT_CASE_NAME_LEN - 1);
+      strcpy(c->structure_roles[c->nroles].local, it->string);
+      snprintf(c->structure_roles[c->nroles].role, sizeof c->structure_roles[c->nroles].role, "%s", it->valuestring);
+      c->nroles++;
     }
   }
   if ((rc = get_str(v, root, "$", "recurrence_roi", 0, c->recurrence_roi, sizeof c->recurrence_roi))) return rc;
@@ -765,7 +800,7 @@ int casefile_parse(cJSON *root, const char *path, rert_case *c, rert_err *err) {
   int rc = RERT_OK;
   if (!cJSON_IsObject(root)) rc = fail(&v, "$", "expected a JSON object");
   static const char *const keys[] = {"schema", "patient", "clinical", "courses", "reference_course",
-                                     "registrations", "structure_map", "recurrence_roi",
+                                     "registrations", "structure_map", "structure_roles", "recurrence_roi",
                                      "recovery", "protocols", "overrides", NULL};
   if (!rc) rc = check_duplicate_keys(&v, root, "$");
   if (!rc) rc = check_keys(&v, root, "$", keys);
@@ -799,6 +834,11 @@ void casefile_free(rert_case *c) {
   }
   cJSON_Delete(c->root);
   c->root = NULL;
+  free(c->structure_map);
+  free(c->structure_roles);
+  c->structure_map = NULL;
+  c->structure_roles = NULL;
+  c->nmap = c->nroles = 0;
   c->overrides = NULL;
 }
 
@@ -832,9 +872,20 @@ const case_course *casefile_last_prior(const rert_case *c) {
 }
 
 const char *casefile_map_structure(const rert_case *c, const char *local) {
+  const case_name_pair *p = casefile_structure_map_entry(c, local);
+  return p && p->tg263[0] ? p->tg263 : local;
+}
+
+const case_name_pair *casefile_structure_map_entry(const rert_case *c, const char *local) {
   for (int i = 0; i < c->nmap; i++)
-    if (strcmp(c->structure_map[i].local, local) == 0) return c->structure_map[i].tg263;
-  return local;
+    if (strcmp(c->structure_map[i].local, local) == 0) return &c->structure_map[i];
+  return NULL;
+}
+
+const char *casefile_structure_role(const rert_case *c, const char *local) {
+  for (int i = 0; i < c->nroles; i++)
+    if (strcmp(c->structure_roles[i].local, local) == 0) return c->structure_roles[i].role;
+  return NULL;
 }
 
 const char *casefile_recovery_model(const rert_case *c, const char *organ) {

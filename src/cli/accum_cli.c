@@ -8,8 +8,12 @@
 
 #include "rert/data.h"
 
-int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_err *err) {
-  accum_case_opts o = {0, AB_RULE_LOWEST_OAR};
+int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_protocol **ps, int *np,
+                   rert_err *err) {
+  accum_case_opts o;
+  memset(&o, 0, sizeof o);
+  o.rule = AB_RULE_LOWEST_OAR;
+  if (ps) *ps = NULL, *np = 0;
   if (cli_num(a, "uncertainty-mm", &o.uncertainty_mm, err)) return RERT_EINPUT;
   if (!(o.uncertainty_mm >= 0) || o.uncertainty_mm > 50)
     return rert_err_set(err, RERT_EINPUT, "--uncertainty-mm must be in [0, 50]");
@@ -23,9 +27,24 @@ int accum_cli_load(const rert_args *a, rert_case *cf, accum_case *ac, rert_err *
   else if (strcmp(og, "zero") != 0)
     return rert_err_set(err, RERT_EINPUT, "--outside-grid %s: use zero or strict", og);
   if (casefile_load(cli_pos(a, 0), cf, err)) return RERT_EINPUT;
-  int rc = accum_case_load(cf, &o, ac, err);
-  if (rc) casefile_free(cf);
-  else ac->in.outside_grid_strict = strict;
+  /* protocols first: the structures needed (rasterised) are those they constrain */
+  const rert_protocol **pp = NULL;
+  int rc = RERT_OK;
+  if (ps) {
+    rc = accum_cli_protocols(a, cf, ps, np, err);
+    if (!rc && !(pp = calloc((size_t)*np + 1, sizeof *pp))) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
+    for (int i = 0; !rc && i < *np; i++) pp[i] = &(*ps)[i];
+    o.protocols = pp;
+    o.nprotocols = rc ? 0 : *np;
+  }
+  if (!rc) rc = accum_case_load(cf, &o, ac, err);
+  free(pp);
+  if (rc) {
+    if (ps) { accum_cli_free_protocols(*ps, *np); *ps = NULL; *np = 0; }
+    casefile_free(cf);
+  } else {
+    ac->in.outside_grid_strict = strict;
+  }
   return rc;
 }
 
@@ -87,8 +106,9 @@ void accum_cli_print_evaluation(const accum_evaluation *ev, const rert_protocol 
   printf("why:\n");
   for (int r = 0; r < ev->nrows; r++)
     printf("  %s/%s: %s\n", ev->rows[r].c->id, ev->rows[r].structure, ev->rows[r].explanation);
-  printf("result: %d hard (mandatory/acceptable) failure(s), %d desirable not met, %d not evaluated, "
-         "%d incomplete\n", ev->hard_failures, ev->desirable_failures, ev->not_evaluated, ev->incomplete);
+  printf("result: %d hard (mandatory/acceptable) failure(s), %d desirable not met, %d not evaluated "
+         "(%d of them mandatory/acceptable), %d incomplete\n", ev->hard_failures, ev->desirable_failures,
+         ev->not_evaluated, ev->hard_not_evaluated, ev->incomplete);
 }
 
 cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol *p) {
@@ -105,6 +125,7 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
   cJSON_AddNumberToObject(o, "incomplete", ev->incomplete);
   cJSON_AddNumberToObject(o, "hard_incomplete", ev->hard_incomplete);
   cJSON_AddNumberToObject(o, "rows_partly_outside_dose_grid", ev->partial_rows);
+  cJSON_AddNumberToObject(o, "hard_not_evaluated", ev->hard_not_evaluated);
   cJSON *arr = cJSON_AddArrayToObject(o, "constraints");
   for (int r = 0; r < ev->nrows; r++) {
     const accum_eval_row *row = &ev->rows[r];
@@ -123,6 +144,9 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
     NUM("margin", row->margin);
     NUM("margin_pct", row->margin_pct);
     NUM("alpha_beta_gy", row->alpha_beta_gy);
+    cJSON_AddStringToObject(x, "status", accum_row_status_name(row->status));
+    if (row->reason != NE_NONE) cJSON_AddStringToObject(x, "reason", accum_ne_reason_name(row->reason));
+    if (row->roi_name[0]) cJSON_AddStringToObject(x, "roi", row->roi_name);
     cJSON_AddStringToObject(x, "verdict", accum_verdict_name(row->verdict));
     if (row->has_worst) {
       NUM("worst_value", row->worst_value);
@@ -141,4 +165,67 @@ cJSON *accum_cli_evaluation_json(const accum_evaluation *ev, const rert_protocol
     cJSON_AddItemToArray(arr, x);
   }
   return o;
+}
+
+void accum_cli_print_mapping(const accum_case *ac) {
+  if (!ac->has_map) return;
+  const rert_structmap *m = &ac->map;
+  printf("\nstructures of %s (%d ROIs; structure_map, then data/structure_synonyms.json):\n", m->source, m->n);
+  int nun = 0;
+  for (int i = 0; i < m->n; i++) {
+    const smap_entry *e = &m->e[i];
+    if (e->role != SROLE_ORGAN && e->role != SROLE_TARGET) { nun++; continue; }
+    printf("  %-18s <- '%s' (%s; %s)%s\n", e->name, e->local, e->how_text, e->role_text,
+           ac->needed && !ac->needed[i] ? " [not needed: no constraint or tissue parameter]" : "");
+  }
+  if (nun) {
+    printf("  not used (%d):", nun);
+    for (int i = 0; i < m->n; i++) {
+      const smap_entry *e = &m->e[i];
+      if (e->role == SROLE_ORGAN || e->role == SROLE_TARGET) continue;
+      printf(" '%s' [%s]%s", e->local, e->role == SROLE_EXTERNAL ? "external" : e->how == SMAP_UNMAPPED ? e->how_text : e->role_text,
+             --nun ? ";" : "\n");
+    }
+  }
+  for (int w = 0; w < m->nwarnings; w++) printf("  warning: %s\n", m->warnings[w]);
+}
+
+void accum_cli_print_overall(const accum_evaluation *evs, int n, const accum_overall *o) {
+  printf("\nverdict: %s (%d hard constraint failure(s), %d mandatory/acceptable row(s) not evaluated, %d row(s) "
+         "partly outside the dose grid, %d row(s) over %d protocol(s))\n",
+         accumulate_overall_name(o->verdict), o->hard_failures, o->hard_not_evaluated, o->partial_rows, o->rows, n);
+  if (o->hard_not_evaluated) {
+    printf("not evaluated (mandatory/acceptable; the verdict cannot be PASS):\n");
+    for (int i = 0; i < n; i++)
+      for (int r = 0; r < evs[i].nrows; r++) {
+        const accum_eval_row *row = &evs[i].rows[r];
+        if (!accumulate_row_unevaluated_hard(row)) continue;
+        printf("  %s/%s %s %s: %s\n", evs[i].protocol, row->c->id, row->structure, row->c->metric.text,
+               accum_ne_reason_name(row->reason)[0] ? accum_ne_reason_name(row->reason) : accum_verdict_name(row->verdict));
+      }
+  }
+}
+
+cJSON *accum_cli_overall_json(const accum_evaluation *evs, int n, const accum_overall *o, cJSON *root) {
+  cJSON_AddStringToObject(root, "verdict", accumulate_overall_name(o->verdict));
+  cJSON_AddNumberToObject(root, "hard_failures", o->hard_failures);
+  cJSON_AddNumberToObject(root, "hard_not_evaluated", o->hard_not_evaluated);
+  cJSON_AddNumberToObject(root, "rows_partly_outside_dose_grid", o->partial_rows);
+  cJSON_AddNumberToObject(root, "constraint_rows", o->rows);
+  cJSON *a = cJSON_AddArrayToObject(root, "not_evaluated_mandatory");
+  for (int i = 0; i < n; i++)
+    for (int r = 0; r < evs[i].nrows; r++) {
+      const accum_eval_row *row = &evs[i].rows[r];
+      if (!accumulate_row_unevaluated_hard(row)) continue;
+      cJSON *x = cJSON_CreateObject();
+      cJSON_AddStringToObject(x, "protocol", evs[i].protocol);
+      cJSON_AddStringToObject(x, "id", row->c->id);
+      cJSON_AddStringToObject(x, "structure", row->structure);
+      cJSON_AddStringToObject(x, "metric", row->c->metric.text);
+      cJSON_AddStringToObject(x, "tier", protocol_tier_name(row->c->tier));
+      cJSON_AddStringToObject(x, "reason", accum_ne_reason_name(row->reason)[0] ? accum_ne_reason_name(row->reason)
+                                                                               : accum_verdict_name(row->verdict));
+      cJSON_AddItemToArray(a, x);
+    }
+  return root;
 }

@@ -428,12 +428,14 @@ void cli_print_markdown(FILE *f) {
   fprintf(f, "\nExit status: 0 ok, 1 constraint/verdict failure, 2 bad input, 3 internal error, 4 verdict INCOMPLETE (a mandatory constraint or check could not be evaluated; never a PASS).\n");
 }
 
-/* Set once a command printed its JSON document: an error after that is not printed as a second
- * JSON document (one document per command; the command put the error into its own). */
-static int json_printed;
+/* One JSON document per command, whatever happens: while a command runs, its document is held
+ * here and printed by cli_main when the command returns — with "error" and "exit_code" added if
+ * the command then failed (e.g. `rert dvh --json` with a ROI that cannot be computed), never a
+ * second document. A second cli_print_json call in one run merges its keys into the first. */
+static int g_json_defer;
+static cJSON *g_json_pending;
 
-void cli_print_json(cJSON *root) {
-  json_printed = 1;
+static void json_emit(cJSON *root) {
   if (!cJSON_GetObjectItemCaseSensitive(root, "rert_version"))
     cJSON_AddStringToObject(root, "rert_version", RERT_VERSION);
   char *s = json_print_full(root, 1);
@@ -441,6 +443,25 @@ void cli_print_json(cJSON *root) {
     fputs(s, stdout);
     fputc('\n', stdout);
     free(s);
+  }
+  cJSON_Delete(root);
+}
+
+void cli_print_json(cJSON *root) {
+  if (!root) return;
+  if (!g_json_defer) {
+    json_emit(root);
+    return;
+  }
+  if (!g_json_pending || !cJSON_IsObject(g_json_pending) || !cJSON_IsObject(root)) {
+    cJSON_Delete(g_json_pending);
+    g_json_pending = root;
+    return;
+  }
+  while (root->child) {
+    cJSON *it = cJSON_DetachItemViaPointer(root, root->child);
+    cJSON_DeleteItemFromObjectCaseSensitive(g_json_pending, it->string);
+    cJSON_AddItemToObject(g_json_pending, it->string, it);
   }
   cJSON_Delete(root);
 }
@@ -481,11 +502,15 @@ static void report_error(int json, int code, const rert_err *err) {
   for (char *p = line; *p; p++)
     if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = ' ';
   fprintf(stderr, "rert: %s\n", line);
-  if (json && !json_printed) {
-    cJSON *o = cJSON_CreateObject();
+  if (json) {
+    /* the error joins the command's document when it already produced one */
+    cJSON *o = g_json_pending ? g_json_pending : cJSON_CreateObject();
+    g_json_pending = NULL;
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "error");
+    cJSON_DeleteItemFromObjectCaseSensitive(o, "exit_code");
     cJSON_AddStringToObject(o, "error", err->msg);
     cJSON_AddNumberToObject(o, "exit_code", code);
-    cli_print_json(o);
+    json_emit(o);
   }
 }
 
@@ -509,14 +534,38 @@ int cli_main(int argc, char **argv) {
   int want_help = 0;
   int rc = parse(c, argc - 2, argv + 2, a, &want_help, &err);
   if (rc == RERT_OK && want_help) {
-    cli_print_command_help(c, stdout);
+    if (a->json) {
+      /* --help --json: still one JSON document */
+      char *txt = NULL;
+      size_t len = 0;
+      FILE *m = open_memstream(&txt, &len);
+      if (m) {
+        cli_print_command_help(c, m);
+        fclose(m);
+      }
+      cJSON *o = cJSON_CreateObject();
+      cJSON_AddStringToObject(o, "command", c->name);
+      cJSON_AddStringToObject(o, "help", txt ? txt : "");
+      free(txt);
+      json_emit(o);
+    } else {
+      cli_print_command_help(c, stdout);
+    }
     free_args(a);
     free(a);
     return 0;
   }
+  g_json_defer = 1;
   if (rc == RERT_OK) rc = c->run(a, &err);
-  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) report_error(a->json || argv_has_json(argc, argv), rc, &err);
+  g_json_defer = 0;
+  /* FAIL (1) and INCOMPLETE (4) are verdicts the command reported, not errors */
   if (rc < 0 || rc > RERT_EINCOMPLETE) rc = RERT_EINTERNAL;
+  if (rc != RERT_OK && rc != RERT_EVERDICT && rc != RERT_EINCOMPLETE) {
+    if (!err.msg[0]) rert_err_set(&err, rc, "failed");
+    report_error(a->json || argv_has_json(argc, argv), rc, &err);
+  }
+  if (g_json_pending) json_emit(g_json_pending);
+  g_json_pending = NULL;
   free_args(a);
   free(a);
   fflush(stdout);

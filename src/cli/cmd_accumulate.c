@@ -48,6 +48,7 @@ static int write_map(const rert_outdir *od, const char *file, const rert_volume 
 
 static double struct_max(const rert_volume *v, const rert_volume *mask) {
   double m = NAN;
+  if (!mask || !mask->data) return m;
   size_t N = volume_count(v);
   for (size_t i = 0; i < N; i++)
     if (mask->data[i] >= 0.5f && !(v->data[i] <= m)) m = v->data[i];
@@ -57,6 +58,7 @@ static double struct_max(const rert_volume *v, const rert_volume *mask) {
 /* smallest non-NaN value inside the structure (the binding voxel of a budget map) */
 static double struct_min(const rert_volume *v, const rert_volume *mask) {
   double m = NAN;
+  if (!mask || !mask->data) return m;
   size_t N = volume_count(v);
   for (size_t i = 0; i < N; i++)
     if (mask->data[i] > 0 && !isnan(v->data[i]) && !(v->data[i] >= m)) m = v->data[i];
@@ -86,13 +88,12 @@ static int run(const rert_args *a, rert_err *err) {
     fileio_outdir_abort(&od);
     return rert_err_set(err, RERT_EINTERNAL, "out of memory");
   }
-  int rc = accum_cli_load(a, &cf, ac, err);
-  if (rc) { free(ac); free(res); fileio_outdir_abort(&od); return rc; }
   rert_protocol *ps = NULL;
   int np = 0, bfx = 0;
+  int rc = accum_cli_load(a, &cf, ac, cli_has(a, "protocol") ? &ps : NULL, &np, err);
+  if (rc) { free(ac); free(res); fileio_outdir_abort(&od); return rc; }
   if (cli_has(a, "protocol")) {
-    rc = accum_cli_protocols(a, &cf, &ps, &np, err);
-    if (!rc && np != 1) rc = rert_err_set(err, RERT_EINPUT, "accumulate: give exactly one --protocol for the budget maps");
+    if (np != 1) rc = rert_err_set(err, RERT_EINPUT, "accumulate: give exactly one --protocol for the budget maps");
     if (!rc && cli_int(a, "budget-fractions", &bfx, err)) rc = RERT_EINPUT;
     if (!rc && bfx < 1) rc = rert_err_set(err, RERT_EINPUT, "--budget-fractions must be >= 1");
   }
@@ -200,7 +201,11 @@ static int run(const rert_args *a, rert_err *err) {
       const accum_structure *st = &ac->in.structs[s];
       cJSON *o = cJSON_CreateObject();
       cJSON_AddStringToObject(o, "name", st->name);
+      if (st->local_name[0]) cJSON_AddStringToObject(o, "roi", st->local_name);
       cJSON_AddBoolToObject(o, "target", st->is_target);
+      cJSON_AddStringToObject(o, "state", st->state == ACCUM_STRUCT_OK ? "ok" : st->state == ACCUM_STRUCT_EMPTY ? "empty" : "degenerate");
+      if (st->state_detail[0]) cJSON_AddStringToObject(o, "state_detail", st->state_detail);
+      if (st->override_note[0]) cJSON_AddStringToObject(o, "override", st->override_note);
       json_add_num(o, "alpha_beta_gy", res->struct_alpha_beta_gy[s]);
       cJSON_AddStringToObject(o, "recovery", st->recovery[0][0] ? st->recovery[0] : ac->in.default_recovery);
       double m = struct_max(&res->cumulative, st->mask), p = struct_max(&res->recovered_prior, st->mask);
@@ -212,6 +217,16 @@ static int run(const rert_args *a, rert_err *err) {
         if (isnan(x)) cJSON_AddNullToObject(o, "min_max_new_dose_gy"); else json_add_num(o, "min_max_new_dose_gy", x);
       }
       cJSON_AddItemToArray(ss, o);
+    }
+    if (ac->has_map) cJSON_AddItemToObject(root, "structure_mapping", structmap_to_json(&ac->map));
+    if (np == 1) {
+      /* organs the budget protocol limits but the structure set lacks: no limit in the maps */
+      char (*gaps)[160] = NULL;
+      int ng = 0;
+      cJSON *g = cJSON_AddArrayToObject(root, "budget_structures_not_evaluated");
+      if (!accumulate_budget_gaps(&ac->in, &ps[0], &gaps, &ng, err))
+        for (int k = 0; k < ng; k++) cJSON_AddItemToArray(g, cJSON_CreateString(gaps[k]));
+      free(gaps);
     }
     cJSON_AddNumberToObject(root, "voxels_above_lq_threshold", (double)res->high_dose_per_fraction_voxels);
     cJSON_AddNumberToObject(root, "rbe_conversion_clamped_voxels", (double)res->rbe_conversion_clamped_voxels);
@@ -259,6 +274,10 @@ static int run(const rert_args *a, rert_err *err) {
         }
         printf("\n");
       }
+      cJSON *gaps = cJSON_GetObjectItem(root, "budget_structures_not_evaluated");
+      cJSON_ArrayForEach(o, gaps)
+        printf("warning: no limit of %s in the budget maps for %s\n", ps[0].name, o->valuestring);
+      accum_cli_print_mapping(ac);
       cJSON *fl = cJSON_GetObjectItem(root, "files");
       cJSON_ArrayForEach(o, fl) printf("wrote %s\n", cJSON_GetObjectItem(o, "file")->valuestring);
       printf("wrote %s/accumulate.json\n", out);

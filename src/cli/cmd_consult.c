@@ -41,7 +41,7 @@ int consult_print_result(const rert_args *a, const consult_summary *s, int rc) {
     cJSON_AddNumberToObject(o, "constraint_rows", s->nconstraints);
     cJSON_AddNumberToObject(o, "hard_failures", s->hard_failures);
     cJSON_AddNumberToObject(o, "worst_case_hard_failures", s->worst_hard_failures);
-    cJSON_AddNumberToObject(o, "hard_incomplete", s->hard_incomplete);
+    cJSON_AddNumberToObject(o, "hard_not_evaluated", s->hard_not_evaluated);
     cJSON_AddNumberToObject(o, "registration_qa_failed", s->registration_qa_failed);
     cli_print_json(o);
   } else {

@@ -5,26 +5,27 @@
 #include <stdlib.h>
 
 #include "cli/accum_cli.h"
+#include "rert/structmap.h"
 #include "rert/data.h"
 
 static int run(const rert_args *a, rert_err *err) {
   rert_case cf;
   accum_case *ac = calloc(1, sizeof *ac);
   if (!ac) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
-  int rc = accum_cli_load(a, &cf, ac, err);
-  if (rc) { free(ac); return rc; }
   rert_protocol *ps = NULL;
-  int np = 0, hard = 0;
-  rc = accum_cli_protocols(a, &cf, &ps, &np, err);
+  int np = 0;
+  int rc = accum_cli_load(a, &cf, ac, &ps, &np, err);
+  if (rc) { free(ac); return rc; }
   cJSON *root = NULL, *arr = NULL;
-  if (!rc && cli_json(a)) {
+  if (cli_json(a)) {
     root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "case", cf.path);
     cJSON_AddItemToObject(root, "checks", gate_checks_json(ac->gate));
     json_add_num(root, "uncertainty_mm", ac->uncertainty_mm);
+    cJSON_AddNumberToObject(root, "structures_used", ac->in.nstructs);
+    if (ac->has_map) cJSON_AddItemToObject(root, "structure_mapping", structmap_to_json(&ac->map));
     arr = cJSON_AddArrayToObject(root, "evaluations");
-  }
-  if (!rc && !root) {
+  } else {
     printf("case %s: %d course(s), %d structure(s) on the reference grid; uncertainty radius %.1f mm\n", cf.path,
            ac->in.ncourses, ac->in.nstructs, ac->uncertainty_mm);
     for (int c = 0; c < ac->in.ncourses; c++) {
@@ -38,43 +39,36 @@ static int run(const rert_args *a, rert_err *err) {
              rbe_model_name(k->rbe), k->is_new ? " (planned)" : "", iv, ac->mapping[c]);
     }
     gate_print_notes(ac->gate, stdout);
+    accum_cli_print_mapping(ac);
   }
   /* all protocols in one call: the DVH of each distinct map is computed once and shared */
   accum_evaluation *evs = NULL;
-  int incomplete = 0;
+  const rert_protocol **pp = calloc(np > 0 ? (size_t)np : 1, sizeof *pp);
+  evs = calloc(np > 0 ? (size_t)np : 1, sizeof *evs);
+  if (!pp || !evs) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
+  for (int i = 0; i < np && !rc; i++) pp[i] = &ps[i];
+  if (!rc) rc = accumulate_evaluate_protocols(&ac->in, pp, np, evs, err);
+  free(pp);
   if (!rc) {
-    const rert_protocol **pp = calloc(np > 0 ? (size_t)np : 1, sizeof *pp);
-    evs = calloc(np > 0 ? (size_t)np : 1, sizeof *evs);
-    if (!pp || !evs) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
-    for (int i = 0; i < np && !rc; i++) pp[i] = &ps[i];
-    if (!rc) rc = accumulate_evaluate_protocols(&ac->in, pp, np, evs, err);
-    free(pp);
-  }
-  for (int i = 0; i < np && !rc; i++) {
-    accum_evaluation *ev = &evs[i];
-    hard += ev->hard_failures;
-    incomplete += ev->hard_incomplete;
-    if (root) cJSON_AddItemToArray(arr, accum_cli_evaluation_json(ev, &ps[i]));
-    else accum_cli_print_evaluation(ev, &ps[i], ac->uncertainty_mm > 0);
-  }
-  for (int i = 0; evs && i < np; i++) accum_evaluation_free(&evs[i]);
-  free(evs);
-  if (!rc) {
-    /* a hard row that could not be completed (structure partly outside the dose grid) is
-     * not a pass: the overall verdict says INCOMPLETE and the exit code is 1 */
-    const char *verdict = hard ? "FAIL" : incomplete ? "INCOMPLETE" : "PASS";
+    for (int i = 0; i < np; i++) {
+      if (root) cJSON_AddItemToArray(arr, accum_cli_evaluation_json(&evs[i], &ps[i]));
+      else accum_cli_print_evaluation(&evs[i], &ps[i], ac->uncertainty_mm > 0);
+    }
+    /* PASS only when every mandatory/acceptable row was evaluated and passed; a failure makes
+     * it FAIL (exit 1), a row without a verdict INCOMPLETE (exit 4) — docs/accumulate.md */
+    accum_overall ov;
+    accumulate_overall(evs, np, &ov);
     if (root) {
-      cJSON_AddNumberToObject(root, "hard_failures", hard);
-      cJSON_AddNumberToObject(root, "hard_incomplete", incomplete);
-      cJSON_AddStringToObject(root, "verdict", verdict);
+      accum_cli_overall_json(evs, np, &ov, root);
       cli_print_json(root);
       root = NULL;
     } else {
-      printf("\nverdict: %s (%d hard constraint failure(s), %d hard constraint(s) incomplete, over %d protocol(s))\n",
-             verdict, hard, incomplete, np);
+      accum_cli_print_overall(evs, np, &ov);
     }
-    if (hard || incomplete) rc = RERT_EVERDICT;
+    rc = accumulate_verdict_status(ov.verdict);
   }
+  for (int i = 0; evs && i < np; i++) accum_evaluation_free(&evs[i]);
+  free(evs);
   cJSON_Delete(root);
   accum_cli_free_protocols(ps, np);
   accum_case_free(ac);
@@ -97,8 +91,12 @@ const rert_cmd rert_cmd_evaluate = {
     "the alpha/beta and prior-dose recovery that constraint assumes and the row its interval "
     "condition selects. Prints value, limit, margin (Gy and %), tier and verdict with an explanation; "
     "with --uncertainty-mm also the worst case. Structures with RTSTRUCT contours are evaluated by the "
-    "DVH engine of `rert dvh` (same numbers). Exit 1 when a mandatory or acceptable constraint fails or "
-    "is incomplete (structure partly outside the dose grid).",
+    "DVH engine of `rert dvh` (same numbers). Every constraint appears with one status: evaluated, "
+    "not applicable (its interval condition does not hold), not evaluated (structure missing, empty, "
+    "degenerate, outside the dose grid) or partly outside the dose grid; ROI names are resolved by the "
+    "case file's structure_map, then data/structure_synonyms.json, and the mapping is printed. Verdict "
+    "PASS only when every mandatory/acceptable row was evaluated and passed; FAIL (exit 1) when one "
+    "fails; otherwise INCOMPLETE (exit 4), naming every mandatory row not evaluated.",
     opts,
     "rert evaluate case.json --protocol care_s0\nrert evaluate case.json --protocol ng2021_npc --protocol ecog_ea3191 --json\n"
     "rert evaluate case.json --protocol care_s0 --uncertainty-mm 3",

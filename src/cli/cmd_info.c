@@ -60,7 +60,11 @@ static cJSON *object_json(const io_object *o) {
     cJSON_AddNumberToObject(j, "fractions_planned", o->fractions_planned);
     cJSON_AddStringToObject(j, "radiation_type", o->radiation_type);
     cJSON_AddStringToObject(j, "referenced_structure_set_uid", o->ref_struct_uid);
+    cJSON_AddStringToObject(j, "plan_label", o->plan_label);
+    cJSON_AddStringToObject(j, "approval_status", o->approval_status);
+    cJSON_AddStringToObject(j, "plan_intent", o->plan_intent);
   }
+  if (o->kind == IO_KIND_RTRECORD) cJSON_AddStringToObject(j, "referenced_plan_uid", o->ref_plan_uid);
   if (o->kind == IO_KIND_REG || o->kind == IO_KIND_DEFORMABLE_REG) {
     cJSON_AddStringToObject(j, "fixed_frame_uid", o->reg_fixed_frame_uid);
     cJSON_AddStringToObject(j, "moving_frame_uid", o->reg_moving_frame_uid);
@@ -88,10 +92,15 @@ static void print_object(const io_index *ix, const io_object *o) {
                                   : "(none)");
       break;
     case IO_KIND_RTPLAN:
-      printf("\n             %s, %d fraction group(s), %d fractions -> structure set %s\n",
+      printf("\n             '%s' %s, %s, %d fraction group(s), %d fractions -> structure set %s\n",
+             o->plan_label, o->approval_status[0] ? o->approval_status : "(no approval status)",
              o->radiation_type[0] ? o->radiation_type : "?", o->nfraction_groups,
              o->fractions_planned,
              o->ref_struct_uid[0] ? label_of(ix, o->ref_struct_uid, 0) : "(none)");
+      break;
+    case IO_KIND_RTRECORD:
+      printf("\n             treatment record -> plan %s\n",
+             o->ref_plan_uid[0] ? label_of(ix, o->ref_plan_uid, 0) : "(none)");
       break;
     case IO_KIND_REG:
     case IO_KIND_DEFORMABLE_REG:

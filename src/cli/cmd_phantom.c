@@ -17,6 +17,7 @@ static const rert_opt phantom_opts[] = {
     {"seed", OPT_INT, "1", "seed: deformation jitter, recurrence position and all UIDs", NULL, 0},
     {"size", OPT_STR, "small", "small (100×100×~90 CT at 3 mm, for tests) or clinical (512×512×~150 at 0.98×0.98×2.5 mm)", NULL, 0},
     {"courses", OPT_INT, "2", "number of courses: 2 (prior + planned) or 3 (two priors + planned)", NULL, 0},
+    {"untidy", OPT_FLAG, NULL, "write the patient as an untidy export: every object in one flat folder DIR/export/ named by its UID, per-beam doses, treatment records, an unapproved alternative plan; DIR/case.json is its hand-written case (what rert case init must reproduce)", NULL, 0},
     PHANTOM_COHORT_OPTS,
     {0}};
 
@@ -50,10 +51,11 @@ static int run_phantom(const rert_args *a, rert_err *err) {
   }
   double t0 = now_s();
   rc = phantom_model_init(m, (unsigned long long)seed, size, courses, err);
-  if (!rc) rc = phantom_write(m, od.work, err);
+  int untidy = cli_flag(a, "untidy");
+  if (!rc) rc = untidy ? phantom_write_untidy(m, od.work, err) : phantom_write(m, od.work, err);
   char what[1200];
-  snprintf(what, sizeof what, "rert phantom --out %s --seed %d --size %s --courses %d", out, seed,
-           size_s, courses);
+  snprintf(what, sizeof what, "rert phantom --out %s --seed %d --size %s --courses %d%s", out, seed,
+           size_s, courses, untidy ? " --untidy" : "");
   if (!rc) rc = fileio_outdir_commit(&od, what, err);
   else fileio_outdir_abort(&od);
   double dt = now_s() - t0;

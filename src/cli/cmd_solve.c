@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/accum_cli.h"
 #include "rert/data.h"
@@ -13,15 +14,14 @@ static int run(const rert_args *a, rert_err *err) {
   rert_case cf;
   accum_case *ac = calloc(1, sizeof *ac);
   if (!ac) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
-  int rc = accum_cli_load(a, &cf, ac, err);
-  if (rc) { free(ac); return rc; }
   rert_protocol *ps = NULL;
+  int np = 0, nr = 0;
+  int rc = accum_cli_load(a, &cf, ac, &ps, &np, err);
+  if (rc) { free(ac); return rc; }
   const rert_protocol **pp = NULL;
   accum_regimen *regs = NULL;
   accum_targets tg;
-  int np = 0, nr = 0;
-  rc = accum_cli_protocols(a, &cf, &ps, &np, err);
-  if (!rc) rc = accumulate_regimens_load(cli_str(a, "regimens"), &regs, &nr, &tg, err);
+  rc = accumulate_regimens_load(cli_str(a, "regimens"), &regs, &nr, &tg, err);
   if (!rc && !(ac->planned_prescription_gy > 0))
     rc = rert_err_set(err, RERT_EINPUT, "%s: the planned course needs prescription_gy to scale its dose", cf.path);
   if (!rc && !(pp = malloc((size_t)np * sizeof *pp))) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
@@ -79,22 +79,47 @@ static int run(const rert_args *a, rert_err *err) {
     }
   }
   free(sol);
+  /* accounting at the planned dose: a mandatory row that cannot be evaluated (structure missing,
+   * empty, outside the grid) could bind any regimen, so the answer is INCOMPLETE, never a PASS */
+  accum_overall ov;
+  memset(&ov, 0, sizeof ov);
+  accum_evaluation *evs = NULL;
+  if (!rc) {
+    evs = calloc((size_t)np + 1, sizeof *evs);
+    if (!evs) rc = rert_err_set(err, RERT_EINTERNAL, "out of memory");
+    if (!rc) rc = accumulate_evaluate_protocols(&ac->in, pp, np, evs, err);
+    if (!rc) accumulate_overall(evs, np, &ov);
+  }
   if (!rc) {
     if (json) {
+      /* the constraint accounting at the planned dose; the solver's own verdict is feasibility */
+      accum_cli_overall_json(evs, np, &ov, cJSON_AddObjectToObject(root, "planned_dose_evaluation"));
+      cJSON_AddStringToObject(root, "verdict", nfeas == 0 ? "FAIL" : ov.hard_not_evaluated ? "INCOMPLETE" : "PASS");
+      cJSON_AddItemToObject(root, "not_evaluated_mandatory",
+                            cJSON_Duplicate(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "planned_dose_evaluation"),
+                                                                "not_evaluated_mandatory"), 1));
       cJSON_AddNumberToObject(root, "feasible_regimens", nfeas);
       cli_print_json(root);
       root = NULL;
     } else {
       printf("\nMAX RX: highest prescription <= the regimen's full dose (dose_max_gy) keeping every mandatory/acceptable row\n"
              "of every protocol (0.01 Gy bisection); full = the full dose fits, reduced = a dose >= the regimen's minimum\n"
-             "fits, NO = not even the minimum (limited by the tightest row). WORST CASE: the same with every course at its\n"
+             "fits, NO = not even the minimum (limited by the tightest row). WORST CASE: the same with every mapped prior at its\n"
              "upper bound within the registration uncertainty radius. RANK: docs/accumulate.md (feasible first, then tumour\n"
              "BED10 up to the curative band's top). Tumour BED: alpha/beta %g with the Thames same-day repair term for BID\n"
              "(tumour repair half-time %g h), no repopulation. LQ is model-dependent above ~6 Gy/fx (SBRT).\n",
              tg.tumour_alpha_beta_gy, tg.tumour_repair_halftime_h);
+      if (ov.hard_not_evaluated) {
+        printf("\nINCOMPLETE: the solver could not check these mandatory/acceptable rows, any of which may bind:\n");
+        accum_cli_print_overall(evs, np, &ov);
+      }
     }
+    /* no feasible regimen: FAIL (1); else a mandatory row not evaluated: INCOMPLETE (4) */
     if (nfeas == 0) rc = RERT_EVERDICT;
+    else if (ov.hard_not_evaluated) rc = RERT_EINCOMPLETE;
   }
+  for (int i = 0; evs && i < np; i++) accum_evaluation_free(&evs[i]);
+  free(evs);
   cJSON_Delete(root);
   free(pp);
   free(regs);
@@ -120,7 +145,9 @@ const rert_cmd rert_cmd_solve = {
     "palliative, carbon LEM) and finds by bisection the highest prescription up to the regimen's "
     "nominal dose for which every mandatory/acceptable constraint of the protocol(s) holds on the "
     "cumulative dose. Reports tumour BED10/EQD2 against the S4 curative (60-70 Gy10) and palliative "
-    "(20-40 Gy10) bands and the constraint that limits it. Exit 1 when no regimen is feasible.",
+    "(20-40 Gy10) bands and the constraint that limits it. Exit 1 when no regimen is feasible; exit 4 "
+    "(INCOMPLETE) when a mandatory/acceptable constraint could not be evaluated at all (structure "
+    "missing, empty, outside the dose grid): it is named, and any regimen could be limited by it.",
     opts,
     "rert solve case.json --protocol care_s0\nrert solve case.json --protocol ng2021_npc --json",
     1, 1, run};

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "rert/clinical.h"
+#include "rert/compare.h"
 #include "rert/data.h"
 
 static const char *str_or(const cJSON *o, const char *k, const char *dflt) {
@@ -111,7 +112,7 @@ int ars_match_case(const rert_case *c, const rpa_result *rpa, ars_rule rule, ars
     snprintf(why, sizeof why, "salvage resection done (margins %s, ENE %s) -> KQ2 adjuvant scenario",
              k->salvage_margins[0] ? k->salvage_margins : "unknown", casefile_tri_name(k->salvage_ene));
   } else if (k->rapid_progression == CASE_YES ||
-             (k->rapid_progression == CASE_UNKNOWN && rpa && min_months > 0 && rpa->interval_months < min_months)) {
+             (k->rapid_progression == CASE_UNKNOWN && rpa && min_months > 0 && rert_lt(rpa->interval_months, min_months))) {
     id = "1";
     if (k->rapid_progression == CASE_YES)
       snprintf(why, sizeof why, "rapid locoregional recurrence -> KQ1 (incurable, RPA class %d)", rpa ? rpa->rpa_class : 0);

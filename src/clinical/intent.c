@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rert/clinical.h"
+#include "rert/compare.h"
 #include "rert/data.h"
 #include "rert/radbio.h"
 
@@ -59,15 +60,15 @@ int intent_assess_case(const rert_case *c, intent_result *out, rert_err *err) {
     rert_err e2;
     if (casefile_interval_months(c, last, &out->interval_months, &e2)) out->interval_months = NAN;
   }
-  out->interval_below_minimum = isfinite(out->interval_months) && out->interval_months < min_months;
+  out->interval_below_minimum = isfinite(out->interval_months) && rert_lt(out->interval_months, min_months);
   const case_course *planned = casefile_planned_course(c);
   if (planned) {
     if ((rc = course_bed(planned, ab, &out->planned_bed10_gy, err))) return rc;
     out->planned_eqd2_gy = radbio_bed_to_eqdx(out->planned_bed10_gy, 2.0, ab);
     double b = out->planned_bed10_gy;
     snprintf(out->bed_range, sizeof out->bed_range, "%s",
-             b > out->curative_hi_gy ? "above_curative" : b >= out->curative_lo_gy ? "curative"
-             : b > out->palliative_hi_gy ? "between" : b >= out->palliative_lo_gy ? "palliative"
+             rert_gt(b, out->curative_hi_gy) ? "above_curative" : rert_ge(b, out->curative_lo_gy) ? "curative"
+             : rert_gt(b, out->palliative_hi_gy) ? "between" : rert_ge(b, out->palliative_lo_gy) ? "palliative"
              : "below_palliative");
   }
   for (int i = 0; i < c->ncourses; i++) {
@@ -99,14 +100,14 @@ int intent_assess_case(const rert_case *c, intent_result *out, rert_err *err) {
     out->ars_reirradiation = -1;
     snprintf(out->ars_reason, sizeof out->ars_reason, "needs a prior and a planned course");
   } else {
-    int new_ok = out->planned_eqd2_gy >= new_min;
-    int prior_ok = out->prior_eqd2_gy >= prior_min && out->prior_eqd2_gy <= prior_max;
+    int new_ok = rert_ge(out->planned_eqd2_gy, new_min);
+    int prior_ok = rert_ge(out->prior_eqd2_gy, prior_min) && rert_le(out->prior_eqd2_gy, prior_max);
     out->ars_reirradiation = new_ok && prior_ok;
     snprintf(out->ars_reason, sizeof out->ars_reason,
              "planned EQD2(a/b %g) %.1f Gy %s %g; prior prescription EQD2 %.1f Gy %s [%g, %g]%s", ab,
              out->planned_eqd2_gy, new_ok ? ">=" : "<", new_min, out->prior_eqd2_gy,
              prior_ok ? "within" : "outside", prior_min, prior_max,
-             out->prior_eqd2_gy > prior_max ? " (prior dose above the ARS range: still a re-irradiation, outside the definition's cohort)" : "");
+             rert_gt(out->prior_eqd2_gy, prior_max) ? " (prior dose above the ARS range: still a re-irradiation, outside the definition's cohort)" : "");
   }
   return RERT_OK;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "rert/clinical.h"
+#include "rert/compare.h"
 #include "rert/data.h"
 #include "rert/geom.h"
 
@@ -36,8 +37,11 @@ int recurrence_classify(double f, recurrence_boundary b, recurrence_result *out,
     rc = json_get_number(cJSON_GetObjectItemCaseSensitive(doc, "marginal_min_fraction"), "value",
                          &marg_min, "recurrence_pattern.json: marginal_min_fraction", err);
   if (!rc) {
-    int in = b == BOUNDARY_DAWSON ? f >= in_min : f > in_min;
-    out->cls = in ? RECUR_IN_FIELD : f >= marg_min ? RECUR_MARGINAL : RECUR_OUT_OF_FIELD;
+    /* boundaries decided with the project's tolerance (rert/compare.h): 0.6/3.0 = 0.2 is
+     * marginal and 2.85/3.0 = 0.95 is in-field under Dawson's >= and marginal under S4's >,
+     * whatever float32 storage of the volumes did to the last bits */
+    int in = b == BOUNDARY_DAWSON ? rert_ge(f, in_min) : rert_gt(f, in_min);
+    out->cls = in ? RECUR_IN_FIELD : rert_ge(f, marg_min) ? RECUR_MARGINAL : RECUR_OUT_OF_FIELD;
     snprintf(out->label, sizeof out->label, "%s",
              out->cls == RECUR_IN_FIELD ? "in-field" : out->cls == RECUR_MARGINAL ? "marginal" : "out-of-field");
     const cJSON *cl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "classes"), out->label);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "rert/clinical.h"
+#include "rert/compare.h"
 #include "rert/data.h"
 
 int rpa_origin_parse(const char *s, rpa_origin *o, rert_err *err) {
@@ -81,8 +82,9 @@ int rpa_classify(double interval_class1_months, double interval_class3_months, c
   out->threshold_months = thr;
   out->interval_class1_months = interval_class1_months;
   out->interval_months = interval_class3_months;
-  int long1 = interval_class1_months > thr;  /* class I needs "> 2 years" */
-  int short3 = interval_class3_months <= thr; /* class III needs "≤ 2 years" */
+  /* cut-points decided with the project's tolerance (rert/compare.h) */
+  int long1 = rert_gt(interval_class1_months, thr);  /* class I needs "> 2 years" */
+  int short3 = rert_le(interval_class3_months, thr); /* class III needs "≤ 2 years" */
   int cls = 0;
   if (long1 && resected == CASE_YES) cls = 1;
   else if (short3 && organ_dysfunction == CASE_YES) cls = 3;

@@ -4,7 +4,8 @@
  * (Chen 2017 three tiers), myelopathy (Nieder verified rule via recovery.h) and temporal-lobe
  * necrosis (Ng 2021 limits). All cut-points, rates and citations come from
  * data/toxicity_risk.json; comparisons are strict exactly as the sources word them, so a value
- * on a cut-point falls on the documented side (e.g. Chen: 95 Gy exactly is intermediate).
+ * on a cut-point falls on the documented side (e.g. Chen: 95 Gy exactly is intermediate), and
+ * "on the cut-point" is decided with the project's tolerance (rert/compare.h).
  */
 #include <math.h>
 #include <stdarg.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 
 #include "rert/clinical.h"
+#include "rert/compare.h"
 #include "rert/data.h"
 #include "rert/recovery.h"
 
@@ -106,12 +108,12 @@ int risk_carotid(const carotid_inputs *in, risk_result *out, rert_err *err) {
   int major = 0, minor = 0, other = 0;
   double d = in->cumulative_eqd2_gy;
   if (isfinite(d)) {
-    if (d > hi) { major++; add_factor(out, "cumulative carotid EQD2 %.1f Gy > %g Gy", d, hi); }
-    else if (d > lo) { minor++; add_factor(out, "cumulative carotid EQD2 %.1f Gy > %g Gy", d, lo); }
+    if (rert_gt(d, hi)) { major++; add_factor(out, "cumulative carotid EQD2 %.1f Gy > %g Gy", d, hi); }
+    else if (rert_gt(d, lo)) { minor++; add_factor(out, "cumulative carotid EQD2 %.1f Gy > %g Gy", d, lo); }
   } else {
     add_factor(out, "cumulative carotid EQD2 unknown (no carotid point dose or DICOM)");
   }
-  if (isfinite(in->encasement_deg) && in->encasement_deg > enc) {
+  if (isfinite(in->encasement_deg) && rert_gt(in->encasement_deg, enc)) {
     major++; other++; add_factor(out, "tumour encasement %.0f deg > %g deg", in->encasement_deg, enc);
   }
   if (in->invasion == CASE_YES) { major++; other++; add_factor(out, "carotid invasion"); }
@@ -121,7 +123,7 @@ int risk_carotid(const carotid_inputs *in, risk_result *out, rert_err *err) {
   if (in->flap == CASE_YES) { minor++; other++; add_factor(out, "flap reconstruction / prior surgery"); }
   if (in->deep_neck_infection == CASE_YES) { minor++; other++; add_factor(out, "deep-neck infection"); }
   if (in->hypofractionated) { minor++; add_factor(out, "hypofractionated (SBRT) re-irradiation"); }
-  if (isfinite(d) && d > vh && in->hypofractionated && other >= min_other) out->tier = TIER_VERY_HIGH;
+  if (isfinite(d) && rert_gt(d, vh) && in->hypofractionated && other >= min_other) out->tier = TIER_VERY_HIGH;
   else if (major) out->tier = TIER_HIGH;
   else if (minor) out->tier = TIER_INTERMEDIATE;
   else if (isfinite(d)) out->tier = TIER_LOW;
@@ -140,10 +142,10 @@ int risk_orn(double dose, const char *dental, case_tri extractions, risk_result 
   if (t.rc) return tox_close(&t);
   int poor = dental && !strcmp(dental, "poor");
   if (isfinite(dose)) {
-    if (dose >= hi) {
+    if (rert_ge(dose, hi)) {
       out->tier = TIER_HIGH;
       add_factor(out, "cumulative mandible EQD2 %.1f Gy >= %g Gy (Bots 2017 band)", dose, hi);
-      if (dose > s4) add_factor(out, "above the S4 constraint ~%g-120 Gy", s4);
+      if (rert_gt(dose, s4)) add_factor(out, "above the S4 constraint ~%g-120 Gy", s4);
     } else {
       out->tier = (poor || extractions == CASE_YES) ? TIER_INTERMEDIATE : TIER_LOW;
       add_factor(out, "cumulative mandible EQD2 %.1f Gy < %g Gy", dose, hi);
@@ -172,13 +174,13 @@ int risk_brachial_plexus(double interval_months, double dmax, risk_result *out, 
   if (t.rc) return tox_close(&t);
   if (isfinite(interval_months) && isfinite(dmax)) {
     /* Chen 2017: low = interval > 2 y AND < 95 Gy; high = interval < 2 y AND > 95 Gy */
-    if (interval_months > im && dmax < dg) out->tier = TIER_LOW;
-    else if (interval_months < im && dmax > dg) out->tier = TIER_HIGH;
+    if (rert_gt(interval_months, im) && rert_lt(dmax, dg)) out->tier = TIER_LOW;
+    else if (rert_lt(interval_months, im) && rert_gt(dmax, dg)) out->tier = TIER_HIGH;
     else out->tier = TIER_INTERMEDIATE;
     add_factor(out, "interval %.1f months (%s %g)", interval_months,
-               interval_months > im ? ">" : interval_months < im ? "<" : "=", im);
+               rert_gt(interval_months, im) ? ">" : rert_lt(interval_months, im) ? "<" : "=", im);
     add_factor(out, "cumulative brachial plexus Dmax %.1f Gy (%s %g)", dmax,
-               dmax > dg ? ">" : dmax < dg ? "<" : "=", dg);
+               rert_gt(dmax, dg) ? ">" : rert_lt(dmax, dg) ? "<" : "=", dg);
     snprintf(out->estimate, sizeof out->estimate, "%s", tox_rate(&t, risk_tier_name(out->tier)));
   } else {
     add_factor(out, isfinite(dmax) ? "interval unknown" : "cumulative brachial plexus dose unknown");
@@ -220,7 +222,7 @@ int risk_temporal_lobe(double d, risk_result *out, rert_err *err) {
   double des = tox_value(&t, "desirable_le_gy"), acc = tox_value(&t, "acceptable_le_gy");
   if (t.rc) return tox_close(&t);
   if (isfinite(d)) {
-    out->tier = d <= des ? TIER_LOW : d <= acc ? TIER_INTERMEDIATE : TIER_HIGH;
+    out->tier = rert_le(d, des) ? TIER_LOW : rert_le(d, acc) ? TIER_INTERMEDIATE : TIER_HIGH;
     add_factor(out, "cumulative temporal lobe D0.03cc EQD2 %.1f Gy (desirable <= %g, acceptable <= %g)", d, des, acc);
     snprintf(out->estimate, sizeof out->estimate, "%s", tox_rate(&t, risk_tier_name(out->tier)));
   } else {

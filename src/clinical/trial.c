@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "rert/clinical.h"
+#include "rert/compare.h"
 #include "rert/data.h"
 
 static double param(const cJSON *doc, const char *k, rert_err *err, int *rc) {
@@ -89,16 +90,16 @@ int trial_sphic_check(const rert_case *c, trial_result *out, rert_err *err) {
       } else if (!k->subsite[0] || isnan(interval)) {
         snprintf(t->detail, sizeof t->detail, "needs $.clinical.subsite, recurrence_date and the prior course end date");
       } else {
-        t->status = interval > min_int ? CRIT_MET : CRIT_NOT_MET;
+        t->status = rert_gt(interval, min_int) ? CRIT_MET : CRIT_NOT_MET;
         snprintf(t->detail, sizeof t->detail, "recurrence %.1f months after the end of prior RT (> %g required)", interval, min_int);
       }
     } else if (!strcmp(check, "recurrence_within_12m")) {
       if (!isnan(interval)) {
-        t->status = interval <= min_int ? CRIT_MET : CRIT_NOT_MET;
+        t->status = rert_le(interval, min_int) ? CRIT_MET : CRIT_NOT_MET;
         snprintf(t->detail, sizeof t->detail, "interval %.1f months", interval);
       } else snprintf(t->detail, sizeof t->detail, "needs $.clinical.recurrence_date");
     } else if (!strcmp(check, "prior_imxt_ge_66")) {
-      if (!isnan(max_imxt_dose) && max_imxt_dose >= min_dose) t->status = CRIT_MET;
+      if (!isnan(max_imxt_dose) && rert_ge(max_imxt_dose, min_dose)) t->status = CRIT_MET;
       else if (technique_known && nprior) t->status = CRIT_NOT_MET;
       snprintf(t->detail, sizeof t->detail, isnan(max_imxt_dose) ? "no prior IMXT course with a stated technique"
                : "highest prior IMXT prescription %.1f Gy (>= %g required)", max_imxt_dose, min_dose);

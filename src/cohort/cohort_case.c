@@ -174,10 +174,11 @@ static int evaluate(const cohort_params *p, const rert_case *cf, accum_case *ac,
     for (int i = p->nrecovery; i < np; i++) {
       const accum_evaluation *ev = &evs[i];
       hard += ev->hard_failures;
-      incomplete += ev->hard_incomplete;
+      /* mandatory rows without a verdict: incomplete, structure missing, empty, off the grid */
+      incomplete += ev->hard_not_evaluated;
       cJSON *x = cJSON_CreateObject();
       cJSON_AddStringToObject(x, "protocol", ps[i].name);
-      cJSON_AddStringToObject(x, "verdict", ev->hard_failures ? "FAIL" : ev->hard_incomplete ? "INCOMPLETE" : "PASS");
+      cJSON_AddStringToObject(x, "verdict", ev->hard_failures ? "FAIL" : ev->hard_not_evaluated ? "INCOMPLETE" : "PASS");
       cJSON_AddNumberToObject(x, "hard_failures", ev->hard_failures);
       cJSON_AddNumberToObject(x, "hard_incomplete", ev->hard_incomplete);
       cJSON_AddNumberToObject(x, "desirable_failures", ev->desirable_failures);
@@ -286,8 +287,26 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
     set_failed(r, "failed", RERT_EINTERNAL, "out of memory");
     goto done;
   }
-  accum_case_opts o = {p->uncertainty_mm, p->rule};
-  rc = accum_case_load(&cf, &o, ac, &e); /* runs the DICOM gate first */
+  accum_case_opts o;
+  memset(&o, 0, sizeof o);
+  o.uncertainty_mm = p->uncertainty_mm;
+  o.rule = p->rule;
+  /* the structures needed (rasterised) are those the verdict protocols constrain, plus every
+   * organ with tissue parameters and every target (docs/structures.md) */
+  int nreal = p->nprotocols ? p->nprotocols : cf.nprotocols, nl = 0;
+  rert_protocol *vp = calloc((size_t)nreal + 1, sizeof *vp);
+  const rert_protocol **vpp = calloc((size_t)nreal + 1, sizeof *vpp);
+  rc = vp && vpp ? RERT_OK : rert_err_set(&e, RERT_EINTERNAL, "out of memory");
+  for (; nl < nreal && !rc; nl++) {
+    rc = protocol_load(p->nprotocols ? p->protocols[nl] : cf.protocols[nl], &vp[nl], &e);
+    vpp[nl] = &vp[nl];
+  }
+  o.protocols = vpp;
+  o.nprotocols = rc ? 0 : nreal;
+  if (!rc) rc = accum_case_load(&cf, &o, ac, &e); /* runs the DICOM gate first */
+  for (int i = 0; i < nl && vp; i++) protocol_free(&vp[i]);
+  free(vp);
+  free(vpp);
   char gate[96];
   cohort_gate_status(ac, gate, sizeof gate);
   cJSON_AddStringToObject(r, "gate", gate);
@@ -328,14 +347,14 @@ int cohort_case_run(const cohort_params *p, const char *param_sha256, const coho
     if (!rr) {
       co.out_dir = od.work;
       rr = consult_run(&co, &cs, &e);
-      if (rr == RERT_OK || rr == RERT_EVERDICT) {
+      if (rr == RERT_OK || rr == RERT_EVERDICT || rr == RERT_EINCOMPLETE) {
         int crc = fileio_outdir_commit(&od, "rert cohort run --report-dir", &e);
         if (crc) rr = crc;
       } else {
         fileio_outdir_abort(&od);
       }
     }
-    if (rr == RERT_OK || rr == RERT_EVERDICT) cJSON_AddStringToObject(r, "report", out);
+    if (rr == RERT_OK || rr == RERT_EVERDICT || rr == RERT_EINCOMPLETE) cJSON_AddStringToObject(r, "report", out);
     else cJSON_AddStringToObject(r, "report_error", e.msg);
   }
 done:

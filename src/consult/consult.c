@@ -167,7 +167,7 @@ int consult_write_dicom(consult_ctx *c, const char *dir, int *nfiles, rert_err *
                          BOUND_NOMINAL, note, nfiles, err);
   if (!rc && c->has_worst) {
     snprintf(note, sizeof note,
-             "WORST CASE = UPPER BOUND of the cumulative EQD2: every course's mapped dose replaced by "
+             "WORST CASE = UPPER BOUND of the cumulative EQD2: every mapped prior course's dose replaced by "
              "its maximum within the %.1f mm registration uncertainty radius; not a deliverable dose",
              c->o->uncertainty_mm);
     snprintf(label, sizeof label, "rert WORST CASE (upper bound %.1fmm) cum EQD2", c->o->uncertainty_mm);

@@ -16,8 +16,8 @@
 #include "rert/register.h"
 #include "rert/regqa.h"
 #include "rert/report.h"
+#include "rert/structmap.h"
 
-#define CONSULT_MAX_ROIS ACCUM_MAX_STRUCTS
 #define CONSULT_MAX_SOLVER 32
 
 typedef struct {
@@ -43,6 +43,7 @@ typedef struct {
   rert_image_series ct;
   int has_ss;
   rert_structure_set ss;
+  rert_slice_geom slices;            /* slices the contours stand for: the CT's, else inferred */
   int has_dose[RERT_CASE_MAX_COURSES];
   rert_rtdose dose[RERT_CASE_MAX_COURSES];
   consult_reg reg[RERT_CASE_MAX_COURSES];
@@ -53,11 +54,18 @@ typedef struct {
   rert_volume mapped_part[RERT_CASE_MAX_COURSES][ACCUM_MAX_PARTS]; /* fraction groups, mapped */
   rert_volume upper_part[RERT_CASE_MAX_COURSES][ACCUM_MAX_PARTS];
   int has_upper;
+  /* structures: every ROI resolved (map), the needed ones rasterised, sorted by name; index k
+   * is the same in roi/mask/maskvol/is_target and in.structs (no fixed limit) */
+  int has_map;
+  rert_structmap map;
+  unsigned char *needed;             /* [map.n] */
   int nroi;
-  const rert_roi *roi[CONSULT_MAX_ROIS];
-  rert_mask mask[CONSULT_MAX_ROIS];
-  rert_volume maskvol[CONSULT_MAX_ROIS];
-  int is_target[CONSULT_MAX_ROIS];
+  const smap_entry **entry;          /* [nroi]: its entry in map */
+  const rert_roi **roi;              /* [nroi] */
+  rert_mask *mask;                   /* [nroi]; zeroed (maskvol[k].data NULL) when the ROI is
+                                        empty or its contours are not usable */
+  rert_volume *maskvol;              /* [nroi] */
+  int *is_target;                    /* [nroi] */
   int irec;                          /* recurrence ROI index, −1 none */
   accum_input in;
   accum_result res;

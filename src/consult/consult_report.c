@@ -117,8 +117,8 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
                                                               : "data/tissues.json");
     cJSON_AddStringToObject(row, "recovery_model", c->in.structs[k].recovery[il >= 0 ? il : 0]);
     if (ov && ov->recovery[0]) cJSON_AddStringToObject(row, "recovery_from", "case override");
-    add_num(row, "recovered_fraction_pct", il >= 0 ? 100.0 * c->res.recovered_fraction[il][k] : NAN);
-    add_num(row, "volume_cc", geom_mask_volume_cc(&c->mask[k]));
+    add_num(row, "recovered_fraction_pct", il >= 0 ? 100.0 * accum_result_recovered(&c->res, il, k) : NAN);
+    add_num(row, "volume_cc", c->maskvol[k].data ? geom_mask_volume_cc(&c->mask[k]) : NAN);
   }
   snprintf(buf, sizeof buf,
            "Voxels outside every listed structure: alpha/beta %.1f Gy (targets %.1f Gy), recovery '%s'.",
@@ -190,11 +190,59 @@ static const char *verdict_word(accum_verdict v) {
   }
 }
 
+/* How every ROI of the reference structure set was resolved (rert/structmap.h): the name used,
+ * by which rule (case file structure_map, TG-263 name, synonym table), the role and why, and
+ * whether the consult used it. Unmapped ROIs are listed, never silently dropped. */
+static void table_structure_mapping(consult_ctx *c, cJSON *s) {
+  if (!c->has_map) return;
+  static const report_column cols[] = {
+      {"roi_name", "ROI", 0, NULL},          {"name", "Used as", 0, NULL},
+      {"role", "Role", 0, NULL},             {"how_text", "How the name was resolved", 0, NULL},
+      {"role_text", "Why this role", 0, NULL}, {"used", "Used", 0, NULL}};
+  char cap[1400];
+  int unused = 0;
+  for (int i = 0; i < c->map.n; i++) unused += c->map.e[i].role != SROLE_ORGAN && c->map.e[i].role != SROLE_TARGET;
+  snprintf(cap, sizeof cap,
+           "Structure identity: every ROI of %s (%d ROIs, %d not used) resolved by the case file's structure_map, "
+           "then the synonym table data/structure_synonyms.json (AAPM TG-263 names), else unmapped. Derived "
+           "structures (PRV, opt, z_ helpers, margins) never map to the organ; a constraint whose organ no ROI "
+           "resolves to is NOT EVALUATED in section 4.",
+           c->map.source, c->map.n, unused);
+  cJSON *rows = report_add_table(s, "structure_mapping", cap, cols, (int)(sizeof cols / sizeof cols[0]));
+  for (int i = 0; i < c->map.n; i++) {
+    const smap_entry *e = &c->map.e[i];
+    cJSON *row = report_table_row(rows);
+    cJSON_AddStringToObject(row, "roi_name", e->local);
+    cJSON_AddNumberToObject(row, "roi_number", e->roi_number);
+    cJSON_AddStringToObject(row, "interpreted_type", e->interpreted_type);
+    cJSON_AddStringToObject(row, "name", e->name[0] ? e->name : "-");
+    cJSON_AddStringToObject(row, "how", structmap_how_name(e->how));
+    cJSON_AddStringToObject(row, "role", structmap_role_name(e->role));
+    cJSON_AddStringToObject(row, "how_text", e->how_text);
+    cJSON_AddStringToObject(row, "role_text", e->role_text);
+    int used = c->needed && c->needed[i];
+    cJSON_AddStringToObject(row, "used", used ? (e->ncontours ? "yes" : "no (empty)")
+                                              : (e->role == SROLE_ORGAN ? "no (not needed)" : "no"));
+  }
+  for (int w = 0; w < c->map.nwarnings; w++) report_add_note(s, "info", c->map.warnings[w]);
+}
+
+static const char *row_status_word(const accum_eval_row *e) {
+  switch (e->status) {
+    case ROW_EVALUATED: return "evaluated";
+    case ROW_PARTLY_OUTSIDE: return "partly outside dose grid";
+    case ROW_NOT_APPLICABLE: return "not applicable";
+    default: return "NOT EVALUATED";
+  }
+}
+
 static void section_constraints(consult_ctx *c, rert_report *r, consult_summary *sum) {
   cJSON *s = report_add_section(r, "constraints", "4. Constraint evaluation (nominal and worst case)");
+  table_structure_mapping(c, s);
   static const report_column cols[] = {
       {"structure", "Structure", 0, NULL},   {"metric", "Metric", 0, NULL},
       {"tier", "Tier", 0, "tier"},           {"alpha_beta_gy", "\xce\xb1/\xce\xb2 (Gy)", 1, NULL},
+      {"status_text", "Status", 0, NULL},
       {"value", "Value", 2, NULL},           {"limit_text", "Limit", 0, NULL},
       {"margin", "Margin", 2, NULL},         {"verdict", "Nominal", 0, "verdict"},
       {"worst_value", "Worst value", 2, NULL}, {"worst_verdict", "Worst case", 0, "verdict"}};
@@ -209,20 +257,36 @@ static void section_constraints(consult_ctx *c, rert_report *r, consult_summary 
       if (protocol_tier_is_hard(e->c->tier)) hard_nom += fn, hard_wc += fw;
       else if (e->c->tier == TIER_DESIRABLE) des_nom += fn, des_wc += fw;
     }
-    char cap[600];
+    char cap[700];
     snprintf(cap, sizeof cap,
              "Protocol %s: %s. Hard failures: %d nominal, %d worst case; desirable failures: %d "
-             "nominal, %d worst case; not evaluated: %d.",
-             c->prot[p].name, c->prot[p].title, hard_nom, hard_wc, des_nom, des_wc, ev->not_evaluated);
+             "nominal, %d worst case; not evaluated: %d (%d mandatory/acceptable).",
+             c->prot[p].name, c->prot[p].title, hard_nom, hard_wc, des_nom, des_wc, ev->not_evaluated,
+             ev->hard_not_evaluated);
     cJSON *rows = report_add_table(s, c->prot[p].name, cap, cols, (int)(sizeof cols / sizeof cols[0]));
     sum->hard_failures += hard_nom;
     sum->hard_incomplete += ev->hard_incomplete;
+    sum->hard_not_evaluated += ev->hard_not_evaluated;
     sum->partial_rows += ev->partial_rows;
     for (int k = 0; k < ev->nrows; k++) {
       const accum_eval_row *e = &ev->rows[k];
       cJSON *row = report_table_row(rows);
       cJSON_AddStringToObject(row, "constraint_id", e->c->id);
       cJSON_AddStringToObject(row, "structure", e->structure);
+      if (e->roi_name[0]) cJSON_AddStringToObject(row, "roi_name", e->roi_name);
+      /* one status per row (docs/accumulate.md "Every constraint accounted for") */
+      cJSON_AddStringToObject(row, "status", accum_row_status_name(e->status));
+      if (e->reason != NE_NONE) cJSON_AddStringToObject(row, "reason", accum_ne_reason_name(e->reason));
+      {
+        char st[96];
+        snprintf(st, sizeof st, "%s%s%s", row_status_word(e), e->reason != NE_NONE ? ": " : "",
+                 e->reason != NE_NONE ? accum_ne_reason_name(e->reason) : "");
+        if (e->status == ROW_PARTLY_OUTSIDE && isfinite(e->outside_pct))
+          snprintf(st, sizeof st, "%s (%.1f %% outside)", row_status_word(e), e->outside_pct);
+        cJSON_AddStringToObject(row, "status_text", st);
+      }
+      cJSON_AddBoolToObject(row, "mandatory_not_evaluated", accumulate_row_unevaluated_hard(e));
+      add_num(row, "outside_pct", e->outside_pct);
       cJSON_AddStringToObject(row, "metric", e->c->metric.text);
       cJSON_AddStringToObject(row, "tier", protocol_tier_name(e->c->tier));
       cJSON_AddStringToObject(row, "scope", protocol_scope_name(e->c->scope));
@@ -301,6 +365,7 @@ static void section_dvh(consult_ctx *c, rert_report *r) {
   report_add_paragraph(s, "Each course in EQD2 at the structure's alpha/beta (dashed), the prior courses after recovery (dotted), the cumulative EQD2 (black) and, when computed, the worst case within the registration uncertainty (red dashed). Red markers are the hard limits of the first protocol: a line for Dmax/Dxcc-type limits, a diamond at (dose, volume) for Dx%.");
   for (int k = 0; k < c->nroi; k++) {
     const char *name = c->in.structs[k].name;
+    if (!c->maskvol[k].data) continue; /* empty or unusable contours: nothing to plot */
     /* plot structures that carry a constraint, and the recurrence */
     int constrained = k == c->irec;
     for (int p = 0; p < c->nprot && !constrained; p++)
@@ -348,10 +413,12 @@ static int section_slices(consult_ctx *c, rert_report *r, rert_err *err) {
   static const double cand[] = {20, 40, 60, 80, 100, 120, 140};
   for (int q = 0; q < 7 && nl < 7; q++)
     if (cand[q] < mx) levels[nl++] = cand[q];
-  report_outline ol[CONSULT_MAX_ROIS];
+  report_outline *ol = calloc(c->nroi > 0 ? (size_t)c->nroi : 1, sizeof *ol);
+  if (!ol) return rert_err_set(err, RERT_EINTERNAL, "report: out of memory");
   int no = 0;
   for (int k = 0; k < c->nroi; k++) {
     const rert_roi *roi = c->roi[k];
+    if (!c->maskvol[k].data) continue;
     ol[no].name = c->in.structs[k].name;
     ol[no].mask = &c->maskvol[k];
     memcpy(ol[no].rgb, roi->color_rgb, 3);
@@ -368,12 +435,13 @@ static int section_slices(consult_ctx *c, rert_report *r, rert_err *err) {
     size_t n;
     int w, h;
     int rc = report_render_slice_png(&spec, (report_plane)p, &png, &n, &w, &h, err);
-    if (rc) return rc;
+    if (rc) { free(ol); return rc; }
     char cap[160];
     snprintf(cap, sizeof cap, "%s plane through (%.1f, %.1f, %.1f) mm LPS.", caps[p], centre[0], centre[1], centre[2]);
     rc = report_add_image(r, s, ids[p], cap, png, n, w, h, err);
-    if (rc) return rc;
+    if (rc) { free(ol); return rc; }
   }
+  free(ol);
   return RERT_OK;
 }
 
@@ -403,6 +471,7 @@ static void section_budget(consult_ctx *c, rert_report *r) {
                                        {"exhausted_pct", "Limit already reached (% of voxels)", 1, NULL}};
   cJSON *rows = report_add_table(s, "remaining", NULL, cols, 4);
   for (int k = 0; k < c->nroi; k++) {
+    if (!c->maskvol[k].data) continue;
     double rmin = INFINITY, dmin = INFINITY;
     long nin = 0, nex = 0;
     size_t n = volume_count(&c->remaining);
@@ -432,7 +501,7 @@ static void section_budget(consult_ctx *c, rert_report *r) {
            "Regimen solver: for each regimen of data/regimens.json the planned dose distribution "
            "(normalised to its %.2f Gy prescription) is scaled, in the regimen's fractions, to the "
            "highest prescription within the regimen's clinical range that keeps every one of the "
-           "%d hard rows of %s (bisection to 0.01 Gy), nominally and with every course at its upper "
+           "%d hard rows of %s (bisection to 0.01 Gy), nominally and with every mapped prior course at its upper "
            "bound within %.1f mm. The limiting row is the one that fails first above that dose. "
            "Tumour BED10: alpha/beta %g Gy with the Thames same-day repair term for BID regimens "
            "(tumour repair half-time %g h; %s), no repopulation term; bands: curative BED10 %g-%g Gy, "
@@ -547,8 +616,8 @@ typedef struct {
   char error[1400];          /* why not */
   int from_dicom;            /* toxicity organ doses from the DICOM accumulation */
   char fallback_note[1400];  /* the DICOM doses could not be used: why */
-  double hot[CONSULT_MAX_ROIS];
-  long hotv[CONSULT_MAX_ROIS];
+  double *hot;               /* [nroi] toxicity dose per structure (NaN none) */
+  long *hotv;                /* [nroi] its voxel (-1 none) */
   int has_rr;
   double overlap_f;
   recurrence_result rr;
@@ -557,7 +626,9 @@ typedef struct {
 
 static void clin_run(consult_ctx *c, clin_state *st) {
   memset(st, 0, sizeof *st);
-  for (int k = 0; k < CONSULT_MAX_ROIS; k++) st->hot[k] = NAN, st->hotv[k] = -1;
+  st->hot = calloc((size_t)c->nroi + 1, sizeof *st->hot);
+  st->hotv = calloc((size_t)c->nroi + 1, sizeof *st->hotv);
+  for (int k = 0; st->hot && st->hotv && k < c->nroi; k++) st->hot[k] = NAN, st->hotv[k] = -1;
   const case_course *last = casefile_last_prior(&c->cs);
   rert_err e;
   if (c->irec >= 0 && last) {
@@ -570,9 +641,9 @@ static void clin_run(consult_ctx *c, clin_state *st) {
   }
   clinical_options co = clinical_options_default();
   if (st->has_rr) co.overlap_fraction = st->overlap_f;
-  enum { MAXROWS = CONSULT_MAX_ROIS * RERT_CASE_MAX_COURSES };
-  clinical_organ_dose *od = calloc(MAXROWS, sizeof *od);
-  int nod = od ? organ_doses_from_dicom(c, od, MAXROWS, st->hot, st->hotv) : 0;
+  const int MAXROWS = (c->nroi > 0 ? c->nroi : 1) * RERT_CASE_MAX_COURSES;
+  clinical_organ_dose *od = calloc((size_t)MAXROWS, sizeof *od);
+  int nod = od && st->hot && st->hotv ? organ_doses_from_dicom(c, od, MAXROWS, st->hot, st->hotv) : 0;
   co.organ_doses = od;
   co.norgan_doses = nod;
   st->from_dicom = nod > 0;
@@ -588,6 +659,14 @@ static void clin_run(consult_ctx *c, clin_state *st) {
   }
   if (!st->cj) snprintf(st->error, sizeof st->error, "%s", e.msg);
   free(od);
+}
+
+static void clin_free(clin_state *st) {
+  if (!st) return;
+  cJSON_Delete(st->cj);
+  free(st->hot);
+  free(st->hotv);
+  free(st);
 }
 
 static const char *js(const cJSON *o, const char *k) {
@@ -908,31 +987,47 @@ static cJSON *summary_build(consult_ctx *c, const clin_state *st, consult_summar
         nfail_wc++;
         if (rs != RS_FAIL) cJSON_AddItemToArray(fail, summary_row(c, p, e, 1, NULL));
       }
-      if (rs == RS_NOT_EVALUATED || rs == RS_INCOMPLETE || (rs == RS_PASS && ws == RS_INCOMPLETE)) {
+      if (accumulate_row_unevaluated_hard(e) || rs == RS_NOT_EVALUATED || rs == RS_INCOMPLETE ||
+          (rs == RS_PASS && ws == RS_INCOMPLETE)) {
         nunev++;
         char why[400];
-        snprintf(why, sizeof why, "%s", e->explanation[0] ? e->explanation : "no value");
+        snprintf(why, sizeof why, "%s%s%s", e->reason != NE_NONE ? accum_ne_reason_name(e->reason) : "",
+                 e->reason != NE_NONE && e->explanation[0] ? ": " : "",
+                 e->explanation[0] ? e->explanation : e->reason != NE_NONE ? "" : "no value");
         cJSON_AddItemToArray(unev, summary_row(c, p, e, 0, why));
       }
     }
   }
+  /* the verdict of every protocol together, the one rule of accumulate_overall (rert/accumulate.h):
+   * FAIL when a hard row fails nominally or in the worst case (the upper bound within the
+   * registration uncertainty is an approximation on the safe side); else INCOMPLETE when a hard
+   * row has no verdict; else PASS */
+  accum_overall ov;
+  accumulate_overall(c->ev, c->nprot, &ov);
+  const char *verdict = accumulate_overall_name(ov.verdict);
   /* a dose mapped through a registration that failed its QA (or could not be checked) and no
    * override: at best INCOMPLETE (docs/register.md "QA") */
   int qa_block = 0;
   for (int i = 0; i < c->cs.ncourses; i++) qa_block += c->reg[i].blocks;
-  const char *verdict = nfail_nom > 0 ? "FAIL" : nunev > 0 || qa_block > 0 ? "INCOMPLETE" : "PASS";
-  snprintf(sum->verdict, sizeof sum->verdict, "%s", verdict);
+  if (qa_block > 0 && !strcmp(verdict, "PASS")) verdict = "INCOMPLETE";
   sum->registration_qa_failed = qa_block;
+  sum->hard_not_evaluated = ov.hard_not_evaluated;
   sum->hard_failures = nfail_nom;
   sum->worst_hard_failures = nfail_wc;
   sum->hard_incomplete = nunev;
   sum->partial_rows = npartial;
   sum->nconstraints = nrows;
   char line[1200];
+  if (strcmp(verdict, "FAIL") && nfail_nom + nfail_wc > 0) verdict = "FAIL"; /* one rule, never weaker */
+  if (!strcmp(verdict, "PASS") && nunev > 0) verdict = "INCOMPLETE";
+  snprintf(sum->verdict, sizeof sum->verdict, "%s", verdict);
   if (nfail_nom > 0)
     snprintf(line, sizeof line, "FAIL: %d hard (mandatory/acceptable) constraint row(s) fail on the nominal cumulative dose%s%s.",
              nfail_nom, nunev ? "; some hard rows could not be evaluated" : "",
              nfail_wc > nfail_nom ? "; more fail in the worst case" : "");
+  else if (nfail_wc > 0)
+    snprintf(line, sizeof line, "FAIL in the worst case: no hard row fails on the nominal dose, but %d hard row(s) fail with every mapped prior course at its maximum within its registration uncertainty radius (section 3)%s.",
+             nfail_wc, nunev ? "; some hard rows could not be evaluated" : "");
   else if (nunev > 0)
     snprintf(line, sizeof line, "INCOMPLETE: no hard constraint row fails, but %d hard row(s) could not be evaluated%s; this is not a pass.",
              nunev, qa_block ? ", and a registration failed its QA (section 3)" : "");
@@ -940,9 +1035,6 @@ static cJSON *summary_build(consult_ctx *c, const clin_state *st, consult_summar
     snprintf(line, sizeof line,
              "INCOMPLETE: no hard constraint row fails, but the registration of %d course(s) failed its QA or could not be "
              "checked (section 3), so the cumulative dose cannot be trusted; this is not a pass.", qa_block);
-  else if (nfail_wc > 0)
-    snprintf(line, sizeof line, "PASS on the nominal dose; %d hard row(s) fail in the worst case (every course at its maximum within its registration uncertainty radius, section 3).",
-             nfail_wc);
   else
     snprintf(line, sizeof line, "PASS: every hard constraint row of %d protocol(s) was evaluated and passes, nominally and in the worst case.", c->nprot);
   cJSON_AddStringToObject(sj, "verdict", verdict);
@@ -1020,6 +1112,25 @@ static cJSON *summary_build(consult_ctx *c, const clin_state *st, consult_summar
   cJSON_AddNumberToObject(sj, "hard_failures", nfail_nom);
   cJSON_AddNumberToObject(sj, "worst_case_hard_failures", nfail_wc);
   cJSON_AddNumberToObject(sj, "hard_incomplete", nunev);
+  cJSON_AddNumberToObject(sj, "hard_failures_nominal_or_worst", ov.hard_failures);
+  cJSON_AddNumberToObject(sj, "hard_not_evaluated", ov.hard_not_evaluated);
+  cJSON *ne = cJSON_AddArrayToObject(sj, "not_evaluated_mandatory");
+  for (int p = 0; p < c->nprot; p++)
+    for (int k = 0; k < c->ev[p].nrows; k++) {
+      const accum_eval_row *e = &c->ev[p].rows[k];
+      if (!accumulate_row_unevaluated_hard(e)) continue;
+      cJSON *x = cJSON_CreateObject();
+      cJSON_AddStringToObject(x, "protocol", c->prot[p].name);
+      cJSON_AddStringToObject(x, "constraint_id", e->c->id);
+      cJSON_AddStringToObject(x, "structure", e->structure);
+      cJSON_AddStringToObject(x, "metric", e->c->metric.text);
+      cJSON_AddStringToObject(x, "tier", protocol_tier_name(e->c->tier));
+      cJSON_AddStringToObject(x, "reason", e->reason != NE_NONE ? accum_ne_reason_name(e->reason) : accum_verdict_name(e->verdict));
+      cJSON_AddItemToArray(ne, x);
+    }
+  cJSON *um = cJSON_AddArrayToObject(sj, "unmapped_rois");
+  for (int i = 0; c->has_map && i < c->map.n; i++)
+    if (c->map.e[i].role == SROLE_UNUSED) cJSON_AddItemToArray(um, cJSON_CreateString(c->map.e[i].local));
   cJSON_AddNumberToObject(sj, "rows_partly_outside_dose_grid", npartial);
   cJSON_AddNumberToObject(sj, "constraint_rows", nrows);
   cJSON_AddNumberToObject(sj, "registration_qa_failed", qa_block);
@@ -1141,15 +1252,13 @@ int consult_build_report(consult_ctx *c, rert_report *r, consult_summary *sum, r
   section_dvh(c, r);
   rc = section_slices(c, r, err);
   if (rc) {
-    cJSON_Delete(st->cj);
-    free(st);
+    clin_free(st);
     return rert_err_prefix(err, rc, "slices");
   }
   section_budget(c, r);
   section_clinical(c, r, st);
   section_provenance(c, r);
-  cJSON_Delete(st->cj);
-  free(st);
+  clin_free(st);
   return RERT_OK;
 }
 #endif

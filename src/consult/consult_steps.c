@@ -146,7 +146,8 @@ int consult_step_dicom(consult_ctx *c, rert_err *err) {
   c->grid = c->dose[c->iref].dose;
   c->grid.data = NULL;
   if (ref->ct_dir[0]) {
-    int rc = io_read_image_series(ref->ct_dir, NULL, &c->ct, err);
+    io_read_opts ro = {0, ref->ct_series_uid};
+    int rc = io_read_image_series(ref->ct_dir, &ro, &c->ct, err);
     if (rc) return rc;
     c->has_ct = 1;
     add_input_dir(c, "CT (reference)", ref->ct_dir);
@@ -158,12 +159,16 @@ int consult_step_dicom(consult_ctx *c, rert_err *err) {
     c->has_ss = 1;
     add_input(c, "RTSTRUCT (reference)", ref->rtstruct);
     ids[nid++] = &c->ss.ident;
-    for (int r = 0; r < c->ss.nrois; r++) {
-      rert_roi *roi = &c->ss.rois[r];
-      if (!roi->tg263_name[0])
-        snprintf(roi->tg263_name, sizeof roi->tg263_name, "%s",
-                 casefile_map_structure(&c->cs, roi->name));
+    /* each contour's slab is its CT slice (rert/geom.h); without the CT, inferred from all ROIs */
+    if (c->has_ct) rc = geom_slices_from_image(&c->ct, &c->slices, err);
+    else {
+      const rert_roi **all = malloc(((size_t)c->ss.nrois + 1) * sizeof *all);
+      if (!all) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+      for (int r = 0; r < c->ss.nrois; r++) all[r] = &c->ss.rois[r];
+      rc = geom_slices_infer(all, c->ss.nrois, &c->slices, err);
+      free(all);
     }
+    if (rc) return rc;
   } else {
     return rert_err_set(err, RERT_EINPUT, "%s: reference course '%s' has no rtstruct",
                         c->o->case_path, ref->id);
@@ -202,7 +207,8 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, course_reg_inputs
   int rc;
   if (cc->ct_dir[0] && (g || strcmp(c->dose[i].ident.frame_of_reference_uid,
                                     c->dose[c->iref].ident.frame_of_reference_uid) != 0)) {
-    rc = io_read_image_series(cc->ct_dir, NULL, &ri->mct, err);
+    io_read_opts cro = {0, cc->ct_series_uid};
+    rc = io_read_image_series(cc->ct_dir, &cro, &ri->mct, err);
     if (rc) return rc;
     ri->has_mct = 1;
     char role[96];
@@ -428,38 +434,101 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
   return RERT_OK;
 }
 
-static int is_target_roi(const rert_roi *r) {
-  const char *t = r->interpreted_type, *n = r->tg263_name[0] ? r->tg263_name : r->name;
-  return strcasecmp(t, "GTV") == 0 || strcasecmp(t, "CTV") == 0 || strcasecmp(t, "PTV") == 0 ||
-         strncasecmp(n, "GTV", 3) == 0 || strncasecmp(n, "CTV", 3) == 0 ||
-         strncasecmp(n, "PTV", 3) == 0;
+/* The protocols of the case file and --protocol, loaded once (the structures needed depend on
+ * them; consult_step_evaluate evaluates them). */
+static int load_protocols(consult_ctx *c, rert_err *err) {
+  if (c->nprot > 0) return RERT_OK;
+  const char *names[RERT_CASE_MAX_PROTOCOLS];
+  int n = 0;
+  for (int p = 0; p < c->cs.nprotocols && n < RERT_CASE_MAX_PROTOCOLS; p++) names[n++] = c->cs.protocols[p];
+  for (int p = 0; p < c->o->nprotocols; p++) {
+    int dup = 0;
+    for (int q = 0; q < n; q++) dup |= strcmp(names[q], c->o->protocols[p]) == 0;
+    if (dup) continue;
+    if (n >= RERT_CASE_MAX_PROTOCOLS)
+      return rert_err_set(err, RERT_EINPUT, "--protocol: more than %d protocols", RERT_CASE_MAX_PROTOCOLS);
+    names[n++] = c->o->protocols[p];
+  }
+  if (n == 0)
+    return rert_err_set(err, RERT_EINPUT,
+                        "%s: $.protocols is empty and no --protocol was given (rert protocols list)",
+                        c->o->case_path);
+  for (int p = 0; p < n; p++) {
+    int rc = protocol_load(names[p], &c->prot[p], err);
+    if (rc) return rc;
+    c->nprot = p + 1;
+  }
+  return RERT_OK;
 }
 
+static int cmp_entry_name(const void *a, const void *b) {
+  const smap_entry *x = *(const smap_entry *const *)a, *y = *(const smap_entry *const *)b;
+  return strcmp(x->name, y->name);
+}
+
+/* Every ROI resolved (structure_map, synonym table; rert/structmap.h); the needed ones —
+ * targets, organs with a constraint or tissue parameters, the recurrence — rasterised, in name
+ * order so that nothing depends on the ROI order of the file. An empty ROI or one whose contours
+ * cannot be rasterised stays (its constraint rows are NOT EVALUATED) and is noted. */
 int consult_step_masks(consult_ctx *c, rert_err *err) {
   c->irec = -1;
-  for (int r = 0; r < c->ss.nrois && c->nroi < CONSULT_MAX_ROIS; r++) {
-    const rert_roi *roi = &c->ss.rois[r];
-    if (strcasecmp(roi->interpreted_type, "EXTERNAL") == 0 || roi->ncontours == 0) continue;
-    int k = c->nroi;
-    rert_err e;
-    if (geom_mask_from_roi(roi, &c->grid, NULL, &c->mask[k], &e) != RERT_OK) {
+  const char *ss_path = c->cs.courses[c->iref].rtstruct;
+  int rc = load_protocols(c, err);
+  if (rc) return rc;
+  rc = structmap_resolve(&c->ss, ss_path, &c->cs, &c->map, err);
+  if (rc) return rc;
+  c->has_map = 1;
+  for (int r = 0; r < c->map.n; r++)
+    snprintf(c->ss.rois[r].tg263_name, sizeof c->ss.rois[r].tg263_name, "%s", c->map.e[r].name);
+  const rert_protocol *pp[RERT_CASE_MAX_PROTOCOLS];
+  for (int p = 0; p < c->nprot; p++) pp[p] = &c->prot[p];
+  size_t n = c->map.n > 0 ? (size_t)c->map.n : 1;
+  c->needed = calloc(n, 1);
+  const smap_entry **sel = calloc(n, sizeof *sel);
+  c->roi = calloc(n, sizeof *c->roi);
+  c->entry = calloc(n, sizeof *c->entry);
+  c->mask = calloc(n, sizeof *c->mask);
+  c->maskvol = calloc(n, sizeof *c->maskvol);
+  c->is_target = calloc(n, sizeof *c->is_target);
+  if (!c->needed || !sel || !c->roi || !c->entry || !c->mask || !c->maskvol || !c->is_target) {
+    free(sel);
+    return rert_err_set(err, RERT_EINTERNAL, "consult: out of memory for %d structures", c->map.n);
+  }
+  rc = accum_structures_needed(&c->map, &c->cs, pp, c->nprot, c->needed, err);
+  int nsel = 0;
+  for (int r = 0; r < c->map.n; r++)
+    if (c->needed[r]) sel[nsel++] = &c->map.e[r];
+  qsort(sel, (size_t)nsel, sizeof *sel, cmp_entry_name);
+  const char *rn = c->cs.recurrence_roi;
+  for (int q = 0; q < nsel && !rc; q++) {
+    const smap_entry *e = sel[q];
+    const rert_roi *roi = &c->ss.rois[e->roi_index];
+    int k = c->nroi++;
+    c->roi[k] = roi;
+    c->entry[k] = e;
+    c->is_target[k] = e->role == SROLE_TARGET;
+    if (rn[0] && (strcasecmp(rn, roi->name) == 0 || strcmp(rn, e->name) == 0)) c->irec = k;
+    if (roi->ncontours == 0) continue;
+    rert_err e2;
+    rert_raster_opts ro = {0, 0, &c->slices}; /* each contour's slab is its image slice */
+    if (geom_mask_from_roi(roi, &c->grid, &ro, &c->mask[k], &e2) != RERT_OK) {
+      memset(&c->mask[k], 0, sizeof c->mask[k]);
       char note[1400];
-      snprintf(note, sizeof note, "structure %s skipped: %s", roi->name, e.msg);
+      snprintf(note, sizeof note, "structure %s (ROI '%s'): contours not usable, its constraints are NOT EVALUATED: %s",
+               e->name, roi->name, e2.msg);
       cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
       continue;
     }
-    int rc = geom_mask_to_volume(&c->mask[k], &c->maskvol[k], err);
-    if (rc) return rert_err_prefix(err, rc, "structure %s", roi->name);
-    c->roi[k] = roi;
-    c->is_target[k] = is_target_roi(roi);
-    const char *rn = c->cs.recurrence_roi;
-    if (rn[0] && (strcasecmp(rn, roi->name) == 0 || strcasecmp(rn, roi->tg263_name) == 0))
-      c->irec = k;
-    c->nroi++;
+    rc = geom_mask_to_volume(&c->mask[k], &c->maskvol[k], err);
+    if (rc) rert_err_prefix(err, rc, "structure %s", roi->name);
   }
-  if (c->cs.recurrence_roi[0] && c->irec < 0)
-    return rert_err_set(err, RERT_EINPUT, "%s: recurrence_roi '%s' is not in %s",
-                        c->o->case_path, c->cs.recurrence_roi, c->cs.courses[c->iref].rtstruct);
+  free(sel);
+  if (rc) return rc;
+  if (rn[0] && c->irec < 0)
+    return rert_err_set(err, RERT_EINPUT, "%s: recurrence_roi '%s' is not in %s", c->o->case_path, rn, ss_path);
+  if (c->irec >= 0 && !c->maskvol[c->irec].data)
+    return rert_err_set(err, RERT_EINPUT, "%s: recurrence_roi '%s' in %s has no usable contours", c->o->case_path,
+                        rn, ss_path);
   return RERT_OK;
 }
 
@@ -497,40 +566,54 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
   }
   snprintf(in->default_recovery, sizeof in->default_recovery, "%s",
            c->cs.recovery_default[0] ? c->cs.recovery_default : "none");
-  in->nstructs = c->nroi;
+  in->slices = &c->slices;
+  /* the same structures, in the same (name) order as consult_step_masks */
   for (int k = 0; k < c->nroi; k++) {
-    accum_structure *s = &in->structs[k];
-    const char *name = c->roi[k]->tg263_name[0] ? c->roi[k]->tg263_name : c->roi[k]->name;
-    snprintf(s->name, sizeof s->name, "%s", name);
-    s->mask = &c->maskvol[k];
-    s->roi = c->roi[k]; /* contours: constraint metrics use the rert dvh engine (docs/accumulate.md) */
-    s->is_target = c->is_target[k];
-    /* case-file structure override ($.overrides: {"structure", "alpha_beta_gy"?, "recovery"?,
-     * "reason"}): applied here, so the α/β map, recovery, evaluation of rows without their own
-     * α/β, budget, solver and toxicity doses all use it; the report lists it */
-    accum_case_apply_structure(&c->cs, s, c->cs.ncourses);
+    accum_structure *s;
+    rert_err e2;
+    if (accum_input_add_structure(in, &s, &e2)) break; /* out of memory: accumulate_run reports the shortfall */
+    accum_structure_from_map(c->entry[k], c->roi[k], &c->cs, c->cs.ncourses, s);
+    if (c->maskvol[k].data) {
+      s->mask = &c->maskvol[k]; /* contours: constraint metrics use the rert dvh engine (docs/accumulate.md) */
+    } else if (s->state == ACCUM_STRUCT_OK) {
+      s->state = ACCUM_STRUCT_DEGENERATE;
+      snprintf(s->state_detail, sizeof s->state_detail, "contours could not be rasterised (see the report notes)");
+      s->roi = NULL;
+    }
   }
 }
 
+static int copy_volume(const rert_volume *src, rert_volume *dst, rert_err *err) {
+  int rc = volume_alloc_like(dst, src, err);
+  if (!rc) memcpy(dst->data, src->data, volume_count(src) * sizeof(float));
+  return rc;
+}
+
 int consult_step_accumulate(consult_ctx *c, rert_err *err) {
-  /* worst case: each course's dose maximised within its radius — the command line's when given,
-   * else for a mapped course the radius its registration QA supports, else the default */
+  /* worst case: each mapped course's dose maximised within its radius — the command line's when
+   * given, else the radius its registration QA supports, else the default. The reference course
+   * is on its own grid (no mapping): its upper bound is its dose, the same rule as rert
+   * evaluate/accumulate (case_input.c) */
   int any = 0;
   for (int i = 0; i < c->cs.ncourses; i++) {
     consult_reg *rg = &c->reg[i];
-    if (c->o->uncertainty_given || !(rg->radius_mm > 0)) {
+    if (i == c->iref) {
+      rg->radius_mm = 0;
+      snprintf(rg->radius_source, sizeof rg->radius_source, "reference course (not mapped)");
+    } else if (c->o->uncertainty_given || !(rg->radius_mm > 0)) {
       rg->radius_mm = c->o->uncertainty_mm;
       snprintf(rg->radius_source, sizeof rg->radius_source, "%s",
-               c->o->uncertainty_given ? "--uncertainty-mm" : i == c->iref ? "default (reference course, not mapped)"
-                                                                           : "default (no QA-derived estimate)");
+               c->o->uncertainty_given ? "--uncertainty-mm" : "default (no QA-derived estimate)");
     }
-    any |= rg->radius_mm > 0;
+    any |= i != c->iref && rg->radius_mm > 0;
   }
   if (any) {
     for (int i = 0; i < c->cs.ncourses; i++) {
       rert_volume lo;
       memset(&lo, 0, sizeof lo);
-      int rc = reg_minmax_filter(&c->mapped[i], c->reg[i].radius_mm > 0 ? c->reg[i].radius_mm : 0, &lo, &c->upper[i], err);
+      const double radius_mm = i == c->iref ? 0.0 : c->reg[i].radius_mm;
+      int rc = radius_mm > 0 ? reg_minmax_filter(&c->mapped[i], radius_mm, &lo, &c->upper[i], err)
+                             : copy_volume(&c->mapped[i], &c->upper[i], err);
       volume_free(&lo);
       if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
       c->upper[i].meta = c->mapped[i].meta;
@@ -538,7 +621,8 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
       for (int p = 0; gate_course_uses_parts(&c->gate->courses[i]) && p < c->gate->courses[i].nparts; p++) {
         rert_volume plo;
         memset(&plo, 0, sizeof plo);
-        rc = reg_minmax_filter(&c->mapped_part[i][p], c->o->uncertainty_mm, &plo, &c->upper_part[i][p], err);
+        rc = radius_mm > 0 ? reg_minmax_filter(&c->mapped_part[i][p], radius_mm, &plo, &c->upper_part[i][p], err)
+                           : copy_volume(&c->mapped_part[i][p], &c->upper_part[i][p], err);
         volume_free(&plo);
         if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
       }
@@ -554,6 +638,7 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
     if (!w) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
     fill_input(c, w, 1);
     rc = accumulate_run(w, &c->worst, err);
+    accum_input_free(w);
     free(w);
     if (rc) return rert_err_prefix(err, rc, "worst case");
     c->has_worst = 1;
@@ -562,30 +647,12 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
 }
 
 int consult_step_evaluate(consult_ctx *c, rert_err *err) {
-  const char *names[RERT_CASE_MAX_PROTOCOLS];
-  int n = 0;
-  for (int p = 0; p < c->cs.nprotocols && n < RERT_CASE_MAX_PROTOCOLS; p++) names[n++] = c->cs.protocols[p];
-  for (int p = 0; p < c->o->nprotocols; p++) {
-    int dup = 0;
-    for (int q = 0; q < n; q++) dup |= strcmp(names[q], c->o->protocols[p]) == 0;
-    if (dup) continue;
-    if (n >= RERT_CASE_MAX_PROTOCOLS)
-      return rert_err_set(err, RERT_EINPUT, "--protocol: more than %d protocols", RERT_CASE_MAX_PROTOCOLS);
-    names[n++] = c->o->protocols[p];
-  }
-  if (n == 0)
-    return rert_err_set(err, RERT_EINPUT,
-                        "%s: $.protocols is empty and no --protocol was given (rert protocols list)",
-                        c->o->case_path);
+  int rc = load_protocols(c, err);
+  if (rc) return rc;
   const rert_protocol *pp[RERT_CASE_MAX_PROTOCOLS];
-  for (int p = 0; p < n; p++) {
-    int rc = protocol_load(names[p], &c->prot[p], err);
-    if (rc) return rc;
-    c->nprot = p + 1;
-    pp[p] = &c->prot[p];
-  }
+  for (int p = 0; p < c->nprot; p++) pp[p] = &c->prot[p];
   /* one call: the DVHs of each map are computed once and shared by every protocol */
-  return accumulate_evaluate_protocols(&c->in, pp, n, c->ev, err);
+  return accumulate_evaluate_protocols(&c->in, pp, c->nprot, c->ev, err);
 }
 
 int consult_step_budget(consult_ctx *c, rert_err *err) {
@@ -643,10 +710,19 @@ void consult_ctx_free(consult_ctx *c) {
   c->gate = NULL;
   if (c->has_ct) rtdata_free_image_series(&c->ct);
   if (c->has_ss) rtdata_free_structure_set(&c->ss);
+  geom_slices_free(&c->slices);
   for (int k = 0; k < c->nroi; k++) {
     geom_mask_free(&c->mask[k]);
     volume_free(&c->maskvol[k]);
   }
+  free(c->mask);
+  free(c->maskvol);
+  free(c->roi);
+  free(c->entry);
+  free(c->is_target);
+  free(c->needed);
+  if (c->has_map) structmap_free(&c->map);
+  accum_input_free(&c->in);
   if (c->has_res) accum_result_free(&c->res);
   if (c->has_worst) accum_result_free(&c->worst);
   for (int p = 0; p < c->nprot; p++) {

@@ -17,6 +17,7 @@ void rtdata_free_structure_set(rert_structure_set *s) {
   for (int r = 0; r < s->nrois; r++) {
     for (int c = 0; c < s->rois[r].ncontours; c++) free(s->rois[r].contours[c].xyz_mm);
     free(s->rois[r].contours);
+    free(s->rois[r].contour_image_uids);
   }
   free(s->rois);
   s->rois = NULL;

@@ -1,16 +1,19 @@
 /* dvh.c — dose-volume histograms from ROI contours or masks on any dose-like grid (rert/dvh.h).
  *
  * Contours: the shape is integrated by the scanlines of src/geom/shape.c at a spacing chosen per
- * ROI (≈2·10⁶ sample cells, never coarser than half a dose voxel), so a 0.03 cc chiasm tip is
+ * ROI (≈3·10⁵ sample cells, never coarser than half a dose voxel), so a 0.03 cc chiasm tip is
  * resolved far below the dose-voxel size. Each scanline piece lies in one trilinear cell where
  * the dose along the line is (very nearly) linear; the piece's volume is spread uniformly over
  * [d(start), d(end)] in the differential histogram instead of being dropped into one bin. This
  * makes the DVH exact along the scan direction and removes the staircase error of voxel
- * counting. Dmin/Dmax additionally check every contour vertex at the slab faces, where the
- * extremes of a linear dose over the (polygonal prism) shape are attained.
+ * counting. Dmin/Dmax are computed exactly over the object (src/dvh/extremes.c), not sampled.
  *
- * The trilinear rule is that of volume_sample_trilinear: a point within half a voxel outside the
- * outermost voxel centres takes the clamped (edge) value; farther out it is outside the grid.
+ * Slabs come from the image slices (the CT when the caller passes it, else inferred from all
+ * ROIs of the call); contour findings are returned per ROI (rert/geom.h).
+ *
+ * The trilinear rule is that of volume_sample_trilinear (src/dvh/trilinear.h): a point within
+ * half a voxel outside the outermost voxel centres takes the clamped (edge) value; farther out it
+ * is outside the grid.
  */
 #include "rert/dvh.h"
 
@@ -20,75 +23,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dvh/extremes.h"
+#include "dvh/trilinear.h"
 #include "geom/shape.h"
 
 #define TARGET_CELLS 3.0e5
 #define LARGE_ROI_CC 1000.0 /* bodies: one row per dose cell is plenty (Dmean exact, Dx% averaged) */
 #define MIN_STEP_MM 0.01
-
-typedef struct {
-  const float *d;
-  int n[3];
-  size_t sy, sz;
-} tri_grid;
-
-/* The trilinear cell holding continuous index p (clamped to the outermost voxel centres): base
- * offset b, fractions f and the neighbour strides (0 along an axis of one voxel). */
-static void tri_cell(const tri_grid *t, const double p[3], double f[3], size_t *b, size_t *dx,
-                     size_t *dy, size_t *dz) {
-  int i0[3];
-  for (int a = 0; a < 3; a++) {
-    double c = p[a] < 0 ? 0 : (p[a] > t->n[a] - 1 ? t->n[a] - 1 : p[a]);
-    int i = (int)c;
-    if (i >= t->n[a] - 1) i = t->n[a] > 1 ? t->n[a] - 2 : 0;
-    i0[a] = i;
-    f[a] = t->n[a] > 1 ? c - i : 0;
-  }
-  *b = i0[0] + t->sy * i0[1] + t->sz * i0[2];
-  *dx = t->n[0] > 1 ? 1 : 0;
-  *dy = t->n[1] > 1 ? t->sy : 0;
-  *dz = t->n[2] > 1 ? t->sz : 0;
-}
-
-/* Trilinear value at continuous index p, clamped to the outermost voxel centres. */
-static double tri_at(const tri_grid *t, const double p[3]) {
-  double f[3];
-  size_t b, dx, dy, dz;
-  tri_cell(t, p, f, &b, &dx, &dy, &dz);
-  const float *d = t->d;
-  double c00 = d[b] + f[0] * (d[b + dx] - d[b]);
-  double c10 = d[b + dy] + f[0] * (d[b + dy + dx] - d[b + dy]);
-  double c01 = d[b + dz] + f[0] * (d[b + dz + dx] - d[b + dz]);
-  double c11 = d[b + dz + dy] + f[0] * (d[b + dz + dy + dx] - d[b + dz + dy]);
-  double c0 = c00 + f[1] * (c10 - c00), c1 = c01 + f[1] * (c11 - c01);
-  return c0 + f[2] * (c1 - c0);
-}
-
-/* Gradient (per index step) of the trilinear interpolant at p, same cell rule as tri_at. */
-static void tri_grad(const tri_grid *t, const double p[3], double g[3]) {
-  double f[3];
-  size_t b, dx, dy, dz;
-  tri_cell(t, p, f, &b, &dx, &dy, &dz);
-  const float *d = t->d;
-  double v000 = d[b], v100 = d[b + dx], v010 = d[b + dy], v110 = d[b + dy + dx];
-  double v001 = d[b + dz], v101 = d[b + dz + dx], v011 = d[b + dz + dy], v111 = d[b + dz + dy + dx];
-  double fx = f[0], fy = f[1], fz = f[2];
-  g[0] = dx ? (1 - fy) * (1 - fz) * (v100 - v000) + fy * (1 - fz) * (v110 - v010) +
-                  (1 - fy) * fz * (v101 - v001) + fy * fz * (v111 - v011)
-            : 0;
-  g[1] = dy ? (1 - fx) * (1 - fz) * (v010 - v000) + fx * (1 - fz) * (v110 - v100) +
-                  (1 - fx) * fz * (v011 - v001) + fx * fz * (v111 - v101)
-            : 0;
-  g[2] = dz ? (1 - fx) * (1 - fy) * (v001 - v000) + fx * (1 - fy) * (v101 - v100) +
-                  (1 - fx) * fy * (v011 - v010) + fx * fy * (v111 - v110)
-            : 0;
-}
-
-static int tri_inside(const tri_grid *t, const double p[3]) {
-  for (int a = 0; a < 3; a++)
-    if (p[a] < -0.5 - 1e-9 || p[a] > t->n[a] - 0.5 + 1e-9) return 0;
-  return 1;
-}
 
 typedef struct {
   tri_grid t;
@@ -242,45 +183,23 @@ void dvh_free(rert_dvh *d) {
   free(d->diff_cc);
   free(d->cum_cc);
   d->diff_cc = d->cum_cc = NULL;
-}
-
-static double median_plane_spacing(const rert_roi *const *rois, int nrois) {
-  /* the structure set's slice spacing: median over all ROIs of their median spacing */
-  double *v = malloc((nrois + 1) * sizeof(double));
-  int n = 0;
-  if (!v) return 0;
-  for (int r = 0; r < nrois; r++) {
-    geom_shape s;
-    rert_err e;
-    if (geom_shape_build(rois[r], 1.0, 0, &s, &e) == RERT_OK) {
-      if (s.info.plane_spacing_mm > 0) v[n++] = s.info.plane_spacing_mm;
-      geom_shape_free(&s);
-    }
-  }
-  double m = 0;
-  if (n) {
-    for (int i = 1; i < n; i++)
-      for (int j = i; j > 0 && v[j - 1] > v[j]; j--) {
-        double t = v[j];
-        v[j] = v[j - 1], v[j - 1] = t;
-      }
-    m = v[n / 2];
-  }
-  free(v);
-  return m;
+  geom_findings_free(&d->findings);
 }
 
 static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_grid *tg,
-                       const rert_dvh_opts *opt, double thick, double lo, double bw, int nbins,
-                       int nth, rert_dvh *out) {
+                       const rert_dvh_opts *opt, const rert_slice_geom *slices, double thick,
+                       double lo, double bw, int nbins, int nth, rert_dvh *out) {
   rert_err e;
   memset(out, 0, sizeof *out);
   snprintf(out->name, sizeof out->name, "%s", roi->tg263_name[0] ? roi->tg263_name : roi->name);
   geom_shape s;
-  if (geom_shape_build(roi, thick, 0, &s, &e)) {
-    roi_fail(out, RERT_EINPUT, e.msg);
-    return RERT_OK;
+  geom_build_opts bo = {thick, slices, &out->findings};
+  int brc = geom_shape_build(roi, &bo, &s, &e);
+  if (brc) {
+    roi_fail(out, brc, e.msg);
+    return brc == RERT_EINTERNAL ? RERT_EINTERNAL : RERT_OK;
   }
+  out->geometry = s.info;
   if (dvh_alloc(out, lo, bw, nbins)) {
     geom_shape_free(&s);
     roi_fail(out, RERT_EINTERNAL, "out of memory");
@@ -306,6 +225,9 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
   out->sample_mm = step;
   shape_gridmap g;
   shape_gridmap_init(&g, &s, dose, 0);
+  ext_setup ex;
+  dvh_extremes_setup(&s, &g, &ex);
+  out->extremes_exact = 1; /* aligned or oblique planes: src/dvh/extremes*.c */
   double *hist = calloc(nbins, sizeof(double));
   double inside = 0, outside = 0, sum = 0, dmin = INFINITY, dmax = -INFINITY;
   int fail = !hist;
@@ -335,19 +257,10 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
 #pragma omp atomic write
           fail = 1;
         }
-        /* extremes of a linear dose over a polygonal slab are at its vertices on the faces */
-        const shape_plane *P = &s.planes[q];
-        for (int i = 0; i < s.plane_nv[q]; i++) {
-          const double *v = s.verts_ab + 2 * (s.plane_v0[q] + i);
-          for (int f = 0; f < 2; f++) {
-            double cz = f ? P->c_hi : P->c_lo, p[3];
-            for (int a = 0; a < 3; a++)
-              p[a] = g.I0[a] + v[0] * g.Ia[a] + v[1] * g.Ib[a] + cz * g.Ic[a];
-            if (!tri_inside(&c.t, p)) continue;
-            double dv = tri_at(&c.t, p);
-            if (dv < c.dmin) c.dmin = dv;
-            if (dv > c.dmax) c.dmax = dv;
-          }
+        /* exact extremes over the slab (src/dvh/extremes.c) */
+        if (dvh_extremes_plane(&s, q, &g, &c.t, &ex, &c.dmin, &c.dmax)) {
+#pragma omp atomic write
+          fail = 1;
         }
       }
       if (c.hist) deposit_finish(&c);
@@ -370,11 +283,10 @@ static int dvh_one_roi(const rert_roi *roi, const rert_volume *dose, const tri_g
     return RERT_EINTERNAL;
   }
   /* the scanline total differs from the analytic volume only by the row sampling of curved
-   * edges; the analytic (shoelace) volume is the better total, so rescale both parts to it —
-   * unless they differ by more than 2 %, which means contours of one plane cross each other
-   * and the nesting-parity area is not the even-odd area (then the scan is the right one) */
+   * edges; the analytic (even-odd area × slab) volume is the better total, so rescale both
+   * parts to it */
   double scan = inside + outside, exact = info.volume_cc * 1000.0;
-  if (scan > 0 && exact > 0 && fabs(exact / scan - 1) < 0.02) {
+  if (scan > 0 && exact > 0) {
     double f = exact / scan;
     for (int b = 0; b < nbins; b++) hist[b] *= f;
     inside *= f, outside *= f, sum *= f;
@@ -401,15 +313,22 @@ int dvh_compute_rois(const rert_roi *const *rois, int nrois, const rert_volume *
   if (rc) return rc;
   tri_grid tg = {dose->data, {dose->nx, dose->ny, dose->nz}, (size_t)dose->nx,
                  (size_t)dose->nx * dose->ny};
-  double thick = opt && opt->slice_thickness_mm > 0 ? opt->slice_thickness_mm : 0;
-  if (!(thick > 0)) thick = median_plane_spacing(rois, nrois);
-  if (!(thick > 0)) thick = dose->spacing_mm[2];
+  /* a single-plane ROI without known slices: the thickness asked, else the dose spacing along z */
+  double thick = opt && opt->slice_thickness_mm > 0 ? opt->slice_thickness_mm : dose->spacing_mm[2];
+  rert_slice_geom own;
+  memset(&own, 0, sizeof own);
+  const rert_slice_geom *slices = opt ? opt->slices : NULL;
+  if (!slices) {
+    if ((rc = geom_slices_infer(rois, nrois, &own, err))) return rc;
+    slices = &own;
+  }
   /* Threads: small ROIs one per thread (no barrier per ROI), large ROIs (contour bounding box
    * > 200 cc, e.g. the body) one at a time with their planes across threads. */
   int nth = opt && opt->nthreads > 0 ? opt->nthreads : omp_get_max_threads();
   int *large = calloc(nrois + 1, sizeof(int)), *rcs = calloc(nrois + 1, sizeof(int));
   if (!large || !rcs) {
     free(large), free(rcs);
+    geom_slices_free(&own);
     return rert_err_set(err, RERT_EINTERNAL, "DVH: out of memory");
   }
   for (int r = 0; r < nrois; r++) {
@@ -428,13 +347,14 @@ int dvh_compute_rois(const rert_roi *const *rois, int nrois, const rert_volume *
   }
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
   for (int r = 0; r < nrois; r++)
-    if (!large[r]) rcs[r] = dvh_one_roi(rois[r], dose, &tg, opt, thick, lo, bw, nbins, 1, &out[r]);
+    if (!large[r]) rcs[r] = dvh_one_roi(rois[r], dose, &tg, opt, slices, thick, lo, bw, nbins, 1, &out[r]);
   for (int r = 0; r < nrois; r++)
-    if (large[r]) rcs[r] = dvh_one_roi(rois[r], dose, &tg, opt, thick, lo, bw, nbins, nth, &out[r]);
+    if (large[r]) rcs[r] = dvh_one_roi(rois[r], dose, &tg, opt, slices, thick, lo, bw, nbins, nth, &out[r]);
   int bad = -1;
   for (int r = 0; r < nrois; r++)
     if (rcs[r] && bad < 0) bad = r;
   free(large), free(rcs);
+  geom_slices_free(&own);
   if (bad >= 0) {
     for (int q = 0; q < nrois; q++) dvh_free(&out[q]);
     return rert_err_set(err, RERT_EINTERNAL, "DVH: out of memory for ROI %s", rois[bad]->name);

@@ -19,6 +19,7 @@
 #include "gate/gate_internal.h"
 #include "rert/data.h"
 #include "rert/dicomio.h"
+#include "rert/structmap.h"
 
 void gate_jpath(char *buf, size_t n, int course, const char *field) {
   if (course < 0) snprintf(buf, n, "$.%s", field);
@@ -122,7 +123,9 @@ static void check_overrides(gate_work *w) {
 static void check_shared_paths(gate_work *w) {
   const rert_case *cs = w->cs;
   gate_findings *f = &w->g->findings;
-  typedef struct { const char *path; int course; const char *role; int dose_like; } ent;
+  /* a CT is its folder and, in a flat export, its series (ct_series_uid): two courses' CTs may
+   * share the export folder */
+  typedef struct { const char *path, *series; int course; const char *role; int dose_like; } ent;
   int cap = 0;
   for (int c = 0; c < cs->ncourses; c++) cap += 2 + cs->courses[c].nrtdose + cs->courses[c].nrtplan;
   ent *e = calloc((size_t)(cap ? cap : 1), sizeof *e);
@@ -130,14 +133,14 @@ static void check_shared_paths(gate_work *w) {
   int n = 0;
   for (int c = 0; c < cs->ncourses; c++) {
     const case_course *k = &cs->courses[c];
-    if (k->ct_dir[0]) e[n++] = (ent){k->ct_dir, c, "ct_dir", 0};
-    if (k->rtstruct[0]) e[n++] = (ent){k->rtstruct, c, "rtstruct", 0};
-    for (int i = 0; i < k->nrtdose; i++) e[n++] = (ent){k->rtdoses[i], c, "rtdose", 1};
-    for (int i = 0; i < k->nrtplan; i++) e[n++] = (ent){k->rtplans[i], c, "rtplan", 1};
+    if (k->ct_dir[0]) e[n++] = (ent){k->ct_dir, k->ct_series_uid, c, "ct_dir", 0};
+    if (k->rtstruct[0]) e[n++] = (ent){k->rtstruct, "", c, "rtstruct", 0};
+    for (int i = 0; i < k->nrtdose; i++) e[n++] = (ent){k->rtdoses[i], "", c, "rtdose", 1};
+    for (int i = 0; i < k->nrtplan; i++) e[n++] = (ent){k->rtplans[i], "", c, "rtplan", 1};
   }
   for (int i = 0; i < n; i++)
     for (int j = 0; j < i; j++) {
-      if (strcmp(e[i].path, e[j].path)) continue;
+      if (strcmp(e[i].path, e[j].path) || strcmp(e[i].series, e[j].series)) continue;
       char p[128];
       snprintf(p, sizeof p, "$.courses[%d].dicom.%s", e[i].course, e[i].role);
       if (e[i].dose_like || e[j].dose_like || e[i].course == e[j].course) {
@@ -199,15 +202,25 @@ static void read_ct(gate_work *w, int c) {
     refuse_read(w, "ct.read", c, k->ct_dir, &e);
     return;
   }
-  int nimg = 0, first = -1;
+  /* ct_series_uid names the planning CT in a folder holding other images too (a flat export):
+   * only that series counts; it must be there */
+  int nimg = 0, first = -1, nseries = 0;
   for (int i = 0; i < ix.nobjects; i++)
     if (ix.objects[i].kind == IO_KIND_IMAGE) {
+      nseries++;
+      if (k->ct_series_uid[0] && strcmp(ix.objects[i].ident.series_instance_uid, k->ct_series_uid))
+        continue;
       if (first < 0) first = i;
       nimg++;
     }
   char p[96];
   gate_jpath(p, sizeof p, c, "dicom.ct_dir");
-  if (nimg == 0) {
+  if (k->ct_series_uid[0] && nimg == 0) {
+    gate_jpath(p, sizeof p, c, "dicom.ct_series_uid");
+    gate_add(&w->g->findings, GATE_REFUSAL, "ct.read", k->id, k->ct_dir, p,
+             "no image series with SeriesInstanceUID (0020,000E) %s in this directory (%d other "
+             "series)", k->ct_series_uid, nseries);
+  } else if (nimg == 0) {
     gate_add(&w->g->findings, GATE_REFUSAL, "ct.read", k->id, k->ct_dir, p,
              "no CT/MR image series in this directory%s%s", ix.nproblems ? ": " : "",
              ix.nproblems ? ix.problems[0] : "");
@@ -282,6 +295,11 @@ static void read_rtstruct(gate_work *w, int c) {
         }
         wc->has_roi_box = 1;
       }
+  /* the reference structure set is the one every constraint is evaluated on: its mapping (the
+   * name each ROI is used as and by which rule, unmapped organ-like names, duplicates refused)
+   * is part of the gate's findings (rert/structmap.h, docs/structures.md) */
+  if (&w->cs->courses[c] == casefile_reference(w->cs))
+    structmap_gate_findings(&ss, k->rtstruct, w->cs, k->id, &w->g->findings, NULL);
   /* every ROI must be contoured in the structure set's frame */
   for (int r = 0; r < ss.nrois; r++) {
     const rert_roi *roi = &ss.rois[r];

@@ -112,24 +112,24 @@ int geom_mask_from_roi(const rert_roi *roi, const rert_volume *grid, const rert_
   if (ss > 64) ss = 64; /* beyond this, rows cost time and add nothing */
   geom_shape s;
   shape_gridmap g;
-  /* thickness of a single-plane ROI: as asked, else the grid spacing along the normal */
+  /* slabs from the image slices; a single-plane ROI without known slices: the thickness asked,
+   * else the grid spacing along the normal */
   double thick = opt ? opt->slice_thickness_mm : 0;
-  if (!(thick > 0)) {
-    rc = geom_shape_build(roi, 1.0, 0, &s, err); /* provisional, to learn the normal */
-    if (rc) return rc;
-    if (s.nplanes == 1) {
-      double ijk[3], zero[3] = {0, 0, 0}, t[3];
-      volume_world_to_index(&out->grid, zero, t);
-      volume_world_to_index(&out->grid, s.n, ijk);
-      /* 1 mm along n in index steps; the grid spacing along n is its reciprocal length */
-      double inv = 0;
-      for (int a = 0; a < 3; a++) inv += (ijk[a] - t[a]) * (ijk[a] - t[a]);
-      thick = inv > 0 ? 1.0 / sqrt(inv) : out->grid.spacing_mm[2];
-    }
-    geom_shape_free(&s);
-  }
-  rc = geom_shape_build(roi, thick, 0, &s, err);
+  geom_build_opts bo = {thick > 0 ? thick : 1.0, opt ? opt->slices : NULL, NULL};
+  rc = geom_shape_build(roi, &bo, &s, err);
   if (rc) return rc;
+  if (!(thick > 0) && s.info.slices_source == GEOM_SLICES_NONE) {
+    double ijk[3], zero[3] = {0, 0, 0}, t[3];
+    volume_world_to_index(&out->grid, zero, t);
+    volume_world_to_index(&out->grid, s.n, ijk);
+    /* 1 mm along n in index steps; the grid spacing along n is its reciprocal length */
+    double inv = 0;
+    for (int a = 0; a < 3; a++) inv += (ijk[a] - t[a]) * (ijk[a] - t[a]);
+    bo.default_thickness_mm = inv > 0 ? 1.0 / sqrt(inv) : out->grid.spacing_mm[2];
+    geom_shape_free(&s);
+    rc = geom_shape_build(roi, &bo, &s, err);
+    if (rc) return rc;
+  }
   shape_gridmap_init(&g, &s, &out->grid, 1);
 
   /* box: index-space image of the shape's (a, b, c) extent, ±1 voxel, clipped to the grid */

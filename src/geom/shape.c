@@ -1,6 +1,15 @@
 /* shape.c — ROI contours → stack of even-odd polygon slabs, and the scanline integrator shared
  * by masks (geom) and DVHs (dvh). Conventions: rert/geom.h; design: src/geom/shape.h.
  *
+ * Every contour is classified first. Contours that enclose no area (fewer than 3 points,
+ * collinear), are not CLOSED_PLANAR, have non-finite coordinates, are tilted against the stack or
+ * repeat another outline of their plane are left out, and each one is a finding. Points off the
+ * contour's plane are projected onto it (the plane is the median of the points' positions, so
+ * one stray point does not move it). Crossing edges (self-intersecting or overlapping contours)
+ * are kept and the even-odd rule decides; the plane's area is then integrated exactly by a sweep
+ * (src/geom/crossing.c) instead of the nesting-parity sum. Slabs come from the image slices
+ * (src/geom/slab.c).
+ *
  * Why scanlines: integrating the shape itself (instead of a voxel mask) makes coverage exact
  * along the scan direction at any grid orientation and lets a small organ be sampled far below
  * the dose-voxel size, which is what D0.03cc of a chiasm or cochlea needs.
@@ -15,6 +24,8 @@
 #define PLANAR_TOL_MM 0.5    /* max distance of a contour point from its contour's plane */
 #define PARALLEL_COS 0.999   /* contour normals must agree within ~2.5° */
 #define MAX_COORD_MM 1e5     /* 100 m: beyond this a coordinate is corrupt, not anatomy */
+#define AREA_EPS_MM2 1e-6    /* an outline enclosing less encloses nothing */
+#define DUP_TOL_MM 1e-6      /* duplicate outlines: same points within this */
 
 static double dot3(const double *a, const double *b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 static void cross3(const double *a, const double *b, double *o) {
@@ -27,32 +38,105 @@ static void norm3(double *a) {
   if (l > 0) a[0] /= l, a[1] /= l, a[2] /= l;
 }
 
-/* Newell's method: normal × 2·area of a (possibly non-convex) polygon. */
+/* Newell's method: normal × 2·area of a (possibly non-convex) polygon. Centred on the first
+ * point so that far-off coordinates do not cost precision. */
 static void newell(const double *p, int np, double *nv) {
   nv[0] = nv[1] = nv[2] = 0;
+  const double *o = p;
   for (int i = 0; i < np; i++) {
     const double *u = p + 3 * i, *w = p + 3 * ((i + 1) % np);
-    nv[0] += (u[1] - w[1]) * (u[2] + w[2]);
-    nv[1] += (u[2] - w[2]) * (u[0] + w[0]);
-    nv[2] += (u[0] - w[0]) * (u[1] + w[1]);
+    double ux = u[0] - o[0], uy = u[1] - o[1], uz = u[2] - o[2];
+    double wx = w[0] - o[0], wy = w[1] - o[1], wz = w[2] - o[2];
+    nv[0] += (uy - wy) * (uz + wz);
+    nv[1] += (uz - wz) * (ux + wx);
+    nv[2] += (ux - wx) * (uy + wy);
   }
+}
+
+static int finite_points(const rert_contour *ct, int *bad) {
+  for (int i = 0; i < 3 * ct->npoints; i++)
+    if (!isfinite(ct->xyz_mm[i]) || fabs(ct->xyz_mm[i]) > MAX_COORD_MM) {
+      *bad = i / 3;
+      return 0;
+    }
+  return 1;
+}
+
+int geom_contour_usable(const rert_contour *ct, double nv[3], double *a2) {
+  int bad;
+  if (ct->type != CONTOUR_CLOSED_PLANAR || ct->npoints < 3 || !ct->xyz_mm) return 0;
+  if (!finite_points(ct, &bad)) return 0;
+  newell(ct->xyz_mm, ct->npoints, nv);
+  *a2 = sqrt(dot3(nv, nv));
+  return *a2 > 2 * AREA_EPS_MM2;
+}
+
+void geom_orient_normal(double n[3]) {
+  norm3(n);
+  int big = 0;
+  for (int a = 1; a < 3; a++)
+    if (fabs(n[a]) > fabs(n[big])) big = a;
+  if (n[big] < 0)
+    for (int a = 0; a < 3; a++) n[a] = -n[a];
+}
+
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return a < b ? -1 : a > b;
+}
+
+int geom_contour_plane(const rert_contour *ct, const double n[3], double *c, double *maxdev,
+                       int *devidx) {
+  int np = ct->npoints;
+  if (np < 1 || !ct->xyz_mm) {
+    *c = 0, *maxdev = 0, *devidx = 0;
+    return 0;
+  }
+  double *t = malloc((size_t)np * sizeof(double));
+  if (!t) return -1;
+  int same = 1;
+  for (int i = 0; i < np; i++) {
+    t[i] = dot3(ct->xyz_mm + 3 * i, n);
+    if (t[i] != t[0]) same = 0;
+  }
+  double med = t[0];
+  if (!same) {
+    double *s = malloc((size_t)np * sizeof(double));
+    if (!s) return free(t), -1;
+    memcpy(s, t, (size_t)np * sizeof(double));
+    qsort(s, np, sizeof(double), cmp_double);
+    med = np % 2 ? s[np / 2] : 0.5 * (s[np / 2 - 1] + s[np / 2]);
+    free(s);
+  }
+  double md = 0;
+  int mi = 0;
+  for (int i = 0; i < np; i++)
+    if (fabs(t[i] - med) > md) md = fabs(t[i] - med), mi = i;
+  free(t);
+  *c = med, *maxdev = md, *devidx = mi;
+  return 0;
+}
+
+/* Fraction of a contour's points within PLANAR_TOL_MM of the plane at c along n. */
+static double on_plane_fraction(const rert_contour *ct, const double n[3], double c) {
+  int k = 0;
+  for (int i = 0; i < ct->npoints; i++)
+    if (fabs(dot3(ct->xyz_mm + 3 * i, n) - c) <= PLANAR_TOL_MM) k++;
+  return ct->npoints > 0 ? (double)k / ct->npoints : 0;
 }
 
 typedef struct {
   int idx;      /* contour index in roi */
   double c;     /* plane position along n */
-  double area;  /* |signed area| mm² */
-  double sarea; /* signed area in (a,b) */
-  double ca, cb;/* area centroid in (a,b) */
+  double a2;    /* |Newell| = 2·area */
+  int plane;
+  int dup;      /* duplicate of an earlier outline of its plane: left out */
 } cinfo;
 
 static int cmp_cinfo(const void *x, const void *y) {
-  double a = ((const cinfo *)x)->c, b = ((const cinfo *)y)->c;
-  return a < b ? -1 : a > b;
-}
-static int cmp_double(const void *x, const void *y) {
-  double a = *(const double *)x, b = *(const double *)y;
-  return a < b ? -1 : a > b;
+  const cinfo *a = x, *b = y;
+  if (a->c != b->c) return a->c < b->c ? -1 : 1;
+  return a->idx - b->idx;
 }
 
 /* Even-odd point-in-polygon on (a,b) vertex list. */
@@ -65,23 +149,56 @@ static int pip(const double *ab, int nv, double a, double b) {
   return in;
 }
 
-static int seg_cross(const double *p, const double *q, const double *r, const double *s) {
-  double d1 = (q[0] - p[0]) * (r[1] - p[1]) - (q[1] - p[1]) * (r[0] - p[0]);
-  double d2 = (q[0] - p[0]) * (s[1] - p[1]) - (q[1] - p[1]) * (s[0] - p[0]);
-  double d3 = (s[0] - r[0]) * (p[1] - r[1]) - (s[1] - r[1]) * (p[0] - r[0]);
-  double d4 = (s[0] - r[0]) * (q[1] - r[1]) - (s[1] - r[1]) * (q[0] - r[0]);
-  return ((d1 > 0 && d2 < 0) || (d1 < 0 && d2 > 0)) && ((d3 > 0 && d4 < 0) || (d3 < 0 && d4 > 0));
+/* Same closed outline (any starting point, either direction), within DUP_TOL_MM. */
+static int same_outline(const rert_contour *x, const rert_contour *y) {
+  int n = x->npoints;
+  if (y->npoints != n) return 0;
+  const double *p = x->xyz_mm, *q = y->xyz_mm;
+  for (int s = 0; s < n; s++) {
+    const double *q0 = q + 3 * s;
+    if (fabs(q0[0] - p[0]) > DUP_TOL_MM || fabs(q0[1] - p[1]) > DUP_TOL_MM ||
+        fabs(q0[2] - p[2]) > DUP_TOL_MM)
+      continue;
+    for (int dir = -1; dir <= 1; dir += 2) {
+      int ok = 1;
+      for (int i = 1; i < n && ok; i++) {
+        const double *a = p + 3 * i, *b = q + 3 * (((s + dir * i) % n + n) % n);
+        if (fabs(a[0] - b[0]) > DUP_TOL_MM || fabs(a[1] - b[1]) > DUP_TOL_MM ||
+            fabs(a[2] - b[2]) > DUP_TOL_MM)
+          ok = 0;
+      }
+      if (ok) return 1;
+    }
+  }
+  return 0;
 }
 
-/* Proper crossings between non-adjacent edges (O(n²); only for contours up to 2000 points). */
-static int self_intersects(const double *ab, int nv) {
-  if (nv < 4 || nv > 2000) return 0;
-  for (int i = 0; i < nv; i++) {
-    const double *p = ab + 2 * i, *q = ab + 2 * ((i + 1) % nv);
-    for (int j = i + 2; j < nv; j++) {
-      if (i == 0 && j == nv - 1) continue;
-      if (seg_cross(p, q, ab + 2 * j, ab + 2 * ((j + 1) % nv))) return 1;
-    }
+/* Area of the usable contours parallel to unit n (and the total area). */
+static double area_along(const rert_roi *roi, const double n[3], double *total) {
+  double a = 0, t = 0;
+  for (int c = 0; c < roi->ncontours; c++) {
+    double nv[3], a2;
+    if (!geom_contour_usable(&roi->contours[c], nv, &a2)) continue;
+    t += a2;
+    if (fabs(dot3(nv, n)) / a2 >= PARALLEL_COS) a += a2;
+  }
+  if (total) *total = t;
+  return a;
+}
+
+/* n: on entry the largest contour's Newell vector; on exit the orientation holding most area. */
+static int pick_normal(const rert_roi *roi, double n[3]) {
+  double u[3] = {n[0], n[1], n[2]}, total;
+  norm3(u);
+  double best = area_along(roi, u, &total);
+  if (best >= 0.5 * total) return 0;
+  for (int c = 0; c < roi->ncontours; c++) {
+    double nv[3], a2;
+    if (!geom_contour_usable(&roi->contours[c], nv, &a2)) continue;
+    double w[3] = {nv[0] / a2, nv[1] / a2, nv[2] / a2};
+    double a = area_along(roi, w, NULL);
+    if (a > best) best = a, n[0] = w[0], n[1] = w[1], n[2] = w[2];
+    if (best >= 0.5 * total) break;
   }
   return 0;
 }
@@ -93,44 +210,101 @@ void geom_shape_free(geom_shape *s) {
   free(s->verts_ab);
   free(s->plane_v0);
   free(s->plane_nv);
+  free(s->loops);
   memset(s, 0, sizeof *s);
 }
 
-int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check_self,
-                     geom_shape *s, rert_err *err) {
+#define ADD(...)                                                                                 \
+  do {                                                                                           \
+    if (geom_findings_add(F, __VA_ARGS__)) goto oom;                                             \
+  } while (0)
+
+/* Findings of one ROI in contour order (ROI-wide first), stable. */
+static void sort_findings(rert_geom_findings *f, int from) {
+  for (int i = from + 1; i < f->n; i++) {
+    rert_geom_finding x = f->items[i];
+    int j = i - 1;
+    while (j >= from && f->items[j].contour > x.contour) f->items[j + 1] = f->items[j], j--;
+    f->items[j + 1] = x;
+  }
+}
+
+static int shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *s, rert_err *err,
+                       rert_geom_findings *F);
+
+int geom_shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *s, rert_err *err) {
+  rert_geom_findings local;
+  memset(&local, 0, sizeof local);
+  rert_geom_findings *F = o && o->findings ? o->findings : &local;
+  int n0 = F->n;
+  int rc = shape_build(roi, o, s, err, F);
+  sort_findings(F, n0);
+  geom_findings_free(&local);
+  return rc;
+}
+
+static int shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *s, rert_err *err,
+                       rert_geom_findings *F) {
   memset(s, 0, sizeof *s);
   rert_roi_info *info = &s->info;
   const char *nm = roi->name[0] ? roi->name : "(unnamed)";
-  /* 1. usable contours and the reference normal (largest contour) */
+  cinfo *ci = NULL;
+  double *cpos = NULL, *lo = NULL, *hi = NULL;
+  int *cidx = NULL, *self = NULL, *other = NULL;
+  int rc = RERT_OK;
+
+  if (roi->ncontours <= 0 || !roi->contours) {
+    ADD(-1, GEOM_PROBLEM_NO_CONTOURS, GEOM_RULE_NOT_COMPUTED, GEOM_SEV_ERROR, "the ROI has no contour data");
+    return rert_err_set(err, RERT_EINPUT, "ROI %s has no contours", nm);
+  }
+  /* 1. classify; the reference normal is that of the largest usable contour */
   double best = 0;
-  int nuse = 0, total_pts = 0;
+  int ncand = 0;
   for (int c = 0; c < roi->ncontours; c++) {
     const rert_contour *ct = &roi->contours[c];
-    if (ct->type != CONTOUR_CLOSED_PLANAR || ct->npoints < 3 || !ct->xyz_mm) continue;
-    int finite = 1;
-    for (int i = 0; i < 3 * ct->npoints; i++)
-      if (!isfinite(ct->xyz_mm[i]) || fabs(ct->xyz_mm[i]) > MAX_COORD_MM) finite = 0;
-    if (!finite) continue;
-    double nv[3];
+    double nv[3], a2;
+    int bad;
+    if (ct->type != CONTOUR_CLOSED_PLANAR) {
+      static const char *tn[] = {"CLOSED_PLANAR", "POINT", "OPEN_PLANAR", "OPEN_NONPLANAR"};
+      ADD(c, GEOM_PROBLEM_NOT_CLOSED, GEOM_RULE_IGNORED, GEOM_SEV_INFO, "%s, %d point%s",
+          tn[ct->type < 4 ? ct->type : 0], ct->npoints, ct->npoints == 1 ? "" : "s");
+      continue;
+    }
+    if (ct->npoints < 3 || !ct->xyz_mm) {
+      ADD(c, GEOM_PROBLEM_FEW_POINTS, GEOM_RULE_EXCLUDED, GEOM_SEV_WARNING,
+          "%d point%s: no area", ct->npoints, ct->npoints == 1 ? "" : "s");
+      continue;
+    }
+    if (!finite_points(ct, &bad)) {
+      ADD(c, GEOM_PROBLEM_NOT_FINITE, GEOM_RULE_EXCLUDED, GEOM_SEV_ERROR,
+          "point %d is (%g, %g, %g) mm", bad + 1, ct->xyz_mm[3 * bad], ct->xyz_mm[3 * bad + 1],
+          ct->xyz_mm[3 * bad + 2]);
+      continue;
+    }
     newell(ct->xyz_mm, ct->npoints, nv);
-    double l = sqrt(dot3(nv, nv));
-    if (l < 1e-9) continue;
-    if (l > best) {
-      best = l;
-      memcpy(s->n, nv, sizeof nv);
+    a2 = sqrt(dot3(nv, nv));
+    if (!(a2 > 2 * AREA_EPS_MM2)) {
+      ADD(c, GEOM_PROBLEM_ZERO_AREA, GEOM_RULE_EXCLUDED, GEOM_SEV_WARNING,
+          "%d points enclosing %.2g mm²", ct->npoints, 0.5 * a2);
+      continue;
+    }
+    ncand++;
+    if (a2 > best) {
+      best = a2;
+      for (int a = 0; a < 3; a++) s->n[a] = nv[a];
     }
   }
-  if (best <= 0)
+  if (ncand == 0) {
+    ADD(-1, GEOM_PROBLEM_NO_VOLUME, GEOM_RULE_NOT_COMPUTED, GEOM_SEV_ERROR,
+        "none of its %d contours is a closed planar outline enclosing an area", roi->ncontours);
     return rert_err_set(err, RERT_EINPUT,
                         "ROI %s: no closed planar contour with at least 3 points and non-zero area",
                         nm);
-  norm3(s->n);
-  /* orient the normal so its largest component is positive (axial stacks: n = +z) */
-  int big = 0;
-  for (int a = 1; a < 3; a++)
-    if (fabs(s->n[a]) > fabs(s->n[big])) big = a;
-  if (s->n[big] < 0)
-    for (int a = 0; a < 3; a++) s->n[a] = -s->n[a];
+  }
+  /* the stack's orientation is that of most contour area: the largest contour's, unless contours
+   * parallel to it hold less than half the area (then vote among the distinct orientations) */
+  if (pick_normal(roi, s->n)) goto oom;
+  geom_orient_normal(s->n);
   double ref[3] = {1, 0, 0};
   if (fabs(s->n[0]) > 0.9) ref[0] = 0, ref[1] = 1;
   double d = dot3(ref, s->n);
@@ -138,166 +312,227 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check
   norm3(s->e1);
   cross3(s->n, s->e1, s->e2);
 
-  cinfo *ci = calloc((size_t)roi->ncontours + 1, sizeof *ci);
-  if (!ci) return rert_err_set(err, RERT_EINTERNAL, "ROI %s: out of memory", nm);
+  /* 2. orientation and plane of each usable contour */
+  ci = calloc((size_t)ncand + 1, sizeof *ci);
+  if (!ci) goto oom;
+  int nuse = 0;
   for (int c = 0; c < roi->ncontours; c++) {
     const rert_contour *ct = &roi->contours[c];
-    if (ct->type != CONTOUR_CLOSED_PLANAR || ct->npoints < 3 || !ct->xyz_mm) {
-      info->ncontours_skipped++;
+    double nv[3], a2, cm, dev;
+    int di;
+    if (!geom_contour_usable(ct, nv, &a2)) continue;
+    double cosang = fabs(dot3(nv, s->n)) / a2;
+    if (geom_contour_plane(ct, s->n, &cm, &dev, &di)) goto oom;
+    /* tilted: left out, unless most points lie on one plane of the stack and a few stray
+     * points tilt it (those are projected, below) */
+    if (cosang < PARALLEL_COS && on_plane_fraction(ct, s->n, cm) < 0.75) {
+      ADD(c, GEOM_PROBLEM_NOT_PARALLEL, GEOM_RULE_EXCLUDED, GEOM_SEV_ERROR,
+          "tilted %.1f° from the other contours", acos(fmin(1.0, cosang)) * 180 / M_PI);
       continue;
     }
-    int finite = 1;
-    for (int i = 0; i < 3 * ct->npoints; i++)
-      if (!isfinite(ct->xyz_mm[i]) || fabs(ct->xyz_mm[i]) > MAX_COORD_MM) finite = 0;
-    double nv[3];
-    newell(ct->xyz_mm, ct->npoints, nv);
-    double l = sqrt(dot3(nv, nv));
-    if (!finite || l < 1e-9) {
-      info->ncontours_skipped++;
-      continue;
-    }
-    if (fabs(dot3(nv, s->n)) / l < PARALLEL_COS) {
-      free(ci);
-      return rert_err_set(err, RERT_EINPUT,
-                          "ROI %s: contour %d is not parallel to the other contours "
-                          "(contours must be a stack of parallel planes)", nm, c + 1);
-    }
-    double cm = 0;
-    for (int i = 0; i < ct->npoints; i++) cm += dot3(ct->xyz_mm + 3 * i, s->n);
-    cm /= ct->npoints;
-    for (int i = 0; i < ct->npoints; i++)
-      if (fabs(dot3(ct->xyz_mm + 3 * i, s->n) - cm) > PLANAR_TOL_MM) {
-        free(ci);
-        return rert_err_set(err, RERT_EINPUT,
-                            "ROI %s: contour %d is not planar (point %d is %.2f mm off its plane)",
-                            nm, c + 1, i + 1, fabs(dot3(ct->xyz_mm + 3 * i, s->n) - cm));
-      }
+    if (dev > PLANAR_TOL_MM)
+      ADD(c, GEOM_PROBLEM_NON_PLANAR, GEOM_RULE_PROJECTED, GEOM_SEV_WARNING,
+          "point %d is %.2f mm off the contour's plane (at %.2f mm)", di + 1, dev, cm);
     ci[nuse].idx = c;
     ci[nuse].c = cm;
+    ci[nuse].a2 = a2;
     nuse++;
-    total_pts += ct->npoints;
   }
-  info->ncontours_used = nuse;
   qsort(ci, nuse, sizeof *ci, cmp_cinfo);
-
-  /* 2. planes */
   int np = 0;
-  for (int u = 0; u < nuse; u++)
-    if (u == 0 || ci[u].c - ci[u - 1].c > PLANE_TOL_MM) np++;
-  s->planes = calloc(np, sizeof *s->planes);
-  s->edges = calloc(total_pts, sizeof *s->edges);
-  s->verts_ab = calloc(2 * (size_t)total_pts, sizeof(double));
-  s->plane_v0 = calloc(np, sizeof(int));
-  s->plane_nv = calloc(np, sizeof(int));
-  int *cstart = calloc(nuse + 1, sizeof(int)); /* per used contour: first vertex in verts_ab */
-  int *cplane = calloc(nuse + 1, sizeof(int));
-  double *gaps = calloc(np + 1, sizeof(double));
-  if (!s->planes || !s->edges || !s->verts_ab || !s->plane_v0 || !s->plane_nv || !cstart ||
-      !cplane || !gaps) {
-    free(ci), free(cstart), free(cplane), free(gaps);
-    geom_shape_free(s);
-    return rert_err_set(err, RERT_EINTERNAL, "ROI %s: out of memory", nm);
+  for (int u = 0; u < nuse; u++) {
+    if (u > 0 && ci[u].c - ci[u - 1].c > PLANE_TOL_MM) np++;
+    ci[u].plane = np;
   }
+  np++;
+  /* 3. duplicate outlines on one plane: the even-odd rule would cancel both (the organ would
+   * vanish from that slice), so the copy is left out */
+  for (int u = 0; u < nuse; u++)
+    for (int w = u + 1; w < nuse && ci[w].plane == ci[u].plane; w++) {
+      if (ci[w].dup || ci[u].dup) continue;
+      if (fabs(ci[w].a2 - ci[u].a2) > 1e-9 * ci[u].a2 + 1e-12) continue;
+      const rert_contour *x = &roi->contours[ci[u].idx], *y = &roi->contours[ci[w].idx];
+      if (!same_outline(x, y)) continue;
+      int keep = ci[u].idx < ci[w].idx ? u : w, drop = keep == u ? w : u;
+      ci[drop].dup = 1;
+      ADD(ci[drop].idx, GEOM_PROBLEM_DUPLICATE, GEOM_RULE_EXCLUDED, GEOM_SEV_WARNING,
+          "same outline as contour %d (the even-odd rule would cancel both)", ci[keep].idx + 1);
+    }
+  int total_pts = 0, nloops = 0;
+  for (int u = 0; u < nuse; u++)
+    if (!ci[u].dup) total_pts += roi->contours[ci[u].idx].npoints, nloops++;
+
+  /* 4. planes, loops, vertices, scan edges */
+  s->planes = calloc((size_t)np, sizeof *s->planes);
+  s->edges = calloc((size_t)total_pts, sizeof *s->edges);
+  s->verts_ab = calloc(2 * (size_t)total_pts, sizeof(double));
+  s->plane_v0 = calloc((size_t)np, sizeof(int));
+  s->plane_nv = calloc((size_t)np, sizeof(int));
+  s->loops = calloc((size_t)nloops + 1, sizeof *s->loops);
+  cpos = calloc((size_t)np, sizeof(double));
+  cidx = calloc((size_t)np, sizeof(int));
+  lo = calloc((size_t)np, sizeof(double));
+  hi = calloc((size_t)np, sizeof(double));
+  self = calloc((size_t)nloops + 1, sizeof(int));
+  other = calloc((size_t)nloops + 1, sizeof(int));
+  if (!s->planes || !s->edges || !s->verts_ab || !s->plane_v0 || !s->plane_nv || !s->loops ||
+      !cpos || !cidx || !lo || !hi || !self || !other)
+    goto oom;
   s->nplanes = np;
-  int p = -1, nvert = 0;
+  int nvert = 0;
   double csum = 0;
   int ccount = 0;
   for (int u = 0; u < nuse; u++) {
-    if (u == 0 || ci[u].c - ci[u - 1].c > PLANE_TOL_MM) {
-      if (p >= 0) s->planes[p].c = csum / ccount;
-      p++;
+    int p = ci[u].plane;
+    shape_plane *P = &s->planes[p];
+    if (u == 0 || ci[u - 1].plane != p) {
+      if (u > 0) s->planes[p - 1].c = csum / ccount;
       csum = 0, ccount = 0;
-      s->planes[p].e0 = s->nedges;
+      P->e0 = s->nedges;
+      P->l0 = s->nloops;
       s->plane_v0[p] = nvert;
-      s->planes[p].bmin = INFINITY, s->planes[p].bmax = -INFINITY;
+      P->bmin = INFINITY, P->bmax = -INFINITY;
+      cidx[p] = ci[u].idx;
     }
     csum += ci[u].c, ccount++;
+    if (ci[u].idx < cidx[p]) cidx[p] = ci[u].idx;
+    if (ci[u].dup) continue;
     const rert_contour *ct = &roi->contours[ci[u].idx];
-    cstart[u] = nvert;
-    cplane[u] = p;
-    double sa = 0, sca = 0, scb = 0;
+    shape_loop *L = &s->loops[s->nloops++];
+    L->v0 = nvert, L->nv = ct->npoints, L->contour = ci[u].idx;
     for (int i = 0; i < ct->npoints; i++) {
       const double *q = ct->xyz_mm + 3 * i;
       double a = dot3(q, s->e1), b = dot3(q, s->e2);
       s->verts_ab[2 * (nvert + i)] = a;
       s->verts_ab[2 * (nvert + i) + 1] = b;
-      if (b < s->planes[p].bmin) s->planes[p].bmin = b;
-      if (b > s->planes[p].bmax) s->planes[p].bmax = b;
+      if (b < P->bmin) P->bmin = b;
+      if (b > P->bmax) P->bmax = b;
     }
     for (int i = 0; i < ct->npoints; i++) {
       const double *v0 = s->verts_ab + 2 * (nvert + i);
       const double *v1 = s->verts_ab + 2 * (nvert + (i + 1) % ct->npoints);
-      double cr = v0[0] * v1[1] - v1[0] * v0[1];
-      sa += cr;
-      sca += (v0[0] + v1[0]) * cr;
-      scb += (v0[1] + v1[1]) * cr;
       if (v0[1] != v1[1]) {
         shape_edge *e = &s->edges[s->nedges++];
         e->a0 = v0[0], e->b0 = v0[1], e->a1 = v1[0], e->b1 = v1[1];
       }
     }
-    sa *= 0.5;
-    ci[u].sarea = sa;
-    ci[u].area = fabs(sa);
-    ci[u].ca = fabs(sa) > 0 ? sca / (6 * sa) : 0;
-    ci[u].cb = fabs(sa) > 0 ? scb / (6 * sa) : 0;
     nvert += ct->npoints;
-    s->planes[p].ne = s->nedges - s->planes[p].e0;
+    P->ne = s->nedges - P->e0;
+    P->nl = s->nloops - P->l0;
     s->plane_nv[p] = nvert - s->plane_v0[p];
   }
-  if (p >= 0) s->planes[p].c = csum / ccount;
-  cstart[nuse] = nvert;
+  s->planes[np - 1].c = csum / ccount;
+  for (int q = 0; q < np; q++) cpos[q] = s->planes[q].c;
 
-  /* 3. slabs: half-way to neighbours, capped at half the median spacing; half-slice end caps */
-  for (int q = 0; q + 1 < np; q++) gaps[q] = s->planes[q + 1].c - s->planes[q].c;
-  double med = 0;
-  if (np > 1) {
-    double *tmp = malloc((np - 1) * sizeof(double));
-    if (!tmp) {
-      free(ci), free(cstart), free(cplane), free(gaps);
-      geom_shape_free(s);
-      return rert_err_set(err, RERT_EINTERNAL, "ROI %s: out of memory", nm);
-    }
-    memcpy(tmp, gaps, (np - 1) * sizeof(double));
-    qsort(tmp, np - 1, sizeof(double), cmp_double);
-    med = (np - 1) % 2 ? tmp[(np - 1) / 2] : 0.5 * (tmp[(np - 1) / 2 - 1] + tmp[(np - 1) / 2]);
-    free(tmp);
-  } else {
-    if (!(default_thickness_mm > 0)) {
-      free(ci), free(cstart), free(cplane), free(gaps);
-      geom_shape_free(s);
-      return rert_err_set(err, RERT_EINPUT,
-                          "ROI %s: single contour plane and no slice thickness to extrude it", nm);
-    }
-    med = default_thickness_mm;
-  }
-  info->plane_spacing_mm = np > 1 ? med : 0;
-  for (int q = 0; q < np; q++) {
-    double below = q > 0 ? fmin(0.5 * gaps[q - 1], 0.5 * med) : 0.5 * med;
-    double above = q + 1 < np ? fmin(0.5 * gaps[q], 0.5 * med) : 0.5 * med;
-    s->planes[q].c_lo = s->planes[q].c - below;
-    s->planes[q].c_hi = s->planes[q].c + above;
-  }
-
-  /* 4. even-odd area per plane (nesting parity of each contour), centroid, bbox, self-crossing */
+  /* 5. crossings (findings; exact even-odd area where they occur), areas and moments */
   double vol = 0, cen[3] = {0, 0, 0};
-  for (int u = 0; u < nuse; u++) {
-    int pl = cplane[u], depth = 0;
-    const double *v = s->verts_ab + 2 * cstart[u];
-    for (int w = 0; w < nuse; w++) {
-      if (w == u || cplane[w] != pl) continue;
-      if (pip(s->verts_ab + 2 * cstart[w], cstart[w + 1] - cstart[w], v[0], v[1])) depth++;
+  double *pa = calloc((size_t)np * 3, sizeof(double)); /* per plane: area, ∫a, ∫b */
+  if (!pa) goto oom;
+  for (int q = 0; q < np; q++) {
+    shape_plane *P = &s->planes[q];
+    const shape_loop *L = s->loops + P->l0;
+    double *xb = NULL;
+    int nxb = 0;
+    if (geom_loops_crossings(s->verts_ab, L, P->nl, self + P->l0, other + P->l0, &xb, &nxb)) {
+      free(pa);
+      goto oom;
     }
-    double sign = depth % 2 ? -1 : 1;
-    double t = s->planes[pl].c_hi - s->planes[pl].c_lo;
-    s->planes[pl].area_mm2 += sign * ci[u].area;
-    double dv = sign * ci[u].area * t;
-    vol += dv;
-    double cc = 0.5 * (s->planes[pl].c_lo + s->planes[pl].c_hi);
-    for (int a = 0; a < 3; a++)
-      cen[a] += dv * (ci[u].ca * s->e1[a] + ci[u].cb * s->e2[a] + cc * s->n[a]);
-    if (check_self && self_intersects(v, cstart[u + 1] - cstart[u])) info->nself_intersecting++;
+    for (int l = 0; l < P->nl; l++) {
+      if (self[P->l0 + l]) {
+        info->nself_intersecting++;
+        P->crossings = 1;
+        if (geom_findings_add(F, L[l].contour, GEOM_PROBLEM_SELF_INTERSECTING, GEOM_RULE_EVEN_ODD,
+                              GEOM_SEV_WARNING, "edges cross; parts enclosed twice are outside"))
+          goto oom_pa;
+      }
+      if (other[P->l0 + l] >= 0) {
+        int o2 = other[P->l0 + l];
+        P->crossings = 1;
+        if (L[l].contour < L[o2].contour &&
+            geom_findings_add(F, L[l].contour, GEOM_PROBLEM_OVERLAP, GEOM_RULE_EVEN_ODD,
+                              GEOM_SEV_WARNING,
+                              "crosses contour %d on the plane at %.2f mm; the overlap is outside",
+                              L[o2].contour + 1, P->c))
+          goto oom_pa;
+      }
+    }
+    double A = 0, Ma = 0, Mb = 0;
+    if (P->crossings) {
+      if (geom_loops_evenodd(s->verts_ab, L, P->nl, xb, nxb, &A, &Ma, &Mb)) {
+        free(xb);
+        goto oom_pa;
+      }
+    } else {
+      /* no crossings: each loop is a simple polygon; its sign is the parity of the loops
+       * enclosing it (holes, islands in holes) */
+      for (int l = 0; l < P->nl; l++) {
+        const double *v = s->verts_ab + 2 * L[l].v0;
+        int nv = L[l].nv, depth = 0;
+        double sa = 0, sca = 0, scb = 0;
+        for (int i = 0; i < nv; i++) {
+          const double *v0 = v + 2 * i, *v1 = v + 2 * ((i + 1) % nv);
+          double cr = v0[0] * v1[1] - v1[0] * v0[1];
+          sa += cr, sca += (v0[0] + v1[0]) * cr, scb += (v0[1] + v1[1]) * cr;
+        }
+        for (int w = 0; w < P->nl; w++)
+          if (w != l && pip(s->verts_ab + 2 * L[w].v0, L[w].nv, v[0], v[1])) depth++;
+        double sg = (depth % 2 ? -1.0 : 1.0) * (sa < 0 ? -1.0 : 1.0);
+        A += sg * 0.5 * sa;
+        Ma += sg * sca / 6.0;
+        Mb += sg * scb / 6.0;
+      }
+    }
+    free(xb);
+    P->area_mm2 = A;
+    pa[3 * q] = A, pa[3 * q + 1] = Ma, pa[3 * q + 2] = Mb;
   }
+
+  /* 6. slabs from the image slices */
+  rc = geom_slabs(cpos, cidx, np, s->n, o ? o->slices : NULL, o ? o->default_thickness_mm : 0, lo,
+                  hi, info, F, err, nm);
+  if (rc) {
+    free(pa);
+    goto fail;
+  }
+  for (int q = 0; q < np; q++) s->planes[q].c_lo = lo[q], s->planes[q].c_hi = hi[q];
+
+  /* 7. ContourImageSequence references against the image slices */
+  const rert_slice_geom *SL = o ? o->slices : NULL;
+  if (SL && SL->source == GEOM_SLICES_IMAGE && SL->sop_uids && SL->npos > 0) {
+    double dn = dot3(SL->normal, s->n);
+    for (int u = 0; u < nuse && fabs(dn) >= PARALLEL_COS; u++) {
+      if (!roi->contour_image_uids || ci[u].idx >= roi->n_image_uids) break;
+      const char *ref = roi->contour_image_uids[ci[u].idx];
+      if (!ref[0]) continue;
+      int k = -1;
+      for (int j = 0; j < SL->npos && k < 0; j++)
+        if (!strncmp(SL->sop_uids[j], ref, RERT_UID_LEN)) k = j;
+      if (k < 0) {
+        if (geom_findings_add(F, ci[u].idx, GEOM_PROBLEM_REF_MISMATCH, GEOM_RULE_NONE,
+                              GEOM_SEV_WARNING,
+                              "references image %.64s, which is not in the image series", ref))
+          goto oom_pa;
+        continue;
+      }
+      double zk = (dn > 0 ? 1 : -1) * SL->pos_mm[k];
+      if (fabs(zk - ci[u].c) > PLANAR_TOL_MM &&
+          geom_findings_add(F, ci[u].idx, GEOM_PROBLEM_REF_MISMATCH, GEOM_RULE_NONE,
+                            GEOM_SEV_WARNING,
+                            "drawn at %.2f mm but references image %d of the series, at %.2f mm",
+                            ci[u].c, k + 1, zk))
+        goto oom_pa;
+    }
+  }
+
+  /* 8. volume, centroid, bounding box */
+  for (int q = 0; q < np; q++) {
+    double t = s->planes[q].c_hi - s->planes[q].c_lo, A = pa[3 * q];
+    vol += A * t;
+    double cc = 0.5 * (s->planes[q].c_lo + s->planes[q].c_hi);
+    for (int a = 0; a < 3; a++)
+      cen[a] += t * (pa[3 * q + 1] * s->e1[a] + pa[3 * q + 2] * s->e2[a] + A * cc * s->n[a]);
+  }
+  free(pa);
   info->volume_cc = vol / 1000.0;
   for (int a = 0; a < 3; a++) {
     info->centroid_mm[a] = vol > 0 ? cen[a] / vol : NAN;
@@ -317,19 +552,42 @@ int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check
         }
       }
     }
+  if (np > 1) {
+    for (int q = 0; q + 1 < np; q++) lo[q] = cpos[q + 1] - cpos[q];
+    qsort(lo, np - 1, sizeof(double), cmp_double);
+    info->plane_spacing_mm = (np - 1) % 2 ? lo[(np - 1) / 2] : 0.5 * (lo[(np - 1) / 2 - 1] + lo[(np - 1) / 2]);
+  }
   info->nplanes = np;
-  free(ci), free(cstart), free(cplane), free(gaps);
+  info->ncontours_used = s->nloops;
+  info->ncontours_skipped = roi->ncontours - s->nloops;
+  free(ci), free(cpos), free(cidx), free(lo), free(hi), free(self), free(other);
+  return RERT_OK;
+oom_pa:
+  free(pa);
+oom:
+  rc = rert_err_set(err, RERT_EINTERNAL, "ROI %s: out of memory", nm);
+fail:
+  free(ci), free(cpos), free(cidx), free(lo), free(hi), free(self), free(other);
+  geom_shape_free(s);
+  return rc;
+}
+
+int geom_roi_info_ex(const rert_roi *roi, const rert_geom_opts *opt, rert_roi_info *info,
+                     rert_geom_findings *findings, rert_err *err) {
+  geom_shape s;
+  geom_build_opts o = {opt ? opt->default_thickness_mm : 0, opt ? opt->slices : NULL, findings};
+  memset(info, 0, sizeof *info);
+  int rc = geom_shape_build(roi, &o, &s, err);
+  if (rc) return rc;
+  *info = s.info;
+  geom_shape_free(&s);
   return RERT_OK;
 }
 
 int geom_roi_info(const rert_roi *roi, double default_thickness_mm, rert_roi_info *info,
                   rert_err *err) {
-  geom_shape s;
-  int rc = geom_shape_build(roi, default_thickness_mm, 1, &s, err);
-  if (rc) return rc;
-  *info = s.info;
-  geom_shape_free(&s);
-  return RERT_OK;
+  rert_geom_opts o = {default_thickness_mm, NULL};
+  return geom_roi_info_ex(roi, &o, info, NULL, err);
 }
 
 void shape_gridmap_init(shape_gridmap *g, const geom_shape *s, const rert_volume *grid, int half) {

@@ -2,11 +2,15 @@
  * the scanline integrator that geom (masks) and dvh (histograms) share.
  *
  * Frame: e1, e2 span the contour planes, n = e1 × e2 is their normal; a point is
- * p = a·e1 + b·e2 + c·n (LPS mm). Plane p covers the slab [c_lo, c_hi] (half-slice end caps,
- * rert/geom.h). The integrator walks rows (b, c) across each slab at spacing ≤ step_mm, finds
- * the inside intervals of a by the even-odd rule, and splits them where the target grid's
- * continuous index crosses an integer or half-integer, so that every emitted piece lies in
- * one voxel and in one trilinear cell.
+ * p = a·e1 + b·e2 + c·n (LPS mm). Plane p covers the slab [c_lo, c_hi]: half-way to the
+ * neighbouring image slices (rert/geom.h; src/geom/slab.c). The integrator walks rows (b, c)
+ * across each slab at spacing ≤ step_mm, finds the inside intervals of a by the even-odd rule,
+ * and splits them where the target grid's continuous index crosses an integer or half-integer,
+ * so that every emitted piece lies in one voxel and in one trilinear cell.
+ *
+ * Contours that enclose no area, are not parallel to the stack, are not finite, or duplicate
+ * another outline of their plane are left out of the shape; each such contour, and every rule
+ * applied to the others (projection, even-odd for crossings, gaps), is a finding (geom.h).
  */
 #ifndef RERT_GEOM_SHAPE_H
 #define RERT_GEOM_SHAPE_H
@@ -17,9 +21,11 @@
 
 typedef struct {
   double c, c_lo, c_hi;
-  int e0, ne;           /* edges [e0, e0+ne) in shape.edges */
+  int e0, ne;           /* scan edges [e0, e0+ne) in shape.edges (horizontal edges left out) */
+  int l0, nl;           /* loops [l0, l0+nl) in shape.loops */
   double bmin, bmax;    /* extent of its polygons along e2 */
   double area_mm2;      /* even-odd area */
+  int crossings;        /* edges of this plane cross (self or mutual) */
 } shape_plane;
 
 typedef struct {
@@ -27,20 +33,70 @@ typedef struct {
 } shape_edge;
 
 typedef struct {
+  int v0, nv;           /* vertices [v0, v0+nv) in verts_ab (closed: last joins first) */
+  int contour;          /* index in roi->contours */
+} shape_loop;
+
+typedef struct {
   double e1[3], e2[3], n[3];
   int nplanes;
   shape_plane *planes;
   shape_edge *edges;
   int nedges;
-  double *verts_ab;     /* all vertices (a,b) per plane, for extreme-point checks */
+  double *verts_ab;     /* all vertices (a,b), plane by plane, loop by loop */
   int *plane_v0, *plane_nv;
+  shape_loop *loops;
+  int nloops;
   rert_roi_info info;
 } geom_shape;
 
-/* check_self: also count self-intersecting contours (O(n²) per contour; for reports only). */
-int geom_shape_build(const rert_roi *roi, double default_thickness_mm, int check_self,
-                     geom_shape *s, rert_err *err);
+typedef struct {
+  double default_thickness_mm;   /* slab of a single-plane ROI when no slices are known */
+  const rert_slice_geom *slices; /* NULL: inferred from the ROI's own planes */
+  rert_geom_findings *findings;  /* NULL: not kept */
+} geom_build_opts;
+
+/* Build the slab stack. Fails (RERT_EINPUT, findings recorded) when no contour encloses an area. */
+int geom_shape_build(const rert_roi *roi, const geom_build_opts *o, geom_shape *s, rert_err *err);
 void geom_shape_free(geom_shape *s);
+
+/* ---- helpers shared by shape.c, slab.c, crossing.c, slices.c ---- */
+/* A CLOSED_PLANAR contour with ≥ 3 finite points enclosing an area: 1, with its Newell vector
+ * nv (normal × 2·area) and |nv| in *a2; else 0. */
+int geom_contour_usable(const rert_contour *ct, double nv[3], double *a2);
+/* Orient a unit normal so that its largest component is positive (axial stacks: n = +z). */
+void geom_orient_normal(double n[3]);
+/* Plane of a contour along unit n: the median of its points' positions (one stray point does
+ * not move it), the largest distance of a point from it and that point's index. −1: no memory. */
+int geom_contour_plane(const rert_contour *ct, const double n[3], double *c, double *maxdev,
+                       int *devidx);
+/* Slices inferred from distinct ascending plane positions (slices.c). */
+int geom_slices_from_planes(const double *pos, int n, const double normal[3], rert_slice_geom *out,
+                            rert_err *err);
+
+/* Append a finding (counts warnings/errors). Returns RERT_EINTERNAL on lack of memory. */
+int geom_findings_add(rert_geom_findings *f, int contour, rert_geom_problem p, rert_geom_rule r,
+                      rert_geom_severity sev, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* Proper crossings between the edges of the loops of one plane (uniform-grid buckets: about
+ * linear in the number of edges). self[l] = 1 when two non-adjacent edges of loop l cross;
+ * other[l] = index of another loop that loop l crosses, or −1. *nx_b / *x_b receive the
+ * ordinates (b) of every crossing (malloc'ed; the even-odd area sweep needs them).
+ * Returns RERT_EINTERNAL on lack of memory. */
+int geom_loops_crossings(const double *ab, const shape_loop *loops, int nl, int *self, int *other,
+                         double **x_b, int *nx_b);
+/* Exact even-odd area and first moments (∫a, ∫b) of the loops, for planes whose loops cross. */
+int geom_loops_evenodd(const double *ab, const shape_loop *loops, int nl, const double *x_b,
+                       int nx_b, double *area, double *ma, double *mb);
+
+/* Slab of each plane (src/geom/slab.c): c[np] ascending plane positions along n (unit), slices
+ * the image slices (may be NULL or not parallel: then inferred from c alone). Fills lo[], hi[]
+ * and info->slices_source / slice_spacing_mm / ngaps, and records GAP / OFF_SLICE /
+ * SLICES_UNKNOWN findings (first contour index of each plane in cidx[]). */
+int geom_slabs(const double *c, const int *cidx, int np, const double n[3],
+               const rert_slice_geom *slices, double default_thickness_mm, double *lo, double *hi,
+               rert_roi_info *info, rert_geom_findings *f, rert_err *err, const char *roi_name);
 
 /* Affine map (a, b, c) → continuous grid index of `grid`: idx = I0 + a·Ia + b·Ib + c·Ic. */
 typedef struct {

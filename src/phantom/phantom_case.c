@@ -153,7 +153,7 @@ static cJSON *organ_truth(const rert_phantom_model *m, int c) {
   return o;
 }
 
-static cJSON *case_json(const rert_phantom_model *m) {
+cJSON *phantom_case_json(const rert_phantom_model *m) {
   int last = m->ncourses - 1;
   cJSON *root = cJSON_CreateObject();
   cJSON_AddStringToObject(root, "schema", "rert-case/1");
@@ -274,7 +274,7 @@ static cJSON *case_json(const rert_phantom_model *m) {
 }
 
 int phantom_write_case(const rert_phantom_model *m, const char *path, rert_err *err) {
-  cJSON *root = case_json(m);
+  cJSON *root = phantom_case_json(m);
   char *s = root ? json_print_full(root, 1) : NULL;
   cJSON_Delete(root);
   if (!s) return rert_err_set(err, RERT_EINTERNAL, "%s: cannot format case file", path);

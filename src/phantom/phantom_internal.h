@@ -48,4 +48,16 @@ void phantom_paths_registration(const rert_phantom_model *m, int from, int to,
  * the largest displacement the deformation can make), and the ROI's smaller in-plane width. */
 void phantom_roi_box(const rert_phantom_model *m, int r, int c, double box[4], double zr[2],
                      double *width_mm);
+
+/* The case file of the tidy layout as a cJSON tree (phantom_case.c); the untidy export
+ * (phantom_untidy.c) rewrites its DICOM paths. Caller frees. */
+#include <cjson/cJSON.h>
+cJSON *phantom_case_json(const rert_phantom_model *m);
+/* ContentDate/Time of the objects written next: date d at 12:00 UTC (SOURCE_DATE_EPOCH). */
+void phantom_set_write_time(rert_date d);
+/* The untidy export (rert phantom --untidy, docs/phantom.md) under root: root/export/ (every
+ * object in one flat folder, files named by SOP instance UID) and root/case.json. */
+#include "rert/dicomio.h"
+int phantom_untidy_fill(const rert_phantom_model *m, const char *root, const io_write_opts *wo,
+                        rert_err *err);
 #endif

@@ -65,7 +65,7 @@ static int join(char *out, size_t n, const char *a, const char *b, rert_err *err
 /* The io writers stamp ContentDate/Time (and StructureSetDate/Time) from SOURCE_DATE_EPOCH when
  * set: each course's objects get that course's planning date at 12:00 UTC, which is both
  * realistic (objects dated within their course) and reproducible. */
-static void set_write_time(rert_date d) {
+void phantom_set_write_time(rert_date d) {
   char buf[32];
   snprintf(buf, sizeof buf, "%lld", (long long)date_to_days(d) * 86400LL + 43200LL);
   setenv("SOURCE_DATE_EPOCH", buf, 1);
@@ -76,7 +76,7 @@ static int write_course(const rert_phantom_model *m, int c, const char *root,
   rert_phantom_course_data d;
   int rc = phantom_build_course(m, c, &d, err);
   if (rc) return rc;
-  set_write_time(d.rtplan.plan_date);
+  phantom_set_write_time(d.rtplan.plan_date);
   phantom_course_paths p;
   phantom_paths_course(m, c, &p);
   char path[4096];
@@ -97,7 +97,7 @@ static int write_registration(const rert_phantom_model *m, int from, int to, con
   rert_deformable_registration r;
   int rc = phantom_build_registration(m, from, to, &r, err);
   if (rc) return rc;
-  set_write_time(date_from_days(date_to_days(m->course[to].start_date) - 3));
+  phantom_set_write_time(date_from_days(date_to_days(m->course[to].start_date) - 3));
   phantom_reg_paths p;
   phantom_paths_registration(m, from, to, &p);
   char path[4096];
@@ -111,7 +111,7 @@ static int write_registration(const rert_phantom_model *m, int from, int to, con
   return rc;
 }
 
-int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
+static int write_tree(const rert_phantom_model *m, const char *dir, int untidy, rert_err *err) {
   int exists;
   if (!is_absent_or_empty(dir, &exists))
     return rert_err_set(err, RERT_EINPUT,
@@ -135,8 +135,9 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
     return rert_err_set(err, RERT_EINPUT, "%s: cannot create staging directory (%s)", stage,
                         strerror(errno));
   char note[128];
-  snprintf(note, sizeof note, "rert phantom --seed %llu --size %s --courses %d", m->seed,
-           m->size == PHANTOM_CLINICAL ? "clinical" : "small", m->ncourses);
+  snprintf(note, sizeof note, "rert phantom --seed %llu --size %s --courses %d%s", m->seed,
+           m->size == PHANTOM_CLINICAL ? "clinical" : "small", m->ncourses,
+           untidy ? " --untidy" : "");
   /* raw 32-bit RTDOSE: readable by every peer tool (pydicom, plastimatch, dicompyler-core) */
   io_write_opts wo = {.note = note, .software = "rert phantom"};
   int old_encoding = io_set_dose_encoding(IO_DOSE_32_RAW);
@@ -146,13 +147,17 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
   int had_env = old_env != NULL;
   if (had_env) snprintf(old_epoch, sizeof old_epoch, "%s", old_env);
   int rc = RERT_OK;
-  for (int c = 0; c < m->ncourses && !rc; c++) rc = write_course(m, c, stage, &wo, err);
-  for (int c = 0; c + 1 < m->ncourses && !rc; c++)
-    rc = write_registration(m, c, m->ncourses - 1, stage, &wo, err);
   char path[4096];
-  if (!rc && !(rc = join(path, sizeof path, stage, "case.json", err)))
-    rc = phantom_write_case(m, path, err);
-  if (!rc) chmod_like_umask(path);
+  if (untidy) {
+    rc = phantom_untidy_fill(m, stage, &wo, err);
+  } else {
+    for (int c = 0; c < m->ncourses && !rc; c++) rc = write_course(m, c, stage, &wo, err);
+    for (int c = 0; c + 1 < m->ncourses && !rc; c++)
+      rc = write_registration(m, c, m->ncourses - 1, stage, &wo, err);
+    if (!rc && !(rc = join(path, sizeof path, stage, "case.json", err)))
+      rc = phantom_write_case(m, path, err);
+    if (!rc) chmod_like_umask(path);
+  }
   if (had_env) setenv("SOURCE_DATE_EPOCH", old_epoch, 1);
   else unsetenv("SOURCE_DATE_EPOCH");
   io_set_dose_encoding(old_encoding);
@@ -165,4 +170,12 @@ int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
   }
   if (rc) remove_tree(stage);
   return rc;
+}
+
+int phantom_write(const rert_phantom_model *m, const char *dir, rert_err *err) {
+  return write_tree(m, dir, 0, err);
+}
+
+int phantom_write_untidy(const rert_phantom_model *m, const char *dir, rert_err *err) {
+  return write_tree(m, dir, 1, err);
 }

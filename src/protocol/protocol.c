@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "rert/compare.h"
 #include "rert/data.h"
 #include "rert/protocol.h"
 #include "rert/recovery.h"
@@ -33,12 +34,14 @@ const char *protocol_quantity_name(protocol_quantity q) {
 }
 int protocol_tier_is_hard(protocol_tier t) { return t == TIER_MANDATORY || t == TIER_ACCEPTABLE; }
 
+/* Decided with the project's one tolerance (rert/compare.h): a value equal to the limit within
+ * 1e-6 relative is equal, so float32 storage cannot flip "<= 65" or "< 72". */
 int protocol_compare(protocol_cmp c, double v, double l) {
   switch (c) {
-  case CMP_LT: return v < l;
-  case CMP_LE: return v <= l;
-  case CMP_GT: return v > l;
-  case CMP_GE: return v >= l;
+  case CMP_LT: return rert_lt(v, l);
+  case CMP_LE: return rert_le(v, l);
+  case CMP_GT: return rert_gt(v, l);
+  case CMP_GE: return rert_ge(v, l);
   }
   return 0;
 }
@@ -47,11 +50,11 @@ int protocol_interval_applies(const protocol_interval *c, double t, char *why, s
   int ok = 1;
   char lo[48] = "", hi[48] = "";
   if (c->has_min) {
-    ok = ok && (c->min_inclusive ? t >= c->min_months : t > c->min_months);
+    ok = ok && (c->min_inclusive ? rert_ge(t, c->min_months) : rert_gt(t, c->min_months));
     snprintf(lo, sizeof lo, "%s %g", c->min_inclusive ? ">=" : ">", c->min_months);
   }
   if (c->has_max) {
-    ok = ok && (c->max_inclusive ? t <= c->max_months : t < c->max_months);
+    ok = ok && (c->max_inclusive ? rert_le(t, c->max_months) : rert_lt(t, c->max_months));
     snprintf(hi, sizeof hi, "%s%s %g", c->has_min ? " and " : "", c->max_inclusive ? "<=" : "<",
              c->max_months);
   }

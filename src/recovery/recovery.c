@@ -7,6 +7,7 @@
  * t > 24 months strictly (S0: "≤ 24 / > 24"; §11.1 notes S2's "< 2 y / ≥ 2 y" wording).
  */
 #include "rert/recovery.h"
+#include "rert/compare.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -195,7 +196,7 @@ int recovery_fraction(const recovery_model *m, double t, double *f, rert_err *er
   switch (m->kind) {
     case REC_STEPWISE:
       for (int i = 0; i < m->nsteps; i++)
-        if (t >= m->step_from_months[i]) r = m->step_fraction[i];
+        if (rert_ge(t, m->step_from_months[i])) r = m->step_fraction[i];
       break;
     case REC_FIXED: r = m->fraction_recovered; break;
     case REC_EXPONENTIAL:
@@ -241,7 +242,7 @@ int recovery_is_limit_model(const recovery_model *m) {
 
 double recovery_limit_factor(const recovery_model *m, double t) {
   if (m->kind == REC_LIMIT_SCALE) return m->limit_factor;
-  if (m->kind == REC_LIMIT_UPLIFT) return t > m->uplift_after_months ? m->limit_factor : 1.0;
+  if (m->kind == REC_LIMIT_UPLIFT) return rert_gt(t, m->uplift_after_months) ? m->limit_factor : 1.0;
   return 1.0;
 }
 
@@ -269,9 +270,9 @@ int recovery_nieder_check(const double *bed2, int n, const double *iv, int niv, 
   }
   for (int i = 0; i < niv; i++)
     if (iv[i] < r->min_interval_months) r->min_interval_months = iv[i];
-  r->cumulative_ok = r->cumulative_bed2_gy <= cum_max + 1e-9;
-  r->courses_ok = r->max_course_bed2_gy <= course_max + 1e-9;
-  r->interval_ok = niv == 0 || r->min_interval_months >= iv_min - 1e-9;
+  r->cumulative_ok = rert_le(r->cumulative_bed2_gy, cum_max);
+  r->courses_ok = rert_le(r->max_course_bed2_gy, course_max);
+  r->interval_ok = niv == 0 || rert_ge(r->min_interval_months, iv_min);
   r->risk_small = r->cumulative_ok && r->courses_ok && r->interval_ok;
   snprintf(r->reason, sizeof r->reason,
            "cumulative BED2 %.1f Gy2 %s %.1f; highest course %.1f Gy2 %s %.0f; shortest interval "
@@ -286,7 +287,7 @@ int recovery_nieder_check(const double *bed2, int n, const double *iv, int niv, 
     cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(sc, "cumulative_bands")) {
       const cJSON *up = cJSON_GetObjectItemCaseSensitive(b, "upto_gy");
       json_get_number(b, "points", &v, "nieder score", err);
-      if (cJSON_IsNull(up) || !up || r->cumulative_bed2_gy <= up->valuedouble + 1e-9) {
+      if (cJSON_IsNull(up) || !up || rert_le(r->cumulative_bed2_gy, up->valuedouble)) {
         pts = v;
         break;
       }
@@ -300,13 +301,13 @@ int recovery_nieder_check(const double *bed2, int n, const double *iv, int niv, 
       cJSON_Delete(j);
       return rc;
     }
-    if (r->max_course_bed2_gy >= thr - 1e-9) pts += cp;
-    if (niv && r->min_interval_months < ib) pts += ip;
+    if (rert_ge(r->max_course_bed2_gy, thr)) pts += cp;
+    if (niv && rert_lt(r->min_interval_months, ib)) pts += ip;
     r->score_points = pts;
     cJSON_ArrayForEach(b, cJSON_GetObjectItemCaseSensitive(sc, "groups")) {
       const cJSON *up = cJSON_GetObjectItemCaseSensitive(b, "upto_points");
       const cJSON *g = cJSON_GetObjectItemCaseSensitive(b, "group");
-      if (!up || cJSON_IsNull(up) || pts <= up->valuedouble + 1e-9) {
+      if (!up || cJSON_IsNull(up) || rert_le(pts, up->valuedouble)) {
         snprintf(r->score_group, sizeof r->score_group, "%s", cJSON_IsString(g) ? g->valuestring : "?");
         break;
       }

@@ -18,7 +18,7 @@ the unchanged tree. Expected messages name what an independent reader (pydicom, 
 text, the case file) shows is wrong; they are never derived from rert's own output.
 
 This is the interim form until the shared driver of tests/malformed (gate12) is on main; the
-variant modules (variants_sizes.py, variants_fields.py, variants_outputs.py) only build on
+variant modules (safety_sizes.py, safety_fields.py, safety_outputs.py) only build on
 Variant and Ctx.
 """
 import hashlib

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""safety_run.py — run the variants of tests/malformed/variants_<topic>.py through the rert
+"""safety_run.py — run the variants of tests/malformed/safety_<topic>.py through the rert
 binary (see safety_lib.py for what each variant asserts).
 
 usage: safety_run.py RERT_BIN MODULE [MODULE ...] [--only NAME] [--keep]

@@ -4,6 +4,10 @@
 
 #include "io/dcmtk/dcm_internal.h"
 
+extern "C" {
+#include "rert/rtrecord.h"
+}
+
 using namespace rertdcm;
 
 io_kind rertdcm_kind(DcmDataset *ds) {
@@ -11,6 +15,7 @@ io_kind rertdcm_kind(DcmDataset *ds) {
   if (m == "RTDOSE" || c == UID_RTDoseStorage) return IO_KIND_RTDOSE;
   if (m == "RTSTRUCT" || c == UID_RTStructureSetStorage) return IO_KIND_RTSTRUCT;
   if (m == "RTPLAN" || c == UID_RTPlanStorage || c == UID_RTIonPlanStorage) return IO_KIND_RTPLAN;
+  if (m == "RTRECORD" || io_is_treatment_record_class(c.c_str())) return IO_KIND_RTRECORD;
   if (c == UID_SpatialRegistrationStorage) return IO_KIND_REG;
   if (c == UID_DeformableSpatialRegistrationStorage) return IO_KIND_DEFORMABLE_REG;
   if (m == "REG") return has(ds, DCM_DeformableRegistrationSequence) ? IO_KIND_DEFORMABLE_REG
@@ -31,6 +36,7 @@ extern "C" const char *io_kind_name(io_kind k) {
     case IO_KIND_REG: return "REG";
     case IO_KIND_DEFORMABLE_REG: return "DEFORMABLE_REG";
     case IO_KIND_OTHER: return "OTHER";
+    case IO_KIND_RTRECORD: return "RTRECORD";
     default: return "UNKNOWN";
   }
 }

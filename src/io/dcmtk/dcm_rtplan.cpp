@@ -35,6 +35,7 @@ int rertdcm_read_rtplan(DcmDataset *ds, const char *path, rert_rtplan *out, rert
   if (out->is_ion) strcpy(out->ident.modality, "RTIONPLAN");
   copy_str(out->label, sizeof out->label, get_str(ds, DCM_RTPlanLabel));
   copy_str(out->name, sizeof out->name, get_str(ds, DCM_RTPlanName));
+  copy_str(out->approval_status, sizeof out->approval_status, get_str(ds, DCM_ApprovalStatus));
   if (DcmItem *r = seq_item(ds, DCM_ReferencedStructureSetSequence, 0))
     copy_str(out->referenced_structure_set_uid, RERT_UID_LEN, get_str(r, DCM_ReferencedSOPInstanceUID));
   out->has_plan_date = parse_da(get_str(ds, DCM_RTPlanDate), &out->plan_date);
@@ -197,6 +198,16 @@ extern "C" int io_write_rtplan(const char *path, const rert_rtplan *p, const io_
     put(ds, DCM_PositionReferenceIndicator, "");
   }
   put(ds, DCM_RTPlanLabel, p->label[0] ? p->label : "rert");
+  if (p->approval_status[0]) {
+    /* Approval module (C.8.8.16): reviewer and review date/time are Type 2C when APPROVED or
+     * REJECTED; the plan date stands for the review date */
+    put(ds, DCM_ApprovalStatus, p->approval_status);
+    if (strcmp(p->approval_status, "UNAPPROVED")) {
+      put(ds, DCM_ReviewDate, p->has_plan_date ? da(p->plan_date) : "");
+      put(ds, DCM_ReviewTime, p->has_plan_date ? "120000" : "");
+      put(ds, DCM_ReviewerName, "");
+    }
+  }
   if (p->name[0]) put(ds, DCM_RTPlanName, p->name);
   put(ds, DCM_RTPlanDate, p->has_plan_date ? da(p->plan_date) : "");
   put(ds, DCM_RTPlanTime, p->has_plan_date ? "120000" : "");

@@ -100,7 +100,10 @@ int rertdcm_read_rtstruct(DcmDataset *ds, const char *path, rert_structure_set *
       DcmSequenceOfItems *cont = get_seq(it, DCM_ContourSequence);
       unsigned long nc = cont ? cont->card() : 0;
       roi.contours = (rert_contour *)calloc(nc ? nc : 1, sizeof(rert_contour));
-      if (!roi.contours) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+      roi.contour_image_uids = (char(*)[RERT_UID_LEN])calloc(nc ? nc : 1, RERT_UID_LEN);
+      if (!roi.contours || !roi.contour_image_uids)
+        return rert_err_set(err, RERT_EINTERNAL, "out of memory");
+      roi.n_image_uids = (int)nc;
       for (unsigned long c = 0; c < nc; c++) {
         DcmItem *ci = cont->getItem(c);
         rert_contour &ct = roi.contours[c];
@@ -143,6 +146,8 @@ int rertdcm_read_rtstruct(DcmDataset *ds, const char *path, rert_structure_set *
         ct.xyz_mm = (double *)malloc(pts.size() * sizeof(double));
         if (!ct.xyz_mm) return rert_err_set(err, RERT_EINTERNAL, "out of memory");
         memcpy(ct.xyz_mm, pts.data(), pts.size() * sizeof(double));
+        if (DcmItem *im = seq_item(ci, DCM_ContourImageSequence, 0)) /* slab = that image slice */
+          copy_str(roi.contour_image_uids[c], RERT_UID_LEN, get_str(im, DCM_ReferencedSOPInstanceUID));
         roi.ncontours = (int)c + 1;
       }
     }

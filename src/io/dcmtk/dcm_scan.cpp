@@ -29,6 +29,9 @@ void walk(const std::string &dir, std::vector<std::string> &files, int depth) {
     if (lstat(p.c_str(), &st) != 0) continue;
     if (S_ISDIR(st.st_mode)) walk(p, files, depth + 1);
     else if (S_ISREG(st.st_mode)) files.push_back(p);
+    /* a symbolic link to a file is read like the file (exports assembled from links, as the
+     * other readers do); links to directories are not followed (no cycles) */
+    else if (S_ISLNK(st.st_mode) && stat(p.c_str(), &st) == 0 && S_ISREG(st.st_mode)) files.push_back(p);
   }
 }
 
@@ -50,7 +53,8 @@ int kind_rank(io_kind k) {
     case IO_KIND_RTDOSE: return 3;
     case IO_KIND_REG: return 4;
     case IO_KIND_DEFORMABLE_REG: return 5;
-    default: return 6;
+    case IO_KIND_RTRECORD: return 6;
+    default: return 7;
   }
 }
 
@@ -120,16 +124,30 @@ extern "C" int io_scan_dir(const char *dir, io_index *out, rert_err *err) {
       copy_str(o.dose_units, 17, get_str(ds, DCM_DoseUnits));
       copy_str(o.dose_type, 17, get_str(ds, DCM_DoseType));
       copy_str(o.dose_summation, 17, get_str(ds, DCM_DoseSummationType));
-      if (DcmItem *r = seq_item(ds, DCM_ReferencedRTPlanSequence, 0))
+      if (DcmItem *r = seq_item(ds, DCM_ReferencedRTPlanSequence, 0)) {
         copy_str(o.ref_plan_uid, RERT_UID_LEN, get_str(r, DCM_ReferencedSOPInstanceUID));
+        if (DcmItem *fg = seq_item(r, DCM_ReferencedFractionGroupSequence, 0)) {
+          if (get_long(fg, DCM_ReferencedFractionGroupNumber, v)) o.ref_fraction_group = (int)v;
+          if (DcmItem *b = seq_item(fg, DCM_ReferencedBeamSequence, 0))
+            if (get_long(b, DCM_ReferencedBeamNumber, v)) o.ref_beam_number = (int)v;
+        }
+      }
+      o.nref_plans = (int)seq_card(ds, DCM_ReferencedRTPlanSequence);
       if (!o.nframes) o.nframes = 1;
     } else if (k == IO_KIND_RTSTRUCT) {
       o.nrois = (int)seq_card(ds, DCM_StructureSetROISequence);
+      copy_str(o.approval_status, 17, get_str(ds, DCM_ApprovalStatus));
       if (DcmItem *fr = seq_item(ds, DCM_ReferencedFrameOfReferenceSequence, 0))
         if (DcmItem *st2 = seq_item(fr, DCM_RTReferencedStudySequence, 0))
           if (DcmItem *se = seq_item(st2, DCM_RTReferencedSeriesSequence, 0))
             copy_str(o.ref_series_uid, RERT_UID_LEN, get_str(se, DCM_SeriesInstanceUID));
+    } else if (k == IO_KIND_RTRECORD) {
+      if (DcmItem *r = seq_item(ds, DCM_ReferencedRTPlanSequence, 0))
+        copy_str(o.ref_plan_uid, RERT_UID_LEN, get_str(r, DCM_ReferencedSOPInstanceUID));
     } else if (k == IO_KIND_RTPLAN) {
+      copy_str(o.approval_status, 17, get_str(ds, DCM_ApprovalStatus));
+      copy_str(o.plan_intent, 17, get_str(ds, DCM_PlanIntent));
+      copy_str(o.plan_label, 65, get_str(ds, DCM_RTPlanLabel));
       o.nfraction_groups = (int)seq_card(ds, DCM_FractionGroupSequence);
       if (DcmItem *fg = seq_item(ds, DCM_FractionGroupSequence, 0))
         if (get_long(fg, DCM_NumberOfFractionsPlanned, v)) o.fractions_planned = (int)v;

@@ -1,4 +1,4 @@
-"""variants_outputs.py — outputs and messages (issue 12 item 7): --out must be new, empty or an
+"""safety_outputs.py — outputs and messages (issue 12 item 7): --out must be new, empty or an
 earlier rert output (marker .rert-output), never an input or inside one; no stale file of an
 earlier run survives; output files are never inputs; ids with control characters or path
 separators are refused with the JSON path named. Every refusal leaves the tree unchanged."""

@@ -1,4 +1,4 @@
-"""variants_sizes.py — declared sizes checked against the file before anything is allocated
+"""safety_sizes.py — declared sizes checked against the file before anything is allocated
 (issue 12 item 6). Each corruption makes a header claim more (or less) data than the file holds;
 the expected message names the file and the header field (DICOM tag, MetaImage key) at fault.
 Commands run under a 512 MiB address-space limit where possible, so a reader that allocated what

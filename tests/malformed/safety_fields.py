@@ -1,4 +1,4 @@
-"""variants_fields.py — vector fields and registrations fit to map dose (issue 12 item 5):
+"""safety_fields.py — vector fields and registrations fit to map dose (issue 12 item 5):
 finite vectors only, header geometry consistent with the data, transposed dimensions caught,
 the field covering the reference dose region, rigid matrices that are what they claim.
 The expected message names the file and where (voxel, header key, DICOM tag)."""
