@@ -19,6 +19,9 @@ typedef struct {
   const char *case_path;
   const char *out_dir;
   double uncertainty_mm;   /* registration uncertainty radius for the worst case; 0 = none */
+  int uncertainty_given;   /* uncertainty_mm was given: every course uses it. Otherwise a mapped
+                              course uses the radius its registration QA supports (propagated-
+                              contour distance, landmark TRE) when there is one */
   int progress;            /* print step progress on stderr */
   const char *created_utc; /* NULL = now (tests pass a fixed time for byte-identical output) */
   const char *command_line;/* recorded in the provenance section */
@@ -38,6 +41,8 @@ typedef struct {
                               degenerate, outside the dose grid, ...): the verdict is INCOMPLETE */
   char verdict[16];        /* "PASS", "FAIL", "INCOMPLETE" (accumulate_overall over every protocol) */
   int partial_rows;        /* rows on structures partly outside the dose grid (dose there = 0) */
+  int registration_qa_failed; /* courses whose registration QA failed or could not be evaluated
+                                 and no {"interlock": "registration_qa"} override applies */
   int nconstraints;
   int nfiles;              /* files written */
   char out_dir[1024];
@@ -47,10 +52,11 @@ typedef struct {
 
 void consult_summary_free(consult_summary *s);
 
-/* Returns RERT_OK (PASS: every mandatory/acceptable constraint evaluated and passed),
- * RERT_EVERDICT (report written, a hard constraint fails, nominal or worst case),
- * RERT_EINCOMPLETE (report written, a hard constraint could not be evaluated and none fails),
- * RERT_EINPUT / RERT_EINTERNAL (no report; err names the step and the reason). */
+/* Returns RERT_OK (PASS: every mandatory/acceptable constraint evaluated and passed, every
+ * registration QA passed or overridden), RERT_EVERDICT (report written, a hard constraint fails,
+ * nominal or worst case), RERT_EINCOMPLETE (report written, none fails but a hard constraint could
+ * not be evaluated, or a registration failed its QA or could not be checked and no override
+ * applies), RERT_EINPUT / RERT_EINTERNAL (no report; err names the step and the reason). */
 int consult_run(const consult_opts *o, consult_summary *s, rert_err *err);
 
 #endif

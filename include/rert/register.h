@@ -36,6 +36,8 @@ int reg_vfield_alloc(rert_vfield *f, rert_err *err);
 size_t reg_vfield_count(const rert_vfield *f);
 /* Geometry of the field as a volume header (data = NULL) for index/world conversions. */
 void reg_vfield_geometry(const rert_vfield *f, rert_volume *geom);
+/* u sampled (trilinear, border values beyond its grid) on the geometry of `like`. */
+int reg_vfield_resample(const rert_vfield *u, const rert_volume *like, rert_vfield *out, rert_err *err);
 /* Trilinear displacement at world point x (LPS mm). Outside the grid the nearest boundary
  * value is used (displacements extrapolate as constants); returns 1 inside, 0 outside. */
 int reg_vfield_sample(const rert_vfield *f, const double x_mm[3], double u_mm[3]);
@@ -127,6 +129,8 @@ typedef struct {
   double hu_min, hu_max;   /* clamp CT intensities (default −1000, 2000) */
   double min_gain;         /* keep identity unless the rigid fit lowers the coarse-level MSE by
                               this fraction (default 0.15; 0 = always accept the rigid fit) */
+  double finest_mm;        /* finest level's spacing (default 0 = the fixed image's own; the
+                              pipeline uses 3 mm: a deformable stage follows) */
   int verbose;             /* progress on stderr */
 } reg_rigid_opts;
 void reg_rigid_opts_default(reg_rigid_opts *o);
@@ -152,13 +156,93 @@ typedef struct {
 void reg_demons_opts_default(reg_demons_opts *o);
 /* Diffeomorphic demons (Vercauteren 2009): multi-resolution, updates exponentiated by scaling
  * and squaring, composed; `init` (a field on fixed's grid, e.g. from reg_rigid) or NULL.
- * Output field on fixed's grid. `mask` (fixed grid, nonzero inside) or NULL restricts forces. */
+ * Output field on fixed's grid. `mask` (any grid, sampled by position; nonzero inside) or NULL
+ * restricts forces. */
 int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_volume *mask,
                const reg_demons_opts *o, const rert_vfield *init, rert_vfield *out, rert_err *err);
 
-/* The `rert register` pipeline: rigid (skipped when ro is NULL), then demons initialised with
- * the rigid result (skipped when dopt is NULL: the field is then the rigid transform on the
- * fixed grid). m_fixed_to_moving receives the rigid matrix (identity when skipped). */
+/* Cubic B-spline free-form deformation (bspline.c): multi-level, SSD over the mask + λ·membrane
+ * on the coefficients, exact gradient, ITK's L-BFGS. Each level adds a finer B-spline to the
+ * previous total field (`init`, e.g. the rigid map, for the first). Output on the finest level's
+ * working grid (fixed's origin and directions, spacing max(image_mm, own)). */
+typedef struct {
+  int levels;               /* default 3 */
+  double image_mm[8];       /* working spacing per level, coarse first (default 6, 3, 2 mm) */
+  double control_mm[8];     /* control-point spacing per level (default 40, 20, 10 mm) */
+  int max_evals[8];         /* cost evaluations per level (default 60) */
+  double lambda;            /* coefficient-membrane weight (default 0.02) */
+  double hu_min, hu_max;    /* clamp CT numbers (default −1000, 1500) */
+  int verbose;
+} reg_bspline_opts;
+void reg_bspline_opts_default(reg_bspline_opts *o);
+int reg_bspline(const rert_volume *fixed, const rert_volume *moving, const rert_volume *mask,
+                const reg_bspline_opts *o, const rert_vfield *init, rert_vfield *out, rert_err *err);
+
+/* ---------------- the registration pipeline (rert register, rert consult) ---------------- */
+
+typedef enum { REG_ENGINE_BUILTIN = 0, REG_ENGINE_ITK, REG_ENGINE_ELASTIX } reg_engine;
+const char *reg_engine_name(reg_engine e);
+/* "builtin" | "itk" | "elastix" → engine; −1 if unknown */
+int reg_engine_parse(const char *s);
+
+typedef struct {
+  reg_engine engine;
+  int do_rigid;             /* default 1 */
+  int do_deformable;        /* default 1 */
+  int do_bspline;           /* built-in: B-spline stage (default 1) */
+  int do_demons;            /* built-in: demons refinement after the B-spline (default 1) */
+  reg_rigid_opts rigid;
+  reg_bspline_opts bspline;
+  reg_demons_opts demons;
+  /* Region of interest: the union of these world boxes (LPS mm; e.g. the dose grids) plus
+   * `margin_mm` is registered at full working resolution; none = the body's bounding box. */
+  int nroi;
+  double roi_lo[8][3], roi_hi[8][3];
+  double margin_mm;         /* default 30 mm */
+  int whole_body;           /* also register the whole body at the coarse B-spline levels (image
+                               spacing ≥ 3 mm) and return the field over the body's bounding box,
+                               the region of interest pasted in (default 1; the consult, which
+                               only reads the field on the dose grid, sets 0) */
+  int body_mask;            /* restrict the similarity to BODY (+ body_dilate_mm) derived from the
+                               fixed CT (HU > −400, largest component, holes filled; default 1) */
+  double body_dilate_mm;    /* default 10 mm: the skin edge itself is a strong feature */
+  const rert_volume *mask;  /* explicit mask on the fixed grid (overrides body_mask) or NULL */
+  /* elastix engine */
+  const char *elastix_exe, *transformix_exe; /* default "elastix", "transformix" (PATH) */
+  const char *elastix_params[4];            /* parameter files; default data/registration/ */
+  int nelastix_params;
+  const char *work_dir;     /* scratch directory for elastix (default a temporary one) */
+  int threads;              /* for external engines (default 2) */
+  int verbose;
+} reg_pipeline_opts;
+void reg_pipeline_opts_default(reg_pipeline_opts *o);
+
+typedef struct {
+  double m_fixed_to_moving[16]; /* rigid stage (identity when skipped or not kept) */
+  int rigid_kept;
+  double rigid_rms_hu;
+  double crop_lo[3], crop_hi[3]; /* registered region (world, fixed side) */
+  int crop_dims[3];
+  size_t body_voxels;
+  double seconds_rigid, seconds_deformable;
+  char description[320];         /* what was run, for reports */
+} reg_pipeline_report;
+
+/* Registers moving onto fixed. Output: pull-back field on the working grid over the region of
+ * interest (outside it reg_vfield_sample extrapolates the border value). */
+int reg_pipeline_run(const rert_volume *fixed, const rert_volume *moving, const reg_pipeline_opts *o,
+                     rert_vfield *out, reg_pipeline_report *rep, rert_err *err);
+
+/* Sub-volume of v (copy) covering the world box [lo, hi] (+ nothing; callers add margins),
+ * clipped to v; RERT_EINPUT when the box misses v. */
+int reg_volume_crop(const rert_volume *v, const double lo[3], const double hi[3], rert_volume *out,
+                    rert_err *err);
+/* BODY mask of a CT on its grid: HU > threshold, the largest 26-connected component, holes
+ * filled slice by slice (airways, sinuses), dilated by dilate_mm. Values 0/1. */
+int reg_body_mask(const rert_volume *ct, double threshold_hu, double dilate_mm, rert_volume *mask,
+                  size_t *nvox, rert_err *err);
+
+/* Legacy entry point (rigid then demons on the whole image), kept for the validation test. */
 int reg_register_ct(const rert_volume *fixed, const rert_volume *moving, const rert_volume *mask,
                     const reg_rigid_opts *ro, const reg_demons_opts *dopt,
                     double m_fixed_to_moving[16], rert_vfield *out, rert_err *err);

@@ -13,7 +13,7 @@
 
 static const rert_opt consult_opts_tbl[] = {
     {"out", OPT_STR, NULL, "output directory for the report and DICOM outputs: new, empty or an earlier rert output (replaced as a whole; never an input)", NULL, 0},
-    {"uncertainty-mm", OPT_NUM, "3", "registration uncertainty radius for the worst case (0 = none)", "mm", 1},
+    {"uncertainty-mm", OPT_NUM, "3", "worst-case radius for every course (0 = none); when not given, a mapped course uses the radius its registration QA supports (propagated-contour distance or landmark TRE) and the others 3 mm", "mm", 1},
     {"protocol", OPT_LIST, NULL, "protocol to evaluate besides the case file's (rert protocols list); the first one drives the budget and regimen solver when the case names none", NULL, 0},
     {"candidate", OPT_STR, NULL, "case with candidate courses: the candidate the detailed sections describe (default: the rank-1 candidate of the comparison, which is added as its own section)", NULL, 0},
     {"created", OPT_STR, NULL, "creation time of the report and DICOM outputs (ISO 8601 UTC, e.g. 2026-01-01T00:00:00Z) instead of now or SOURCE_DATE_EPOCH; for reproducible output", NULL, 0},
@@ -43,9 +43,13 @@ int consult_print_result(const rert_args *a, const consult_summary *s, int rc) {
     cJSON_AddNumberToObject(o, "hard_failures", s->hard_failures);
     cJSON_AddNumberToObject(o, "worst_case_hard_failures", s->worst_hard_failures);
     cJSON_AddNumberToObject(o, "hard_not_evaluated", s->hard_not_evaluated);
+    cJSON_AddNumberToObject(o, "registration_qa_failed", s->registration_qa_failed);
     cli_print_json(o);
   } else {
     if (s->summary_text) fputs(s->summary_text, stdout);
+    if (s->registration_qa_failed)
+      printf("Registration QA failed or could not be evaluated for %d course%s: verdict at best INCOMPLETE "
+             "(report section 3)\n", s->registration_qa_failed, s->registration_qa_failed > 1 ? "s" : "");
     printf("Report: %s/report.pdf (also report.html, report.json; %d files) -> %s\n", s->out_dir, s->nfiles,
            s->verdict);
   }
@@ -59,6 +63,7 @@ static int run_consult(const rert_args *a, rert_err *err) {
   memset(&o, 0, sizeof o);
   o.case_path = cli_pos(a, 0);
   int rc = cli_num(a, "uncertainty-mm", &o.uncertainty_mm, err);
+  o.uncertainty_given = cli_has(a, "uncertainty-mm");
   if (rc) return rc;
   if (o.uncertainty_mm < 0 || o.uncertainty_mm > 20)
     return rert_err_set(err, RERT_EINPUT, "--uncertainty-mm: %g is outside 0..20 mm", o.uncertainty_mm);
@@ -111,7 +116,8 @@ const rert_cmd rert_cmd_consult = {
     "CASE.json",
     "Runs the whole pipeline on the case file's DICOM objects: checks the inputs (same patient, "
     "dose units, frames), maps every course onto the reference course's dose grid (imported "
-    "registration, or rigid + demons CT registration), converts each course to EQD2 with per-voxel "
+    "registration, or rert's own CT registration on the dose region; either way its QA must pass or be "
+    "overridden for a PASS), converts each course to EQD2 with per-voxel "
     "alpha/beta, discounts prior courses for recovery, sums, evaluates the case's protocols "
     "nominally and in the worst case within the registration uncertainty radius, computes the "
     "remaining-tolerance map and the regimen solver, and writes report.pdf, report.html, "

@@ -11,6 +11,7 @@
 #include "cli/reg_cli.h"
 #include "rert/fileio.h"
 #include "rert/imageio.h"
+#include "rert/regqa.h"
 
 static const rert_opt OPTS[] = {
     {"field", OPT_STR, NULL, "pull-back field on the fixed grid (.mha/.nii)", NULL, 0},
@@ -23,6 +24,10 @@ static const rert_opt OPTS[] = {
     {"truth", OPT_STR, NULL, "reference (e.g. ground-truth) field: vector error mean/p95/max inside --mask and each --roi", NULL, 0},
     {"jacobian", OPT_STR, NULL, "write the Jacobian determinant map here", NULL, 0},
     {"max-folded-pct", OPT_NUM, NULL, "verdict: exit 1 if more voxels than this percentage fold", "", 0},
+    {"fixed-rs", OPT_STR, NULL, "RTSTRUCT of the fixed course: propagated-contour Dice/distance and POINT-landmark TRE against --moving-rs", NULL, 0},
+    {"moving-rs", OPT_STR, NULL, "RTSTRUCT of the moving course", NULL, 0},
+    {"region", OPT_STR, NULL, "grid where doses are mapped (e.g. the reference RTDOSE): the decisive checks are evaluated there (default: the field's grid at >= 2 mm)", NULL, 0},
+    {"moving-dose", OPT_STR, NULL, "the moving course's RTDOSE: its frame of reference, and its grid as the moving extent when there is no --moving CT", NULL, 0},
     {0}};
 
 static cJSON *num_obj(const char **k, const double *v, int n) {
@@ -31,19 +36,67 @@ static cJSON *num_obj(const char **k, const double *v, int n) {
   return o;
 }
 
+/* the inputs of the decisive QA from the command line */
+static int decisive_qa(const rert_args *a, const char *fp, const rert_vfield *u, reg_qa_report *qr, rert_err *err) {
+  rert_volume F, M, region, mdose;
+  memset(&F, 0, sizeof F), memset(&M, 0, sizeof M), memset(&region, 0, sizeof region), memset(&mdose, 0, sizeof mdose);
+  char ff[RERT_UID_LEN] = "", mf[RERT_UID_LEN] = "", rf[RERT_UID_LEN] = "", df[RERT_UID_LEN] = "";
+  char regf[RERT_UID_LEN] = "", regm[RERT_UID_LEN] = "";
+  rert_structure_set sf, sm;
+  int hf = 0, hm = 0, rc = RERT_OK;
+  if (cli_str(a, "fixed") && cli_str(a, "moving")) {
+    if (!rc) rc = regcli_load_image_frame(cli_str(a, "fixed"), &F, ff, err);
+    if (!rc) rc = regcli_load_image_frame(cli_str(a, "moving"), &M, mf, err);
+  }
+  if (!rc && cli_str(a, "region")) {
+    rc = regcli_load_image_frame(cli_str(a, "region"), &region, rf, err);
+    volume_free(&region); /* geometry only */
+  } else if (!rc) {
+    rert_volume g;
+    reg_vfield_geometry(u, &g);
+    regcli_coarse_geometry(&g, 2.0, &region);
+  }
+  if (!rc && cli_str(a, "moving-dose")) rc = regcli_load_image_frame(cli_str(a, "moving-dose"), &mdose, df, err);
+  if (!rc && cli_str(a, "fixed-rs") && cli_str(a, "moving-rs")) {
+    rc = regcli_load_rtstruct(cli_str(a, "fixed-rs"), &sf, err);
+    hf = !rc;
+    if (!rc) rc = regcli_load_rtstruct(cli_str(a, "moving-rs"), &sm, err), hm = !rc;
+  }
+  if (!rc) regcli_field_frames(fp, regf, regm);
+  if (!rc) {
+    reg_qa_input in;
+    memset(&in, 0, sizeof in);
+    in.field = u;
+    in.fixed_ct = F.data ? &F : NULL, in.moving_ct = M.data ? &M : NULL;
+    in.region = &region;
+    in.moving_extent = mdose.data ? &mdose : NULL;
+    in.ss_fixed = hf && hm ? &sf : NULL, in.ss_moving = hf && hm ? &sm : NULL;
+    in.frame_fixed_ct = ff, in.frame_moving_ct = mf, in.frame_fixed_dose = rf, in.frame_moving_dose = df;
+    in.reg_frame_fixed = regf, in.reg_frame_moving = regm;
+    rc = reg_qa_run(&in, NULL, qr, err);
+  }
+  if (hf) rtdata_free_structure_set(&sf);
+  if (hm) rtdata_free_structure_set(&sm);
+  volume_free(&F), volume_free(&M), volume_free(&mdose);
+  return rc;
+}
+
 static int run(const rert_args *a, rert_err *err) {
   const char *fp = cli_str(a, "field");
   if (!fp) return rert_err_set(err, RERT_EINPUT, "--field is required");
   if ((cli_str(a, "fixed") != NULL) != (cli_str(a, "moving") != NULL))
     return rert_err_set(err, RERT_EINPUT, "--fixed and --moving go together");
+  if ((cli_str(a, "fixed-rs") != NULL) != (cli_str(a, "moving-rs") != NULL))
+    return rert_err_set(err, RERT_EINPUT, "--fixed-rs and --moving-rs go together");
   if (cli_str(a, "jacobian")) {
     /* the output is checked before any work: never an input (rert/fileio.h) */
     char mask_file[4096] = "";
     if (cli_str(a, "mask")) regcli_mask_file(cli_str(a, "mask"), mask_file, sizeof mask_file);
-    const char *ins[8 + 64] = {fp, cli_str(a, "inverse"), cli_str(a, "fixed"), cli_str(a, "moving"), mask_file,
-                               cli_str(a, "landmarks"), cli_str(a, "truth")};
+    const char *ins[12 + 64] = {fp, cli_str(a, "inverse"), cli_str(a, "fixed"), cli_str(a, "moving"), mask_file,
+                                cli_str(a, "landmarks"), cli_str(a, "truth"), cli_str(a, "fixed-rs"), cli_str(a, "moving-rs"),
+                                cli_str(a, "region"), cli_str(a, "moving-dose")};
     char roi_files[64][1024];
-    int nin = 7;
+    int nin = 11;
     for (int q = 0; q < cli_list_count(a, "roi") && q < 64; q++) {
       const char *eq = strchr(cli_list_item(a, "roi", q), '=');
       regcli_mask_file(eq ? eq + 1 : "", roi_files[q], sizeof roi_files[q]);
@@ -92,30 +145,6 @@ static int run(const rert_args *a, rert_err *err) {
   }
   /* written at the end, when every other input has been read */
   if (cli_str(a, "jacobian") && (rc = reg_vfield_jacobian(&u, &dj, err))) goto done;
-  if (cli_str(a, "fixed")) {
-    if ((rc = regcli_load_image(cli_str(a, "fixed"), &F, err))) goto done;
-    if ((rc = regcli_load_image(cli_str(a, "moving"), &M, err))) goto done;
-    rert_vfield zero;
-    if ((rc = reg_vfield_alloc_like(&zero, &F, err))) goto done;
-    rc = reg_warp_volume_to(&M, &zero, &F, REG_INTERP_LINEAR, NAN, &R0, err);
-    rtdata_free_vfield(&zero);
-    if (!rc) rc = reg_warp_volume_to(&M, &u, &F, REG_INTERP_LINEAR, NAN, &W, err);
-    if (rc) goto done;
-    rert_volume mf;
-    memset(&mf, 0, sizeof mf);
-    if (mask.data && (rc = regcli_mask_on(&mask, &F, &mf, err))) goto done;
-    reg_similarity b, af;
-    rc = reg_similarity_compute(&R0, &F, mf.data ? &mf : NULL, &b, err);
-    if (!rc) rc = reg_similarity_compute(&W, &F, mf.data ? &mf : NULL, &af, err);
-    volume_free(&mf);
-    if (rc) goto done;
-    const char *k[] = {"mean_abs_diff", "rms_diff", "ncc", "voxels"};
-    double vb[] = {b.mad, b.rms, b.ncc, (double)b.n}, va[] = {af.mad, af.rms, af.ncc, (double)af.n};
-    cJSON_AddItemToObject(root, "similarity_before", num_obj(k, vb, 4));
-    cJSON_AddItemToObject(root, "similarity_after", num_obj(k, va, 4));
-    if (!cli_json(a))
-      printf("similarity     RMS %.1f → %.1f, MAD %.1f → %.1f, NCC %.4f → %.4f\n", b.rms, af.rms, b.mad, af.mad, b.ncc, af.ncc);
-  }
   if (cli_str(a, "landmarks")) {
     double *fx = NULL, *mx = NULL;
     int n = 0;
@@ -218,6 +247,15 @@ static int run(const rert_args *a, rert_err *err) {
                rs.detj_mean, rs.detj_min, rs.detj_max);
     }
   }
+  /* the decisive QA (rert/regqa.h): frames, coverage, folding, similarity against rigid,
+   * direction, propagated contours, landmarks — whenever its inputs are given */
+  int decisive = (cli_str(a, "fixed") && cli_str(a, "moving")) || (cli_str(a, "fixed-rs") && cli_str(a, "moving-rs"));
+  reg_qa_report qr;
+  if (decisive) {
+    if ((rc = decisive_qa(a, fp, &u, &qr, err))) goto done;
+    cJSON_AddItemToObject(root, "qa", reg_qa_report_json(&qr));
+    if (!cli_json(a)) reg_qa_report_print(&qr, "", stdout);
+  }
   if (cli_has(a, "max-folded-pct")) {
     double lim;
     if ((rc = cli_num(a, "max-folded-pct", &lim, err))) goto done;
@@ -235,6 +273,15 @@ static int run(const rert_args *a, rert_err *err) {
       goto done;
     }
   }
+  if (!rc && decisive && qr.overall == REG_QA_FAIL) {
+    char ids[200];
+    reg_qa_failed_ids(&qr, ids, sizeof ids);
+    rc = rert_err_set(err, RERT_EVERDICT, "%s: registration QA failed (%s)", fp, ids);
+  } else if (!rc && decisive && qr.overall == REG_QA_NOT_EVALUATED) {
+    rc = rert_err_set(err, RERT_EINCOMPLETE, "%s: registration QA could not be evaluated (no check ties the field to the anatomy)", fp);
+  }
+  /* a verdict is a result, not an error: the CLI prints no message for it, so say it here */
+  if (rc == RERT_EVERDICT || rc == RERT_EINCOMPLETE) fprintf(stderr, "rert: %s\n", err->msg);
   if (cli_json(a)) {
     cli_print_json(root);
     root = NULL;
@@ -248,15 +295,22 @@ done:
 
 const rert_cmd rert_cmd_regqa = {
     "regqa",
-    "registration QA (AAPM TG-132): Jacobian, folding, inverse consistency, TRE, per-ROI motion",
+    "registration QA (AAPM TG-132) that decides: frames, coverage, folding, similarity vs rigid, direction, contours, TRE",
     "",
-    "Reports for a pull-back deformation field: Jacobian determinant min/mean/max and the "
-    "number and percentage of folded voxels (det J <= 0); the inverse-consistency error "
-    "|u(x) + w(x + u(x))| when the reverse field is given; HU similarity (mean absolute and RMS "
-    "difference, normalised cross-correlation) of the moving image before and after warping; "
-    "landmark target registration error |p + u(p) - q| from a CSV of pairs; and per-ROI mean "
-    "displacement and Jacobian. --max-folded-pct turns folding into a verdict (exit 1).",
+    "Reports for a pull-back deformation field: Jacobian determinant min/mean/max and folded "
+    "voxels (det J <= 0); the inverse-consistency error |u(x) + w(x + u(x))| when the reverse "
+    "field is given; landmark TRE from a CSV of pairs; per-ROI displacement and Jacobian; the "
+    "vector error against a --truth field. With --fixed and --moving CTs (and/or --fixed-rs and "
+    "--moving-rs structure sets) it runs the decisive QA of docs/register.md on the --region "
+    "grid (e.g. the reference RTDOSE): frames of reference, coverage of the region, folding, NCC / "
+    "mean |dHU| / NMI inside BODY for no registration, the rigid baseline and the field (worse than "
+    "rigid fails: a wrong pair), the direction check (the field's inverse used the same way "
+    "explains the images better: exported the wrong way round), Dice and mean surface distance "
+    "of the contours both courses share and the TRE of POINT ROIs of the same name. Exit 1 when a "
+    "check fails, 4 when nothing ties the field to the anatomy; --max-folded-pct turns folding "
+    "alone into a verdict (exit 1).",
     OPTS,
     "rert regqa --field u.mha --inverse w.mha --fixed ct2024.mha --moving ct2019.mha\n"
-    "rert regqa --field u.mha --landmarks pairs.csv --roi Parotid_L=parotid_l.mha --json",
+    "rert regqa --field u.mha --landmarks pairs.csv --roi Parotid_L=parotid_l.mha --json\n"
+    "rert regqa --field u.mha --fixed ct2.mha --moving ct1.mha --fixed-rs RS2.dcm --moving-rs RS1.dcm --region RD2.dcm",
     0, 0, run};

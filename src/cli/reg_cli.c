@@ -1,6 +1,7 @@
 /* reg_cli.c — input helpers of the registration commands (reg_cli.h). */
 #include "cli/reg_cli.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -148,4 +149,81 @@ int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out
   if (rc) return rc;
   for (size_t i = 0; i < volume_count(out); i++) out->data[i] = out->data[i] >= 0.5f;
   return RERT_OK;
+}
+
+void regcli_world_box(const rert_volume *v, double lo[3], double hi[3]) {
+  for (int a = 0; a < 3; a++) lo[a] = 1e300, hi[a] = -1e300;
+  for (int c = 0; c < 8; c++) {
+    double p[3] = {c & 1 ? v->nx - 1 : 0, c & 2 ? v->ny - 1 : 0, c & 4 ? v->nz - 1 : 0}, x[3];
+    volume_index_to_world(v, p, x);
+    for (int a = 0; a < 3; a++) {
+      if (x[a] < lo[a]) lo[a] = x[a];
+      if (x[a] > hi[a]) hi[a] = x[a];
+    }
+  }
+}
+
+int regcli_load_rtstruct(const char *path, rert_structure_set *ss, rert_err *err) {
+  return io_read_rtstruct(path, ss, err);
+}
+
+int regcli_load_image_frame(const char *path, rert_volume *v, char frame[RERT_UID_LEN], rert_err *err) {
+  frame[0] = '\0';
+  if (!path) return rert_err_set(err, RERT_EINPUT, "missing image path");
+  if (imageio_format_of(path) != IMAGEIO_FMT_UNKNOWN || !is_dicom_path(path)) return regcli_load_image(path, v, err);
+  struct stat st;
+  int rc;
+  if (stat(path, &st) == 0 && !S_ISDIR(st.st_mode)) {
+    rert_dicom_ident id;
+    if ((rc = io_read_ident(path, &id, err))) return rc;
+    if (!strcmp(id.modality, "RTDOSE")) {
+      rert_rtdose d;
+      if ((rc = io_read_rtdose(path, &d, err))) return rc;
+      snprintf(frame, RERT_UID_LEN, "%s", d.ident.frame_of_reference_uid);
+      *v = d.dose;
+      d.dose.data = NULL;
+      rtdata_free_rtdose(&d);
+      return RERT_OK;
+    }
+  }
+  rert_image_series s;
+  if ((rc = io_read_image_series(path, NULL, &s, err))) return rc;
+  snprintf(frame, RERT_UID_LEN, "%s", s.ident.frame_of_reference_uid);
+  *v = s.image;
+  s.image.data = NULL;
+  rtdata_free_image_series(&s);
+  return RERT_OK;
+}
+
+void regcli_field_frames(const char *path, char fixed[RERT_UID_LEN], char moving[RERT_UID_LEN]) {
+  fixed[0] = moving[0] = '\0';
+  size_t n = strlen(path);
+  if (!(n > 4 && !strcasecmp(path + n - 4, ".dcm"))) return;
+  rert_dicom_ident id;
+  rert_err e;
+  if (io_read_ident(path, &id, &e)) return;
+  if (!strcmp(id.sop_class_uid, "1.2.840.10008.5.1.4.1.1.66.3")) {
+    rert_deformable_registration r;
+    if (io_read_deformable_registration(path, &r, &e)) return;
+    snprintf(fixed, RERT_UID_LEN, "%s", r.fixed_frame_uid);
+    snprintf(moving, RERT_UID_LEN, "%s", r.moving_frame_uid);
+    rtdata_free_deformable_registration(&r);
+    return;
+  }
+  rert_rigid_registration r;
+  if (io_read_spatial_registration(path, &r, &e)) return;
+  snprintf(fixed, RERT_UID_LEN, "%s", r.fixed_frame_uid);
+  snprintf(moving, RERT_UID_LEN, "%s", r.moving_frame_uid);
+}
+
+void regcli_coarse_geometry(const rert_volume *v, double h, rert_volume *g) {
+  *g = *v;
+  g->data = NULL;
+  int *n[3] = {&g->nx, &g->ny, &g->nz}, nv[3] = {v->nx, v->ny, v->nz};
+  for (int a = 0; a < 3; a++) {
+    double sp = v->spacing_mm[a] > h ? v->spacing_mm[a] : h;
+    int m = (int)ceil((nv[a] - 1) * v->spacing_mm[a] / sp) + 1;
+    g->spacing_mm[a] = m > 1 ? (nv[a] - 1) * v->spacing_mm[a] / (m - 1) : v->spacing_mm[a];
+    *n[a] = m;
+  }
 }

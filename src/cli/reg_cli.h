@@ -12,6 +12,16 @@ int regcli_mask_on(const rert_volume *mask, const rert_volume *grid, rert_volume
 /* A mask on `grid`: either an image file (nonzero inside; nearest-neighbour resampled) or
  * "RTSTRUCT.dcm:ROI" (the ROI rasterised onto the grid by geom, occupancy ≥ 0.5 inside). */
 int regcli_load_mask(const char *spec, const rert_volume *grid, rert_volume *out, rert_err *err);
+/* An RTSTRUCT (the QA compares both courses' contours and POINT landmarks). */
+int regcli_load_rtstruct(const char *path, rert_structure_set *ss, rert_err *err);
+/* regcli_load_image that also returns the DICOM frame of reference UID ("" for MetaImage/NIfTI). */
+int regcli_load_image_frame(const char *path, rert_volume *v, char frame[RERT_UID_LEN], rert_err *err);
+/* The registered and source frames of a DICOM (deformable) spatial registration; "" otherwise. */
+void regcli_field_frames(const char *path, char fixed[RERT_UID_LEN], char moving[RERT_UID_LEN]);
+/* v's extent at a spacing of at least h mm per axis (same origin and directions). */
+void regcli_coarse_geometry(const rert_volume *v, double h, rert_volume *g);
+/* Axis-aligned world (LPS mm) bounding box of the voxel centres of v. */
+void regcli_world_box(const rert_volume *v, double lo[3], double hi[3]);
 /* The field read from `path` (f: as regcli_load_field returned it; a DICOM deformable
  * registration is re-read to check its own grid) covers every voxel of `region` with a value
  * > 0 (rert/fieldcheck.h). */

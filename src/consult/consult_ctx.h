@@ -14,16 +14,24 @@
 #include "rert/geom.h"
 #include "rert/protocol.h"
 #include "rert/register.h"
+#include "rert/regqa.h"
 #include "rert/report.h"
 #include "rert/structmap.h"
 
 #define CONSULT_MAX_SOLVER 32
 
 typedef struct {
-  char method[160];      /* how the course was mapped onto the reference */
+  char method[400];      /* how the course was mapped onto the reference */
   int has_field;
-  reg_qa_stats qa;
+  reg_qa_stats qa;       /* Jacobian and displacement statistics of the field on the dose grid */
   int has_qa;
+  /* registration QA that decides (rert/regqa.h), run for every registration used */
+  int has_check;
+  reg_qa_report check;
+  int blocks;            /* QA failed or not evaluated, no override: verdict at best INCOMPLETE */
+  char override_reason[512]; /* the case file's registration_qa override when one applied */
+  double radius_mm;      /* worst-case radius for this course's mapped dose */
+  char radius_source[240];
 } consult_reg;
 
 
@@ -97,6 +105,8 @@ int consult_step_masks(consult_ctx *c, rert_err *err);
 int consult_step_accumulate(consult_ctx *c, rert_err *err);
 int consult_step_evaluate(consult_ctx *c, rert_err *err);
 int consult_step_budget(consult_ctx *c, rert_err *err);
+/* registration section of the report (consult_regqa.c) */
+void consult_section_registration(consult_ctx *c, rert_report *r);
 /* report (consult_report.c) */
 int consult_build_report(consult_ctx *c, rert_report *r, consult_summary *sum, rert_err *err);
 /* the interactive review's data for report.html (consult_viewer.c) */

@@ -82,10 +82,17 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
            "Overlap rule: %s",
            c->res.rule_text);
   report_add_paragraph(s, buf);
-  snprintf(buf, sizeof buf,
-           "Registration uncertainty radius for the worst case: %.1f mm (each course's mapped dose "
-           "replaced by its maximum within that radius).%s",
-           c->o->uncertainty_mm, c->o->uncertainty_mm > 0 ? "" : " No worst case was computed.");
+  if (c->o->uncertainty_given || !(c->o->uncertainty_mm > 0))
+    snprintf(buf, sizeof buf,
+             "Registration uncertainty radius for the worst case: %.1f mm for every course (each course's mapped dose "
+             "replaced by its maximum within that radius).%s",
+             c->o->uncertainty_mm, c->o->uncertainty_mm > 0 ? "" : " No worst case was computed.");
+  else
+    snprintf(buf, sizeof buf,
+             "Registration uncertainty radius for the worst case: per course (section 3) — the radius its registration QA "
+             "supports (mean propagated-contour distance or landmark TRE, at least 1 mm) where the QA measured one, else "
+             "%.1f mm; each course's mapped dose is replaced by its maximum within its radius.",
+             c->o->uncertainty_mm);
   report_add_paragraph(s, buf);
   static const report_column cols[] = {{"structure", "Structure", 0, NULL},
                                        {"kind", "Kind", 0, NULL},
@@ -151,7 +158,15 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
         snprintf(to, sizeof to, "%s%s%s%s", o->course[0] ? "course " : "every course", o->course,
                  o->object[0] ? ", object " : "", o->object);
         cJSON_AddStringToObject(row, "kind", "interlock");
-        cJSON_AddStringToObject(row, "applied_by", "DICOM input checks");
+        /* the registry says which module applies it (src/gate/gate_interlocks.c) */
+        const gate_interlock *gi = gate_interlock_find(o->interlock);
+        int is_reg = gi && strcmp(gi->applied_by, "gate") != 0;
+        int used = 0;
+        for (int k = 0; is_reg && k < c->cs.ncourses; k++) used |= c->reg[k].override_reason[0] != 0 &&
+                                                                  (!o->course[0] || !strcmp(o->course, c->cs.courses[k].id));
+        cJSON_AddStringToObject(row, "applied_by", !is_reg ? "DICOM input checks"
+                                                   : used  ? "registration QA (section 3): applied"
+                                                           : "registration QA (section 3): not applied, the QA did not fail");
       }
       cJSON_AddStringToObject(row, "applies_to", to);
       cJSON_AddStringToObject(row, "setting", set);
@@ -163,30 +178,6 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
   }
   const cJSON *n;
   cJSON_ArrayForEach(n, c->notes) report_add_note(s, "warning", n->valuestring);
-}
-
-static void section_registration(consult_ctx *c, rert_report *r) {
-  cJSON *s = report_add_section(r, "registration", "3. Registration and its quality (AAPM TG-132)");
-  static const report_column cols[] = {
-      {"course_id", "Course", 0, NULL},           {"method", "Mapping onto the reference", 0, NULL},
-      {"detj_min", "det J min", 3, NULL},         {"detj_max", "det J max", 3, NULL},
-      {"folded_pct", "Folded voxels (%)", 3, NULL}, {"displacement_mean_mm", "|u| mean (mm)", 2, NULL},
-      {"displacement_max_mm", "|u| max (mm)", 2, NULL}, {"verdict", "QA", 0, "verdict"}};
-  cJSON *rows = report_add_table(s, "registration_qa", "Jacobian determinant and displacement of each deformation field; folding (det J <= 0) fails QA.",
-                                 cols, 8);
-  for (int i = 0; i < c->cs.ncourses; i++) {
-    cJSON *row = report_table_row(rows);
-    cJSON_AddStringToObject(row, "course_id", c->cs.courses[i].id);
-    cJSON_AddStringToObject(row, "method", c->reg[i].method);
-    const reg_qa_stats *q = &c->reg[i].qa;
-    int h = c->reg[i].has_qa;
-    add_num(row, "detj_min", h ? q->detj_min : NAN);
-    add_num(row, "detj_max", h ? q->detj_max : NAN);
-    add_num(row, "folded_pct", h ? q->pct_folded : NAN);
-    add_num(row, "displacement_mean_mm", h ? q->mag_mean_mm : NAN);
-    add_num(row, "displacement_max_mm", h ? q->mag_max_mm : NAN);
-    cJSON_AddStringToObject(row, "verdict", !h ? "not evaluated" : q->n_folded == 0 ? "pass" : "fail");
-  }
 }
 
 static const char *verdict_word(accum_verdict v) {
@@ -1014,6 +1005,12 @@ static cJSON *summary_build(consult_ctx *c, const clin_state *st, consult_summar
   accum_overall ov;
   accumulate_overall(c->ev, c->nprot, &ov);
   const char *verdict = accumulate_overall_name(ov.verdict);
+  /* a dose mapped through a registration that failed its QA (or could not be checked) and no
+   * override: at best INCOMPLETE (docs/register.md "QA") */
+  int qa_block = 0;
+  for (int i = 0; i < c->cs.ncourses; i++) qa_block += c->reg[i].blocks;
+  if (qa_block > 0 && !strcmp(verdict, "PASS")) verdict = "INCOMPLETE";
+  sum->registration_qa_failed = qa_block;
   sum->hard_not_evaluated = ov.hard_not_evaluated;
   sum->hard_failures = nfail_nom;
   sum->worst_hard_failures = nfail_wc;
@@ -1029,10 +1026,15 @@ static cJSON *summary_build(consult_ctx *c, const clin_state *st, consult_summar
              nfail_nom, nunev ? "; some hard rows could not be evaluated" : "",
              nfail_wc > nfail_nom ? "; more fail in the worst case" : "");
   else if (nfail_wc > 0)
-    snprintf(line, sizeof line, "FAIL in the worst case: no hard row fails on the nominal dose, but %d hard row(s) fail with every mapped prior course at its maximum within %.1f mm of registration uncertainty%s.",
-             nfail_wc, c->o->uncertainty_mm, nunev ? "; some hard rows could not be evaluated" : "");
+    snprintf(line, sizeof line, "FAIL in the worst case: no hard row fails on the nominal dose, but %d hard row(s) fail with every mapped prior course at its maximum within its registration uncertainty radius (section 3)%s.",
+             nfail_wc, nunev ? "; some hard rows could not be evaluated" : "");
   else if (nunev > 0)
-    snprintf(line, sizeof line, "INCOMPLETE: no hard constraint row fails, but %d hard row(s) could not be evaluated; this is not a pass.", nunev);
+    snprintf(line, sizeof line, "INCOMPLETE: no hard constraint row fails, but %d hard row(s) could not be evaluated%s; this is not a pass.",
+             nunev, qa_block ? ", and a registration failed its QA (section 3)" : "");
+  else if (qa_block > 0)
+    snprintf(line, sizeof line,
+             "INCOMPLETE: no hard constraint row fails, but the registration of %d course(s) failed its QA or could not be "
+             "checked (section 3), so the cumulative dose cannot be trusted; this is not a pass.", qa_block);
   else
     snprintf(line, sizeof line, "PASS: every hard constraint row of %d protocol(s) was evaluated and passes, nominally and in the worst case.", c->nprot);
   cJSON_AddStringToObject(sj, "verdict", verdict);
@@ -1131,6 +1133,7 @@ static cJSON *summary_build(consult_ctx *c, const clin_state *st, consult_summar
     if (c->map.e[i].role == SROLE_UNUSED) cJSON_AddItemToArray(um, cJSON_CreateString(c->map.e[i].local));
   cJSON_AddNumberToObject(sj, "rows_partly_outside_dose_grid", npartial);
   cJSON_AddNumberToObject(sj, "constraint_rows", nrows);
+  cJSON_AddNumberToObject(sj, "registration_qa_failed", qa_block);
   cJSON_AddNumberToObject(sj, "protocols", c->nprot);
   add_num(sj, "uncertainty_mm", c->o->uncertainty_mm);
   const case_course *pl = casefile_planned_course(&c->cs);
@@ -1244,7 +1247,7 @@ int consult_build_report(consult_ctx *c, rert_report *r, consult_summary *sum, r
   memset(&dummy, 0, sizeof dummy);
   section_courses(c, r);
   section_assumptions(c, r);
-  section_registration(c, r);
+  consult_section_registration(c, r); /* consult_regqa.c */
   section_constraints(c, r, &dummy);
   section_dvh(c, r);
   rc = section_slices(c, r, err);

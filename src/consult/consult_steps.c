@@ -190,23 +190,33 @@ static const case_registration *find_reg(const rert_case *cs, const char *from, 
   return NULL;
 }
 
-/* v resampled (trilinear) onto the geometry of `like` (its data is not used). */
-static int resample_like(const rert_volume *v, const rert_volume *like, rert_volume *out, rert_err *err) {
-  rert_vfield zero;
-  memset(&zero, 0, sizeof zero);
-  int rc = reg_vfield_alloc_like(&zero, like, err);
-  if (rc) return rc;
-  rc = reg_warp_volume_to(v, &zero, like, REG_INTERP_LINEAR, -1000.0f, out, err);
-  rtdata_free_vfield(&zero);
-  return rc;
-}
+/* The registration of course i onto the reference: the field (pull-back, on the reference side)
+ * and what the QA needs to judge it. `mct` receives the course's CT when the case gives one (the
+ * QA's image checks use it for imported registrations too). */
+typedef struct {
+  rert_image_series mct;
+  int has_mct;
+  double rigid[16];       /* rigid baseline of a computed registration */
+  int has_rigid;
+  char reg_fixed_frame[RERT_UID_LEN], reg_moving_frame[RERT_UID_LEN]; /* a DICOM REG's frames */
+  int same_frame;         /* no registration needed */
+} course_reg_inputs;
 
-/* Field (pull-back, on the reference side) for course i, and a description of how. */
-static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
+static int course_field(consult_ctx *c, int i, rert_vfield *f, course_reg_inputs *ri, rert_err *err) {
   const case_course *cc = &c->cs.courses[i], *ref = &c->cs.courses[c->iref];
   consult_reg *rg = &c->reg[i];
   const case_registration *g = find_reg(&c->cs, cc->id, ref->id);
   int rc;
+  if (cc->ct_dir[0] && (g || strcmp(c->dose[i].ident.frame_of_reference_uid,
+                                    c->dose[c->iref].ident.frame_of_reference_uid) != 0)) {
+    io_read_opts cro = {0, cc->ct_series_uid};
+    rc = io_read_image_series(cc->ct_dir, &cro, &ri->mct, err);
+    if (rc) return rc;
+    ri->has_mct = 1;
+    char role[96];
+    snprintf(role, sizeof role, "CT %s", cc->id);
+    add_input_dir(c, role, cc->ct_dir);
+  }
   if (g && g->mha[0]) {
     rc = imageio_read_vfield(g->mha, f, err);
     if (rc) return rc;
@@ -224,6 +234,8 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
       rert_rigid_registration rr;
       rc = io_read_spatial_registration(g->dicom, &rr, err);
       if (rc) return rc;
+      snprintf(ri->reg_fixed_frame, sizeof ri->reg_fixed_frame, "%s", rr.fixed_frame_uid);
+      snprintf(ri->reg_moving_frame, sizeof ri->reg_moving_frame, "%s", rr.moving_frame_uid);
       rc = reg_vfield_from_dicom_rigid(&rr, &c->grid, f, err);
       snprintf(rg->method, sizeof rg->method, "imported rigid DICOM REG");
       return rc;
@@ -232,6 +244,8 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
     memset(&dr, 0, sizeof dr);
     rc = io_read_deformable_registration(g->dicom, &dr, err);
     if (rc) return rc;
+    snprintf(ri->reg_fixed_frame, sizeof ri->reg_fixed_frame, "%s", dr.fixed_frame_uid);
+    snprintf(ri->reg_moving_frame, sizeof ri->reg_moving_frame, "%s", dr.moving_frame_uid);
     /* coverage in the grid's own frame z = Post⁻¹(x) (rert/fieldcheck.h) */
     double post_inv[16];
     rc = reg_affine_invert(dr.post_matrix, post_inv, err);
@@ -246,63 +260,104 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, rert_err *err) {
     memset(f, 0, sizeof *f);
     rc = reg_vfield_alloc_like(f, &c->grid, err);
     snprintf(rg->method, sizeof rg->method, "none needed: same frame of reference");
+    ri->same_frame = 1;
     return rc;
   }
   /* no registration given and the frames differ: register the course CT to the reference CT */
-  if (!cc->ct_dir[0] || !c->has_ct)
+  if (!ri->has_mct || !c->has_ct)
     return rert_err_set(err, RERT_EINPUT,
                         "%s: course '%s' is in another frame of reference and the case gives no "
                         "registration to '%s' nor both CTs",
                         c->o->case_path, cc->id, ref->id);
-  rert_image_series mct;
-  memset(&mct, 0, sizeof mct);
-  io_read_opts cro = {0, cc->ct_series_uid};
-  rc = io_read_image_series(cc->ct_dir, &cro, &mct, err);
-  if (rc) return rc;
-  char role[96];
-  snprintf(role, sizeof role, "CT %s", cc->id);
-  add_input_dir(c, role, cc->ct_dir);
-  /* Register on coarse copies: the fixed CT resampled onto the reference dose grid (the field is
-   * only needed there), the moving CT onto its own extent at the same spacing. Full-resolution
-   * CT demons would cost minutes and > 2 GiB on a clinical CT for no gain on the dose grid. */
-  rert_volume fixed, moving;
-  memset(&fixed, 0, sizeof fixed);
-  memset(&moving, 0, sizeof moving);
-  rc = resample_like(&c->ct.image, &c->grid, &fixed, err);
-  if (!rc) {
-    rert_volume mg = mct.image;
-    mg.data = NULL;
-    for (int a = 0; a < 3; a++) {
-      double ext = mct.image.spacing_mm[a] * (a == 0 ? mct.image.nx : a == 1 ? mct.image.ny : mct.image.nz);
-      double sp = c->grid.spacing_mm[a] > mct.image.spacing_mm[a] ? c->grid.spacing_mm[a] : mct.image.spacing_mm[a];
-      int n = (int)(ext / sp);
-      if (n < 1) n = 1;
-      mg.spacing_mm[a] = sp;
-      if (a == 0) mg.nx = n; else if (a == 1) mg.ny = n; else mg.nz = n;
-    }
-    rc = resample_like(&mct.image, &mg, &moving, err);
+  /* The registration pipeline (rert/register.h): rigid on the whole scans, then B-spline and
+   * demons on the reference dose grid + 30 mm at up to 2 mm — the field is only read on the
+   * dose grid, so that is where it must be accurate. */
+  reg_pipeline_opts po;
+  reg_pipeline_opts_default(&po);
+  po.whole_body = 0;
+  po.nroi = 1;
+  for (int a = 0; a < 3; a++) po.roi_lo[0][a] = INFINITY, po.roi_hi[0][a] = -INFINITY;
+  for (int q = 0; q < 8; q++) {
+    double p[3] = {q & 1 ? c->grid.nx - 1 : 0, q & 2 ? c->grid.ny - 1 : 0, q & 4 ? c->grid.nz - 1 : 0}, x[3];
+    volume_index_to_world(&c->grid, p, x);
+    for (int a = 0; a < 3; a++) po.roi_lo[0][a] = fmin(po.roi_lo[0][a], x[a]), po.roi_hi[0][a] = fmax(po.roi_hi[0][a], x[a]);
   }
-  reg_rigid_opts ro;
-  reg_rigid_opts_default(&ro);
-  double m[16], rms = NAN;
-  if (!rc) rc = reg_rigid(&fixed, &moving, NULL, &ro, NULL, m, &rms, err);
-  rert_vfield rigid;
-  memset(&rigid, 0, sizeof rigid);
-  if (!rc) rc = reg_vfield_alloc_like(&rigid, &fixed, err);
-  if (!rc) {
-    reg_vfield_set_affine(&rigid, m);
-    reg_demons_opts dopt;
-    reg_demons_opts_default(&dopt);
-    rc = reg_demons(&fixed, &moving, NULL, &dopt, &rigid, f, err);
-  }
-  volume_free(&fixed);
-  volume_free(&moving);
-  rtdata_free_vfield(&rigid);
-  rtdata_free_image_series(&mct);
+  reg_pipeline_report rep;
+  rc = reg_pipeline_run(&c->ct.image, &ri->mct.image, &po, f, &rep, err);
   if (rc) return rert_err_prefix(err, rc, "registering course '%s' CT to '%s'", cc->id, ref->id);
-  snprintf(rg->method, sizeof rg->method,
-           "computed: rigid (SSD, rms %.1f HU) then diffeomorphic demons, CT to CT on the dose-grid spacing", rms);
+  memcpy(ri->rigid, rep.m_fixed_to_moving, sizeof ri->rigid);
+  ri->has_rigid = 1;
+  snprintf(rg->method, sizeof rg->method, "computed CT to CT: %s (%.1f s)", rep.description,
+           rep.seconds_rigid + rep.seconds_deformable);
   rg->has_field = 1;
+  return RERT_OK;
+}
+
+/* The registration QA (rert/regqa.h) of course i's field; a failed or unevaluable QA blocks a
+ * PASS unless the case file overrides {"interlock": "registration_qa", "course": ID?}. */
+static int course_qa(consult_ctx *c, int i, const rert_vfield *f, course_reg_inputs *ri, rert_err *err) {
+  const case_course *cc = &c->cs.courses[i];
+  consult_reg *rg = &c->reg[i];
+  rert_structure_set sm;
+  int has_sm = 0, rc = RERT_OK;
+  if (cc->rtstruct[0] && c->has_ss) {
+    rc = io_read_rtstruct(cc->rtstruct, &sm, err);
+    if (rc) return rc;
+    has_sm = 1;
+    for (int r = 0; r < sm.nrois; r++)
+      if (!sm.rois[r].tg263_name[0])
+        snprintf(sm.rois[r].tg263_name, sizeof sm.rois[r].tg263_name, "%s", casefile_map_structure(&c->cs, sm.rois[r].name));
+    char role[96];
+    snprintf(role, sizeof role, "RTSTRUCT %s", cc->id);
+    add_input(c, role, cc->rtstruct);
+  }
+  reg_qa_input in;
+  memset(&in, 0, sizeof in);
+  in.field = f;
+  in.fixed_ct = c->has_ct ? &c->ct.image : NULL;
+  in.moving_ct = ri->has_mct ? &ri->mct.image : NULL;
+  in.region = &c->grid; /* every voxel of the reference dose grid inside the body counts */
+  in.moving_extent = &c->dose[i].dose;
+  in.rigid_fixed_to_moving = ri->has_rigid ? ri->rigid : NULL;
+  in.ss_fixed = has_sm ? &c->ss : NULL;
+  in.ss_moving = has_sm ? &sm : NULL;
+  in.frame_fixed_ct = c->has_ct ? c->ct.ident.frame_of_reference_uid : "";
+  in.frame_fixed_dose = c->dose[c->iref].ident.frame_of_reference_uid;
+  in.frame_moving_ct = ri->has_mct ? ri->mct.ident.frame_of_reference_uid : "";
+  in.frame_moving_dose = c->dose[i].ident.frame_of_reference_uid;
+  in.reg_frame_fixed = ri->reg_fixed_frame;
+  in.reg_frame_moving = ri->reg_moving_frame;
+  rc = reg_qa_run(&in, NULL, &rg->check, err);
+  if (has_sm) rtdata_free_structure_set(&sm);
+  if (rc) return rert_err_prefix(err, rc, "registration QA of course '%s'", cc->id);
+  rg->has_check = 1;
+  rg->radius_mm = rg->check.radius_mm;
+  {
+    /* memcpy, not snprintf: gcc's -Wrestrict takes two members of one struct for an overlap */
+    size_t len = strnlen(rg->check.radius_source, sizeof rg->check.radius_source);
+    if (len >= sizeof rg->radius_source) len = sizeof rg->radius_source - 1;
+    memcpy(rg->radius_source, rg->check.radius_source, len);
+    rg->radius_source[len] = '\0';
+  }
+  if (rg->check.overall == REG_QA_FAIL || rg->check.overall == REG_QA_NOT_EVALUATED) {
+    const case_override *ov = casefile_find_interlock_override(&c->cs, "registration_qa", cc->id, NULL);
+    char ids[200], note[700];
+    reg_qa_failed_ids(&rg->check, ids, sizeof ids);
+    if (ov) {
+      snprintf(rg->override_reason, sizeof rg->override_reason, "%s", ov->reason);
+      snprintf(note, sizeof note, "Registration QA of course %s %s (%s); overridden by %s: %s", cc->id,
+               rg->check.overall == REG_QA_FAIL ? "failed" : "could not be evaluated", ids[0] ? ids : "no anatomy check possible",
+               ov->json_path, ov->reason);
+    } else {
+      rg->blocks = 1;
+      snprintf(note, sizeof note,
+               "Registration QA of course %s %s (%s): the verdict is at best INCOMPLETE. Fix the registration, or "
+               "override with {\"interlock\": \"registration_qa\", \"course\": \"%s\", \"reason\": ...}",
+               cc->id, rg->check.overall == REG_QA_FAIL ? "failed" : "could not be evaluated",
+               ids[0] ? ids : "no CT pair, common contours or landmarks", cc->id);
+    }
+    cJSON_AddItemToArray(c->notes, cJSON_CreateString(note));
+  }
   return RERT_OK;
 }
 
@@ -327,6 +382,7 @@ static int map_parts(consult_ctx *c, int i, const rert_vfield *f, rert_err *err)
 
 int consult_step_register(consult_ctx *c, rert_err *err) {
   for (int i = 0; i < c->cs.ncourses; i++) {
+    c->reg[i].radius_mm = NAN;
     if (i == c->iref) {
       int rc = volume_alloc_like(&c->mapped[i], &c->dose[i].dose, err);
       if (rc) return rc;
@@ -337,16 +393,25 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     }
     rert_vfield f;
     memset(&f, 0, sizeof f);
-    int rc = course_field(c, i, &f, err);
-    if (!rc) {
-      if (c->reg[i].has_field) {
-        if (reg_qa_field(&f, NULL, NULL, &c->reg[i].qa, err) == RERT_OK) c->reg[i].has_qa = 1;
-      }
+    course_reg_inputs ri;
+    memset(&ri, 0, sizeof ri);
+    int rc = course_field(c, i, &f, &ri, err);
+    if (!rc && c->reg[i].has_field) {
+      /* Jacobian statistics on the reference dose grid (where the dose is read) */
+      rert_vfield fg;
+      memset(&fg, 0, sizeof fg);
+      if (reg_vfield_resample(&f, &c->grid, &fg, err) == RERT_OK &&
+          reg_qa_field(&fg, NULL, NULL, &c->reg[i].qa, err) == RERT_OK)
+        c->reg[i].has_qa = 1;
+      rtdata_free_vfield(&fg);
+    }
+    if (!rc && !ri.same_frame) rc = course_qa(c, i, &f, &ri, err);
+    if (!rc)
       rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,
                               &c->mapped[i], err);
-      if (!rc) rc = map_parts(c, i, &f, err);
-    }
+    if (!rc) rc = map_parts(c, i, &f, err);
     rtdata_free_vfield(&f);
+    if (ri.has_mct) rtdata_free_image_series(&ri.mct);
     if (rc) return rert_err_prefix(err, rc, "course '%s'", c->cs.courses[i].id);
     c->mapped[i].meta = c->dose[i].dose.meta;
   }
@@ -527,14 +592,28 @@ static int copy_volume(const rert_volume *src, rert_volume *dst, rert_err *err) 
 }
 
 int consult_step_accumulate(consult_ctx *c, rert_err *err) {
-  if (c->o->uncertainty_mm > 0) {
-    /* the registration uncertainty bounds the courses mapped onto the reference; the reference
-     * course itself is on its own grid (no mapping), so its upper bound is its dose — the same
-     * rule as rert evaluate/accumulate (case_input.c) */
+  /* worst case: each mapped course's dose maximised within its radius — the command line's when
+   * given, else the radius its registration QA supports, else the default. The reference course
+   * is on its own grid (no mapping): its upper bound is its dose, the same rule as rert
+   * evaluate/accumulate (case_input.c) */
+  int any = 0;
+  for (int i = 0; i < c->cs.ncourses; i++) {
+    consult_reg *rg = &c->reg[i];
+    if (i == c->iref) {
+      rg->radius_mm = 0;
+      snprintf(rg->radius_source, sizeof rg->radius_source, "reference course (not mapped)");
+    } else if (c->o->uncertainty_given || !(rg->radius_mm > 0)) {
+      rg->radius_mm = c->o->uncertainty_mm;
+      snprintf(rg->radius_source, sizeof rg->radius_source, "%s",
+               c->o->uncertainty_given ? "--uncertainty-mm" : "default (no QA-derived estimate)");
+    }
+    any |= i != c->iref && rg->radius_mm > 0;
+  }
+  if (any) {
     for (int i = 0; i < c->cs.ncourses; i++) {
       rert_volume lo;
       memset(&lo, 0, sizeof lo);
-      const double radius_mm = i == c->iref ? 0.0 : c->o->uncertainty_mm;
+      const double radius_mm = i == c->iref ? 0.0 : c->reg[i].radius_mm;
       int rc = radius_mm > 0 ? reg_minmax_filter(&c->mapped[i], radius_mm, &lo, &c->upper[i], err)
                              : copy_volume(&c->mapped[i], &c->upper[i], err);
       volume_free(&lo);

@@ -47,8 +47,10 @@ const gate_interlock gate_interlocks[] = {
      "one CT series or RTSTRUCT listed for two courses (an RTDOSE or RTPLAN never may be): the "
      "object is used for both"},
     {"registration_qa", "registration QA",
-     "a registration whose quality-assurance figures fail their limits: the registration is used "
-     "and the QA failure is reported"},
+     "a registration whose QA fails (frames, coverage, folding, similarity worse than rigid, wrong "
+     "direction, propagated contours, landmarks; docs/register.md) or cannot be evaluated: the "
+     "mapped dose is used, the consult verdict may be PASS, and the failed checks and the reason "
+     "are in the report"},
     {NULL, NULL, NULL}};
 
 const gate_interlock *gate_interlock_find(const char *id) {

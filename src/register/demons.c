@@ -72,8 +72,6 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
   else reg_demons_opts_default(&o);
   if (o.levels < 1) o.levels = 1;
   if (o.levels > 8) o.levels = 8;
-  if (mask && !volume_same_geometry(mask, fixed))
-    return rert_err_set(err, RERT_EINPUT, "demons: mask is not on the fixed image grid");
   double K = o.max_step_mm * o.max_step_mm;
   rert_vfield prev;
   memset(&prev, 0, sizeof prev);

@@ -50,6 +50,37 @@ static inline float reg_interp_scalar(const float *d, const int n[3], const doub
   return (float)(c0 + f[2] * (c1 - c0));
 }
 
+/* Scalar trilinear at continuous index p (already inside [0, n − 1]) and its exact derivative
+ * with respect to p (gi, per index axis): the gradient of the interpolant itself, so that a cost
+ * built on it has a consistent gradient (a central-difference image gradient differs from it by
+ * 20-30 % at sharp edges, which stalls a quasi-Newton line search). */
+static inline double reg_interp_scalar_grad(const float *d, const int n[3], const double p[3], double gi[3]) {
+  int i0[3];
+  double f[3];
+  for (int a = 0; a < 3; a++) {
+    double c = p[a] < 0 ? 0 : (p[a] > n[a] - 1 ? n[a] - 1 : p[a]);
+    int ii = (int)c;
+    if (ii >= n[a] - 1) ii = n[a] > 1 ? n[a] - 2 : 0;
+    i0[a] = ii;
+    f[a] = n[a] > 1 ? c - ii : 0;
+  }
+  size_t sy = (size_t)n[0], sz = (size_t)n[0] * n[1];
+  size_t b = i0[0] + sy * i0[1] + sz * i0[2];
+  size_t dx = n[0] > 1, dy = n[1] > 1 ? sy : 0, dz = n[2] > 1 ? sz : 0;
+  double v000 = d[b], v100 = d[b + dx], v010 = d[b + dy], v110 = d[b + dy + dx];
+  double v001 = d[b + dz], v101 = d[b + dz + dx], v011 = d[b + dz + dy], v111 = d[b + dz + dy + dx];
+  double c00 = v000 + f[0] * (v100 - v000), c10 = v010 + f[0] * (v110 - v010);
+  double c01 = v001 + f[0] * (v101 - v001), c11 = v011 + f[0] * (v111 - v011);
+  double c0 = c00 + f[1] * (c10 - c00), c1 = c01 + f[1] * (c11 - c01);
+  /* d/df0 */
+  double e00 = v100 - v000, e10 = v110 - v010, e01 = v101 - v001, e11 = v111 - v011;
+  double e0 = e00 + f[1] * (e10 - e00), e1 = e01 + f[1] * (e11 - e01);
+  gi[0] = n[0] > 1 ? e0 + f[2] * (e1 - e0) : 0;
+  gi[1] = n[1] > 1 ? (c10 - c00) + f[2] * ((c11 - c01) - (c10 - c00)) : 0;
+  gi[2] = n[2] > 1 ? c1 - c0 : 0;
+  return c0 + f[2] * (c1 - c0);
+}
+
 /* Nearest-neighbour at continuous index p. */
 static inline float reg_interp_nearest(const float *d, const int n[3], const double p[3], float outside) {
   int q[3];
@@ -93,6 +124,11 @@ static inline int reg_interp_vec(const float *u, const int n[3], const double p[
   }
   return inside;
 }
+
+/* elastix.c: elastix on the region F (moving region M through the rigid map m first), field
+ * composed with m. */
+int reg_elastix_run_rigid(const rert_volume *F, const rert_volume *M, const rert_volume *mask, const double m[16],
+                          const reg_pipeline_opts *o, rert_vfield *out, rert_err *err);
 
 /* Separable Gaussian smoothing (σ in mm) of an ncomp-interleaved float grid, in place. */
 int reg_gauss_smooth(float *d, int ncomp, const int n[3], const double sp[3], double sigma_mm);

@@ -19,6 +19,7 @@ void reg_rigid_opts_default(reg_rigid_opts *o) {
   o->hu_max = 2000;
   o->verbose = 0;
   o->min_gain = 0.15;
+  o->finest_mm = 0;
 }
 
 static void body_com(const rert_volume *v, const rert_volume *mask, double c[3]) {
@@ -190,7 +191,8 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
     body_com(moving, NULL, cm);
     for (int a = 0; a < 3; a++) t[a] = cm[a] - c[a];
     double f = (double)(1 << (o.levels - 1)), base = fmin(fixed->spacing_mm[0], fixed->spacing_mm[1]);
-    double target[3] = {base * f * 1.5, base * f * 1.5, base * f * 1.5};
+    double t0 = o.finest_mm > 0 ? o.finest_mm * f : base * f * 1.5;
+    double target[3] = {t0, t0, t0};
     rert_volume F0, M0;
     if (reg_resample_coarse(fixed, target, (float)o.hu_min, (float)o.hu_max, &F0, err) == RERT_OK) {
       if (reg_resample_coarse(moving, target, (float)o.hu_min, (float)o.hu_max, &M0, err) == RERT_OK) {
@@ -211,8 +213,8 @@ int reg_rigid(const rert_volume *fixed, const rert_volume *moving, const rert_vo
   double rms = INFINITY;
   for (int l = o.levels - 1; l >= 0; l--) {
     double f = (double)(1 << l), base = fmin(fixed->spacing_mm[0], fixed->spacing_mm[1]);
-    double target[3] = {base * f * 1.5, base * f * 1.5, base * f * 1.5};
-    if (l == 0) target[0] = target[1] = target[2] = 0;
+    double tl = o.finest_mm > 0 ? o.finest_mm * f : (l == 0 ? 0 : base * f * 1.5);
+    double target[3] = {tl, tl, tl};
     rert_volume F, M, Mk;
     memset(&Mk, 0, sizeof Mk);
     int rc = reg_resample_coarse(fixed, target, (float)o.hu_min, (float)o.hu_max, &F, err);

@@ -365,3 +365,23 @@ int reg_vfield_magnitude(const rert_vfield *u, rert_volume *mag, rert_err *err) 
   }
   return RERT_OK;
 }
+
+int reg_vfield_resample(const rert_vfield *u, const rert_volume *like, rert_vfield *out, rert_err *err) {
+  int rc = reg_vfield_alloc_like(out, like, err);
+  if (rc) return rc;
+  reg_grid gu, gl;
+  reg_grid_from_vfield(&gu, u);
+  reg_grid_from_volume(&gl, like);
+#pragma omp parallel for schedule(static)
+  for (int k = 0; k < like->nz; k++)
+    for (int j = 0; j < like->ny; j++)
+      for (int i = 0; i < like->nx; i++) {
+        double x[3], p[3], v[3];
+        reg_grid_world(&gl, i, j, k, x);
+        reg_grid_index(&gu, x, p);
+        reg_interp_vec(u->u_mm, gu.n, p, v);
+        float *d = out->u_mm + 3 * (i + (size_t)like->nx * (j + (size_t)like->ny * k));
+        for (int a = 0; a < 3; a++) d[a] = (float)v[a];
+      }
+  return RERT_OK;
+}
