@@ -408,19 +408,22 @@ int reg_qa_run(const reg_qa_input *in, const reg_qa_opts *opt, reg_qa_report *r,
                   r->check[REG_QA_LANDMARKS].status >= REG_QA_PASS;
     r->overall = any_fail ? REG_QA_FAIL : !anatomy ? REG_QA_NOT_EVALUATED : any_warn ? REG_QA_WARN : REG_QA_PASS;
   }
-  /* the uncertainty radius this QA supports: the larger of the mean propagated-contour distance
-   * and (with ≥ 3 landmarks) the mean TRE, rounded up to 0.5 mm, within [1, 10] mm */
+  /* the uncertainty radius this QA supports, on the safe side of the tail: twice the mean
+   * propagated-contour distance (for a 3-D error of independent normal components the 95th
+   * percentile is 1.75 × the mean, so 2 × covers it) and, with ≥ 3 landmarks, the largest target
+   * registration error; the larger of the two, rounded up to 0.5 mm, within [1, 10] mm. A mean
+   * alone would leave the worst-case map short of the tail where the dose is steep. */
   {
     double rad = NAN;
     char src[200] = "";
     if (r->ncontours > 0 && isfinite(r->msd_mean_mm)) {
-      rad = r->msd_mean_mm;
-      snprintf(src, sizeof src, "mean surface distance of %d propagated contour%s (%.2f mm)", r->ncontours,
+      rad = 2.0 * r->msd_mean_mm;
+      snprintf(src, sizeof src, "2 x the mean surface distance of %d propagated contour%s (%.2f mm)", r->ncontours,
                r->ncontours > 1 ? "s" : "", r->msd_mean_mm);
     }
-    if (r->npoints >= 3 && isfinite(r->tre_mean_mm) && !(r->tre_mean_mm <= rad)) {
-      rad = r->tre_mean_mm;
-      snprintf(src, sizeof src, "mean target registration error of %d landmarks (%.2f mm)", r->npoints, r->tre_mean_mm);
+    if (r->npoints >= 3 && isfinite(r->tre_max_mm) && !(r->tre_max_mm <= rad)) {
+      rad = r->tre_max_mm;
+      snprintf(src, sizeof src, "largest target registration error of %d landmarks (%.2f mm)", r->npoints, r->tre_max_mm);
     }
     if (isfinite(rad)) {
       rad = ceil(rad * 2 - 1e-9) / 2;
