@@ -180,8 +180,8 @@ static int build_wide(cohort_registry *r, long long param_id, cohort_table *out,
       "SELECT DISTINCT k.name FROM clinical k JOIN cases c USING(case_pk) WHERE c.param_id=?1 ORDER BY 1",
       "SELECT DISTINCT v.name FROM covariates v JOIN cases c ON c.case_id=v.case_id WHERE c.param_id=?1 ORDER BY 1",
       "SELECT DISTINCT o.kind, o.endpoint FROM outcomes o JOIN cases c ON c.case_id=o.case_id WHERE c.param_id=?1 ORDER BY 1,2",
-      "SELECT DISTINCT m.structure, m.metric, m.recovery, a.kind FROM metrics m JOIN cases c USING(case_pk)"
-      " LEFT JOIN assumptions a ON a.param_id=c.param_id AND a.label=m.recovery WHERE c.param_id=?1 ORDER BY 1,2,3"};
+      ("SELECT DISTINCT m.structure, m.metric, m.recovery, a.kind FROM metrics m JOIN cases c USING(case_pk)"
+       " LEFT JOIN assumptions a ON a.param_id=c.param_id AND a.label=m.recovery WHERE c.param_id=?1 ORDER BY 1,2,3")};
   for (int q = 0; q < 4 && !rc; q++) {
     if ((rc = cohort_reg_prepare(r, dyn[q], &st, err))) break;
     sqlite3_bind_int64(st, 1, param_id);
