@@ -28,6 +28,8 @@ typedef struct {
 int volume_alloc(rert_volume *v, rert_err *err);
 /* Allocate a volume with the same geometry as `like` (data zeroed, meta copied). */
 int volume_alloc_like(rert_volume *v, const rert_volume *like, rert_err *err);
+/* A copy of src (geometry, meta and data) in v. */
+int volume_copy(rert_volume *v, const rert_volume *src, rert_err *err);
 void volume_free(rert_volume *v);
 size_t volume_count(const rert_volume *v);
 void volume_set_identity_dir(rert_volume *v);

@@ -368,8 +368,7 @@ static int map_parts(consult_ctx *c, int i, const rert_vfield *f, rert_err *err)
   for (int p = 0; p < gc->nparts; p++) {
     int rc;
     if (!f) {
-      rc = volume_alloc_like(&c->mapped_part[i][p], &gc->parts[p].dose, err);
-      if (!rc) memcpy(c->mapped_part[i][p].data, gc->parts[p].dose.data, volume_count(&gc->parts[p].dose) * sizeof(float));
+      rc = volume_copy(&c->mapped_part[i][p], &gc->parts[p].dose, err);
     } else {
       rc = reg_warp_volume_to(&gc->parts[p].dose, f, &c->grid, REG_INTERP_LINEAR, 0.0f,
                               &c->mapped_part[i][p], err);
@@ -384,9 +383,8 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
   for (int i = 0; i < c->cs.ncourses; i++) {
     c->reg[i].radius_mm = NAN;
     if (i == c->iref) {
-      int rc = volume_alloc_like(&c->mapped[i], &c->dose[i].dose, err);
+      int rc = volume_copy(&c->mapped[i], &c->dose[i].dose, err);
       if (rc) return rc;
-      memcpy(c->mapped[i].data, c->dose[i].dose.data, volume_count(&c->mapped[i]) * sizeof(float));
       snprintf(c->reg[i].method, sizeof c->reg[i].method, "reference course (not mapped)");
       if ((rc = map_parts(c, i, NULL, err))) return rc;
       continue;
@@ -585,12 +583,6 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
   }
 }
 
-static int copy_volume(const rert_volume *src, rert_volume *dst, rert_err *err) {
-  int rc = volume_alloc_like(dst, src, err);
-  if (!rc) memcpy(dst->data, src->data, volume_count(src) * sizeof(float));
-  return rc;
-}
-
 int consult_step_accumulate(consult_ctx *c, rert_err *err) {
   /* worst case: each mapped course's dose maximised within its radius — the command line's when
    * given, else the radius its registration QA supports, else the default. The reference course
@@ -615,7 +607,7 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
       memset(&lo, 0, sizeof lo);
       const double radius_mm = i == c->iref ? 0.0 : c->reg[i].radius_mm;
       int rc = radius_mm > 0 ? reg_minmax_filter(&c->mapped[i], radius_mm, &lo, &c->upper[i], err)
-                             : copy_volume(&c->mapped[i], &c->upper[i], err);
+                             : volume_copy(&c->upper[i], &c->mapped[i], err);
       volume_free(&lo);
       if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
       c->upper[i].meta = c->mapped[i].meta;
@@ -624,7 +616,7 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
         rert_volume plo;
         memset(&plo, 0, sizeof plo);
         rc = radius_mm > 0 ? reg_minmax_filter(&c->mapped_part[i][p], radius_mm, &plo, &c->upper_part[i][p], err)
-                           : copy_volume(&c->mapped_part[i][p], &c->upper_part[i][p], err);
+                           : volume_copy(&c->upper_part[i][p], &c->mapped_part[i][p], err);
         volume_free(&plo);
         if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
       }

@@ -38,6 +38,12 @@ int volume_alloc_like(rert_volume *v, const rert_volume *like, rert_err *err) {
   return volume_alloc(v, err);
 }
 
+int volume_copy(rert_volume *v, const rert_volume *src, rert_err *err) {
+  int rc = volume_alloc_like(v, src, err);
+  if (!rc) memcpy(v->data, src->data, volume_count(src) * sizeof(float));
+  return rc;
+}
+
 void volume_free(rert_volume *v) {
   if (!v) return;
   free(v->data);
