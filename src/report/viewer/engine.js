@@ -496,10 +496,13 @@
     var ka = axisOf(g.Ia), kb = axisOf(g.Ib), kc = axisOf(g.Ic);
     if (ka < 0 || kb < 0 || kc < 0 || ka === kb || kb === kc || ka === kc) return null;
     var lo = Infinity, hi = -Infinity, p = [0, 0, 0];
-    function at(va, vb, c) {
+    /* the dose at plane point (va, vb) of height c; NaN outside the grid */
+    function val(va, vb, c) {
       p[ka] = g.I0[ka] + va * g.Ia[ka]; p[kb] = g.I0[kb] + vb * g.Ib[kb]; p[kc] = g.I0[kc] + c * g.Ic[kc];
-      if (!triInside(t, p)) return;
-      var d = triAt(t, p);
+      return triInside(t, p) ? triAt(t, p) : NaN;
+    }
+    function at(va, vb, c) {
+      var d = val(va, vb, c);
       if (d < lo) lo = d;
       if (d > hi) hi = d;
     }
@@ -533,14 +536,10 @@
               if (!(tB - tA > 1e-12)) continue;
               /* the quadratic through the piece's ends and middle; its stationary point */
               var tM = 0.5 * (tA + tB);
-              p[ka] = g.I0[ka] + (a0 + tA * (a1 - a0)) * g.Ia[ka]; p[kb] = g.I0[kb] + (b0 + tA * (b1 - b0)) * g.Ib[kb]; p[kc] = g.I0[kc] + c * g.Ic[kc];
-              if (!triInside(t, p)) continue;
-              var fA = triAt(t, p);
-              p[ka] = g.I0[ka] + (a0 + tB * (a1 - a0)) * g.Ia[ka]; p[kb] = g.I0[kb] + (b0 + tB * (b1 - b0)) * g.Ib[kb];
-              if (!triInside(t, p)) continue;
-              var fB = triAt(t, p);
-              p[ka] = g.I0[ka] + (a0 + tM * (a1 - a0)) * g.Ia[ka]; p[kb] = g.I0[kb] + (b0 + tM * (b1 - b0)) * g.Ib[kb];
-              var fM = triAt(t, p);
+              var fA = val(a0 + tA * (a1 - a0), b0 + tA * (b1 - b0), c);
+              var fB = val(a0 + tB * (a1 - a0), b0 + tB * (b1 - b0), c);
+              if (isNaN(fA) || isNaN(fB)) continue;
+              var fM = val(a0 + tM * (a1 - a0), b0 + tM * (b1 - b0), c);
               var L = tB - tA, C2 = 2 * (fA + fB - 2 * fM) / (L * L), B1 = (fB - fA) / L - C2 * (tA + tB);
               if (Math.abs(C2) > 1e-300) {
                 var tS = -B1 / (2 * C2);
