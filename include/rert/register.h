@@ -168,7 +168,7 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
 typedef struct {
   int levels;               /* default 3 */
   double image_mm[8];       /* working spacing per level, coarse first (default 6, 3, 2 mm) */
-  double control_mm[8];     /* control-point spacing per level (default 40, 20, 10 mm) */
+  double control_mm[8];     /* control-point spacing per level (default 40, 30, 20 mm) */
   int max_evals[8];         /* cost evaluations per level (default 60) */
   double lambda;            /* coefficient-membrane weight (default 0.02) */
   double hu_min, hu_max;    /* clamp CT numbers (default −1000, 1500) */
