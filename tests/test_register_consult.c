@@ -160,3 +160,105 @@ Test(register_consult, wrong_direction_field_makes_consult_incomplete_override_a
   cr_assert_eq(sum_file(p), h_field);
   cr_assert_eq(sum_file(w), h_w);
 }
+
+/* case.json with course1 → course2 to be computed by rert with `engine` (and, when mha != NULL,
+ * an imported field beside it: a contradiction the case file refuses) */
+static void write_engine_case(const char *name, const char *engine, const char *mha) {
+  char p[4400];
+  snprintf(p, sizeof p, "%s/case.json", patient);
+  cJSON *c = NULL;
+  rert_err e;
+  cr_assert(json_load_file(p, &c, &e) == RERT_OK, "%s", e.msg);
+  cJSON *regs = cJSON_CreateArray(), *r = cJSON_CreateObject();
+  cJSON_AddStringToObject(r, "from", "course1");
+  cJSON_AddStringToObject(r, "to", "course2");
+  cJSON_AddStringToObject(r, "type", "deformable");
+  cJSON_AddStringToObject(r, "engine", engine);
+  if (mha) cJSON_AddStringToObject(r, "mha", mha);
+  cJSON_AddItemToArray(regs, r);
+  cJSON_ReplaceItemInObject(c, "registrations", regs);
+  char *txt = cJSON_Print(c);
+  snprintf(p, sizeof p, "%s/%s", patient, name);
+  FILE *f = fopen(p, "w");
+  cr_assert(f);
+  fputs(txt, f);
+  fclose(f);
+  free(txt);
+  cJSON_Delete(c);
+}
+
+/* the course-1 registration's method in the report (section "registration") */
+static const char *course_method(const cJSON *rep) {
+  const cJSON *s;
+  cJSON_ArrayForEach(s, cJSON_GetObjectItem(rep, "sections")) {
+    const cJSON *b;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(s, "blocks")) {
+      const cJSON *row;
+      cJSON_ArrayForEach(row, cJSON_GetObjectItem(b, "rows")) {
+        const cJSON *m = cJSON_GetObjectItem(row, "method");
+        if (cJSON_IsString(m) && strstr(m->valuestring, "computed CT to CT")) return m->valuestring;
+      }
+    }
+  }
+  return NULL;
+}
+
+/* {"engine": ...} in the case file: the consult computes the registration with that engine and
+ * the same QA judges it; the case file refuses an engine beside an imported field; commands that
+ * do not register (accumulate) refuse a registration that only names an engine. */
+Test(register_consult, case_file_engine_is_used_and_checked, .timeout = 400) {
+  need_patient();
+  char p[4400], out[4400], args[9000];
+  snprintf(p, sizeof p, "%s/case.json", patient);
+  unsigned long h_case = sum_file(p);
+  int have_elastix = system("command -v elastix > /dev/null 2>&1 && command -v transformix > /dev/null 2>&1") == 0;
+  const char *engines[2] = {"builtin", "elastix"};
+  const char *names[2] = {"built-in: rigid (SSD), cubic B-spline", "elastix (elastix) with 2 parameter file(s)"};
+  for (int k = 0; k < 2; k++) {
+    if (k == 1 && !have_elastix) {
+      cr_log_warn("elastix not installed: the elastix engine through the consult is not tested");
+      continue;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "case_engine_%s.json", engines[k]);
+    write_engine_case(name, engines[k], NULL);
+    snprintf(out, sizeof out, "%s/c_engine_%s", patient, engines[k]);
+    snprintf(args, sizeof args, "consult %s/%s --out %s --protocol care_s0 --created 2026-01-01T00:00:00Z", patient, name, out);
+    char *so = NULL, *se = NULL;
+    int st = run_rert(args, &so, &se);
+    cr_assert(st == 0 || st == 1, "%s: exit %d: %s", engines[k], st, se ? se : "");
+    cJSON *rep = report_json(out);
+    const char *m = course_method(rep);
+    cr_assert(m && strstr(m, names[k]), "%s: method '%s'", engines[k], m ? m : "(none)");
+    /* the same QA judges a computed field: the images and contours tie it to the anatomy */
+    cr_assert_str_eq(check_status(rep, "direction"), "pass", "%s", engines[k]);
+    cr_assert_str_eq(check_status(rep, "similarity"), "pass", "%s", engines[k]);
+    cr_assert_eq(json_path_num(rep, "summary.registration_qa_failed"), 0);
+    cJSON_Delete(rep);
+    free(so), free(se);
+  }
+  /* an engine beside an imported field: refused before anything is read, the JSON path named */
+  snprintf(p, sizeof p, "%s/registration/field_course1_to_course2.mha", patient);
+  write_engine_case("case_engine_bad.json", "builtin", p);
+  snprintf(out, sizeof out, "%s/c_engine_bad", patient);
+  snprintf(args, sizeof args, "consult %s/case_engine_bad.json --out %s --protocol care_s0", patient, out);
+  char *so = NULL, *se = NULL;
+  int st = run_rert(args, &so, &se);
+  cr_assert_eq(st, 2, "exit %d", st);
+  cr_assert(se && strstr(se, "case_engine_bad.json") && strstr(se, "$.registrations[0].engine"), "stderr: %s", se ? se : "");
+  FILE *f = fopen(out, "r");
+  cr_assert_null(f, "output left behind: %s", out);
+  free(so), free(se), so = se = NULL;
+  /* accumulate does not register: an engine-only registration is refused, nothing written */
+  snprintf(out, sizeof out, "%s/acc_engine", patient);
+  snprintf(args, sizeof args, "accumulate %s/case_engine_builtin.json --out %s", patient, out);
+  st = run_rert(args, &so, &se);
+  cr_assert_eq(st, 2, "exit %d: %s", st, se ? se : "");
+  cr_assert(se && strstr(se, "case_engine_builtin.json") && strstr(se, "$.registrations[0].engine") && strstr(se, "rert register"),
+            "stderr: %s", se ? se : "");
+  f = fopen(out, "r");
+  cr_assert_null(f, "output left behind: %s", out);
+  free(so), free(se);
+  snprintf(p, sizeof p, "%s/case.json", patient);
+  cr_assert_eq(sum_file(p), h_case);
+}

@@ -100,6 +100,10 @@ typedef struct {
   case_reg_type type;
   char dicom[RERT_CASE_PATH_LEN];  /* DICOM REG / deformable REG file, "" if absent */
   char mha[RERT_CASE_PATH_LEN];    /* vector field (MetaImage), "" if absent */
+  char engine[16];                 /* "builtin" | "itk" | "elastix": rert consult computes this
+                                      deformable registration with that engine (no dicom/mha);
+                                      "" = imported, or computed with the default engine when
+                                      the case gives none */
 } case_registration;
 
 typedef struct {

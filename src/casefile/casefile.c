@@ -709,7 +709,7 @@ static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
       char B[64];
       snprintf(B, sizeof B, "$.registrations[%d]", i);
       if (!cJSON_IsObject(it)) return fail(v, B, "expected an object");
-      static const char *const keys[] = {"from", "to", "type", "dicom", "mha", NULL};
+      static const char *const keys[] = {"from", "to", "type", "dicom", "mha", "engine", NULL};
       if ((rc = check_keys(v, it, B, keys))) return rc;
       case_registration *r = &c->registrations[i];
       memset(r, 0, sizeof *r);
@@ -730,8 +730,15 @@ static int parse_rest(const vctx *v, const cJSON *root, rert_case *c) {
       r->type = strcmp(t, "deformable") == 0 ? REG_DEFORMABLE : REG_RIGID;
       if ((rc = get_path(v, c, it, B, "dicom", r->dicom))) return rc;
       if ((rc = get_path(v, c, it, B, "mha", r->mha))) return rc;
-      if (r->type == REG_DEFORMABLE && !r->dicom[0] && !r->mha[0])
-        return fail(v, B, "a deformable registration needs 'dicom' (deformable REG) or 'mha' (vector field)");
+      static const char *const E[] = {"builtin", "itk", "elastix", NULL};
+      if ((rc = get_enum(v, it, B, "engine", 0, E, r->engine, sizeof r->engine))) return rc;
+      snprintf(p, sizeof p, "%s.engine", B);
+      if (r->engine[0] && (r->dicom[0] || r->mha[0]))
+        return fail(v, p, "'engine' asks rert to compute the registration; it cannot be given with an imported 'dicom' or 'mha'");
+      if (r->engine[0] && r->type != REG_DEFORMABLE)
+        return fail(v, p, "'engine' computes a deformable registration (rigid, then deformable): use \"type\": \"deformable\"");
+      if (r->type == REG_DEFORMABLE && !r->dicom[0] && !r->mha[0] && !r->engine[0])
+        return fail(v, B, "a deformable registration needs 'dicom' (deformable REG), 'mha' (vector field) or 'engine' (computed by rert consult)");
       c->nregistrations = i + 1;
     }
   }

@@ -256,24 +256,33 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, course_reg_inputs
     rg->has_field = 1;
     return rc;
   }
-  if (strcmp(c->dose[i].ident.frame_of_reference_uid, c->dose[c->iref].ident.frame_of_reference_uid) == 0) {
+  /* a registration the case asks rert to compute ({"engine": ...}) is computed even within one
+   * frame of reference: the anatomy may have changed on the same couch frame */
+  int computed = g && g->engine[0];
+  if (!computed && strcmp(c->dose[i].ident.frame_of_reference_uid, c->dose[c->iref].ident.frame_of_reference_uid) == 0) {
     memset(f, 0, sizeof *f);
     rc = reg_vfield_alloc_like(f, &c->grid, err);
     snprintf(rg->method, sizeof rg->method, "none needed: same frame of reference");
     ri->same_frame = 1;
     return rc;
   }
-  /* no registration given and the frames differ: register the course CT to the reference CT */
-  if (!ri->has_mct || !c->has_ct)
+  /* no registration given and the frames differ, or the case asks for one: register the course
+   * CT to the reference CT */
+  if (!ri->has_mct || !c->has_ct) {
+    if (computed)
+      return rert_err_set(err, RERT_EINPUT, "%s: $.registrations: '%s' to '%s' is to be computed (engine %s) but %s has no CT (ct_dir)",
+                          c->o->case_path, cc->id, ref->id, g->engine, ri->has_mct ? ref->id : cc->id);
     return rert_err_set(err, RERT_EINPUT,
                         "%s: course '%s' is in another frame of reference and the case gives no "
                         "registration to '%s' nor both CTs",
                         c->o->case_path, cc->id, ref->id);
+  }
   /* The registration pipeline (rert/register.h): rigid on the whole scans, then B-spline and
    * demons on the reference dose grid + 30 mm at up to 2 mm — the field is only read on the
    * dose grid, so that is where it must be accurate. */
   reg_pipeline_opts po;
   reg_pipeline_opts_default(&po);
+  if (computed) po.engine = (reg_engine)reg_engine_parse(g->engine); /* validated by the case file */
   po.whole_body = 0;
   po.nroi = 1;
   for (int a = 0; a < 3; a++) po.roi_lo[0][a] = INFINITY, po.roi_hi[0][a] = -INFINITY;

@@ -791,6 +791,22 @@ static void check_registrations(gate_work *w, int allow_computed) {
     if (!cf[0] || !rf[0]) continue;
     int idx = -1;
     const case_registration *rg = find_reg(cs, k->id, ref->id, &idx);
+    if (rg && rg->engine[0] && !rg->dicom[0] && !rg->mha[0]) {
+      char p[64];
+      snprintf(p, sizeof p, "$.registrations[%d].engine", idx);
+      if (allow_computed && k->ct_dir[0] && ref->ct_dir[0])
+        gate_add(f, GATE_OK, "course.registration", k->id, cs->path, p,
+                 "the consult registers the CT of '%s' to '%s' with the %s engine, then checks it "
+                 "(registration QA)", k->id, ref->id, rg->engine);
+      else
+        gate_add(f, GATE_REFUSAL, "course.registration", k->id, cs->path, p,
+                 allow_computed ? "the registration from '%s' to '%s' is to be computed (engine %s) but "
+                                  "both courses need a CT (ct_dir)"
+                                : "the registration from '%s' to '%s' is to be computed (engine %s): only "
+                                  "rert consult computes registrations; run rert register and give its "
+                                  "field as 'mha'", k->id, ref->id, rg->engine);
+      continue;
+    }
     if (rg) continue;
     if (!strcmp(cf, rf)) {
       gate_add(f, GATE_OK, "course.registration", k->id, cs->path, "$.registrations",

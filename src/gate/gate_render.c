@@ -97,6 +97,7 @@ cJSON *gate_result_json(const gate_result *g, const rert_case *cs, int include_o
       if (g->objects[i].kind == GATE_OBJ_REG && g->objects[i].reg == r)
         cJSON_AddItemToObject(o, "dicom", object_json(&g->objects[i]));
     if (rg->mha[0]) cJSON_AddStringToObject(o, "mha", rg->mha);
+    if (rg->engine[0]) cJSON_AddStringToObject(o, "engine", rg->engine);
     cJSON_AddItemToArray(regs, o);
   }
   add_checks(root, g, include_ok);
@@ -169,6 +170,7 @@ void gate_print_graph(const gate_result *g, const rert_case *cs, FILE *out) {
                 g->objects[i].reg_fixed_for);
       }
     if (rg->mha[0]) fprintf(out, "  MHA      %s\n", rg->mha);
+    if (rg->engine[0]) fprintf(out, "  ENGINE   %s (computed by rert consult)\n", rg->engine);
   }
 }
 
