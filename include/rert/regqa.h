@@ -85,7 +85,7 @@ typedef struct {
   size_t region_voxels;
   /* dose-mapping uncertainty radius supported by this QA (NaN when nothing measured it) */
   double radius_mm;
-  char radius_source[200];
+  char radius_source[400];
 } reg_qa_report;
 
 typedef struct {

@@ -31,7 +31,7 @@ typedef struct {
   int blocks;            /* QA failed or not evaluated, no override: verdict at best INCOMPLETE */
   char override_reason[512]; /* the case file's registration_qa override when one applied */
   double radius_mm;      /* worst-case radius for this course's mapped dose */
-  char radius_source[240];
+  char radius_source[420];
 } consult_reg;
 
 

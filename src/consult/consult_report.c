@@ -90,7 +90,7 @@ static void section_assumptions(consult_ctx *c, rert_report *r) {
   else
     snprintf(buf, sizeof buf,
              "Registration uncertainty radius for the worst case: per course (section 3) — the radius its registration QA "
-             "supports (mean propagated-contour distance or landmark TRE, at least 1 mm) where the QA measured one, else "
+             "supports (2 x the mean propagated-contour distance or the largest landmark TRE, at least the CTs' largest voxel dimension) where the QA measured one, else "
              "%.1f mm; each course's mapped dose is replaced by its maximum within its radius.",
              c->o->uncertainty_mm);
   report_add_paragraph(s, buf);
