@@ -168,7 +168,7 @@ int reg_demons(const rert_volume *fixed, const rert_volume *moving, const rert_v
 typedef struct {
   int levels;               /* default 3 */
   double image_mm[8];       /* working spacing per level, coarse first (default 6, 3, 2 mm) */
-  double control_mm[8];     /* control-point spacing per level (default 40, 30, 20 mm) */
+  double control_mm[8];     /* control-point spacing per level (default 40, 20, 10 mm) */
   int max_evals[8];         /* cost evaluations per level (default 60) */
   double lambda;            /* coefficient-membrane weight (default 0.02) */
   double hu_min, hu_max;    /* clamp CT numbers (default −1000, 1500) */
@@ -191,6 +191,11 @@ typedef struct {
   int do_deformable;        /* default 1 */
   int do_bspline;           /* built-in: B-spline stage (default 1) */
   int do_demons;            /* built-in: demons refinement after the B-spline (default 1) */
+  int resolution_schedule;  /* built-in: choose the B-spline schedule by the fixed CT's spacing
+                               (default 1): in-plane < 1.5 mm and slices ≤ 3 mm → 4 levels, the last
+                               at the CT's own resolution (control 40/30/20/20 mm), no demons; else the
+                               `bspline` options (3 levels, 40/20/10 mm) then demons. 0 = use the
+                               options as given (set when the caller gives a schedule) */
   reg_rigid_opts rigid;
   reg_bspline_opts bspline;
   reg_demons_opts demons;

@@ -31,9 +31,9 @@ static const rert_opt OPTS[] = {
     {"no-rigid", OPT_FLAG, NULL, "skip the rigid step (images already aligned)", NULL, 0},
     {"no-bspline", OPT_FLAG, NULL, "builtin engine: skip the B-spline stage (demons only)", NULL, 0},
     {"no-demons", OPT_FLAG, NULL, "builtin engine: skip the demons refinement (B-spline only)", NULL, 0},
-    {"control-mm", OPT_LIST, "40,20,10", "B-spline control-point spacing per level, coarse first (mm)", NULL, 0},
-    {"image-mm", OPT_LIST, "6,3,2", "B-spline working image spacing per level (mm)", NULL, 0},
-    {"evals", OPT_LIST, "60,60,60", "B-spline cost evaluations per level", NULL, 0},
+    {"control-mm", OPT_LIST, NULL, "B-spline control-point spacing per level, coarse first (mm); default by the fixed CT: in-plane < 1.5 mm and slices <= 3 mm 40,30,20,20 (no demons), else 40,20,10 (then demons)", NULL, 0},
+    {"image-mm", OPT_LIST, NULL, "B-spline working image spacing per level (mm; 0 = the CT's own); default 6,3,2,0 or 6,3,2 (see --control-mm)", NULL, 0},
+    {"evals", OPT_LIST, NULL, "B-spline cost evaluations per level; default 60,60,60,40 or 60,60,60; giving --control-mm, --image-mm and --evals runs exactly that schedule", NULL, 0},
     {"lambda", OPT_NUM, "0.02", "B-spline coefficient smoothness weight", "", 0},
     {"inverse", OPT_STR, NULL, "also register moving→fixed, write that field here and report inverse consistency", NULL, 0},
     {"levels", OPT_INT, "1", "demons pyramid levels", NULL, 0},
@@ -79,7 +79,9 @@ static int list_nums(const rert_args *a, const char *name, double *v, int max, i
   for (int i = 0; i < *n; i++) {
     char *end;
     v[i] = strtod(cli_list_item(a, name, i), &end);
-    if (*end || !(v[i] > 0)) return rert_err_set(err, RERT_EINPUT, "--%s: bad value '%s'", name, cli_list_item(a, name, i));
+    int zero_ok = strcmp(name, "image-mm") == 0; /* 0 = the CT's own spacing */
+    if (*end || !(v[i] > 0 || (zero_ok && v[i] == 0)))
+      return rert_err_set(err, RERT_EINPUT, "--%s: bad value '%s'", name, cli_list_item(a, name, i));
   }
   return RERT_OK;
 }
@@ -113,6 +115,7 @@ static int pipeline_opts(const rert_args *a, int verbose, const rert_volume *mas
     if (ni != nc || ne != nc)
       return rert_err_set(err, RERT_EINPUT, "--image-mm, --control-mm and --evals need one value per B-spline level each");
     po->bspline.levels = nc;
+    po->resolution_schedule = 0; /* the schedule given is the schedule run */
     for (int l = 0; l < nc; l++) po->bspline.image_mm[l] = img[l], po->bspline.control_mm[l] = ctl[l], po->bspline.max_evals[l] = (int)ev[l];
   }
   if ((rc = cli_num(a, "lambda", &po->bspline.lambda, err))) return rc;

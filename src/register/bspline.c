@@ -33,13 +33,9 @@ static double bs_now(void) { /* process CPU time: wall time means little on a sh
 void reg_bspline_opts_default(reg_bspline_opts *o) {
   memset(o, 0, sizeof *o);
   o->levels = 3;
-  /* Control points every 40 / 30 / 20 mm (was 40 / 20 / 10): the 2 mm level only fits noise
-   * with a 10 mm grid, and in featureless soft tissue the field between edges comes from the
-   * spline alone — a coarser grid carries a smooth inter-course change there better. Measured
-   * (bench/register, dose region mean / p95): textured phantom 0.45 / 0.98 → 0.42 / 0.75 mm,
-   * texture-free phantom 0.90 / 1.65 → 0.73 / 1.22 mm; the demons refinement that follows adds
-   * the local detail where the images show it. */
-  static const double img[3] = {6.0, 3.0, 2.0}, ctl[3] = {40.0, 30.0, 20.0};
+  /* The schedule for CTs coarser than 2 mm in-plane; finer CTs get the pipeline's full-resolution
+   * schedule instead (reg_pipeline_run, docs/register.md). */
+  static const double img[3] = {6.0, 3.0, 2.0}, ctl[3] = {40.0, 20.0, 10.0};
   for (int l = 0; l < 3; l++) {
     o->image_mm[l] = img[l];
     o->control_mm[l] = ctl[l];

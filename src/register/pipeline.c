@@ -34,6 +34,7 @@ void reg_pipeline_opts_default(reg_pipeline_opts *o) {
   memset(o, 0, sizeof *o);
   o->engine = REG_ENGINE_BUILTIN;
   o->do_rigid = o->do_deformable = o->do_bspline = o->do_demons = 1;
+  o->resolution_schedule = 1;
   reg_rigid_opts_default(&o->rigid);
   o->rigid.levels = 2;
   o->rigid.finest_mm = 6.0;
@@ -286,6 +287,23 @@ int reg_pipeline_run(const rert_volume *F, const rert_volume *M, const reg_pipel
   } else if (!rc && o.engine == REG_ENGINE_BUILTIN) {
     reg_bspline_opts bo = o.bspline, bf;
     reg_demons_opts dopt = o.demons;
+    /* Full-resolution schedule for fine CTs: a last B-spline level on the CT's own grid uses all
+     * of the image (a 2 mm level averages away half of what a 0.98 mm scan shows), and the demons
+     * refinement on its 2 mm grid then only blurs the result. Measured where the planned dose >
+     * 5 % (bench/register, mean / p95): textured phantom 0.42 / 0.75 → 0.28 / 0.48 mm, texture-free
+     * 0.73 / 1.22 → 0.37 / 0.64 mm; closed-form test motion at 1 × 1 × 2.5 mm 0.46 → 0.39 mm at
+     * edges. On coarse CTs it was worse: 3.75 mm voxels 1.65 / 3.31 against 1.02 / 1.86 mm with
+     * 40/20/10 mm then demons, and 4.5 mm slices 0.92 against 0.76 mm — so only CTs fine in all
+     * three axes (in-plane < 1.5 mm, slices ≤ 3 mm, as clinical H&N planning CTs are) get it. */
+    int full_res = 0;
+    if (o.resolution_schedule && o.do_bspline && fmin(Fc.spacing_mm[0], Fc.spacing_mm[1]) < 1.5 && Fc.spacing_mm[2] <= 3.0) {
+      static const double img[4] = {6.0, 3.0, 2.0, 0.0}, ctl[4] = {40.0, 30.0, 20.0, 20.0};
+      static const int ev[4] = {60, 60, 60, 40};
+      bo.levels = 4;
+      for (int l = 0; l < 4; l++) bo.image_mm[l] = img[l], bo.control_mm[l] = ctl[l], bo.max_evals[l] = ev[l];
+      o.do_demons = 0;
+      full_res = 1;
+    }
     bo.verbose = dopt.verbose = o.verbose;
     /* whole-body field: the issue-#5 demons over the body (its Gaussian regularisation keeps the
      * head and shoulders, where little moves, on the rigid map: 0.41 mm there), the region of
@@ -326,7 +344,7 @@ int reg_pipeline_run(const rert_volume *F, const rert_volume *M, const reg_pipel
       memset(&fine, 0, sizeof fine);
     }
     snprintf(r.description, sizeof r.description,
-             "built-in: rigid (SSD), %s%s%s on %s%s%s", o.do_bspline ? "cubic B-spline (SSD, L-BFGS from ITK/VNL)" : "",
+             "built-in: rigid (SSD), %s%s%s on %s%s%s", o.do_bspline ? (full_res ? "cubic B-spline (SSD, L-BFGS from ITK/VNL; last level at the CT's resolution)" : "cubic B-spline (SSD, L-BFGS from ITK/VNL)") : "",
              o.do_bspline && o.do_demons ? " then " : "", o.do_demons ? "diffeomorphic demons" : "",
              o.nroi ? "the dose region + margin" : "the body", global ? " (whole body: demons, issue #5 settings)" : "",
              use_mask ? ", BODY mask" : "");
