@@ -277,9 +277,10 @@ static int course_field(consult_ctx *c, int i, rert_vfield *f, course_reg_inputs
                         "registration to '%s' nor both CTs",
                         c->o->case_path, cc->id, ref->id);
   }
-  /* The registration pipeline (rert/register.h): rigid on the whole scans, then B-spline and
-   * demons on the reference dose grid + 30 mm at up to 2 mm — the field is only read on the
-   * dose grid, so that is where it must be accurate. */
+  /* The registration pipeline (rert/register.h): rigid on the whole scans, then the B-spline on
+   * the reference dose grid + 30 mm, down to the CT's own resolution on fine CTs (demons after it
+   * on coarse ones) — the field is only read on the dose grid, so that is where it must be
+   * accurate. The engine is the case file's when it names one. */
   reg_pipeline_opts po;
   reg_pipeline_opts_default(&po);
   if (computed) po.engine = (reg_engine)reg_engine_parse(g->engine); /* validated by the case file */
