@@ -26,7 +26,7 @@ Outputs (in OUT):
   truth/summary.json   deformation statistics
 
 Usage: hn_phantom.py --out DIR [--size clinical|small] [--seed N] [--deform-scale S]
-         [--rigid-scale S] [--texture-hu H] [--noise-hu H]
+         [--rigid-scale S] [--texture-hu H] [--noise-hu H] [--penumbra-scale S]
 Needs: numpy, scipy, scikit-image, pydicom (Debian python3-* packages).
 """
 import argparse
@@ -410,10 +410,13 @@ def phi(sd, sigma):
     return 0.5 * erfc(sd / (math.sqrt(2.0) * sigma))
 
 
+PENUMBRA = 1.0  # --penumbra-scale: factor on every dose penumbra sigma (dose-gradient sensitivity)
+
+
 def dose_course1(P, S, T1, body_sd):
     """Prior course: 70 Gy to PTV_1, 56 Gy elective bilateral neck, cord notch, bath."""
-    hi = phi(T1["PTV_1"].sd_boxed(P), 3.8)
-    low = phi(T1["PTV_1_Low"].sd_boxed(P), 4.2)
+    hi = phi(T1["PTV_1"].sd_boxed(P), 3.8 * PENUMBRA)
+    low = phi(T1["PTV_1_Low"].sd_boxed(P), 4.2 * PENUMBRA)
     d = np.maximum(70.0 * hi, 56.0 * low)
     z = P[:, 2]
     rc = np.sqrt(P[:, 0] ** 2 + (P[:, 1] - y_canal(z)) ** 2)
@@ -426,7 +429,7 @@ def dose_course1(P, S, T1, body_sd):
 def dose_course2(X, T2, body_sd):
     """Re-irradiation: 60 Gy to PTV_2, steep fall-off, low bath."""
     s = T2["PTV_2"].sd_boxed(X, far=200.0)
-    d = 60.0 * phi(s, 3.2) + 5.0 * np.exp(-np.maximum(s, 0) / 16.0)
+    d = 60.0 * phi(s, 3.2 * PENUMBRA) + 5.0 * np.exp(-np.maximum(s, 0) / 16.0)
     return d * (body_sd < 0) * smoothstep(-body_sd / 2.0 + 0.5)
 
 
@@ -788,7 +791,11 @@ def main():
     ap.add_argument("--rigid-scale", type=float, default=1.0, help="set-up (rigid) change factor")
     ap.add_argument("--texture-hu", type=float, default=12.0, help="anatomical texture SD in soft tissue (HU)")
     ap.add_argument("--noise-hu", type=float, default=10.0, help="scanner noise SD (HU), independent per scan")
+    ap.add_argument("--penumbra-scale", type=float, default=1.0,
+                    help="factor on the dose penumbra widths (default 1: sigma 3.8/4.2 mm prior, 3.2 mm re-irradiation)")
     a = ap.parse_args()
+    global PENUMBRA
+    PENUMBRA = a.penumbra_scale
     t_start = time.time()
     cfg = SIZES[a.size]
     rng = np.random.default_rng(a.seed)
@@ -934,7 +941,7 @@ def main():
     summary = {
         "generator": "bench/register/hn_phantom.py", "size": a.size, "seed": a.seed,
         "deform_scale": a.deform_scale, "rigid_scale": a.rigid_scale, "texture_hu": a.texture_hu,
-        "noise_hu": a.noise_hu,
+        "noise_hu": a.noise_hu, "penumbra_scale": a.penumbra_scale,
         "truth_grid": {"origin": gt.o.tolist(), "spacing": gt.s.tolist(), "dims": gt.n.tolist()},
         "u_body_mean_mm": float(mag[body].mean()), "u_body_p95_mm": float(np.percentile(mag[body], 95)),
         "u_body_max_mm": float(mag[body].max()), "u_dose5_mean_mm": float(mag[dose5].mean()),
