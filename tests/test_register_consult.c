@@ -26,14 +26,33 @@ static void need_patient(void) {
   cr_assert_eq(run_rert(args, NULL, NULL), 0, "rert phantom failed");
 }
 
-/* case.json with the registration's vector field replaced by `mha` (absolute path; NULL keeps
- * it) and, when reason != NULL, a registration_qa override */
-static void write_case(const char *name, const char *mha, const char *reason) {
+/* the patient's case.json, parsed */
+static cJSON *load_case(void) {
   char p[4400];
   snprintf(p, sizeof p, "%s/case.json", patient);
   cJSON *c = NULL;
   rert_err e;
   cr_assert(json_load_file(p, &c, &e) == RERT_OK, "%s", e.msg);
+  return c;
+}
+
+/* writes c as patient/name and frees it */
+static void save_case(cJSON *c, const char *name) {
+  char p[4400];
+  char *txt = cJSON_Print(c);
+  snprintf(p, sizeof p, "%s/%s", patient, name);
+  FILE *f = fopen(p, "w");
+  cr_assert(f);
+  fputs(txt, f);
+  fclose(f);
+  free(txt);
+  cJSON_Delete(c);
+}
+
+/* case.json with the registration's vector field replaced by `mha` (absolute path; NULL keeps
+ * it) and, when reason != NULL, a registration_qa override */
+static void write_case(const char *name, const char *mha, const char *reason) {
+  cJSON *c = load_case();
   cJSON *regs = cJSON_GetObjectItem(c, "registrations");
   cJSON *r0 = cJSON_GetArrayItem(regs, 0);
   cr_assert(r0);
@@ -49,14 +68,7 @@ static void write_case(const char *name, const char *mha, const char *reason) {
     cJSON_AddStringToObject(o, "reason", reason);
     cJSON_AddItemToArray(ov, o);
   }
-  char *txt = cJSON_Print(c);
-  snprintf(p, sizeof p, "%s/%s", patient, name);
-  FILE *f = fopen(p, "w");
-  cr_assert(f);
-  fputs(txt, f);
-  fclose(f);
-  free(txt);
-  cJSON_Delete(c);
+  save_case(c, name);
 }
 
 static cJSON *report_json(const char *out) {
@@ -164,11 +176,7 @@ Test(register_consult, wrong_direction_field_makes_consult_incomplete_override_a
 /* case.json with course1 → course2 to be computed by rert with `engine` (and, when mha != NULL,
  * an imported field beside it: a contradiction the case file refuses) */
 static void write_engine_case(const char *name, const char *engine, const char *mha) {
-  char p[4400];
-  snprintf(p, sizeof p, "%s/case.json", patient);
-  cJSON *c = NULL;
-  rert_err e;
-  cr_assert(json_load_file(p, &c, &e) == RERT_OK, "%s", e.msg);
+  cJSON *c = load_case();
   cJSON *regs = cJSON_CreateArray(), *r = cJSON_CreateObject();
   cJSON_AddStringToObject(r, "from", "course1");
   cJSON_AddStringToObject(r, "to", "course2");
@@ -177,14 +185,7 @@ static void write_engine_case(const char *name, const char *engine, const char *
   if (mha) cJSON_AddStringToObject(r, "mha", mha);
   cJSON_AddItemToArray(regs, r);
   cJSON_ReplaceItemInObject(c, "registrations", regs);
-  char *txt = cJSON_Print(c);
-  snprintf(p, sizeof p, "%s/%s", patient, name);
-  FILE *f = fopen(p, "w");
-  cr_assert(f);
-  fputs(txt, f);
-  fclose(f);
-  free(txt);
-  cJSON_Delete(c);
+  save_case(c, name);
 }
 
 /* the course-1 registration's method in the report (section "registration") */

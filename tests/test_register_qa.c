@@ -154,6 +154,27 @@ static void pipeline_opts(reg_pipeline_opts *po, const rert_volume *F) {
   for (int l = 0; l < po->bspline.levels; l++) po->bspline.max_evals[l] = 40;
 }
 
+/* high-gradient voxels of the region of interest: |∇F| above 100 HU/mm (edges of bone, air,
+ * glands), where a registration error moves the most dose; caller frees */
+static unsigned char *high_gradient_voxels(const rert_volume *F, const reg_pipeline_opts *po) {
+  unsigned char *sel = calloc(volume_count(F), 1);
+  cr_assert(sel);
+  for (int k = 1; k < F->nz - 1; k++)
+    for (int j = 1; j < F->ny - 1; j++)
+      for (int i = 1; i < F->nx - 1; i++) {
+        size_t idx = i + (size_t)F->nx * (j + (size_t)F->ny * k);
+        double gx = (F->data[idx + 1] - F->data[idx - 1]) / (2 * F->spacing_mm[0]);
+        double gy = (F->data[idx + F->nx] - F->data[idx - F->nx]) / (2 * F->spacing_mm[1]);
+        double gz = (F->data[idx + (size_t)F->nx * F->ny] - F->data[idx - (size_t)F->nx * F->ny]) / (2 * F->spacing_mm[2]);
+        double ijk[3] = {i, j, k}, x[3];
+        volume_index_to_world(F, ijk, x);
+        int in = 1;
+        for (int a = 0; a < 3; a++) in &= x[a] >= po->roi_lo[0][a] && x[a] <= po->roi_hi[0][a];
+        sel[idx] = in && sqrt(gx * gx + gy * gy + gz * gz) > 100.0;
+      }
+  return sel;
+}
+
 Test(regqa, pipeline_accurate_at_edges_inverse_consistent) {
   rert_volume F, M;
   rert_vfield truth, fwd, back;
@@ -163,23 +184,7 @@ Test(regqa, pipeline_accurate_at_edges_inverse_consistent) {
   pipeline_opts(&po, &F);
   reg_pipeline_report rep;
   cr_assert(reg_pipeline_run(&F, &M, &po, &fwd, &rep, &e) == RERT_OK, "%s", e.msg);
-  /* high-gradient voxels of the region of interest: |∇F| above 100 HU/mm (edges of bone, air,
-   * glands), where a registration error moves the most dose */
-  size_t n = volume_count(&F);
-  unsigned char *sel = calloc(n, 1);
-  for (int k = 1; k < F.nz - 1; k++)
-    for (int j = 1; j < F.ny - 1; j++)
-      for (int i = 1; i < F.nx - 1; i++) {
-        size_t idx = i + (size_t)F.nx * (j + (size_t)F.ny * k);
-        double gx = (F.data[idx + 1] - F.data[idx - 1]) / (2 * F.spacing_mm[0]);
-        double gy = (F.data[idx + F.nx] - F.data[idx - F.nx]) / (2 * F.spacing_mm[1]);
-        double gz = (F.data[idx + (size_t)F.nx * F.ny] - F.data[idx - (size_t)F.nx * F.ny]) / (2 * F.spacing_mm[2]);
-        double ijk[3] = {i, j, k}, x[3];
-        volume_index_to_world(&F, ijk, x);
-        int in = 1;
-        for (int a = 0; a < 3; a++) in &= x[a] >= po.roi_lo[0][a] && x[a] <= po.roi_hi[0][a];
-        sel[idx] = in && sqrt(gx * gx + gy * gy + gz * gz) > 100.0;
-      }
+  unsigned char *sel = high_gradient_voxels(&F, &po);
   size_t ns;
   double e_reg = mean_error(&fwd, &truth, sel, &ns), e_none = mean_error(NULL, &truth, sel, NULL);
   fprintf(stderr, "pipeline: %zu high-gradient voxels, mean vector error %.3f mm (no registration %.3f mm); %s\n", ns, e_reg,
@@ -332,21 +337,7 @@ Test(regqa, pipeline_full_resolution_schedule_on_fine_ct, .timeout = 600) {
   reg_pipeline_report repc;
   cr_assert(reg_pipeline_run(&F, &M, &pc, &coarse, &repc, &e) == RERT_OK, "%s", e.msg);
   cr_assert(strstr(repc.description, "demons"), "%s", repc.description);
-  size_t n = volume_count(&F);
-  unsigned char *sel = calloc(n, 1);
-  for (int k = 1; k < F.nz - 1; k++)
-    for (int j = 1; j < F.ny - 1; j++)
-      for (int i = 1; i < F.nx - 1; i++) {
-        size_t idx = i + (size_t)F.nx * (j + (size_t)F.ny * k);
-        double gx = (F.data[idx + 1] - F.data[idx - 1]) / (2 * F.spacing_mm[0]);
-        double gy = (F.data[idx + F.nx] - F.data[idx - F.nx]) / (2 * F.spacing_mm[1]);
-        double gz = (F.data[idx + (size_t)F.nx * F.ny] - F.data[idx - (size_t)F.nx * F.ny]) / (2 * F.spacing_mm[2]);
-        double ijk[3] = {i, j, k}, x[3];
-        volume_index_to_world(&F, ijk, x);
-        int in = 1;
-        for (int a = 0; a < 3; a++) in &= x[a] >= po.roi_lo[0][a] && x[a] <= po.roi_hi[0][a];
-        sel[idx] = in && sqrt(gx * gx + gy * gy + gz * gz) > 100.0;
-      }
+  unsigned char *sel = high_gradient_voxels(&F, &po);
   size_t ns;
   double e_fine = mean_error(&fine, &truth, sel, &ns), e_coarse = mean_error(&coarse, &truth, sel, NULL),
          e_none = mean_error(NULL, &truth, sel, NULL);
