@@ -73,14 +73,14 @@ static double now_s(void) {
   return t.tv_sec + 1e-9 * t.tv_nsec;
 }
 
-static int list_nums(const rert_args *a, const char *name, double *v, int max, int *n, rert_err *err) {
+/* values > 0 (or ≥ 0 with allow_zero) */
+static int list_nums(const rert_args *a, const char *name, int allow_zero, double *v, int max, int *n, rert_err *err) {
   *n = cli_list_count(a, name);
   if (*n > max) return rert_err_set(err, RERT_EINPUT, "--%s: at most %d values", name, max);
   for (int i = 0; i < *n; i++) {
     char *end;
     v[i] = strtod(cli_list_item(a, name, i), &end);
-    int zero_ok = strcmp(name, "image-mm") == 0; /* 0 = the CT's own spacing */
-    if (*end || !(v[i] > 0 || (zero_ok && v[i] == 0)))
+    if (*end || !(v[i] > 0 || (allow_zero && v[i] == 0)))
       return rert_err_set(err, RERT_EINPUT, "--%s: bad value '%s'", name, cli_list_item(a, name, i));
   }
   return RERT_OK;
@@ -108,8 +108,9 @@ static int pipeline_opts(const rert_args *a, int verbose, const rert_volume *mas
   /* B-spline */
   double img[8], ctl[8], ev[8];
   int ni, nc, ne;
-  if ((rc = list_nums(a, "image-mm", img, 8, &ni, err)) || (rc = list_nums(a, "control-mm", ctl, 8, &nc, err)) ||
-      (rc = list_nums(a, "evals", ev, 8, &ne, err)))
+  /* --image-mm 0 = the CT's own spacing */
+  if ((rc = list_nums(a, "image-mm", 1, img, 8, &ni, err)) || (rc = list_nums(a, "control-mm", 0, ctl, 8, &nc, err)) ||
+      (rc = list_nums(a, "evals", 0, ev, 8, &ne, err)))
     return rc;
   if (ni || nc || ne) { /* all three or none: one value per B-spline level each */
     if (ni != nc || ne != nc)
