@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "rert/dvh.h"
 #include "rert/err.h"
 #include "rert/volume.h"
 
@@ -82,6 +83,9 @@ cJSON *report_add_dvh(cJSON *section, const char *id, const char *organ, const c
 /* kind: "course", "recovered_prior", "cumulative", "worst_case", "candidate" (drawing style follows it). */
 void report_dvh_add_curve(cJSON *dvh, const char *label, const char *kind, const double *dose_gy,
                           const double *volume_pct, int n);
+/* A cumulative DVH (rert/dvh.h) as a curve of at most ~80 points in % of the volume inside the
+ * grid, the last bin always kept; nothing when the histogram is empty. */
+void report_dvh_add_histogram(cJSON *dvh, const char *label, const char *kind, const rert_dvh *d);
 void report_dvh_add_limit(cJSON *dvh, const char *label, double dose_gy, double volume_pct);
 
 /* Takes ownership of png (malloc'd) on success and on failure. */

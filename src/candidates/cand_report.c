@@ -259,26 +259,7 @@ static void add_curve(const cand_comparison *cmp, cJSON *dvh, const char *label,
                       const rert_volume *map) {
   rert_dvh d;
   rert_err e;
-  if (cand_dvh(cmp, st, map, &d, &e) != RERT_OK || d.status != RERT_OK || d.nbins <= 0 || !(d.inside_cc > 0)) {
-    dvh_free(&d);
-    return;
-  }
-  int step = d.nbins / 80 + 1, n = 0;
-  double *x = malloc(sizeof(double) * (size_t)(d.nbins / step + 3));
-  double *y = malloc(sizeof(double) * (size_t)(d.nbins / step + 3));
-  if (x && y) {
-    for (int b = 0; b <= d.nbins; b += step) {
-      x[n] = d.lo_gy + b * d.bin_gy;
-      y[n++] = 100.0 * d.cum_cc[b] / d.inside_cc;
-    }
-    if ((d.nbins % step) != 0) {
-      x[n] = d.lo_gy + d.nbins * d.bin_gy;
-      y[n++] = 100.0 * d.cum_cc[d.nbins] / d.inside_cc;
-    }
-    report_dvh_add_curve(dvh, label, "candidate", x, y, n);
-  }
-  free(x);
-  free(y);
+  if (cand_dvh(cmp, st, map, &d, &e) == RERT_OK && d.status == RERT_OK) report_dvh_add_histogram(dvh, label, "candidate", &d);
   dvh_free(&d);
 }
 

@@ -141,6 +141,26 @@ void report_dvh_add_curve(cJSON *dvh, const char *label, const char *kind, const
   cJSON_AddItemToArray(cJSON_GetObjectItem(dvh, "curves"), c);
 }
 
+void report_dvh_add_histogram(cJSON *dvh, const char *label, const char *kind, const rert_dvh *d) {
+  if (d->nbins <= 0 || !(d->inside_cc > 0)) return;
+  int step = d->nbins / 80 + 1, n = 0;
+  double *x = malloc(sizeof(double) * (size_t)(d->nbins / step + 3));
+  double *y = malloc(sizeof(double) * (size_t)(d->nbins / step + 3));
+  if (x && y) {
+    for (int b = 0; b <= d->nbins; b += step) {
+      x[n] = d->lo_gy + b * d->bin_gy;
+      y[n++] = 100.0 * d->cum_cc[b] / d->inside_cc;
+    }
+    if ((d->nbins % step) != 0) {
+      x[n] = d->lo_gy + d->nbins * d->bin_gy;
+      y[n++] = 100.0 * d->cum_cc[d->nbins] / d->inside_cc;
+    }
+    report_dvh_add_curve(dvh, label, kind, x, y, n);
+  }
+  free(x);
+  free(y);
+}
+
 void report_dvh_add_limit(cJSON *dvh, const char *label, double dose_gy, double volume_pct) {
   cJSON *l = cJSON_CreateObject();
   cJSON_AddStringToObject(l, "label", label);
