@@ -250,6 +250,17 @@ Test(register_consult, case_file_engine_is_used_and_checked, .timeout = 400) {
   FILE *f = fopen(out, "r");
   cr_assert_null(f, "output left behind: %s", out);
   free(so), free(se), so = se = NULL;
+  /* an engine the case file does not know: refused the same way */
+  write_engine_case("case_engine_unknown.json", "magic", NULL);
+  snprintf(out, sizeof out, "%s/c_engine_unknown", patient);
+  snprintf(args, sizeof args, "consult %s/case_engine_unknown.json --out %s --protocol care_s0", patient, out);
+  st = run_rert(args, &so, &se);
+  cr_assert_eq(st, 2, "exit %d", st);
+  cr_assert(se && strstr(se, "case_engine_unknown.json") && strstr(se, "$.registrations[0].engine") && strstr(se, "magic"),
+            "stderr: %s", se ? se : "");
+  f = fopen(out, "r");
+  cr_assert_null(f, "output left behind: %s", out);
+  free(so), free(se), so = se = NULL;
   /* accumulate does not register: an engine-only registration is refused, nothing written */
   snprintf(out, sizeof out, "%s/acc_engine", patient);
   snprintf(args, sizeof args, "accumulate %s/case_engine_builtin.json --out %s", patient, out);
