@@ -4,7 +4,8 @@
 # same run, on the independent phantom of hn_phantom.py (known field; not rert's generator).
 # Not part of CTest. Usage: bench/register/hn_bench.sh [small|clinical] [BUILD_DIR] [WORK_DIR]
 # Env: SKIP_GEN=1 (reuse the phantom in WORK_DIR/pt), SKIP_PEERS=1 (rert only),
-#      BENCH_TIMEOUT (s per peer registration, default 1800).
+#      BENCH_TIMEOUT (s per peer registration, default 1800), PHANTOM_ARGS (extra hn_phantom.py
+#      options, e.g. "--seed 5 --penumbra-scale 6").
 # Writes WORK_DIR/fields.md (field errors: BODY and planned dose > 5 %), WORK_DIR/consult_*.txt
 # (EQD2 error against the consult with the exact field imported) and WORK_DIR/times.txt (wall, CPU,
 # peak RSS from /usr/bin/time -v).
@@ -37,7 +38,8 @@ run_timed() { # name, command... (exit status kept in $WORK/<name>.rc)
 if [ -z "${SKIP_GEN:-}" ]; then
   echo "== phantom ($SIZE)"
   rm -rf "$PT"
-  $PY "$HERE/hn_phantom.py" --out "$PT" --size "$SIZE" > "$WORK/gen.log" 2>&1
+  # shellcheck disable=SC2086
+  $PY "$HERE/hn_phantom.py" --out "$PT" --size "$SIZE" ${PHANTOM_ARGS:-} > "$WORK/gen.log" 2>&1
 fi
 RD1="$PT/course1/RD_course1.dcm"
 RD2="$PT/course2/RD_course2.dcm"
