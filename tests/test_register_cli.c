@@ -64,6 +64,42 @@ static void write_ramp_and_shift(void) {
   volume_free(&v), rtdata_free_vfield(&u);
 }
 
+/* A dose peak between the output nodes: a single 60 Gy node (trilinear: a tent of half-width one
+ * voxel) and a constant field u = (1, 1, 1) mm on 2 mm voxels, so every output node reads the
+ * moving dose half a voxel off in each axis and the warped maximum is 60 · 0.5³ = 7.5 Gy (hand
+ * calculation). With a 2 mm uncertainty the peak node is √3 = 1.73 mm from x + u(x) for the output
+ * node just below it: the true dose there may be 60 Gy, so the upper bound must be 60. Filtering
+ * the warped map instead (the consult before this fix) gave 7.5. */
+Test(cli, warp_bound_reaches_a_peak_between_output_nodes) {
+  rert_volume v = synth_grid(12, 12, 12, 2, 2, 2);
+  memset(v.data, 0, volume_count(&v) * sizeof(float));
+  const int c = 6;
+  v.data[c + v.nx * (c + v.ny * c)] = 60.0f;
+  rert_vfield u;
+  rert_err e;
+  cr_assert(reg_vfield_alloc_like(&u, &v, &e) == RERT_OK);
+  for (size_t q = 0; q < reg_vfield_count(&u); q++) u.u_mm[3 * q] = u.u_mm[3 * q + 1] = u.u_mm[3 * q + 2] = 1.0f;
+  char p[512];
+  snprintf(p, sizeof p, "%s/peak.mha", dir);
+  cr_assert(imageio_write_volume(p, &v, &e) == RERT_OK);
+  snprintf(p, sizeof p, "%s/u1.mha", dir);
+  cr_assert(imageio_write_vfield(p, &u, &e) == RERT_OK);
+  cr_assert_eq(run("warp --moving peak.mha --field u1.mha --out w.mha --radius-mm 2 --lower lo.mha --upper hi.mha"), 0);
+  rert_volume w, hi;
+  snprintf(p, sizeof p, "%s/w.mha", dir);
+  cr_assert(imageio_read_volume(p, &w, &e) == RERT_OK, "%s", e.msg);
+  snprintf(p, sizeof p, "%s/hi.mha", dir);
+  cr_assert(imageio_read_volume(p, &hi, &e) == RERT_OK, "%s", e.msg);
+  size_t q = (c - 1) + w.nx * ((c - 1) + w.ny * (c - 1)); /* x + u(x) is (0.5, 0.5, 0.5) voxel below the peak */
+  float mx, mn;
+  volume_minmax(&w, &mn, &mx);
+  cr_assert_float_eq(mx, 7.5, 1e-4);
+  cr_assert_float_eq(w.data[q], 7.5, 1e-4);
+  cr_assert_float_eq(hi.data[q], 60.0, 1e-4);
+  volume_free(&v), volume_free(&w), volume_free(&hi);
+  rtdata_free_vfield(&u);
+}
+
 Test(cli, warp_ramp_and_bounds) {
   write_ramp_and_shift();
   cr_assert_eq(run("warp --moving ramp.mha --field u.nii.gz --out w.mha --radius-mm 2 --lower lo.mha --upper hi.mha"), 0);
@@ -76,17 +112,20 @@ Test(cli, warp_ramp_and_bounds) {
   cr_assert(imageio_read_volume(p, &lo, &e) == RERT_OK);
   snprintf(p, sizeof p, "%s/hi.mha", dir);
   cr_assert(imageio_read_volume(p, &hi, &e) == RERT_OK);
-  /* interior voxel: warped = 40 + 2(x + 1.5) + (z − 1), gradient (2, 0, 1) Gy/mm. Over a 2 mm ball
-   * the grid nodes reach ±1 voxel in i (±4 Gy); the trilinear surface samples (26 directions,
-   * exact on a linear field) reach more along (±1, 0, ±1)/√2: 2 mm · (2 + 1)/√2 = 4.2426 Gy */
+  /* interior voxel: warped = 40 + 2(x + 1.5) + (z − 1), gradient (2, 0, 1) Gy/mm, so the true
+   * extremes over a 2 mm ball are ± 2·√5 = ± 4.4721 Gy. The bound reads the ramp's nodes inside the
+   * ball around x + u(x) (at most that) and its surface along 26 directions at 2 / 0.886 mm; the
+   * largest is along (±1, 0, ±1)/√2: 2 / 0.886 · (2 + 1)/√2 = 4.7886 Gy — above the true 4.4721
+   * (the surface at exactly 2 mm gave 4.2426, an under-estimate) */
   int i = 8, j = 9, k = 6;
   size_t q = i + 20 * (j + 18 * k);
   double ijk[3] = {i, j, k}, x[3];
   volume_index_to_world(&w, ijk, x);
   double want = 40 + 2 * (x[0] + 1.5) + (x[2] - 1.0);
   cr_assert_float_eq(w.data[q], want, 1e-3);
-  cr_assert_float_eq(lo.data[q], want - 2 * 3 / sqrt(2.0), 1e-3);
-  cr_assert_float_eq(hi.data[q], want + 2 * 3 / sqrt(2.0), 1e-3);
+  cr_assert_float_eq(lo.data[q], want - 2 / 0.886 * 3 / sqrt(2.0), 1e-3);
+  cr_assert_float_eq(hi.data[q], want + 2 / 0.886 * 3 / sqrt(2.0), 1e-3);
+  cr_assert_geq(hi.data[q] - want, 2 * sqrt(5.0) - 1e-4, "upper bound below the true maximum over the ball");
   volume_free(&w), volume_free(&lo), volume_free(&hi);
 }
 

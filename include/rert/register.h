@@ -107,7 +107,9 @@ int reg_warp_mask(const rert_volume *mask, const rert_vfield *u, rert_volume *ou
 
 /* ---------------- dose-mapping uncertainty ---------------- */
 
-/* lo/hi = min/max of v over the ellipsoid-in-index-space ball of radius `radius_mm` (physical
+/* For a map already on its grid (a warped mask, an image): not a bound on a dose mapped through
+ * a field, which is reg_bound_mapped's job (resampling first flattens peaks between nodes).
+ * lo/hi = min/max of v over the ellipsoid-in-index-space ball of radius `radius_mm` (physical
  * mm along each axis) around every voxel: the dose a voxel could receive if the registration
  * were wrong by up to radius_mm. Separable along i (van Herk–Gil-Werman running min/max), then
  * a union over the (j,k) disc; cost independent of radius along i. radius 0 → copies. The dose
@@ -115,6 +117,16 @@ int reg_warp_mask(const rert_volume *mask, const rert_vfield *u, rert_volume *ou
  * a radius below the grid spacing still widens the bounds. */
 int reg_minmax_filter(const rert_volume *v, double radius_mm, rert_volume *lo, rert_volume *hi,
                       rert_err *err);
+/* The worst case of a mapped dose, in the moving course's own frame: for every node x of
+ * `out_like`, the min / max of `moving` over the ball of radius r mm around x + u(x) — nodes inside
+ * the ball exactly, the surface along 26 directions at r / 0.886 (on a linear dose at least
+ * r·|∇D| in any direction); outside the moving grid the dose is 0, as in the nominal map. A bound
+ * on the true mapped dose whenever the field is wrong by at most r; reg_minmax_filter on the
+ * resampled dose is not one (it flattens peaks between reference nodes). radius_map_mm (optional,
+ * on out_like's grid): a radius per voxel, r_mm its floor. lo/hi carry moving's meta; radius 0
+ * gives the nominal map twice. */
+int reg_bound_mapped(const rert_volume *moving, const rert_vfield *u, const rert_volume *out_like, double r_mm,
+                     const rert_volume *radius_map_mm, rert_volume *lo, rert_volume *hi, rert_err *err);
 /* Locally varying radius (e.g. the ICE map): radius per voxel, quantised up to steps of
  * `step_mm`, capped at `max_mm`. */
 int reg_minmax_filter_local(const rert_volume *v, const rert_volume *radius_mm, double step_mm,

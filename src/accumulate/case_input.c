@@ -429,26 +429,41 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       k->part_fractions[p] = gc->parts[p].fractions;
       k->nparts = p + 1;
     }
+    /* a candidate in the reference frame is resampled, not registered: no mapping uncertainty
+     * (rert/candidates.h drops its bounds), so none is computed. The bounds are taken in the
+     * course's own frame around x + u(x) (reg_bound_mapped: filtering the resampled dose
+     * flattens peaks and is no bound), before the what-if scale, which then applies to them too. */
+    const int cand_same_frame = co->role == COURSE_CANDIDATE &&
+                                !strcmp(gc->total.ident.frame_of_reference_uid, gref->total.ident.frame_of_reference_uid);
+    const int bounded = !rc && !is_ref && ac->uncertainty_mm > 0 && !cand_same_frame;
+    if (bounded) {
+      rc = reg_bound_mapped(&gc->total.dose, &f, grid, ac->uncertainty_mm, NULL, &ac->lower[c], &ac->upper[c], err);
+      if (!rc) ac->lower[c].meta = ac->upper[c].meta = ac->dose[c].meta;
+      k->dose_lower = &ac->lower[c];
+      k->dose_upper = &ac->upper[c];
+      for (int p = 0; p < k->nparts && !rc; p++) {
+        rc = reg_bound_mapped(&gc->parts[p].dose, &f, grid, ac->uncertainty_mm, NULL, &ac->part_lower[c][p],
+                              &ac->part_upper[c][p], err);
+        if (!rc) ac->part_lower[c][p].meta = ac->part_upper[c][p].meta = ac->part[c][p].meta;
+        k->part_lower[p] = &ac->part_lower[c][p];
+        k->part_upper[p] = &ac->part_upper[c][p];
+      }
+    }
     rtdata_free_vfield(&f);
-    /* what-if scale of the course (x_dose_scale, report.html's export): total and groups alike */
+    /* what-if scale of the course (x_dose_scale, report.html's export): total and groups alike,
+     * their bounds too */
     if (!rc) rc = apply_dose_scale(cf, c, &ac->dose[c], ac->mapping[c], sizeof ac->mapping[c], err);
     for (int p = 0; p < k->nparts && !rc; p++) {
       char scratch[160] = "";
       rc = apply_dose_scale(cf, c, &ac->part[c][p], scratch, sizeof scratch, err);
     }
-    /* a candidate in the reference frame is resampled, not registered: no mapping uncertainty
-     * (rert/candidates.h drops its bounds), so none is computed */
-    const int cand_same_frame = co->role == COURSE_CANDIDATE &&
-                                !strcmp(gc->total.ident.frame_of_reference_uid, gref->total.ident.frame_of_reference_uid);
-    if (!rc && !is_ref && ac->uncertainty_mm > 0 && !cand_same_frame) {
-      rc = reg_minmax_filter(&ac->dose[c], ac->uncertainty_mm, &ac->lower[c], &ac->upper[c], err);
-      k->dose_lower = &ac->lower[c];
-      k->dose_upper = &ac->upper[c];
+    if (!rc && bounded) {
+      char scratch[160] = "";
+      rc = apply_dose_scale(cf, c, &ac->lower[c], scratch, sizeof scratch, err);
+      if (!rc) rc = apply_dose_scale(cf, c, &ac->upper[c], scratch, sizeof scratch, err);
       for (int p = 0; p < k->nparts && !rc; p++) {
-        rc = reg_minmax_filter(&ac->part[c][p], ac->uncertainty_mm, &ac->part_lower[c][p],
-                               &ac->part_upper[c][p], err);
-        k->part_lower[p] = &ac->part_lower[c][p];
-        k->part_upper[p] = &ac->part_upper[c][p];
+        rc = apply_dose_scale(cf, c, &ac->part_lower[c][p], scratch, sizeof scratch, err);
+        if (!rc) rc = apply_dose_scale(cf, c, &ac->part_upper[c][p], scratch, sizeof scratch, err);
       }
     }
     if (rc) break;

@@ -112,12 +112,18 @@ static int run(const rert_args *a, rert_err *err) {
       for (size_t i = 0; i < volume_count(&ice); i++) {
         if (radius > ice.data[i]) ice.data[i] = (float)radius; /* --radius-mm acts as a floor */
         s += ice.data[i];
+        /* rounded up to 0.5 mm steps, capped at --max-radius-mm */
+        double ri = ceil(ice.data[i] / 0.5 - 1e-9) * 0.5;
+        ice.data[i] = (float)(ri > rmax ? rmax : ri);
       }
       ice_mean = s / (double)volume_count(&ice);
-      rc = reg_minmax_filter_local(&out, &ice, 0.5, rmax, &lo, &hi, err);
+      rc = cli_flag(a, "mask") ? reg_minmax_filter_local(&out, &ice, 0.5, rmax, &lo, &hi, err)
+                               : reg_bound_mapped(&M, &u, &grid, 0.0, &ice, &lo, &hi, err);
       volume_free(&ice);
     } else {
-      rc = reg_minmax_filter(&out, radius, &lo, &hi, err);
+      /* doses: the extremes over the ball in the moving image's own frame (rert/register.h) */
+      rc = cli_flag(a, "mask") ? reg_minmax_filter(&out, radius, &lo, &hi, err)
+                               : reg_bound_mapped(&M, &u, &grid, radius, NULL, &lo, &hi, err);
     }
     if (rc) goto done;
   }
@@ -165,7 +171,9 @@ const rert_cmd rert_cmd_warp = {
     "`transformix -def all` (deformationField). Trilinear by default. With --radius-mm (or "
     "--reverse-field, which sets a per-voxel radius from the inverse-consistency error) the "
     "per-voxel min and max of the mapped dose within that radius are written as lower/upper "
-    "bound maps for worst-case constraint evaluation.",
+    "bound maps for worst-case constraint evaluation: taken over the ball around x + u(x) in the "
+    "moving image itself (its nodes inside the ball, and its surface along 26 directions at "
+    "radius/0.886, so a linear dose gets at least radius x its gradient; 0 outside the image).",
     OPTS,
     "rert warp --moving dose2019.mha --field u.mha --out dose2019_on_2024.mha\n"
     "rert warp --moving dose2019.mha --field u.mha --out d.mha --radius-mm 3 --lower dlo.mha --upper dhi.mha",

@@ -31,6 +31,9 @@ typedef struct {
   int blocks;            /* QA failed or not evaluated, no override: verdict at best INCOMPLETE */
   char override_reason[512]; /* the case file's registration_qa override when one applied */
   double radius_mm;      /* worst-case radius for this course's mapped dose */
+  rert_vfield u_grid;    /* the field on the reference dose grid (mapped courses): the worst case
+                          * is taken around x + u(x) in the course's own frame */
+  int has_u_grid;
   char radius_source[420];
 } consult_reg;
 

@@ -404,15 +404,12 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     course_reg_inputs ri;
     memset(&ri, 0, sizeof ri);
     int rc = course_field(c, i, &f, &ri, err);
-    if (!rc && c->reg[i].has_field) {
-      /* Jacobian statistics on the reference dose grid (where the dose is read) */
-      rert_vfield fg;
-      memset(&fg, 0, sizeof fg);
-      if (reg_vfield_resample(&f, &c->grid, &fg, err) == RERT_OK &&
-          reg_qa_field(&fg, NULL, NULL, &c->reg[i].qa, err) == RERT_OK)
-        c->reg[i].has_qa = 1;
-      rtdata_free_vfield(&fg);
-    }
+    /* the field on the reference dose grid: where the dose is read (Jacobian statistics) and
+     * where the worst case is taken (consult_step_accumulate) */
+    if (!rc) rc = reg_vfield_resample(&f, &c->grid, &c->reg[i].u_grid, err);
+    if (!rc) c->reg[i].has_u_grid = 1;
+    if (!rc && c->reg[i].has_field && reg_qa_field(&c->reg[i].u_grid, NULL, NULL, &c->reg[i].qa, err) == RERT_OK)
+      c->reg[i].has_qa = 1;
     if (!rc && !ri.same_frame) rc = course_qa(c, i, &f, &ri, err);
     if (!rc)
       rc = reg_warp_volume_to(&c->dose[i].dose, &f, &c->grid, REG_INTERP_LINEAR, 0.0f,
@@ -593,6 +590,28 @@ static void fill_input(consult_ctx *c, accum_input *in, int use_upper) {
   }
 }
 
+/* Upper bound of one mapped dose: the nominal map itself when the radius is 0 (the reference
+ * course), else the maximum of the course's own dose over the ball (reg_bound_mapped) × scale. */
+static int upper_bound(const rert_volume *own, const rert_vfield *u, const rert_volume *grid, double radius_mm, double scale,
+                       const rert_volume *mapped, rert_volume *upper, rert_err *err) {
+  int rc;
+  if (!(radius_mm > 0)) {
+    rc = volume_copy(upper, mapped, err);
+  } else {
+    rert_volume lo;
+    memset(&lo, 0, sizeof lo);
+    rc = reg_bound_mapped(own, u, grid, radius_mm, NULL, &lo, upper, err);
+    volume_free(&lo);
+    if (!rc && scale != 1.0)
+      for (size_t v = 0, n = volume_count(upper); v < n; v++) upper->data[v] = (float)(upper->data[v] * scale);
+  }
+  if (!rc) {
+    upper->meta = mapped->meta;
+    upper->meta.bound = BOUND_UPPER;
+  }
+  return rc;
+}
+
 int consult_step_accumulate(consult_ctx *c, rert_err *err) {
   /* worst case: each mapped course's dose maximised within its radius — the command line's when
    * given, else the radius its registration QA supports, else the default. The reference course
@@ -613,21 +632,20 @@ int consult_step_accumulate(consult_ctx *c, rert_err *err) {
   }
   if (any) {
     for (int i = 0; i < c->cs.ncourses; i++) {
-      rert_volume lo;
-      memset(&lo, 0, sizeof lo);
       const double radius_mm = i == c->iref ? 0.0 : c->reg[i].radius_mm;
-      int rc = radius_mm > 0 ? reg_minmax_filter(&c->mapped[i], radius_mm, &lo, &c->upper[i], err)
-                             : volume_copy(&c->upper[i], &c->mapped[i], err);
-      volume_free(&lo);
+      if (radius_mm > 0 && !c->reg[i].has_u_grid)
+        return rert_err_set(err, RERT_EINTERNAL, "course '%s': no field on the reference grid for the uncertainty bound",
+                            c->cs.courses[i].id);
+      /* the maximum over the ball around x + u(x) in the course's own dose (reg_bound_mapped),
+       * then the case's what-if scale as on the nominal map */
+      double scale = 1.0;
+      int rc = accum_case_dose_scale(&c->cs, i, &scale, err);
+      if (!rc) rc = upper_bound(&c->dose[i].dose, &c->reg[i].u_grid, &c->grid, radius_mm, scale, &c->mapped[i],
+                                &c->upper[i], err);
       if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
-      c->upper[i].meta = c->mapped[i].meta;
-      c->upper[i].meta.bound = BOUND_UPPER;
       for (int p = 0; gate_course_uses_parts(&c->gate->courses[i]) && p < c->gate->courses[i].nparts; p++) {
-        rert_volume plo;
-        memset(&plo, 0, sizeof plo);
-        rc = radius_mm > 0 ? reg_minmax_filter(&c->mapped_part[i][p], radius_mm, &plo, &c->upper_part[i][p], err)
-                           : volume_copy(&c->upper_part[i][p], &c->mapped_part[i][p], err);
-        volume_free(&plo);
+        rc = upper_bound(&c->gate->courses[i].parts[p].dose, &c->reg[i].u_grid, &c->grid, radius_mm, scale,
+                         &c->mapped_part[i][p], &c->upper_part[i][p], err);
         if (rc) return rert_err_prefix(err, rc, "course '%s' uncertainty bound", c->cs.courses[i].id);
       }
     }
@@ -704,6 +722,7 @@ void consult_ctx_free(consult_ctx *c) {
     if (c->has_dose[i]) rtdata_free_rtdose(&c->dose[i]);
     volume_free(&c->mapped[i]);
     volume_free(&c->upper[i]);
+    if (c->reg[i].has_u_grid) rtdata_free_vfield(&c->reg[i].u_grid);
     for (int p = 0; p < ACCUM_MAX_PARTS; p++) {
       volume_free(&c->mapped_part[i][p]);
       volume_free(&c->upper_part[i][p]);
