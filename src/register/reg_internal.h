@@ -125,6 +125,28 @@ static inline int reg_interp_vec(const float *u, const int n[3], const double p[
   return inside;
 }
 
+/* Pull-back point y = x + u(x) of output node (i, j, k) at world x: the field's own value when
+ * it lives on the output grid (`same`, see reg_grid_same), else trilinear in it. The one rule the
+ * nominal map (reg_warp_volume_to) and its uncertainty bound (reg_bound_mapped) share. */
+static inline int reg_grid_same(const reg_grid *a, const reg_grid *b) {
+  int same = a->n[0] == b->n[0] && a->n[1] == b->n[1] && a->n[2] == b->n[2];
+  for (int q = 0; q < 3 && same; q++) same = a->o[q] == b->o[q];
+  for (int q = 0; q < 9 && same; q++) same = a->a[q] == b->a[q];
+  return same;
+}
+static inline void reg_pullback_point(const float *u_mm, const reg_grid *gu, int same, size_t node, const double x[3],
+                                      double y[3]) {
+  double d[3], p[3];
+  if (same) {
+    const float *uv = u_mm + 3 * node;
+    d[0] = uv[0], d[1] = uv[1], d[2] = uv[2];
+  } else {
+    reg_grid_index(gu, x, p);
+    reg_interp_vec(u_mm, gu->n, p, d);
+  }
+  for (int a = 0; a < 3; a++) y[a] = x[a] + d[a];
+}
+
 /* elastix.c: elastix on the region F (moving region M through the rigid map m first), field
  * composed with m. */
 int reg_elastix_run_rigid(const rert_volume *F, const rert_volume *M, const rert_volume *mask, const double m[16],

@@ -17,24 +17,15 @@ int reg_warp_volume_to(const rert_volume *moving, const rert_vfield *u, const re
   reg_grid_from_volume(&go, &o);
   reg_grid_from_vfield(&gu, u);
   reg_grid_from_volume(&gm, moving);
-  int same = go.n[0] == gu.n[0] && go.n[1] == gu.n[1] && go.n[2] == gu.n[2];
-  for (int a = 0; a < 3 && same; a++) same = go.o[a] == gu.o[a];
-  for (int a = 0; a < 9 && same; a++) same = go.a[a] == gu.a[a];
+  const int same = reg_grid_same(&go, &gu);
 #pragma omp parallel for schedule(static)
   for (int k = 0; k < o.nz; k++)
     for (int j = 0; j < o.ny; j++) {
       size_t row = (size_t)o.nx * (j + (size_t)o.ny * k);
       for (int i = 0; i < o.nx; i++) {
-        double x[3], p[3], d[3];
+        double x[3], p[3], y[3];
         reg_grid_world(&go, i, j, k, x);
-        if (same) {
-          const float *uv = u->u_mm + 3 * (row + i);
-          d[0] = uv[0], d[1] = uv[1], d[2] = uv[2];
-        } else {
-          reg_grid_index(&gu, x, p);
-          reg_interp_vec(u->u_mm, gu.n, p, d);
-        }
-        double y[3] = {x[0] + d[0], x[1] + d[1], x[2] + d[2]};
+        reg_pullback_point(u->u_mm, &gu, same, row + i, x, y);
         reg_grid_index(&gm, y, p);
         o.data[row + i] = interp == REG_INTERP_NEAREST ? reg_interp_nearest(moving->data, gm.n, p, outside)
                                                        : reg_interp_scalar(moving->data, gm.n, p, outside);
