@@ -26,6 +26,8 @@
 #include <string.h>
 
 #include "rert/dicomio.h"
+#include "rert/imageio.h"
+#include "rert/register.h"
 #include "support/run.h"
 
 static rert_dicom_ident base_ident(const char *modality, const char *sop_class, const char *frame) {
@@ -46,7 +48,8 @@ static rert_dicom_ident base_ident(const char *modality, const char *sop_class, 
   return id;
 }
 
-static void write_dose(const char *path, float lo_x_gy, float hi_x_gy, const char *frame) {
+/* hot_gy > 0: one voxel (4, 4, 4) gets hot_gy instead */
+static void write_dose(const char *path, float lo_x_gy, float hi_x_gy, const char *frame, float hot_gy) {
   rert_rtdose d;
   memset(&d, 0, sizeof d);
   d.ident = base_ident("RTDOSE", "1.2.840.10008.5.1.4.1.1.481.2", frame);
@@ -58,6 +61,7 @@ static void write_dose(const char *path, float lo_x_gy, float hi_x_gy, const cha
   for (int k = 0; k < 10; k++)
     for (int j = 0; j < 20; j++)
       for (int i = 0; i < 20; i++) d.dose.data[i + 20 * (j + 20 * k)] = i <= 9 ? lo_x_gy : hi_x_gy;
+  if (hot_gy > 0) d.dose.data[4 + 20 * (4 + 20 * 4)] = hot_gy;
   d.dose.meta.quantity = QTY_PHYSICAL;
   d.units = DOSE_UNITS_GY;
   d.type = DOSE_TYPE_PHYSICAL;
@@ -93,9 +97,9 @@ static const char *make_case(void) {
   char frame[RERT_UID_LEN], p[1024];
   io_make_uid_from("accumulate-test/frame", frame);
   snprintf(p, sizeof p, "%s/RD1.dcm", dir);
-  write_dose(p, 54, 30, frame);
+  write_dose(p, 54, 30, frame, 0);
   snprintf(p, sizeof p, "%s/RD2.dcm", dir);
-  write_dose(p, 30, 30, frame);
+  write_dose(p, 30, 30, frame, 0);
   rert_structure_set ss;
   memset(&ss, 0, sizeof ss);
   ss.ident = base_ident("RTSTRUCT", "1.2.840.10008.5.1.4.1.1.481.3", frame);
@@ -204,4 +208,55 @@ Test(accumulate_case, dicom_blocks_evaluate_and_maps) {
   cr_assert_float_eq(cum.dose.data[7 + 20 * (4 + 20 * 4)], 150.0, 3e-3);
   cr_assert_float_eq(cum.dose.data[9 + 20 * (4 + 20 * 4)], 103.8, 3e-3);
   rtdata_free_rtdose(&cum);
+}
+
+/* The worst case of a mapped prior dose reaches a hot spot that the nominal map only grazes.
+ * Course 1 (its own frame) as above but one 80 Gy voxel at i = j = k = 4 (x = 20 mm, inside the
+ * brainstem); the registration (MetaImage field on course 2's grid) pulls every point back by
+ * u = (+2.5, 0, 0) mm, half a voxel. Nominal: brainstem voxel i = 3 reads x = 17.5, halfway
+ * between the 54 Gy and 80 Gy nodes: 67 Gy/27 fx at a/b 2 → 67(67/27 + 2)/4 = 75.0648, + 37.5 =
+ * 112.5648 (voxel i = 4 reads 22.5: (80 + 54)/2, the same). With a 5 mm uncertainty the 80 Gy node
+ * (2.5 mm from x + u(x)) may be the true correspondent: 80(80/27 + 2)/4 = 99.2593, + 37.5 =
+ * 136.7593. Filtering the mapped dose instead (before 2026-12-08) gave 112.5648: every mapped
+ * node had at most 67 Gy. */
+Test(accumulate_case, worst_case_reaches_a_prior_hot_spot_between_mapped_nodes) {
+  const char *cs = make_case();
+  char dir[900], p[1024], frame1[RERT_UID_LEN];
+  snprintf(dir, sizeof dir, "%s", cs);
+  *strrchr(dir, '/') = 0;
+  io_make_uid_from("accumulate-test/frame-course1", frame1);
+  snprintf(p, sizeof p, "%s/RD1.dcm", dir);
+  write_dose(p, 54, 30, frame1, 80);
+  rert_vfield u;
+  memset(&u, 0, sizeof u);
+  u.nx = u.ny = 20, u.nz = 10;
+  u.spacing_mm[0] = u.spacing_mm[1] = u.spacing_mm[2] = 5;
+  u.dir[0] = u.dir[4] = u.dir[8] = 1;
+  rert_err e = {{0}};
+  cr_assert_eq(reg_vfield_alloc(&u, &e), RERT_OK, "%s", e.msg);
+  for (size_t q = 0; q < (size_t)20 * 20 * 10; q++) u.u_mm[3 * q] = 2.5f;
+  snprintf(p, sizeof p, "%s/u.mha", dir);
+  cr_assert_eq(imageio_write_vfield(p, &u, &e), RERT_OK, "%s", e.msg);
+  rtdata_free_vfield(&u);
+  /* the case with the registration course 1 → course 2 */
+  FILE *f = fopen(cs, "r");
+  char buf[4096];
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  char *end = strrchr(buf, '}');
+  cr_assert_not_null(end);
+  *end = 0;
+  f = fopen(cs, "w");
+  fprintf(f, "%s,\"registrations\":[{\"from\":\"c1\",\"to\":\"c2\",\"type\":\"deformable\",\"mha\":\"u.mha\"}]}\n", buf);
+  fclose(f);
+  char args[1400];
+  cJSON *j = NULL;
+  snprintf(args, sizeof args, "evaluate %s --protocol care_s0 --uncertainty-mm 5", cs);
+  cr_assert_eq(run_rert_json(args, &j), 1);
+  cr_assert_not_null(j);
+  cr_assert_float_eq(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "value")->valuedouble, 67.0 * (67.0 / 27 + 2) / 4 + 37.5, 1e-3);
+  cr_assert_float_eq(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "worst_value")->valuedouble, 80.0 * (80.0 / 27 + 2) / 4 + 37.5,
+                     1e-3);
+  cJSON_Delete(j);
 }
