@@ -210,7 +210,8 @@ Test(accumulate_case, dicom_blocks_evaluate_and_maps) {
   rtdata_free_rtdose(&cum);
 }
 
-/* The worst case of a mapped prior dose reaches a hot spot that the nominal map only grazes.
+/* The worst case of a mapped prior dose reaches a hot spot that the nominal map only grazes
+ * (rert evaluate, then rert consult on the same case).
  * Course 1 (its own frame) as above but one 80 Gy voxel at i = j = k = 4 (x = 20 mm, inside the
  * brainstem); the registration (MetaImage field on course 2's grid) pulls every point back by
  * u = (+2.5, 0, 0) mm, half a voxel. Nominal: brainstem voxel i = 3 reads x = 17.5, halfway
@@ -258,5 +259,35 @@ Test(accumulate_case, worst_case_reaches_a_prior_hot_spot_between_mapped_nodes) 
   cr_assert_float_eq(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "value")->valuedouble, 67.0 * (67.0 / 27 + 2) / 4 + 37.5, 1e-3);
   cr_assert_float_eq(cJSON_GetObjectItem(row(j, "brainstem_gt24"), "worst_value")->valuedouble, 80.0 * (80.0 / 27 + 2) / 4 + 37.5,
                      1e-3);
+  cJSON_Delete(j);
+  /* the consult takes its worst case the same way: its care_s0 brainstem Dmax row (limit 72 Gy) */
+  snprintf(args, sizeof args, "consult %s --protocol care_s0 --uncertainty-mm 5 --no-progress --out %s/consult", cs, dir);
+  char *out = NULL, *errtxt = NULL;
+  cr_assert_eq(run_rert(args, &out, &errtxt), 1, "%s", errtxt ? errtxt : "");
+  free(out), free(errtxt);
+  snprintf(p, sizeof p, "%s/consult/report.json", dir);
+  f = fopen(p, "r");
+  cr_assert_not_null(f);
+  fseek(f, 0, SEEK_END);
+  long len = ftell(f);
+  rewind(f);
+  char *txt = malloc((size_t)len + 1);
+  cr_assert_eq(fread(txt, 1, (size_t)len, f), (size_t)len);
+  fclose(f);
+  txt[len] = 0;
+  j = cJSON_Parse(txt);
+  free(txt);
+  cr_assert_not_null(j);
+  const cJSON *sec, *blk, *r, *hit = NULL;
+  cJSON_ArrayForEach(sec, cJSON_GetObjectItem(j, "sections")) cJSON_ArrayForEach(blk, cJSON_GetObjectItem(sec, "blocks"))
+    cJSON_ArrayForEach(r, cJSON_GetObjectItem(blk, "rows")) {
+      const cJSON *st = cJSON_GetObjectItem(r, "structure"), *me = cJSON_GetObjectItem(r, "metric"), *li = cJSON_GetObjectItem(r, "limit");
+      if (cJSON_IsString(st) && !strcmp(st->valuestring, "Brainstem") && cJSON_IsString(me) && !strcmp(me->valuestring, "Dmax") &&
+          cJSON_IsNumber(li) && li->valuedouble == 72)
+        hit = r;
+    }
+  cr_assert_not_null(hit, "no care_s0 brainstem Dmax row in the consult report");
+  cr_assert_float_eq(cJSON_GetObjectItem(hit, "value")->valuedouble, 67.0 * (67.0 / 27 + 2) / 4 + 37.5, 1e-3);
+  cr_assert_float_eq(cJSON_GetObjectItem(hit, "worst_value")->valuedouble, 80.0 * (80.0 / 27 + 2) / 4 + 37.5, 1e-3);
   cJSON_Delete(j);
 }
