@@ -72,13 +72,16 @@ int reg_bound_mapped(const rert_volume *moving, const rert_vfield *u, const rert
         reg_grid_index(&gm, y, p);
         float v0 = reg_interp_scalar(moving->data, gm.n, p, 0.0f), l = v0, h = v0;
         const double rv = radius_map ? fmax(r, (double)radius_map->data[row + i]) : r;
-        if (rv > 0) {
+        /* a non-finite point (fields are checked for that before mapping) reads nothing more */
+        if (rv > 0 && isfinite(p[0]) && isfinite(p[1]) && isfinite(p[2])) {
           const double r2 = rv * rv * (1 + 1e-12);
+          /* node range in double first: a point far outside the grid (or a non-finite one) must
+           * not reach an int conversion out of range */
           int b0[3], b1[3];
           for (int a = 0; a < 3; a++) {
-            b0[a] = (int)ceil(p[a] - rv * half[a] - 1e-9), b1[a] = (int)floor(p[a] + rv * half[a] + 1e-9);
-            if (b0[a] < 0) b0[a] = 0;
-            if (b1[a] > gm.n[a] - 1) b1[a] = gm.n[a] - 1;
+            double l0 = ceil(p[a] - rv * half[a] - 1e-9), l1 = floor(p[a] + rv * half[a] + 1e-9);
+            b0[a] = l0 >= 0 ? (l0 <= gm.n[a] ? (int)l0 : gm.n[a]) : 0;
+            b1[a] = l1 <= gm.n[a] - 1 ? (l1 >= -1 ? (int)l1 : -1) : gm.n[a] - 1;
           }
           for (int kk = b0[2]; kk <= b1[2]; kk++)
             for (int jj = b0[1]; jj <= b1[1]; jj++)
