@@ -45,5 +45,7 @@ float volume_sample_index(const rert_volume *v, const double ijk[3], float outsi
 /* Same geometry (dims, origin, spacing, dir within 1e-4 mm / 1e-6). */
 int volume_same_geometry(const rert_volume *a, const rert_volume *b);
 void volume_minmax(const rert_volume *v, float *mn, float *mx);
+/* Every voxel multiplied by f (a no-op when f is 1 or the volume has no data). */
+void volume_scale(rert_volume *v, double f);
 
 #endif

@@ -332,8 +332,7 @@ static int apply_dose_scale(const rert_case *cf, int c, rert_volume *dose, char 
   double f;
   int rc = accum_case_dose_scale(cf, c, &f, err);
   if (rc || f == 1.0) return rc;
-  size_t n = volume_count(dose);
-  for (size_t v = 0; v < n; v++) dose->data[v] = (float)(dose->data[v] * f);
+  volume_scale(dose, f);
   size_t L = strlen(how);
   snprintf(how + L, hn - L, "; dose x %.4g (x_dose_scale: what-if)", f);
   return RERT_OK;
@@ -457,14 +456,10 @@ int accum_case_load(const rert_case *cf, const accum_case_opts *o, accum_case *a
       char scratch[160] = "";
       rc = apply_dose_scale(cf, c, &ac->part[c][p], scratch, sizeof scratch, err);
     }
-    if (!rc && bounded) {
-      char scratch[160] = "";
-      rc = apply_dose_scale(cf, c, &ac->lower[c], scratch, sizeof scratch, err);
-      if (!rc) rc = apply_dose_scale(cf, c, &ac->upper[c], scratch, sizeof scratch, err);
-      for (int p = 0; p < k->nparts && !rc; p++) {
-        rc = apply_dose_scale(cf, c, &ac->part_lower[c][p], scratch, sizeof scratch, err);
-        if (!rc) rc = apply_dose_scale(cf, c, &ac->part_upper[c][p], scratch, sizeof scratch, err);
-      }
+    double scale = 1.0;
+    if (!rc && bounded && !(rc = accum_case_dose_scale(cf, c, &scale, err))) {
+      volume_scale(&ac->lower[c], scale), volume_scale(&ac->upper[c], scale);
+      for (int p = 0; p < k->nparts; p++) volume_scale(&ac->part_lower[c][p], scale), volume_scale(&ac->part_upper[c][p], scale);
     }
     if (rc) break;
     k->dose = &ac->dose[c];

@@ -427,11 +427,8 @@ int consult_step_register(consult_ctx *c, rert_err *err) {
     int rc = accum_case_dose_scale(&c->cs, i, &f, err);
     if (rc) return rc;
     if (f == 1.0) continue;
-    size_t n = volume_count(&c->mapped[i]);
-    for (size_t v = 0; v < n; v++) c->mapped[i].data[v] = (float)(c->mapped[i].data[v] * f);
-    for (int p = 0; p < ACCUM_MAX_PARTS; p++) /* the fraction groups alike (gate parts) */
-      if (c->mapped_part[i][p].data)
-        for (size_t v = 0; v < n; v++) c->mapped_part[i][p].data[v] = (float)(c->mapped_part[i][p].data[v] * f);
+    volume_scale(&c->mapped[i], f);
+    for (int p = 0; p < ACCUM_MAX_PARTS; p++) volume_scale(&c->mapped_part[i][p], f); /* the fraction groups alike */
     char note[300];
     snprintf(note, sizeof note,
              "course %s: dose multiplied by %.4g (case file x_dose_scale): a what-if, not the planned "
@@ -602,8 +599,7 @@ static int upper_bound(const rert_volume *own, const rert_vfield *u, const rert_
     memset(&lo, 0, sizeof lo);
     rc = reg_bound_mapped(own, u, grid, radius_mm, NULL, &lo, upper, err);
     volume_free(&lo);
-    if (!rc && scale != 1.0)
-      for (size_t v = 0, n = volume_count(upper); v < n; v++) upper->data[v] = (float)(upper->data[v] * scale);
+    if (!rc) volume_scale(upper, scale);
   }
   if (!rc) {
     upper->meta = mapped->meta;

@@ -118,6 +118,11 @@ int volume_same_geometry(const rert_volume *a, const rert_volume *b) {
   return 1;
 }
 
+void volume_scale(rert_volume *v, double f) {
+  if (!v || !v->data || f == 1.0) return;
+  for (size_t i = 0, n = volume_count(v); i < n; i++) v->data[i] = (float)(v->data[i] * f);
+}
+
 void volume_minmax(const rert_volume *v, float *mn, float *mx) {
   size_t n = volume_count(v);
   float lo = n ? v->data[0] : 0, hi = lo;
